@@ -1,0 +1,238 @@
+//! The quota ledger: who may spend what, exactly, across every replica.
+//!
+//! A request's life: [`Ledger::reserve`] (atomic: every plan window, the
+//! in-flight cap and the prepaid credit balance, all or nothing), then
+//! [`Ledger::settle`] with what was actually delivered (the rest is refunded to
+//! where it was charged from) or a full refund on failure. A reservation has a
+//! lease the worker renews ([`Ledger::renew`]); [`Ledger::reap`] refunds
+//! reservations whose worker vanished. Every step is idempotent by request id.
+//!
+//! Two implementations pass one conformance suite (`tests/tests/ledger.rs`):
+//! [`redis::RedisLedger`] (Lua scripts, shared by replicas) and
+//! [`embedded::EmbeddedLedger`] (a single redb file, for one-machine installs).
+//!
+//! Invariant: the ledger knows nothing about images, prompts or platforms.
+
+pub mod clock;
+pub mod code;
+pub mod embedded;
+pub mod redis;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use easel_shared::admin::{
+    Actor, AuditEntry, CodeInfo, CodeSpec, MintedCode, Redemption, SpendStatus, TopEntry,
+    UsageEntry,
+};
+use easel_shared::config::Config;
+use easel_shared::{Denial, QuotaStatus, RequestId, UnixMillis, UserKey};
+use serde::{Deserialize, Serialize};
+
+pub use clock::Clock;
+
+/// The live configuration: swapped whole on reload, read lock-free.
+pub type SharedConfig = Arc<arc_swap::ArcSwap<Config>>;
+
+/// What a frontend asks the ledger to hold for one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReserveRequest {
+    /// Derived from the platform event, so a redelivery is the same request.
+    pub id: RequestId,
+    /// Who pays.
+    pub user: UserKey,
+    /// Images asked for (settle may deliver fewer).
+    pub images: u32,
+    /// Credits per image (from the cost table); the reservation is `images * credits_per_image`.
+    pub credits_per_image: u32,
+    /// Estimated cost to the operator, held against the daily spend cap.
+    pub est_cost_micros: u64,
+    /// Which backend is expected to serve it (for per-backend spend).
+    pub backend: String,
+}
+
+impl ReserveRequest {
+    /// Credits the whole request needs.
+    pub fn credits(&self) -> u64 {
+        u64::from(self.images) * u64::from(self.credits_per_image)
+    }
+}
+
+/// A granted reservation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reservation {
+    /// The request it belongs to.
+    pub id: RequestId,
+    /// Who pays.
+    pub user: UserKey,
+    /// Images reserved.
+    pub images: u32,
+    /// Credits taken from the plan windows.
+    pub from_windows: u32,
+    /// Credits taken from the prepaid balance.
+    pub from_credits: u32,
+    /// The lease expires here unless renewed.
+    pub lease_until: UnixMillis,
+    /// True when this answer is a replay of an earlier reserve with the same id.
+    pub replayed: bool,
+}
+
+/// The answer to a reserve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "admission", rename_all = "snake_case")]
+pub enum Admission {
+    /// Held: run the job, then settle.
+    Admitted(Reservation),
+    /// Refused, nothing charged.
+    Denied {
+        /// Why, and when it can work.
+        denial: Denial,
+        /// True exactly once per day when the spend cap is first hit: tell the admins.
+        notify_admins: bool,
+    },
+}
+
+/// How a job ended, as reported to [`Ledger::settle`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Settlement {
+    /// `images` were delivered (0..=reserved); the rest is refunded.
+    Delivered {
+        /// Images the user received.
+        images: u32,
+        /// What the job cost the operator.
+        cost_micros: u64,
+    },
+    /// Nothing was delivered: refund everything.
+    Failed,
+}
+
+/// What a settle did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum SettleOutcome {
+    /// First settle: `charged` credits kept, `refunded` returned.
+    Settled {
+        /// Credits finally charged.
+        charged: u32,
+        /// Credits given back (to the windows or the prepaid balance).
+        refunded: u32,
+    },
+    /// Already settled earlier; nothing changed.
+    AlreadySettled,
+    /// The reaper (or an earlier refund) got there first; nothing changed. Counted.
+    AlreadyRefunded,
+    /// No such reservation (never made, or older than the retention).
+    Unknown,
+}
+
+/// What one reaper pass did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ReapReport {
+    /// Reservations refunded because their lease expired.
+    pub refunded: u32,
+    /// Leases looked at that turned out alive or already finished.
+    pub skipped: u32,
+}
+
+/// Why the ledger could not answer. Frontends show `Unavailable` as
+/// "temporarily unavailable, nothing was charged" (fail closed).
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// The store cannot be reached or failed mid-operation.
+    #[error("quota store unavailable: {0}")]
+    Unavailable(String),
+    /// A name that must exist does not (e.g. a plan missing from the config).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The admin asked for something impossible (e.g. deduct more than the balance).
+    #[error("refused: {0}")]
+    Refused(String),
+    /// Stored data does not parse; a bug or a foreign writer.
+    #[error("corrupt ledger data: {0}")]
+    Corrupt(String),
+}
+
+/// Quota state shared by every replica. See the module docs for the lifecycle.
+#[async_trait]
+pub trait Ledger: Send + Sync + 'static {
+    /// Atomically holds credits for a request, or says why not. Replaying an
+    /// admitted id returns the first answer (`replayed: true`) and charges nothing more.
+    async fn reserve(&self, req: &ReserveRequest) -> Result<Admission, LedgerError>;
+
+    /// Finishes a reservation. Idempotent: only the first settle or refund counts.
+    async fn settle(
+        &self,
+        user: UserKey,
+        id: &RequestId,
+        how: Settlement,
+    ) -> Result<SettleOutcome, LedgerError>;
+
+    /// Extends a running reservation's lease; false if it is no longer pending.
+    async fn renew(&self, user: UserKey, id: &RequestId) -> Result<bool, LedgerError>;
+
+    /// Refunds reservations whose lease expired. Safe to run from several replicas.
+    async fn reap(&self) -> Result<ReapReport, LedgerError>;
+
+    /// The user's windows, credits, plan and ban state right now.
+    async fn status(&self, user: UserKey) -> Result<QuotaStatus, LedgerError>;
+
+    /// Adds (`delta > 0`) or removes prepaid credits; returns the new balance.
+    /// Removing more than the balance is `Refused`.
+    async fn adjust_credits(
+        &self,
+        user: UserKey,
+        delta: i64,
+        reason: &str,
+        actor: Actor,
+    ) -> Result<u64, LedgerError>;
+
+    /// Assigns a plan for `days` (0 = forever), extending it if the user already
+    /// has the same plan; `None` returns the user to the default. Returns the expiry.
+    async fn set_plan(
+        &self,
+        user: UserKey,
+        plan: Option<&str>,
+        days: u32,
+        reason: &str,
+        actor: Actor,
+    ) -> Result<Option<UnixMillis>, LedgerError>;
+
+    /// Bans or unbans a user.
+    async fn set_banned(
+        &self,
+        user: UserKey,
+        banned: bool,
+        reason: &str,
+        actor: Actor,
+    ) -> Result<(), LedgerError>;
+
+    /// The user's most recent finished requests, newest first.
+    async fn usage(&self, user: UserKey, limit: usize) -> Result<Vec<UsageEntry>, LedgerError>;
+
+    /// Users by credits charged over the last `days` UTC days (today included), most first.
+    async fn top(&self, days: u32, limit: usize) -> Result<Vec<TopEntry>, LedgerError>;
+
+    /// Today's spend against the cap.
+    async fn spend_today(&self) -> Result<SpendStatus, LedgerError>;
+
+    /// Creates `count` codes; the plaintexts are returned once and never stored.
+    async fn mint_codes(
+        &self,
+        spec: &CodeSpec,
+        count: u32,
+        actor: Actor,
+    ) -> Result<Vec<MintedCode>, LedgerError>;
+
+    /// Redeems a code for a user: at most once per user, at most `max_uses` users.
+    async fn redeem(&self, user: UserKey, code: &str) -> Result<Redemption, LedgerError>;
+
+    /// Revokes a code by its short id; false if there is no such code.
+    async fn revoke_code(&self, id: &str, actor: Actor) -> Result<bool, LedgerError>;
+
+    /// Every code with its usage, newest first.
+    async fn list_codes(&self) -> Result<Vec<CodeInfo>, LedgerError>;
+
+    /// The most recent admin changes, newest first.
+    async fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, LedgerError>;
+}

@@ -1,0 +1,1 @@
+//! Embedded single-file ledger (redb).

@@ -1,0 +1,9 @@
+//! Easel's gateway: everything between a user's request and the image model.
+//!
+//! Admission (plan policy, the in-process burst limiter, the quota
+//! [`ledger`]), the job runner, image backends and the HTTP API. Used
+//! in-process by the bot binary (embedded mode) or run standalone.
+//!
+//! Invariant: the gateway never talks to a chat platform.
+
+pub mod ledger;

@@ -1,0 +1,194 @@
+//! Records admins read and write: access codes, usage, audit, spend. They
+//! cross the wire between a bot and a standalone gateway.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{RequestId, UnixMillis, UserKey};
+
+/// Who made a change: an admin user, the admin HTTP API, or Easel itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Actor {
+    /// An admin acting from a chat.
+    Admin(UserKey),
+    /// A call to the admin HTTP API.
+    Api,
+    /// Easel itself (reaper, code redemption).
+    System,
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Actor::Admin(u) => write!(f, "{u}"),
+            Actor::Api => f.write_str("api"),
+            Actor::System => f.write_str("system"),
+        }
+    }
+}
+
+impl FromStr for Actor {
+    type Err = crate::ids::IdError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "api" => Ok(Actor::Api),
+            "system" => Ok(Actor::System),
+            other => other.parse().map(Actor::Admin),
+        }
+    }
+}
+
+impl Serialize for Actor {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Actor {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// What a batch of access codes grants and how they may be used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeSpec {
+    /// Prepaid credits added on redemption.
+    pub credits: u64,
+    /// A plan assigned on redemption, for `plan_days` days.
+    pub plan: Option<String>,
+    /// Days of the plan (extends the same plan if the user already has it). 0 = forever.
+    pub plan_days: u32,
+    /// How many different users may redeem the code.
+    pub max_uses: u32,
+    /// After this instant the code is refused.
+    pub redeem_by: Option<UnixMillis>,
+    /// A free-text note for admins (who it was sold to, ...).
+    pub note: String,
+}
+
+/// A freshly minted code: the plaintext exists only in this value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MintedCode {
+    /// Short public id for listing and revoking (not enough to redeem).
+    pub id: String,
+    /// The code to hand to the user. Never stored.
+    pub code: String,
+}
+
+/// An access code as admins see it in a listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeInfo {
+    /// Short public id.
+    pub id: String,
+    /// What it grants.
+    pub spec: CodeSpec,
+    /// How many users redeemed it.
+    pub uses: u32,
+    /// Revoked codes are refused.
+    pub revoked: bool,
+    /// When it was minted.
+    pub created_at: UnixMillis,
+    /// Who minted it.
+    pub created_by: Actor,
+}
+
+/// The result of a redemption attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Redemption {
+    /// The grant was applied.
+    Redeemed {
+        /// Credits added.
+        credits: u64,
+        /// The plan now in effect, if the code assigned one.
+        plan: Option<String>,
+        /// When that plan lapses (`None`: never).
+        plan_expires_at: Option<UnixMillis>,
+    },
+    /// This user already redeemed this code.
+    AlreadyRedeemed,
+    /// No such code (typo, wrong check character, never minted).
+    Invalid,
+    /// The code's redeem-by date has passed.
+    Expired,
+    /// Every use of the code is taken.
+    UsedUp,
+    /// An admin revoked the code.
+    Revoked,
+}
+
+/// How a request ended, as recorded in the usage log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UsageOutcome {
+    /// All images delivered.
+    Delivered,
+    /// Fewer images than asked; the rest refunded.
+    Partial,
+    /// Nothing delivered; fully refunded.
+    Failed,
+    /// The worker vanished; the reaper refunded the reservation.
+    Expired,
+}
+
+/// One finished request in a user's usage log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageEntry {
+    /// The request.
+    pub id: RequestId,
+    /// When it finished.
+    pub at: UnixMillis,
+    /// Images delivered.
+    pub images: u32,
+    /// Credits finally charged.
+    pub credits: u32,
+    /// What it cost the operator, in micro-dollars.
+    pub cost_micros: u64,
+    /// How it ended.
+    pub outcome: UsageOutcome,
+}
+
+/// A row of the top-users list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopEntry {
+    /// The user.
+    pub user: UserKey,
+    /// Credits charged in the period.
+    pub credits: u64,
+}
+
+/// What an admin changed, kept for the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// When.
+    pub at: UnixMillis,
+    /// Who.
+    pub actor: Actor,
+    /// Whose account (`None` for deployment-wide changes such as minting codes).
+    pub user: Option<UserKey>,
+    /// What, e.g. `grant`, `deduct`, `plan`, `ban`, `unban`, `mint`, `revoke`, `redeem`.
+    pub action: String,
+    /// Details: amounts, plan and days, code id.
+    pub detail: String,
+    /// The reason the admin gave.
+    pub reason: String,
+}
+
+/// Today's spend against the daily cap.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpendStatus {
+    /// UTC day number.
+    pub day: i64,
+    /// Micro-dollars reserved or spent today (running jobs count at their estimate).
+    pub spent_micros: u64,
+    /// The cap (0: none).
+    pub cap_micros: u64,
+    /// Spend by backend name.
+    pub by_backend: BTreeMap<String, u64>,
+}

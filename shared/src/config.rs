@@ -1,0 +1,357 @@
+//! The configuration file's schema (TOML). Parsed once at start-up and on
+//! reload; every section has defaults so a minimal file works. Validation that
+//! needs more than types lives in [`Config::validate`].
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::UserKey;
+use crate::render::{Quality, Shape};
+
+/// The whole configuration. Sections are added by the crates that use them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where quota state lives and how it is kept.
+    pub ledger: LedgerConfig,
+    /// Who may use the bot and who administers it.
+    pub access: AccessConfig,
+    /// Plans by name.
+    pub plans: BTreeMap<String, PlanConfig>,
+    /// Credits charged per image.
+    pub costs: CostConfig,
+    /// The deployment-wide daily budget.
+    pub spend: SpendConfig,
+    /// Access-code redemption limits.
+    pub redeem: RedeemConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let mut plans = BTreeMap::new();
+        plans.insert("free".to_owned(), PlanConfig::default());
+        Self {
+            ledger: LedgerConfig::default(),
+            access: AccessConfig::default(),
+            plans,
+            costs: CostConfig::default(),
+            spend: SpendConfig::default(),
+            redeem: RedeemConfig::default(),
+        }
+    }
+}
+
+/// A configuration that parses but cannot work; names the key at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("config key `{key}`: {problem}")]
+pub struct ConfigError {
+    /// The dotted key, e.g. `plans.free.windows`.
+    pub key: String,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+impl Config {
+    /// Checks what types cannot: referenced plans exist, windows are sane.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let err = |key: String, problem: &str| ConfigError {
+            key,
+            problem: problem.to_owned(),
+        };
+        if self.plans.is_empty() {
+            return Err(err("plans".into(), "define at least one plan"));
+        }
+        if !self.plans.contains_key(&self.access.default_plan) {
+            return Err(err(
+                "access.default_plan".into(),
+                "names no plan in [plans]",
+            ));
+        }
+        for (name, plan) in &self.plans {
+            if name.is_empty()
+                || name.len() > 32
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            {
+                return Err(err(
+                    format!("plans.{name}"),
+                    "plan names are 1-32 of a-z, 0-9, _ and -",
+                ));
+            }
+            if plan.windows.is_empty() {
+                return Err(err(
+                    format!("plans.{name}.windows"),
+                    "a plan needs at least one window",
+                ));
+            }
+            for (i, w) in plan.windows.iter().enumerate() {
+                if w.limit == 0 || w.period < Duration::from_secs(1) {
+                    return Err(err(
+                        format!("plans.{name}.windows[{i}]"),
+                        "limit must be >= 1 and period >= 1s",
+                    ));
+                }
+            }
+            if plan.max_n == 0 || plan.max_n > 10 {
+                return Err(err(format!("plans.{name}.max_n"), "must be 1..=10"));
+            }
+        }
+        if self.costs.per_image == 0 {
+            return Err(err("costs.per_image".into(), "must be >= 1"));
+        }
+        if self.ledger.lease < Duration::from_secs(5) {
+            return Err(err("ledger.lease".into(), "must be at least 5s"));
+        }
+        Ok(())
+    }
+
+    /// The longest window of any plan: how long reservation history must be kept.
+    pub fn longest_window(&self) -> Duration {
+        self.plans
+            .values()
+            .flat_map(|p| p.windows.iter().map(|w| w.period))
+            .max()
+            .unwrap_or(Duration::from_secs(86_400))
+    }
+}
+
+/// Where the ledger keeps its state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LedgerConfig {
+    /// `redis://host:port/db`; empty means the embedded single-file store.
+    pub redis_url: String,
+    /// Prefix of every Redis key, so several deployments can share one Redis.
+    pub key_prefix: String,
+    /// The embedded store's file.
+    pub path: String,
+    /// How long a running job's reservation lives without renewal before the reaper refunds it.
+    #[serde(with = "humantime_serde")]
+    pub lease: Duration,
+    /// How often the reaper looks for expired leases.
+    #[serde(with = "humantime_serde")]
+    pub reap_every: Duration,
+}
+
+impl Default for LedgerConfig {
+    fn default() -> Self {
+        Self {
+            redis_url: String::new(),
+            key_prefix: "easel:".to_owned(),
+            path: "easel-ledger.redb".to_owned(),
+            lease: Duration::from_secs(120),
+            reap_every: Duration::from_secs(15),
+        }
+    }
+}
+
+/// How new users get access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AccessMode {
+    /// Everyone gets the default plan.
+    #[default]
+    Open,
+    /// Nothing until the user redeems an access code.
+    Code,
+    /// Only users in `access.allowlist` (or given a plan by an admin).
+    Allowlist,
+}
+
+/// Who may use the bot and who administers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccessConfig {
+    /// How new users get access.
+    pub mode: AccessMode,
+    /// The plan of users with no plan of their own (mode `open`, allowlisted users).
+    pub default_plan: String,
+    /// Users allowed in mode `allowlist`, as `tg:<id>` / `dc:<id>`.
+    pub allowlist: Vec<UserKey>,
+    /// Users who may run admin commands.
+    pub admins: Vec<UserKey>,
+}
+
+impl Default for AccessConfig {
+    fn default() -> Self {
+        Self {
+            mode: AccessMode::Open,
+            default_plan: "free".to_owned(),
+            allowlist: Vec::new(),
+            admins: Vec::new(),
+        }
+    }
+}
+
+/// One rolling window: at most `limit` credits in any `period`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowConfig {
+    /// Credits allowed per period.
+    pub limit: u32,
+    /// The rolling period, e.g. `3h`.
+    #[serde(with = "humantime_serde")]
+    pub period: Duration,
+}
+
+/// The in-process anti-flood limiter: one request per `every`, up to `burst` at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BurstConfig {
+    /// Time to earn one more request.
+    #[serde(with = "humantime_serde")]
+    pub every: Duration,
+    /// Requests allowed back to back.
+    pub burst: u32,
+}
+
+/// What a plan allows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlanConfig {
+    /// Every window must have room (exact rolling windows, all at once).
+    pub windows: Vec<WindowConfig>,
+    /// Requests running at once per user; 0 means no cap.
+    pub max_in_flight: u32,
+    /// Most images per request.
+    pub max_n: u8,
+    /// Qualities the plan may ask for (empty: all).
+    pub qualities: Vec<Quality>,
+    /// Whether the plan may edit images (inputs, replies, variations).
+    pub allow_edit: bool,
+    /// Anti-flood limiter; absent means none.
+    pub burst: Option<BurstConfig>,
+    /// Queue priority: higher runs first among waiting jobs of equal fairness.
+    pub priority: u8,
+}
+
+impl Default for PlanConfig {
+    fn default() -> Self {
+        Self {
+            windows: vec![
+                WindowConfig {
+                    limit: 10,
+                    period: Duration::from_secs(3 * 3600),
+                },
+                WindowConfig {
+                    limit: 30,
+                    period: Duration::from_secs(24 * 3600),
+                },
+            ],
+            max_in_flight: 2,
+            max_n: 4,
+            qualities: Vec::new(),
+            allow_edit: true,
+            burst: Some(BurstConfig {
+                every: Duration::from_secs(15),
+                burst: 2,
+            }),
+            priority: 0,
+        }
+    }
+}
+
+/// Credits per image: `quality[q]` (or `per_image`) times `large_multiplier` for large sizes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CostConfig {
+    /// Credits per image when no quality rule applies.
+    pub per_image: u32,
+    /// Credits per image by quality, e.g. `{ high = 3 }`.
+    pub quality: BTreeMap<Quality, u32>,
+    /// Multiplier for images over ~1.6 megapixels.
+    pub large_multiplier: u32,
+}
+
+impl Default for CostConfig {
+    fn default() -> Self {
+        Self {
+            per_image: 1,
+            quality: BTreeMap::new(),
+            large_multiplier: 1,
+        }
+    }
+}
+
+impl CostConfig {
+    /// Credits for one image of this quality and shape.
+    pub fn credits_per_image(&self, quality: Quality, shape: Shape) -> u32 {
+        let base = self
+            .quality
+            .get(&quality)
+            .copied()
+            .unwrap_or(self.per_image);
+        if shape.is_large() {
+            base.saturating_mul(self.large_multiplier.max(1))
+        } else {
+            base
+        }
+    }
+}
+
+/// The deployment-wide daily budget, in micro-dollars (1 USD = 1,000,000).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct SpendConfig {
+    /// Most spend per UTC day across all users; 0 means no cap.
+    pub daily_cap_micros: u64,
+}
+
+/// Limits on access-code redemption attempts (per process, governor).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedeemConfig {
+    /// Attempts a user may make back to back.
+    pub burst: u32,
+    /// Time to earn one more attempt.
+    #[serde(with = "humantime_serde")]
+    pub every: Duration,
+}
+
+impl Default for RedeemConfig {
+    fn default() -> Self {
+        Self {
+            burst: 5,
+            every: Duration::from_secs(60),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_is_valid() {
+        Config::default().validate().unwrap();
+    }
+
+    #[test]
+    fn validation_names_the_key() {
+        let mut c = Config::default();
+        c.access.default_plan = "gold".into();
+        assert_eq!(c.validate().unwrap_err().key, "access.default_plan");
+    }
+
+    #[test]
+    fn costs_follow_quality_then_size() {
+        let mut c = CostConfig::default();
+        c.quality.insert(Quality::High, 3);
+        c.large_multiplier = 2;
+        assert_eq!(c.credits_per_image(Quality::Low, Shape::Auto), 1);
+        assert_eq!(c.credits_per_image(Quality::High, Shape::Auto), 3);
+        assert_eq!(
+            c.credits_per_image(
+                Quality::High,
+                Shape::Exact {
+                    width: 2048,
+                    height: 2048
+                }
+            ),
+            6
+        );
+    }
+}

@@ -1,0 +1,15 @@
+//! Easel's vocabulary, shared by the gateway and the chat frontends.
+//!
+//! Serde types only, no I/O: this crate is also the wire format between a
+//! bot and a standalone gateway. Invariant: nothing here touches the network,
+//! the disk or a clock.
+#![deny(missing_docs)]
+
+pub mod admin;
+pub mod config;
+pub mod ids;
+pub mod quota;
+pub mod render;
+
+pub use ids::{Platform, RequestId, UnixMillis, UserKey};
+pub use quota::{Denial, QuotaStatus, WindowStatus};
