@@ -6,4 +6,6 @@
 //!
 //! Invariant: the gateway never talks to a chat platform.
 
+pub mod backend;
+pub mod imaging;
 pub mod ledger;

@@ -1,0 +1,142 @@
+//! Image backends: the port every image model sits behind.
+//!
+//! A backend turns one prepared request (prompt, options, input images) into
+//! images, reporting partial images as it goes. It knows nothing of users,
+//! quotas or platforms. Retries, the circuit breaker and the fallback chain
+//! wrap backends from outside (see `backend::chain`), all inside the one
+//! reservation the job holds, so a retry never charges again.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use easel_shared::render::RenderOptions;
+use tokio::sync::mpsc;
+
+use crate::imaging::PreparedImage;
+
+/// One request as a backend sees it.
+#[derive(Debug, Clone)]
+pub struct ImageJob {
+    /// The user's words, whole.
+    pub prompt: String,
+    /// Shape, quality, background, format, n.
+    pub options: RenderOptions,
+    /// Input images for an edit (empty: generate from text).
+    pub inputs: Vec<PreparedImage>,
+    /// Optional mask for the first input (PNG, transparent where to edit).
+    pub mask: Option<PreparedImage>,
+    /// An opaque, stable, non-reversible tag for the end user (abuse reports
+    /// upstream); never the raw platform id.
+    pub user_tag: String,
+}
+
+/// An image exactly as the provider returned it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedImage {
+    /// The provider's bytes, untouched (C2PA provenance survives only this way).
+    pub bytes: Bytes,
+    /// MIME type, e.g. `image/png`.
+    pub mime: String,
+}
+
+/// Something worth telling the user while a backend works.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendEvent {
+    /// A low-fidelity preview from a streaming backend.
+    Partial {
+        /// Which image of the request (0-based).
+        image: u32,
+        /// The preview.
+        preview: GeneratedImage,
+    },
+    /// The backend retried after a transient fault (for progress text and logs).
+    Retrying {
+        /// Attempt number about to start (2 = first retry).
+        attempt: u32,
+        /// How long it waits first.
+        after: Duration,
+    },
+}
+
+/// What a finished backend call produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackendOutput {
+    /// Final images (may be fewer than asked).
+    pub images: Vec<GeneratedImage>,
+    /// What the call cost the operator, from the provider's usage or the price table.
+    pub cost_micros: u64,
+    /// Which backend served it (after fallbacks).
+    pub backend: String,
+}
+
+/// What a backend supports, so requests are shaped before they are sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Most input images per edit (0: no editing).
+    pub max_inputs: usize,
+    /// Whether a mask is accepted.
+    pub mask: bool,
+    /// Whether a transparent background can be asked for.
+    pub transparent: bool,
+    /// Whether partial images are streamed.
+    pub streaming: bool,
+    /// Longest side worth sending as input; larger inputs are downscaled first.
+    pub input_long_side: u32,
+}
+
+/// Why a backend call failed. Each kind has one user-facing meaning and one
+/// retry rule; the chain decides, the job runner renders.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackendError {
+    /// 429 or 5xx or overloaded: worth retrying after a while.
+    #[error("upstream busy (status {status})")]
+    Busy {
+        /// HTTP status seen.
+        status: u16,
+        /// The provider's `retry-after(-ms)`, if given.
+        retry_after: Option<Duration>,
+    },
+    /// Bad credentials, exhausted provider quota, forbidden: final, alert admins.
+    #[error("upstream unavailable: {0}")]
+    Unavailable(String),
+    /// The provider's safety system refused the prompt or images: final.
+    #[error("blocked by the provider's safety system: {reason}")]
+    Blocked {
+        /// The provider's words (e.g. `safety_violations=[...]`, `IMAGE_SAFETY`).
+        reason: String,
+    },
+    /// The provider answered but no image came back (text only, malformed
+    /// body, cut stream): one retry, then fail.
+    #[error("no usable image in the response: {0}")]
+    BadResponse(String),
+    /// The request itself was refused (400 other than safety): final.
+    #[error("request refused: {0}")]
+    Rejected(String),
+    /// No answer in time.
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+    /// The circuit breaker is open for this backend.
+    #[error("circuit open")]
+    CircuitOpen,
+}
+
+/// An image model behind an API.
+#[async_trait]
+pub trait ImageBackend: Send + Sync + 'static {
+    /// A stable name for logs, spend accounting and config (`openai`, `gemini`, ...).
+    fn name(&self) -> &str;
+
+    /// What this backend supports.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Estimated cost of a job before it runs (held against the spend cap).
+    fn estimate_micros(&self, job: &ImageJob) -> u64;
+
+    /// Runs one attempt. Progress goes to `events`; a closed receiver is not an error.
+    async fn generate(
+        &self,
+        job: &ImageJob,
+        events: &mpsc::Sender<BackendEvent>,
+    ) -> Result<BackendOutput, BackendError>;
+}
