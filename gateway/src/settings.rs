@@ -12,11 +12,13 @@ use std::path::Path;
 use easel_shared::config::{Config, ConfigError};
 
 /// Named variables for the settings people set most, and the key each sets.
+/// Their values are taken as strings (a token of digits stays a string).
 pub const NAMED_VARS: &[(&str, &str)] = &[
     ("EASEL_REDIS_URL", "ledger.redis_url"),
     ("EASEL_KEY_PREFIX", "ledger.key_prefix"),
     ("EASEL_LEDGER_PATH", "ledger.path"),
-    ("EASEL_DAILY_CAP_MICROS", "spend.daily_cap_micros"),
+    ("EASEL_ADMIN_TOKEN", "http.admin_token"),
+    ("EASEL_LISTEN", "http.listen"),
 ];
 
 /// Prefix of the generic override form; `__` separates key segments.
@@ -91,7 +93,7 @@ pub fn load(path: Option<&Path>, env: &dyn Env) -> Result<Config, SettingsError>
     };
     for (var, key) in NAMED_VARS {
         if let Some(value) = env.var(var) {
-            set_key(&mut doc, key, &value);
+            set_key(&mut doc, key, toml::Value::String(value));
         }
     }
     let mut generic: Vec<_> = env
@@ -102,7 +104,7 @@ pub fn load(path: Option<&Path>, env: &dyn Env) -> Result<Config, SettingsError>
     generic.sort();
     for (key, value) in generic {
         let dotted = key.to_ascii_lowercase().replace("__", ".");
-        set_key(&mut doc, &dotted, &value);
+        set_key(&mut doc, &dotted, scalar(&value));
     }
     let config = parse(doc)?;
     config.validate()?;
@@ -116,14 +118,18 @@ fn parse(doc: toml::Table) -> Result<Config, ConfigError> {
     })
 }
 
-/// Sets a dotted key, creating tables on the way. The value is read as a TOML
-/// scalar when it parses as one (numbers, booleans), otherwise as a string.
-fn set_key(doc: &mut toml::Table, dotted: &str, raw: &str) {
-    let value = format!("v = {raw}")
+/// Reads a generic override as a TOML value when it parses as one (numbers,
+/// booleans, arrays), otherwise as a string.
+fn scalar(raw: &str) -> toml::Value {
+    format!("v = {raw}")
         .parse::<toml::Table>()
         .ok()
         .and_then(|mut t| t.remove("v"))
-        .unwrap_or_else(|| toml::Value::String(raw.to_owned()));
+        .unwrap_or_else(|| toml::Value::String(raw.to_owned()))
+}
+
+/// Sets a dotted key, creating tables on the way.
+fn set_key(doc: &mut toml::Table, dotted: &str, value: toml::Value) {
     let mut parts = dotted.split('.').peekable();
     let mut table = doc;
     while let Some(part) = parts.next() {
@@ -158,11 +164,13 @@ mod tests {
     fn named_and_generic_variables_override() {
         let e = env(&[
             ("EASEL_REDIS_URL", "redis://10.0.0.5:6379/2"),
+            ("EASEL_ADMIN_TOKEN", "123456"),
             ("EASEL__SPEND__DAILY_CAP_MICROS", "5000000"),
             ("EASEL__ACCESS__MODE", "code"),
         ]);
         let config = load(None, &e).unwrap();
         assert_eq!(config.ledger.redis_url, "redis://10.0.0.5:6379/2");
+        assert_eq!(config.http.admin_token.expose(), "123456");
         assert_eq!(config.spend.daily_cap_micros, 5_000_000);
         assert_eq!(config.access.mode, easel_shared::config::AccessMode::Code);
     }

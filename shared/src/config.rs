@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::UserKey;
 use crate::render::{Quality, Shape};
+use crate::secret::Secret;
 
 /// The whole configuration. Sections are added by the crates that use them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,6 +27,8 @@ pub struct Config {
     pub spend: SpendConfig,
     /// Access-code redemption limits.
     pub redeem: RedeemConfig,
+    /// The gateway's HTTP server (admin API, health).
+    pub http: HttpConfig,
 }
 
 impl Default for Config {
@@ -39,6 +42,7 @@ impl Default for Config {
             costs: CostConfig::default(),
             spend: SpendConfig::default(),
             redeem: RedeemConfig::default(),
+            http: HttpConfig::default(),
         }
     }
 }
@@ -317,6 +321,22 @@ impl Default for RedeemConfig {
             burst: 5,
             every: Duration::from_secs(60),
         }
+    }
+}
+
+/// The gateway's HTTP server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Address to listen on; empty disables the HTTP server.
+    pub listen: String,
+    /// Bearer token for `/admin/v1/*`; empty disables the admin API.
+    pub admin_token: Secret,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self { listen: "127.0.0.1:8787".to_owned(), admin_token: Secret::default() }
     }
 }
 
