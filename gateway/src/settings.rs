@@ -84,10 +84,15 @@ pub fn load(path: Option<&Path>, env: &dyn Env) -> Result<Config, SettingsError>
     let mut doc = match path {
         Some(path) => {
             let shown = path.display().to_string();
-            let text = std::fs::read_to_string(path)
-                .map_err(|source| SettingsError::Read { path: shown.clone(), source })?;
+            let text = std::fs::read_to_string(path).map_err(|source| SettingsError::Read {
+                path: shown.clone(),
+                source,
+            })?;
             text.parse::<toml::Table>()
-                .map_err(|e| SettingsError::Syntax { path: shown, message: e.to_string() })?
+                .map_err(|e| SettingsError::Syntax {
+                    path: shown,
+                    message: e.to_string(),
+                })?
         }
         None => toml::Table::new(),
     };
@@ -137,11 +142,15 @@ fn set_key(doc: &mut toml::Table, dotted: &str, value: toml::Value) {
             table.insert(part.to_owned(), value);
             return;
         }
-        let entry = table.entry(part.to_owned()).or_insert_with(|| toml::Table::new().into());
+        let entry = table
+            .entry(part.to_owned())
+            .or_insert_with(|| toml::Table::new().into());
         if !entry.is_table() {
             *entry = toml::Table::new().into();
         }
-        let Some(next) = entry.as_table_mut() else { return };
+        let Some(next) = entry.as_table_mut() else {
+            return;
+        };
         table = next;
     }
 }
@@ -151,7 +160,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -179,7 +191,11 @@ mod tests {
     fn errors_name_the_key() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("easel.toml");
-        std::fs::write(&path, "[plans.free]\nwindows = [{ limit = 3, period = \"soon\" }]\n").unwrap();
+        std::fs::write(
+            &path,
+            "[plans.free]\nwindows = [{ limit = 3, period = \"soon\" }]\n",
+        )
+        .unwrap();
         let err = load(Some(&path), &env(&[])).unwrap_err().to_string();
         assert!(err.contains("plans.free.windows[0].period"), "{err}");
 
@@ -188,6 +204,23 @@ mod tests {
         assert!(err.contains("ledger") && err.contains("redis"), "{err}");
 
         std::fs::write(&path, "[ledger\n").unwrap();
-        assert!(matches!(load(Some(&path), &env(&[])), Err(SettingsError::Syntax { .. })));
+        assert!(matches!(
+            load(Some(&path), &env(&[])),
+            Err(SettingsError::Syntax { .. })
+        ));
+    }
+}
+
+#[cfg(test)]
+mod example {
+    use super::*;
+
+    /// Guards the shipped example: it must load and name the plans it shows.
+    #[test]
+    fn the_example_config_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../easel.example.toml");
+        let config = load(Some(&path), &HashMap::new()).unwrap();
+        assert!(config.plans.contains_key("free") && config.plans.contains_key("pro"));
+        assert_eq!(config.plans["pro"].windows[1].limit, 300);
     }
 }

@@ -336,7 +336,10 @@ pub struct HttpConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { listen: "127.0.0.1:8787".to_owned(), admin_token: Secret::default() }
+        Self {
+            listen: "127.0.0.1:8787".to_owned(),
+            admin_token: Secret::default(),
+        }
     }
 }
 
