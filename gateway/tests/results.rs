@@ -548,11 +548,11 @@ async fn redis_store_reports_unavailable_when_redis_goes_away() {
     let url = format!("redis+unix://{}", sock.display());
     let mut store = None;
     for _ in 0..500 {
-        if sock.exists() {
-            if let Ok(s) = RedisResultStore::connect(&url, "t:", config(), start()).await {
-                store = Some(s);
-                break;
-            }
+        if sock.exists()
+            && let Ok(s) = RedisResultStore::connect(&url, "t:", config(), start()).await
+        {
+            store = Some(s);
+            break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }

@@ -11,6 +11,8 @@
 //! Redis's TTL.
 
 mod index;
+mod keys;
+mod redact;
 
 use std::time::Duration;
 
@@ -20,11 +22,13 @@ use easel_shared::config::ResultsConfig;
 use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
 use easel_shared::{Platform, UserKey};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{AsyncCommands, ErrorKind, RedisError};
+use redis::{AsyncCommands, RedisError};
 
 use self::index::{Entry, SizeIndex};
+use self::keys::Keys;
+use self::redact::{map_err, scrubbed, url_password};
 use super::blob::{self, Prepared};
-use super::{NewResult, ResultStore, ResultStoreError, StoredImage, new_id, username_key};
+use super::{NewResult, ResultStore, ResultStoreError, StoredImage, new_id};
 use crate::ledger::Clock;
 
 /// How many expired blobs one purge step takes (keeps each script short).
@@ -387,111 +391,6 @@ impl ResultStore for RedisResultStore {
     }
 }
 
-/// Key names under `<prefix>res:`.
-#[derive(Debug)]
-struct Keys {
-    base: String,
-}
-
-impl Keys {
-    fn record(&self, id: &ResultId) -> String {
-        format!("{}{{r:{id}}}", self.base)
-    }
-
-    fn messages(&self, id: &ResultId) -> String {
-        format!("{}{{r:{id}}}:m", self.base)
-    }
-
-    /// A blob named `<id>:<kind>:<n>` lives beside its record (same hash tag).
-    fn blob(&self, name: &str) -> String {
-        match name.split_once(':') {
-            Some((id, rest)) => format!("{}{{r:{id}}}:{rest}", self.base),
-            None => format!("{}{{r:{name}}}", self.base),
-        }
-    }
-
-    fn user_results(&self, user: UserKey) -> String {
-        format!("{}{{u:{user}}}:results", self.base)
-    }
-
-    fn settings(&self, user: UserKey) -> String {
-        format!("{}{{u:{user}}}:settings", self.base)
-    }
-
-    fn message(&self, m: &MessageRef) -> String {
-        format!("{}msg:{m}", self.base)
-    }
-
-    fn username(&self, platform: Platform, username: &str) -> String {
-        format!("{}name:{}", self.base, username_key(platform, username))
-    }
-}
-
-/// Connection and I/O trouble is `Unavailable`; replies that do not decode are `Corrupt`.
-fn map_err(e: RedisError) -> ResultStoreError {
-    match e.kind() {
-        ErrorKind::Parse | ErrorKind::UnexpectedReturnType => {
-            ResultStoreError::Corrupt(e.to_string())
-        }
-        _ => ResultStoreError::Unavailable(e.to_string()),
-    }
-}
-
 fn corrupt(e: impl std::fmt::Display) -> ResultStoreError {
     ResultStoreError::Corrupt(e.to_string())
-}
-
-/// The password in `redis://user:password@host`, if any.
-fn url_password(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?']).next()?;
-    let credentials = authority.rsplit_once('@')?.0;
-    let password = credentials.split_once(':').map_or(credentials, |(_, p)| p);
-    (!password.is_empty()).then(|| password.to_owned())
-}
-
-/// Keeps the password out of error texts (they reach logs).
-fn scrubbed(e: ResultStoreError, secret: Option<&str>) -> ResultStoreError {
-    let Some(secret) = secret else { return e };
-    match e {
-        ResultStoreError::Unavailable(m) => ResultStoreError::Unavailable(m.replace(secret, "***")),
-        ResultStoreError::Corrupt(m) => ResultStoreError::Corrupt(m.replace(secret, "***")),
-        other => other,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_are_found_and_scrubbed() {
-        assert_eq!(url_password("redis://127.0.0.1:6379"), None);
-        assert_eq!(
-            url_password("redis://:hunter2@host:6379/0").as_deref(),
-            Some("hunter2")
-        );
-        assert_eq!(
-            url_password("rediss://me:p%40ss@host/0").as_deref(),
-            Some("p%40ss")
-        );
-        let e = scrubbed(
-            ResultStoreError::Unavailable("auth hunter2 refused".into()),
-            Some("hunter2"),
-        );
-        assert_eq!(e, ResultStoreError::Unavailable("auth *** refused".into()));
-    }
-
-    #[test]
-    fn blobs_share_their_record_hash_tag() {
-        let keys = Keys {
-            base: "p:res:".into(),
-        };
-        let id = ResultId::from_entropy(7);
-        assert_eq!(keys.record(&id), "p:res:{r:000000000007}");
-        assert_eq!(
-            keys.blob(&blob::output_name(&id, 2)),
-            "p:res:{r:000000000007}:o:2"
-        );
-    }
 }
