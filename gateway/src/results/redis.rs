@@ -115,17 +115,17 @@ impl RedisResultStore {
         pipe.atomic();
         for b in &prepared.blobs {
             let key = self.keys.blob(&b.name);
-            pipe.hset_multiple(
-                &key,
-                &[
-                    ("e", record.images_until.0.to_string().into_bytes()),
-                    ("m", b.image.mime.clone().into_bytes()),
-                    ("d", b.image.bytes.to_vec()),
-                ],
-            )
-            .ignore()
-            .pexpire(&key, ttl)
-            .ignore();
+            pipe.cmd("HSET")
+                .arg(&key)
+                .arg("e")
+                .arg(record.images_until.0)
+                .arg("m")
+                .arg(&b.image.mime)
+                .arg("d")
+                .arg(b.image.bytes.as_ref())
+                .ignore()
+                .pexpire(&key, ttl)
+                .ignore();
         }
         pipe.sadd(self.keys.user_results(record.user), record.id.as_str())
             .ignore();
