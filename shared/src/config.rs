@@ -10,6 +10,12 @@ use serde::{Deserialize, Serialize};
 use crate::ids::UserKey;
 use crate::render::{Quality, Shape};
 
+mod backends;
+
+pub use backends::{
+    BackendConfig, BackendKind, BackendsConfig, BreakerConfig, ModelPrice, RetryConfig, Secret,
+};
+
 /// The whole configuration. Sections are added by the crates that use them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -26,6 +32,9 @@ pub struct Config {
     pub spend: SpendConfig,
     /// Access-code redemption limits.
     pub redeem: RedeemConfig,
+    /// Image backends, their fallback order, retries and prices.
+    #[serde(default)]
+    pub backends: BackendsConfig,
 }
 
 impl Default for Config {
@@ -39,6 +48,7 @@ impl Default for Config {
             costs: CostConfig::default(),
             spend: SpendConfig::default(),
             redeem: RedeemConfig::default(),
+            backends: BackendsConfig::default(),
         }
     }
 }
@@ -102,6 +112,7 @@ impl Config {
         if self.costs.per_image == 0 {
             return Err(err("costs.per_image".into(), "must be >= 1"));
         }
+        self.backends.validate()?;
         if self.ledger.lease < Duration::from_secs(5) {
             return Err(err("ledger.lease".into(), "must be at least 5s"));
         }
