@@ -252,7 +252,10 @@ async fn images(
     let (reply, style) = {
         let mut inner = shared.lock();
         inner.requests.push(rec);
-        (inner.script.pop_front().unwrap_or(Reply::Ok), inner.style.clone())
+        (
+            inner.script.pop_front().unwrap_or(Reply::Ok),
+            inner.style.clone(),
+        )
     };
     let count = match reply {
         Reply::Ok => n,
@@ -286,7 +289,11 @@ async fn images(
                 .unwrap_or_default()
                 .trim_start_matches("Bearer ")
                 .to_owned();
-            return error(401, "invalid_api_key", &format!("Incorrect API key provided: {key}"));
+            return error(
+                401,
+                "invalid_api_key",
+                &format!("Incorrect API key provided: {key}"),
+            );
         }
         Reply::ModerationBlocked => {
             return error(
@@ -296,7 +303,11 @@ async fn images(
             );
         }
         Reply::MalformedJson => {
-            return (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "{\"data\": [")
+            return (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                "{\"data\": [",
+            )
                 .into_response();
         }
         Reply::StreamCut => return sse(&partial_events(event_prefix, &style)),
@@ -382,7 +393,8 @@ fn error(status: u16, code: &str, message: &str) -> Response {
     } else {
         "invalid_request_error"
     };
-    let body = json!({ "error": { "message": message, "type": kind, "param": null, "code": code } });
+    let body =
+        json!({ "error": { "message": message, "type": kind, "param": null, "code": code } });
     (status, axum::Json(body)).into_response()
 }
 

@@ -10,10 +10,10 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
+use easel_gateway::backend::breaker::BreakerState;
 use easel_gateway::backend::{
     BackendChain, BackendError, BackendEvent, BackendOutput, ImageBackend, ImageJob, build_chain,
 };
-use easel_gateway::backend::breaker::BreakerState;
 use easel_gateway::imaging::PreparedImage;
 use easel_shared::config::{
     BackendConfig, BackendKind, BackendsConfig, BreakerConfig, ModelPrice, RetryConfig, Secret,
@@ -98,7 +98,11 @@ fn prices() -> BTreeMap<String, ModelPrice> {
     ])
 }
 
-fn chain_with(backends: Vec<BackendConfig>, retry: RetryConfig, breaker: BreakerConfig) -> BackendChain {
+fn chain_with(
+    backends: Vec<BackendConfig>,
+    retry: RetryConfig,
+    breaker: BreakerConfig,
+) -> BackendChain {
     build_chain(&BackendsConfig {
         chain: backends,
         retry,
@@ -172,7 +176,11 @@ async fn openai_generation_sends_the_mapped_fields_and_returns_the_providers_byt
     let out = result.unwrap();
     assert_eq!(out.backend, "openai");
     assert_eq!(out.images.len(), 1);
-    assert_eq!(out.images[0].bytes, FakeOpenAi::final_image(0), "original bytes untouched");
+    assert_eq!(
+        out.images[0].bytes,
+        FakeOpenAi::final_image(0),
+        "original bytes untouched"
+    );
     assert_eq!(out.images[0].mime, "image/png");
     // usage: 10 text, 50 image in, 4160 out at 5 / 10 / 40 dollars per million.
     assert_eq!(out.cost_micros, 10 * 5 + 50 * 10 + 4160 * 40);
@@ -191,7 +199,10 @@ async fn openai_generation_sends_the_mapped_fields_and_returns_the_providers_byt
     assert_eq!(body["size"], "1536x1024");
     assert_eq!(body["quality"], "low");
     assert_eq!(body["background"], "transparent");
-    assert_eq!(body["output_format"], "png", "transparent forces an alpha format");
+    assert_eq!(
+        body["output_format"], "png",
+        "transparent forces an alpha format"
+    );
     assert_eq!(body["moderation"], "low");
     assert_eq!(body["user"], "u-3f9a");
     assert!(body.get("stream").is_none());
@@ -208,7 +219,10 @@ async fn openai_images_by_url_are_downloaded_byte_identical_and_priced_per_image
     let chain = chain(vec![openai(&fake)]);
     let out = run(&chain, &job(low(2))).await.0.unwrap();
     let bytes: Vec<Bytes> = out.images.iter().map(|i| i.bytes.clone()).collect();
-    assert_eq!(bytes, vec![FakeOpenAi::final_image(0), FakeOpenAi::final_image(1)]);
+    assert_eq!(
+        bytes,
+        vec![FakeOpenAi::final_image(0), FakeOpenAi::final_image(1)]
+    );
     assert_eq!(out.cost_micros, 2 * 11_000);
 }
 
@@ -223,7 +237,10 @@ async fn openai_url_download_over_the_cap_is_a_bad_response() {
     cfg.download_max_bytes = 16;
     let chain = chain(vec![cfg]);
     let err = run(&chain, &job(low(1))).await.0.unwrap_err();
-    assert!(matches!(err, BackendError::BadResponse(ref m) if m.contains("larger")), "{err:?}");
+    assert!(
+        matches!(err, BackendError::BadResponse(ref m) if m.contains("larger")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -234,8 +251,14 @@ async fn openai_edit_sends_three_images_and_a_mask_as_multipart_parts() {
     let chain = chain(vec![cfg]);
     let inputs = vec![
         prepared(known_png(1), "image/png"),
-        prepared(Bytes::from_static(b"\xFF\xD8\xFF\xE0 jpeg bytes"), "image/jpeg"),
-        prepared(Bytes::from_static(b"RIFF\0\0\0\0WEBPVP8 webp"), "image/webp"),
+        prepared(
+            Bytes::from_static(b"\xFF\xD8\xFF\xE0 jpeg bytes"),
+            "image/jpeg",
+        ),
+        prepared(
+            Bytes::from_static(b"RIFF\0\0\0\0WEBPVP8 webp"),
+            "image/webp",
+        ),
     ];
     let mask = prepared(known_png(9), "image/png");
     let mut j = job(RenderOptions {
@@ -265,7 +288,10 @@ async fn openai_edit_sends_three_images_and_a_mask_as_multipart_parts() {
     let names: Vec<&str> = r.parts.iter().map(|p| p.name.as_str()).collect();
     let first_image = names.iter().position(|n| *n == "image[]").unwrap();
     let mask_at = names.iter().position(|n| *n == "mask").unwrap();
-    assert!(mask_at > first_image + 2, "mask after the images: {names:?}");
+    assert!(
+        mask_at > first_image + 2,
+        "mask after the images: {names:?}"
+    );
     let mask_part = &r.parts[mask_at];
     assert_eq!(mask_part.bytes, mask.bytes);
     assert_eq!(mask_part.content_type.as_deref(), Some("image/png"));
@@ -309,7 +335,11 @@ async fn openai_stream_delivers_partials_as_events_before_the_final_image() {
     let (result, events) = run(&chain, &job(low(1))).await;
     let out = result.unwrap();
     assert_eq!(out.images[0].bytes, FakeOpenAi::final_image(0));
-    assert_eq!(out.cost_micros, 10 * 5 + 50 * 10 + 4160 * 40, "usage from the completed event");
+    assert_eq!(
+        out.cost_micros,
+        10 * 5 + 50 * 10 + 4160 * 40,
+        "usage from the completed event"
+    );
     let previews: Vec<Bytes> = events
         .iter()
         .filter_map(|e| match e {
@@ -317,7 +347,10 @@ async fn openai_stream_delivers_partials_as_events_before_the_final_image() {
             _ => None,
         })
         .collect();
-    assert_eq!(previews, vec![FakeOpenAi::partial_image(0), FakeOpenAi::partial_image(1)]);
+    assert_eq!(
+        previews,
+        vec![FakeOpenAi::partial_image(0), FakeOpenAi::partial_image(1)]
+    );
     let body = fake.requests()[0].json.clone().unwrap();
     assert_eq!(body["stream"], true);
     assert_eq!(body["partial_images"], 2);
@@ -335,7 +368,12 @@ async fn openai_stream_with_the_final_image_first_drops_late_partials() {
     let chain = chain(vec![cfg]);
     let (result, events) = run(&chain, &job(low(1))).await;
     assert_eq!(result.unwrap().images[0].bytes, FakeOpenAi::final_image(0));
-    assert!(events.iter().all(|e| !matches!(e, BackendEvent::Partial { .. })), "{events:?}");
+    assert!(
+        events
+            .iter()
+            .all(|e| !matches!(e, BackendEvent::Partial { .. })),
+        "{events:?}"
+    );
 }
 
 // ---- the fault table ----
@@ -370,7 +408,16 @@ async fn busy_until_retries_run_out_is_busy_with_a_retry_hint() {
     fake.script([Reply::Status(500), Reply::Status(502), Reply::Status(503)]);
     let chain = chain(vec![openai(&fake)]);
     let err = run(&chain, &job(low(1))).await.0.unwrap_err();
-    assert!(matches!(err, BackendError::Busy { status: 503, retry_after: Some(_) }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            BackendError::Busy {
+                status: 503,
+                retry_after: Some(_)
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(fake.requests().len(), 3);
 }
 
@@ -400,7 +447,10 @@ async fn insufficient_quota_and_401_are_unavailable_without_retry() {
         fake.script([reply.clone()]);
         let chain = chain(vec![openai(&fake)]);
         let err = run(&chain, &job(low(1))).await.0.unwrap_err();
-        assert!(matches!(err, BackendError::Unavailable(_)), "{reply:?}: {err:?}");
+        assert!(
+            matches!(err, BackendError::Unavailable(_)),
+            "{reply:?}: {err:?}"
+        );
         assert_eq!(fake.requests().len(), 1, "{reply:?}");
     }
 }
@@ -421,7 +471,11 @@ async fn moderation_blocked_is_blocked_with_the_reason_and_never_retried() {
 #[tokio::test]
 async fn malformed_json_is_retried_once_then_a_bad_response() {
     let fake = FakeOpenAi::start().await;
-    fake.script([Reply::MalformedJson, Reply::MalformedJson, Reply::MalformedJson]);
+    fake.script([
+        Reply::MalformedJson,
+        Reply::MalformedJson,
+        Reply::MalformedJson,
+    ]);
     let chain = chain(vec![openai(&fake)]);
     let err = run(&chain, &job(low(1))).await.0.unwrap_err();
     assert!(matches!(err, BackendError::BadResponse(_)), "{err:?}");
@@ -436,7 +490,10 @@ async fn a_stream_cut_before_the_final_image_is_retried_once_then_a_bad_response
     cfg.partial_images = 1;
     let chain = chain(vec![cfg]);
     let err = run(&chain, &job(low(1))).await.0.unwrap_err();
-    assert!(matches!(err, BackendError::BadResponse(ref m) if m.contains("stream")), "{err:?}");
+    assert!(
+        matches!(err, BackendError::BadResponse(ref m) if m.contains("stream")),
+        "{err:?}"
+    );
     assert_eq!(fake.requests().len(), 2);
 }
 
@@ -503,13 +560,20 @@ async fn an_open_breaker_sends_jobs_to_the_next_backend() {
     };
     let chain = chain_with(vec![openai(&primary), gemini(&secondary)], r, breaker);
     let first = run(&chain, &job(low(1))).await.0.unwrap_err();
-    assert!(matches!(first, BackendError::Busy { status: 500, .. }), "{first:?}");
+    assert!(
+        matches!(first, BackendError::Busy { status: 500, .. }),
+        "{first:?}"
+    );
     assert_eq!(chain.breaker_state("openai"), Some(BreakerState::Open));
 
     let out = run(&chain, &job(low(1))).await.0.unwrap();
     assert_eq!(out.backend, "gemini");
     assert_eq!(out.images[0].bytes, FakeGemini::final_image());
-    assert_eq!(primary.requests().len(), 1, "the open breaker kept calls away");
+    assert_eq!(
+        primary.requests().len(),
+        1,
+        "the open breaker kept calls away"
+    );
     assert_eq!(secondary.requests().len(), 1);
 }
 
@@ -542,11 +606,18 @@ async fn gemini_sends_text_and_inline_images_and_makes_n_calls() {
     let out = run(&chain, &j).await.0.unwrap();
     assert_eq!(out.images.len(), 2);
     for image in &out.images {
-        assert_eq!(image.bytes, FakeGemini::final_image(), "the last image part is final");
+        assert_eq!(
+            image.bytes,
+            FakeGemini::final_image(),
+            "the last image part is final"
+        );
         assert_eq!(image.mime, "image/png");
     }
     // Two calls of 12 prompt + 1290 output tokens at $0.30 / $30 per million.
-    assert_eq!(out.cost_micros, (24 * 300_000 + 2580 * 30_000_000u64).div_ceil(1_000_000));
+    assert_eq!(
+        out.cost_micros,
+        (24 * 300_000 + 2580 * 30_000_000u64).div_ceil(1_000_000)
+    );
 
     let reqs = fake.requests();
     assert_eq!(reqs.len(), 2);
@@ -556,10 +627,16 @@ async fn gemini_sends_text_and_inline_images_and_makes_n_calls() {
     let parts = &r.json["contents"][0]["parts"];
     assert_eq!(parts[0]["text"], "a lighthouse at dawn");
     assert_eq!(parts[1]["inline_data"]["mime_type"], "image/png");
-    assert_eq!(parts[1]["inline_data"]["data"], STANDARD.encode(known_png(1)));
+    assert_eq!(
+        parts[1]["inline_data"]["data"],
+        STANDARD.encode(known_png(1))
+    );
     assert_eq!(parts[2]["inline_data"]["mime_type"], "image/jpeg");
     let gen_cfg = &r.json["generationConfig"];
-    assert_eq!(gen_cfg["responseModalities"], serde_json::json!(["TEXT", "IMAGE"]));
+    assert_eq!(
+        gen_cfg["responseModalities"],
+        serde_json::json!(["TEXT", "IMAGE"])
+    );
     assert_eq!(gen_cfg["imageConfig"]["aspectRatio"], "16:9");
 }
 
@@ -590,12 +667,19 @@ async fn gemini_block_reasons_are_blocked_without_retry() {
 
 #[tokio::test]
 async fn gemini_text_only_or_no_image_is_retried_once_then_a_bad_response() {
-    for reply in [GeminiReply::TextOnly, GeminiReply::Finish("NO_IMAGE".into()), GeminiReply::MalformedJson] {
+    for reply in [
+        GeminiReply::TextOnly,
+        GeminiReply::Finish("NO_IMAGE".into()),
+        GeminiReply::MalformedJson,
+    ] {
         let fake = FakeGemini::start().await;
         fake.script([reply.clone(), reply.clone(), reply.clone()]);
         let chain = chain(vec![gemini(&fake)]);
         let err = run(&chain, &job(low(1))).await.0.unwrap_err();
-        assert!(matches!(err, BackendError::BadResponse(_)), "{reply:?}: {err:?}");
+        assert!(
+            matches!(err, BackendError::BadResponse(_)),
+            "{reply:?}: {err:?}"
+        );
         assert_eq!(fake.requests().len(), 2, "{reply:?}");
     }
 }
@@ -607,17 +691,26 @@ async fn gemini_busy_then_success_and_bad_keys_unavailable() {
         code: 429,
         retry_after_secs: Some(0),
     }]);
-    let chain = chain(vec![gemini(&fake)]);
-    let out = run(&chain, &job(low(1))).await.0.unwrap();
+    let busy = chain(vec![gemini(&fake)]);
+    let out = run(&busy, &job(low(1))).await.0.unwrap();
     assert_eq!(out.images[0].bytes, FakeGemini::final_image());
     assert_eq!(fake.requests().len(), 2);
 
-    for reply in [GeminiReply::BadKey, GeminiReply::Status { code: 403, retry_after_secs: None }] {
+    for reply in [
+        GeminiReply::BadKey,
+        GeminiReply::Status {
+            code: 403,
+            retry_after_secs: None,
+        },
+    ] {
         let fake = FakeGemini::start().await;
         fake.script([reply.clone()]);
-        let chain = chain(vec![gemini(&fake)]);
-        let err = run(&chain, &job(low(1))).await.0.unwrap_err();
-        assert!(matches!(err, BackendError::Unavailable(_)), "{reply:?}: {err:?}");
+        let keyed = chain(vec![gemini(&fake)]);
+        let err = run(&keyed, &job(low(1))).await.0.unwrap_err();
+        assert!(
+            matches!(err, BackendError::Unavailable(_)),
+            "{reply:?}: {err:?}"
+        );
         assert_eq!(fake.requests().len(), 1);
     }
 }
@@ -662,7 +755,10 @@ async fn the_api_key_never_reaches_logs_or_errors() {
         Reply::InsufficientQuota,
     ]);
     let gemini_fake = FakeGemini::start().await;
-    gemini_fake.script([GeminiReply::BadKey, GeminiReply::PromptBlocked("SAFETY".into())]);
+    gemini_fake.script([
+        GeminiReply::BadKey,
+        GeminiReply::PromptBlocked("SAFETY".into()),
+    ]);
     // A breaker that never opens, so every scripted fault reaches the fake.
     let breaker = BreakerConfig {
         failures: 100,
@@ -677,14 +773,21 @@ async fn the_api_key_never_reaches_logs_or_errors() {
     for _ in 0..2 {
         errors.push(run(&gemini_chain, &job(low(1))).await.0.unwrap_err());
     }
-    assert_eq!(openai_fake.requests().len(), 8, "every scripted fault was served");
+    assert_eq!(
+        openai_fake.requests().len(),
+        8,
+        "every scripted fault was served"
+    );
     assert!(
         openai_fake.requests()[0].headers["authorization"].contains(KEY),
         "the key was really sent"
     );
 
     let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-    assert!(logged.contains("backend unavailable"), "logs were captured: {logged}");
+    assert!(
+        logged.contains("backend unavailable"),
+        "logs were captured: {logged}"
+    );
     assert!(!logged.contains(KEY), "key in logs:\n{logged}");
     assert!(!logged.contains("SECRET"), "part of the key in logs");
     for err in &errors {

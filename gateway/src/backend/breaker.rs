@@ -111,7 +111,12 @@ impl Permit<'_> {
         let mut inner = self.breaker.lock();
         inner.consecutive = inner.consecutive.saturating_add(1);
         if self.probe || inner.consecutive >= cfg.failures {
-            inner.open_until = Some(Instant::now() + cfg.cool_down);
+            let now = Instant::now();
+            // An absurd configured cool-down must not overflow the clock: cap at a day.
+            let until = now
+                .checked_add(cfg.cool_down)
+                .unwrap_or(now + std::time::Duration::from_secs(86_400));
+            inner.open_until = Some(until);
         }
         if self.probe {
             inner.probing = false;
@@ -158,7 +163,11 @@ mod tests {
         b.try_acquire().unwrap().failure();
         b.try_acquire().unwrap().success();
         b.try_acquire().unwrap().failure();
-        assert_eq!(b.state(), BreakerState::Closed, "the count restarts on success");
+        assert_eq!(
+            b.state(),
+            BreakerState::Closed,
+            "the count restarts on success"
+        );
         b.try_acquire().unwrap().failure();
         assert_eq!(b.state(), BreakerState::Open);
         assert!(b.try_acquire().is_none());

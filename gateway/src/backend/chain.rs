@@ -79,7 +79,8 @@ impl BackendChain {
             let Some(permit) = link.breaker.try_acquire() else {
                 tracing::warn!(backend = name, "circuit open: skipping this backend");
                 // If our own failures just opened it, that failure is the news.
-                let err = last_err.map_or(BackendError::CircuitOpen, |e| with_hint(e, backoff, tries));
+                let err =
+                    last_err.map_or(BackendError::CircuitOpen, |e| with_hint(e, backoff, tries));
                 return Err((Verdict::Fallback, err));
             };
             tries += 1;
@@ -93,8 +94,13 @@ impl BackendChain {
                 Ok(mut out) => {
                     permit.success();
                     out.backend = name.to_owned();
-                    tracing::info!(backend = name, attempt = tries, images = out.images.len(),
-                        cost_micros = out.cost_micros, "backend call succeeded");
+                    tracing::info!(
+                        backend = name,
+                        attempt = tries,
+                        images = out.images.len(),
+                        cost_micros = out.cost_micros,
+                        "backend call succeeded"
+                    );
                     return Ok(out);
                 }
                 Err(err) => err,
@@ -203,11 +209,27 @@ impl ImageBackend for BackendChain {
         job: &ImageJob,
         events: &mpsc::Sender<BackendEvent>,
     ) -> Result<BackendOutput, BackendError> {
+        // Nested in the job runner's span (request id); the key is never a field.
+        let span = tracing::info_span!("backend_job", user = %job.user_tag,
+            n = job.options.n, inputs = job.inputs.len());
+        self.run_chain(job, events).instrument(span).await
+    }
+}
+
+impl BackendChain {
+    async fn run_chain(
+        &self,
+        job: &ImageJob,
+        events: &mpsc::Sender<BackendEvent>,
+    ) -> Result<BackendOutput, BackendError> {
         let mut backoff = Backoff::new(self.retry.clone());
         let mut last: Option<BackendError> = None;
         for link in &self.links {
             if !fits(&link.backend.capabilities(), job) {
-                tracing::debug!(backend = link.backend.name(), "backend cannot serve this job");
+                tracing::debug!(
+                    backend = link.backend.name(),
+                    "backend cannot serve this job"
+                );
                 continue;
             }
             match self.run_link(link, job, events, &mut backoff).await {

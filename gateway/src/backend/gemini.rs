@@ -11,8 +11,7 @@ use tokio::sync::mpsc;
 use super::http::{self, read_capped, transport_error};
 use super::price::{PriceTable, Usage};
 use super::{
-    BackendError, BackendEvent, BackendOutput, Capabilities, GeneratedImage, ImageBackend,
-    ImageJob,
+    BackendError, BackendEvent, BackendOutput, Capabilities, GeneratedImage, ImageBackend, ImageJob,
 };
 
 mod wire;

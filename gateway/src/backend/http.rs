@@ -42,7 +42,7 @@ pub(crate) fn transport_error(e: &reqwest::Error, timeout: Duration) -> BackendE
 /// (the HTTP-date form is not used by image providers and is ignored).
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let get = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<f64>().ok();
-    let valid = |v: f64| v.is_finite() && v >= 0.0 && v < 1e9;
+    let valid = |v: f64| (0.0..1e9).contains(&v);
     if let Some(ms) = get("retry-after-ms").filter(|v| valid(*v)) {
         return Some(Duration::from_secs_f64(ms / 1000.0));
     }

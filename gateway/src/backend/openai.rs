@@ -11,8 +11,7 @@ use tokio::sync::mpsc;
 use super::http::{self, read_capped, sniff_mime, transport_error};
 use super::price::PriceTable;
 use super::{
-    BackendError, BackendEvent, BackendOutput, Capabilities, GeneratedImage, ImageBackend,
-    ImageJob,
+    BackendError, BackendEvent, BackendOutput, Capabilities, GeneratedImage, ImageBackend, ImageJob,
 };
 
 mod request;
@@ -96,11 +95,7 @@ impl OpenAiBackend {
     }
 
     /// Sends the request; a non-2xx answer becomes its error kind.
-    async fn send(
-        &self,
-        job: &ImageJob,
-        r: &Resolved,
-    ) -> Result<reqwest::Response, BackendError> {
+    async fn send(&self, job: &ImageJob, r: &Resolved) -> Result<reqwest::Response, BackendError> {
         let req = if job.inputs.is_empty() {
             self.post("/images/generations")
                 .json(&generation_body(job, &self.model, r))
@@ -202,9 +197,14 @@ impl ImageBackend for OpenAiBackend {
             "calling the images API");
         let resp = self.send(job, &r).await?;
         let Parsed { images, usage } = if r.stream {
-            let (image, usage) =
-                stream::read_stream(resp, events, r.mime(), self.api_key.expose(), self.request_timeout)
-                    .await?;
+            let (image, usage) = stream::read_stream(
+                resp,
+                events,
+                r.mime(),
+                self.api_key.expose(),
+                self.request_timeout,
+            )
+            .await?;
             Parsed {
                 images: vec![image],
                 usage,
@@ -220,7 +220,9 @@ impl ImageBackend for OpenAiBackend {
         if out.len() < usize::from(r.n) {
             tracing::warn!(backend = %self.name, asked = r.n, got = out.len(), "fewer images than asked");
         }
-        let cost_micros = self.prices.cost(usage, job.options.quality, &r.size, out.len());
+        let cost_micros = self
+            .prices
+            .cost(usage, job.options.quality, &r.size, out.len());
         Ok(BackendOutput {
             images: out,
             cost_micros,

@@ -49,9 +49,7 @@ impl PriceTable {
     pub fn cost(&self, usage: Option<Usage>, quality: Quality, size: &str, images: usize) -> u64 {
         match usage {
             Some(u) if self.price.output_per_mtok > 0 => self.tokens(u),
-            _ => self
-                .per_image(quality, size)
-                .saturating_mul(images as u64),
+            _ => self.per_image(quality, size).saturating_mul(images as u64),
         }
     }
 

@@ -150,7 +150,10 @@ pub(crate) fn parse(body: &[u8]) -> Result<(GeneratedImage, Option<Usage>), Back
         .rfind(|d| !d.data.is_empty());
     let Some(data) = image else {
         let why = finish.unwrap_or_else(|| "no candidate".into());
-        return Err(BackendError::BadResponse(format!("no image ({})", scrub(&why, ""))));
+        return Err(BackendError::BadResponse(format!(
+            "no image ({})",
+            scrub(&why, "")
+        )));
     };
     let bytes = STANDARD
         .decode(data.data.trim())
@@ -186,7 +189,12 @@ struct ErrorDetail {
 }
 
 /// Maps a non-2xx answer to an error kind.
-pub(crate) fn map_error(status: u16, headers: &HeaderMap, body: &[u8], secret: &str) -> BackendError {
+pub(crate) fn map_error(
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+    secret: &str,
+) -> BackendError {
     let detail = serde_json::from_slice::<ErrorBody>(body)
         .ok()
         .and_then(|b| b.error)
@@ -225,7 +233,7 @@ fn retry_delay(details: &[Value]) -> Option<std::time::Duration> {
         .iter()
         .filter_map(|d| d.get("retryDelay")?.as_str())
         .filter_map(|s| s.strip_suffix('s')?.parse::<f64>().ok())
-        .find(|s| s.is_finite() && *s >= 0.0 && *s < 1e9)
+        .find(|s| (0.0..1e9).contains(s))
         .map(std::time::Duration::from_secs_f64)
 }
 
@@ -240,7 +248,10 @@ mod tests {
         assert_eq!(aspect_ratio(aspect(16, 9)).as_deref(), Some("16:9"));
         assert_eq!(aspect_ratio(aspect(5, 4)).as_deref(), Some("4:3"));
         assert_eq!(aspect_ratio(aspect(1, 3)).as_deref(), Some("9:16"));
-        let exact = Shape::Exact { width: 2560, height: 1080 };
+        let exact = Shape::Exact {
+            width: 2560,
+            height: 1080,
+        };
         assert_eq!(aspect_ratio(exact).as_deref(), Some("21:9"));
     }
 
@@ -254,10 +265,13 @@ mod tests {
         assert_eq!(&img.bytes[..], b"bye");
         assert_eq!(usage.unwrap().output, 1290);
         let blocked = br#"{"promptFeedback":{"blockReason":"PROHIBITED_CONTENT"}}"#;
-        assert!(matches!(parse(blocked), Err(BackendError::Blocked { reason }) if reason.contains("PROHIBITED")));
+        assert!(
+            matches!(parse(blocked), Err(BackendError::Blocked { reason }) if reason.contains("PROHIBITED"))
+        );
         let safety = br#"{"candidates":[{"finishReason":"IMAGE_SAFETY"}]}"#;
         assert!(matches!(parse(safety), Err(BackendError::Blocked { .. })));
-        let text = br#"{"candidates":[{"content":{"parts":[{"text":"no"}]},"finishReason":"STOP"}]}"#;
+        let text =
+            br#"{"candidates":[{"content":{"parts":[{"text":"no"}]},"finishReason":"STOP"}]}"#;
         assert!(matches!(parse(text), Err(BackendError::BadResponse(m)) if m.contains("no image")));
         assert!(matches!(parse(b"[1"), Err(BackendError::BadResponse(_))));
     }

@@ -235,8 +235,14 @@ mod tests {
         assert_eq!(p.images[0], ImageRef::Inline(Bytes::from_static(b"hi")));
         assert_eq!(p.images[1], ImageRef::Url("http://x/f.png".into()));
         assert_eq!(p.usage.unwrap().image_input, 50);
-        assert!(matches!(parse_images(b"{\"data\":[]}"), Err(BackendError::BadResponse(_))));
-        assert!(matches!(parse_images(b"{nope"), Err(BackendError::BadResponse(_))));
+        assert!(matches!(
+            parse_images(b"{\"data\":[]}"),
+            Err(BackendError::BadResponse(_))
+        ));
+        assert!(matches!(
+            parse_images(b"{nope"),
+            Err(BackendError::BadResponse(_))
+        ));
         assert!(matches!(
             parse_images(br#"{"data":[{"b64_json":"%%%"}]}"#),
             Err(BackendError::BadResponse(_))

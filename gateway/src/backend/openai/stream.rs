@@ -153,7 +153,9 @@ fn handle(
         return Err(stream_error(err, secret));
     }
     if kind.ends_with(".partial_image") {
-        if let Some(ImageRef::Inline(bytes)) = payload.b64_json.as_deref().map(decode_b64).transpose()? {
+        if let Some(ImageRef::Inline(bytes)) =
+            payload.b64_json.as_deref().map(decode_b64).transpose()?
+        {
             let mime = sniff_mime(&bytes, fallback_mime);
             // Best effort: a lagging receiver loses a preview, never the job.
             let _ = events.try_send(BackendEvent::Partial {
@@ -167,7 +169,10 @@ fn handle(
         let b64 = payload
             .b64_json
             .ok_or_else(|| BackendError::BadResponse("completed event without an image".into()))?;
-        return Ok(Step::Done(decode_b64(&b64)?, payload.usage.map(Usage::from)));
+        return Ok(Step::Done(
+            decode_b64(&b64)?,
+            payload.usage.map(Usage::from),
+        ));
     }
     if kind == "error" {
         return Err(BackendError::BadResponse("stream error event".into()));
@@ -184,7 +189,10 @@ mod tests {
         let mut d = SseDecoder::default();
         let mut got = d.push(b"event: a\r\ndata: {\"x\"").unwrap();
         assert!(got.is_empty());
-        got.extend(d.push(b":1}\r\n\r\n: comment\n\ndata: 2\ndata: 3\n\n").unwrap());
+        got.extend(
+            d.push(b":1}\r\n\r\n: comment\n\ndata: 2\ndata: 3\n\n")
+                .unwrap(),
+        );
         got.extend(d.push(b"data: tail").unwrap());
         got.extend(d.finish());
         assert_eq!(
@@ -213,12 +221,25 @@ mod tests {
             event: None,
             data: data.into(),
         };
-        let partial = ev(r#"{"type":"image_generation.partial_image","b64_json":"aGk=","partial_image_index":0}"#);
-        assert!(matches!(handle(&partial, &tx, "image/png", ""), Ok(Step::Continue)));
-        assert!(matches!(rx.try_recv(), Ok(BackendEvent::Partial { image: 0, .. })));
-        let done = ev(r#"{"type":"image_edit.completed","b64_json":"aGk=","usage":{"output_tokens":5}}"#);
-        assert!(matches!(handle(&done, &tx, "image/png", ""), Ok(Step::Done(_, Some(_)))));
-        let blocked = ev(r#"{"type":"error","error":{"code":"moderation_blocked","message":"no"}}"#);
+        let partial = ev(
+            r#"{"type":"image_generation.partial_image","b64_json":"aGk=","partial_image_index":0}"#,
+        );
+        assert!(matches!(
+            handle(&partial, &tx, "image/png", ""),
+            Ok(Step::Continue)
+        ));
+        assert!(matches!(
+            rx.try_recv(),
+            Ok(BackendEvent::Partial { image: 0, .. })
+        ));
+        let done =
+            ev(r#"{"type":"image_edit.completed","b64_json":"aGk=","usage":{"output_tokens":5}}"#);
+        assert!(matches!(
+            handle(&done, &tx, "image/png", ""),
+            Ok(Step::Done(_, Some(_)))
+        ));
+        let blocked =
+            ev(r#"{"type":"error","error":{"code":"moderation_blocked","message":"no"}}"#);
         assert!(matches!(
             handle(&blocked, &tx, "image/png", ""),
             Err(BackendError::Blocked { .. })
