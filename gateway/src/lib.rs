@@ -9,3 +9,4 @@
 pub mod backend;
 pub mod imaging;
 pub mod ledger;
+pub mod settings;

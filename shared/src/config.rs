@@ -9,11 +9,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::UserKey;
 use crate::render::{Quality, Shape};
+use crate::secret::Secret;
 
 mod backends;
 
 pub use backends::{
-    BackendConfig, BackendKind, BackendsConfig, BreakerConfig, ModelPrice, RetryConfig, Secret,
+    BackendConfig, BackendKind, BackendsConfig, BreakerConfig, ModelPrice, RetryConfig,
 };
 
 /// The whole configuration. Sections are added by the crates that use them.
@@ -32,6 +33,8 @@ pub struct Config {
     pub spend: SpendConfig,
     /// Access-code redemption limits.
     pub redeem: RedeemConfig,
+    /// The gateway's HTTP server (admin API, health).
+    pub http: HttpConfig,
     /// Image backends, their fallback order, retries and prices.
     #[serde(default)]
     pub backends: BackendsConfig,
@@ -48,6 +51,7 @@ impl Default for Config {
             costs: CostConfig::default(),
             spend: SpendConfig::default(),
             redeem: RedeemConfig::default(),
+            http: HttpConfig::default(),
             backends: BackendsConfig::default(),
         }
     }
@@ -327,6 +331,25 @@ impl Default for RedeemConfig {
         Self {
             burst: 5,
             every: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The gateway's HTTP server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Address to listen on; empty disables the HTTP server.
+    pub listen: String,
+    /// Bearer token for `/admin/v1/*`; empty disables the admin API.
+    pub admin_token: Secret,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8787".to_owned(),
+            admin_token: Secret::default(),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! row of the fault table, the wire format of requests, streaming, byte
 //! identity of originals, cost, and that API keys never reach logs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -12,9 +12,10 @@ use easel_gateway::backend::{
 };
 use easel_gateway::imaging::PreparedImage;
 use easel_shared::config::{
-    BackendConfig, BackendKind, BackendsConfig, BreakerConfig, ModelPrice, RetryConfig, Secret,
+    BackendConfig, BackendKind, BackendsConfig, BreakerConfig, ModelPrice, RetryConfig,
 };
 use easel_shared::render::{Quality, RenderOptions, Shape};
+use easel_shared::secret::Secret;
 use easel_tests::fake_gemini::FakeGemini;
 use easel_tests::fake_openai::FakeOpenAi;
 use tokio::sync::mpsc;
@@ -108,12 +109,15 @@ fn chain_with(
     retry: RetryConfig,
     breaker: BreakerConfig,
 ) -> BackendChain {
-    build_chain(&BackendsConfig {
-        chain: backends,
-        retry,
-        breaker,
-        prices: prices(),
-    })
+    build_chain(
+        &BackendsConfig {
+            chain: backends,
+            retry,
+            breaker,
+            prices: prices(),
+        },
+        &HashMap::new(),
+    )
     .expect("chain builds")
 }
 
@@ -160,4 +164,27 @@ fn prepared(bytes: Bytes, mime: &'static str) -> PreparedImage {
         width: 8,
         height: 8,
     }
+}
+
+/// Guards the shipped example's `[backends]` section: it loads, names a
+/// model, and builds a chain with keys from the environment.
+#[test]
+fn the_example_config_builds_a_backend_chain() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../easel.example.toml");
+    let env = HashMap::from([
+        ("OPENAI_API_KEY".to_owned(), "sk-example".to_owned()),
+        ("GEMINI_API_KEY".to_owned(), "g-example".to_owned()),
+    ]);
+    let config = easel_gateway::settings::load(Some(&path), &env).unwrap();
+    let names: Vec<&str> = config
+        .backends
+        .chain
+        .iter()
+        .map(|b| b.name.as_str())
+        .collect();
+    assert_eq!(names, ["openai", "gemini"]);
+    assert!(config.backends.chain.iter().all(|b| !b.model.is_empty()));
+    let high = &config.backends.prices["gpt-image-1.5"].per_image[&Quality::High];
+    assert_eq!(high["1536x1024"], 250_000);
+    build_chain(&config.backends, &env).unwrap();
 }

@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use easel_shared::config::{BackendConfig, Secret};
+use easel_shared::config::BackendConfig;
+use easel_shared::secret::Secret;
 use tokio::sync::mpsc;
 
 use super::http::{self, read_capped, transport_error};

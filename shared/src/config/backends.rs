@@ -2,13 +2,13 @@
 //! order, how hard to retry, and what each call costs the operator.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::time::Duration;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 use super::ConfigError;
 use crate::render::Quality;
+use crate::secret::Secret;
 
 /// Image backends and the reliability layer around them.
 ///
@@ -17,7 +17,7 @@ use crate::render::Quality;
 /// name = "openai"
 /// kind = "openai"
 /// model = "gpt-image-1.5"
-/// api_key = "sk-..."
+/// api_key_env = "OPENAI_API_KEY"
 ///
 /// [backends.prices."gpt-image-1.5"]
 /// per_image = { low = { "1024x1024" = 11000, "1536x1024" = 16000 } }
@@ -93,8 +93,11 @@ pub struct BackendConfig {
     /// API root; empty means the provider's public endpoint
     /// (`https://api.openai.com/v1`, `https://generativelanguage.googleapis.com`).
     pub base_url: String,
-    /// The API key (never logged).
+    /// The API key (never logged). Prefer `api_key_env`.
     pub api_key: Secret,
+    /// The environment variable holding the API key when `api_key` is empty
+    /// (e.g. `OPENAI_API_KEY`): keeps keys out of the file.
+    pub api_key_env: Option<String>,
     /// The model, e.g. `gpt-image-1.5`; required (models get retired).
     pub model: String,
     /// OpenAI `OpenAI-Organization` header.
@@ -133,6 +136,7 @@ impl Default for BackendConfig {
             kind: BackendKind::OpenAi,
             base_url: String::new(),
             api_key: Secret::default(),
+            api_key_env: None,
             model: String::new(),
             organization: None,
             project: None,
@@ -218,62 +222,13 @@ pub struct ModelPrice {
     pub default_per_image: u64,
 }
 
-/// A secret string (API key, token). `Debug` and `Display` print `***` so
-/// it never reaches a log line or an error message by accident.
-#[derive(Clone, PartialEq, Eq, Default)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret itself, for the one place that must send it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// Whether no secret was configured.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl Serialize for Secret {
-    /// Serialised as `***`: a dumped config never carries the key.
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str("***")
-    }
-}
-
-impl<'de> Deserialize<'de> for Secret {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Secret)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn secret_is_redacted_everywhere_but_expose() {
+    fn a_backend_config_never_prints_its_key() {
         let s = Secret::new("sk-live-123");
-        assert_eq!(format!("{s:?} {s}"), "*** ***");
-        assert_eq!(s.expose(), "sk-live-123");
         let cfg = BackendConfig {
             api_key: s,
             ..BackendConfig::default()

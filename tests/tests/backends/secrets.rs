@@ -88,3 +88,29 @@ async fn the_api_key_never_reaches_logs_or_errors() {
     let config_dump = format!("{:?}", openai(&openai_fake));
     assert!(!config_dump.contains("SECRET"));
 }
+
+#[tokio::test]
+async fn the_api_key_can_come_from_the_environment_variable_named() {
+    let fake = FakeOpenAi::start().await;
+    let mut cfg = openai(&fake);
+    cfg.api_key = Secret::default();
+    cfg.api_key_env = Some("EASEL_TEST_OPENAI_KEY".into());
+    let backends = BackendsConfig {
+        chain: vec![cfg],
+        retry: retry(),
+        ..BackendsConfig::default()
+    };
+    let missing = build_chain(&backends, &HashMap::new()).unwrap_err();
+    assert!(
+        missing.problem.contains("EASEL_TEST_OPENAI_KEY"),
+        "{missing}"
+    );
+
+    let env = HashMap::from([("EASEL_TEST_OPENAI_KEY".to_owned(), "sk-from-env".to_owned())]);
+    let chain = build_chain(&backends, &env).unwrap();
+    run(&chain, &job(low(1))).await.0.unwrap();
+    assert_eq!(
+        fake.requests()[0].headers["authorization"],
+        "Bearer sk-from-env"
+    );
+}
