@@ -224,6 +224,7 @@ impl BackendChain {
     ) -> Result<BackendOutput, BackendError> {
         let mut backoff = Backoff::new(self.retry.clone());
         let mut last: Option<BackendError> = None;
+        let mut fitting = 0usize;
         for link in &self.links {
             if !fits(&link.backend.capabilities(), job) {
                 tracing::debug!(
@@ -232,6 +233,7 @@ impl BackendChain {
                 );
                 continue;
             }
+            fitting += 1;
             match self.run_link(link, job, events, &mut backoff).await {
                 Ok(out) => return Ok(out),
                 Err((Verdict::Fallback, err)) => {
@@ -242,6 +244,18 @@ impl BackendChain {
                 }
                 Err((_, err)) => return Err(err),
             }
+        }
+        if fitting == 0 {
+            // The job was shaped beyond every backend: say so, not "circuit open".
+            return Err(BackendError::Rejected(format!(
+                "no backend accepts {} input image(s){}",
+                job.inputs.len(),
+                if job.mask.is_some() {
+                    " with a mask"
+                } else {
+                    ""
+                }
+            )));
         }
         Err(last.unwrap_or(BackendError::CircuitOpen))
     }

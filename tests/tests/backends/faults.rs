@@ -220,3 +220,42 @@ async fn an_unavailable_primary_falls_back_to_the_next_backend() {
     assert_eq!(out.backend, "gemini");
     assert_eq!(primary.requests().len(), 1);
 }
+
+#[tokio::test]
+async fn an_unreachable_upstream_is_busy_after_retries() {
+    // Bind then drop a listener: nothing answers on that port.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let fake = FakeOpenAi::start().await;
+    let mut cfg = openai(&fake);
+    cfg.base_url = format!("http://127.0.0.1:{port}/v1");
+    let chain = chain(vec![cfg]);
+    let err = run(&chain, &job(low(1))).await.0.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            BackendError::Busy {
+                status: 0,
+                retry_after: Some(_)
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(fake.requests().is_empty());
+}
+
+#[tokio::test]
+async fn a_job_no_backend_can_take_is_rejected_without_a_call() {
+    let fake = FakeGemini::start().await;
+    let chain = chain(vec![gemini(&fake)]);
+    let mut j = job(low(1));
+    j.mask = Some(prepared(bytes::Bytes::from_static(b"mask"), "image/png"));
+    j.inputs = vec![prepared(bytes::Bytes::from_static(b"img"), "image/png")];
+    let err = run(&chain, &j).await.0.unwrap_err();
+    assert!(
+        matches!(err, BackendError::Rejected(ref m) if m.contains("mask")),
+        "{err:?}"
+    );
+    assert!(fake.requests().is_empty());
+}

@@ -134,3 +134,13 @@ async fn gemini_busy_then_success_and_bad_keys_unavailable() {
         assert_eq!(fake.requests().len(), 1);
     }
 }
+
+#[tokio::test]
+async fn gemini_delivers_the_images_made_before_a_later_call_fails() {
+    let fake = FakeGemini::start().await;
+    fake.script([GeminiReply::Ok, GeminiReply::Finish("IMAGE_SAFETY".into())]);
+    let chain = chain(vec![gemini(&fake)]);
+    let out = run(&chain, &job(low(3))).await.0.unwrap();
+    assert_eq!(out.images.len(), 1, "charged per image delivered");
+    assert_eq!(fake.requests().len(), 2, "no call after the failure");
+}
