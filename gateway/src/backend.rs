@@ -15,6 +15,18 @@ use tokio::sync::mpsc;
 
 use crate::imaging::PreparedImage;
 
+pub mod breaker;
+pub mod chain;
+pub mod config;
+pub mod gemini;
+mod http;
+pub mod openai;
+pub mod price;
+pub mod retry;
+
+pub use chain::BackendChain;
+pub use config::{BuildError, build_backend, build_chain};
+
 /// One request as a backend sees it.
 #[derive(Debug, Clone)]
 pub struct ImageJob {

@@ -11,6 +11,12 @@ use crate::ids::UserKey;
 use crate::render::{Quality, Shape};
 use crate::secret::Secret;
 
+mod backends;
+
+pub use backends::{
+    BackendConfig, BackendKind, BackendsConfig, BreakerConfig, ModelPrice, RetryConfig,
+};
+
 /// The whole configuration. Sections are added by the crates that use them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -32,6 +38,9 @@ pub struct Config {
     /// What is kept of each result (prompts, images) and for how long.
     #[serde(default)]
     pub results: ResultsConfig,
+    /// Image backends, their fallback order, retries and prices.
+    #[serde(default)]
+    pub backends: BackendsConfig,
 }
 
 impl Default for Config {
@@ -47,6 +56,7 @@ impl Default for Config {
             redeem: RedeemConfig::default(),
             http: HttpConfig::default(),
             results: ResultsConfig::default(),
+            backends: BackendsConfig::default(),
         }
     }
 }
@@ -110,6 +120,7 @@ impl Config {
         if self.costs.per_image == 0 {
             return Err(err("costs.per_image".into(), "must be >= 1"));
         }
+        self.backends.validate()?;
         if self.ledger.lease < Duration::from_secs(5) {
             return Err(err("ledger.lease".into(), "must be at least 5s"));
         }

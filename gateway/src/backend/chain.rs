@@ -1,0 +1,262 @@
+//! The reliability layer: an ordered chain of backends, each behind its own
+//! circuit breaker, with per-attempt timeouts and retries. The chain is
+//! itself an [`ImageBackend`], so the job runner sees one backend, and it
+//! never talks to the ledger: every attempt and fallback runs inside the one
+//! reservation the job already holds.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use easel_shared::config::{BreakerConfig, RetryConfig};
+use tokio::sync::mpsc;
+use tracing::Instrument;
+
+use super::breaker::{Breaker, BreakerState};
+use super::retry::{Backoff, Verdict, verdict};
+use super::{BackendError, BackendEvent, BackendOutput, Capabilities, ImageBackend, ImageJob};
+
+/// One backend and its breaker.
+struct Link {
+    backend: Arc<dyn ImageBackend>,
+    breaker: Breaker,
+}
+
+/// Backends in fallback order, with retries and breakers around each.
+pub struct BackendChain {
+    links: Vec<Link>,
+    retry: RetryConfig,
+}
+
+impl std::fmt::Debug for BackendChain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.links.iter().map(|l| l.backend.name()).collect();
+        f.debug_struct("BackendChain")
+            .field("backends", &names)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+impl BackendChain {
+    /// A chain over `backends`; the first is the primary.
+    pub fn new(
+        backends: Vec<Arc<dyn ImageBackend>>,
+        retry: RetryConfig,
+        breaker: BreakerConfig,
+    ) -> Self {
+        let links = backends
+            .into_iter()
+            .map(|backend| Link {
+                backend,
+                breaker: Breaker::new(breaker.clone()),
+            })
+            .collect();
+        Self { links, retry }
+    }
+
+    /// The breaker state of the backend called `name`, if it is in the chain.
+    pub fn breaker_state(&self, name: &str) -> Option<BreakerState> {
+        self.links
+            .iter()
+            .find(|l| l.backend.name() == name)
+            .map(|l| l.breaker.state())
+    }
+
+    /// Runs the job on one backend with retries; `Err` carries the verdict
+    /// so the caller knows whether to fall back.
+    async fn run_link(
+        &self,
+        link: &Link,
+        job: &ImageJob,
+        events: &mpsc::Sender<BackendEvent>,
+        backoff: &mut Backoff,
+    ) -> Result<BackendOutput, (Verdict, BackendError)> {
+        let name = link.backend.name();
+        let mut tries = 0u32;
+        let mut bad_responses = 0u32;
+        let mut last_err = None;
+        loop {
+            let Some(permit) = link.breaker.try_acquire() else {
+                tracing::warn!(backend = name, "circuit open: skipping this backend");
+                // If our own failures just opened it, that failure is the news.
+                let err =
+                    last_err.map_or(BackendError::CircuitOpen, |e| with_hint(e, backoff, tries));
+                return Err((Verdict::Fallback, err));
+            };
+            tries += 1;
+            let span = tracing::info_span!("backend_attempt", backend = name, attempt = tries);
+            let call = link.backend.generate(job, events).instrument(span);
+            let result = match tokio::time::timeout(self.retry.attempt_timeout, call).await {
+                Ok(result) => result,
+                Err(_) => Err(BackendError::Timeout(self.retry.attempt_timeout)),
+            };
+            let err = match result {
+                Ok(mut out) => {
+                    permit.success();
+                    out.backend = name.to_owned();
+                    tracing::info!(
+                        backend = name,
+                        attempt = tries,
+                        images = out.images.len(),
+                        cost_micros = out.cost_micros,
+                        "backend call succeeded"
+                    );
+                    return Ok(out);
+                }
+                Err(err) => err,
+            };
+            match err {
+                // The request, not the backend, is at fault.
+                BackendError::Blocked { .. } | BackendError::Rejected(_) => permit.neutral(),
+                _ => permit.failure(),
+            }
+            if matches!(err, BackendError::BadResponse(_)) {
+                bad_responses += 1;
+            }
+            let v = verdict(&err, bad_responses);
+            log_failure(name, tries, &err, v);
+            if v != Verdict::Retry {
+                return Err((v, err));
+            }
+            // A garbled answer earns its one retry even at the attempt limit.
+            let is_bad = matches!(err, BackendError::BadResponse(_));
+            if tries >= self.retry.max_attempts && !is_bad {
+                return Err((Verdict::Final, with_hint(err, backoff, tries)));
+            }
+            let hint = match &err {
+                BackendError::Busy { retry_after, .. } => *retry_after,
+                _ => None,
+            };
+            let Some(wait) = backoff.next_wait(tries, hint) else {
+                tracing::warn!(backend = name, attempt = tries, "retry budget spent");
+                return Err((Verdict::Final, with_hint(err, backoff, tries)));
+            };
+            // Progress is best effort: a lagging or closed receiver never stalls the job.
+            let _ = events.try_send(BackendEvent::Retrying {
+                attempt: tries + 1,
+                after: wait,
+            });
+            tokio::time::sleep(wait).await;
+            last_err = Some(err);
+        }
+    }
+}
+
+/// A final `Busy` always carries a "try again in" hint for the user.
+fn with_hint(err: BackendError, backoff: &Backoff, tries: u32) -> BackendError {
+    match err {
+        BackendError::Busy {
+            status,
+            retry_after: None,
+        } => BackendError::Busy {
+            status,
+            retry_after: Some(backoff.step(tries + 1)),
+        },
+        other => other,
+    }
+}
+
+fn log_failure(backend: &str, attempt: u32, err: &BackendError, v: Verdict) {
+    match err {
+        // Operators must act (key, billing, config): shout.
+        BackendError::Unavailable(_) => {
+            tracing::error!(backend, attempt, error = %err, "backend unavailable: check its key and billing");
+        }
+        BackendError::Blocked { .. } => {
+            tracing::warn!(backend, attempt, error = %err, "blocked by provider safety system");
+        }
+        _ => tracing::warn!(backend, attempt, error = %err, verdict = ?v, "backend attempt failed"),
+    }
+}
+
+/// Whether `caps` can serve `job` at all (a fallback may support less).
+fn fits(caps: &Capabilities, job: &ImageJob) -> bool {
+    job.inputs.len() <= caps.max_inputs && (job.mask.is_none() || caps.mask)
+}
+
+#[async_trait]
+impl ImageBackend for BackendChain {
+    fn name(&self) -> &str {
+        "chain"
+    }
+
+    /// The primary's capabilities: requests are shaped for it, and
+    /// fallbacks that cannot serve a job are skipped.
+    fn capabilities(&self) -> Capabilities {
+        self.links
+            .first()
+            .map(|l| l.backend.capabilities())
+            .unwrap_or(Capabilities {
+                max_inputs: 0,
+                mask: false,
+                transparent: false,
+                streaming: false,
+                input_long_side: 0,
+            })
+    }
+
+    /// The dearest estimate of the chain: any backend may end up serving.
+    fn estimate_micros(&self, job: &ImageJob) -> u64 {
+        self.links
+            .iter()
+            .map(|l| l.backend.estimate_micros(job))
+            .max()
+            .unwrap_or(0)
+    }
+
+    async fn generate(
+        &self,
+        job: &ImageJob,
+        events: &mpsc::Sender<BackendEvent>,
+    ) -> Result<BackendOutput, BackendError> {
+        // Nested in the job runner's span (request id); the key is never a field.
+        let span = tracing::info_span!("backend_job", user = %job.user_tag,
+            n = job.options.n, inputs = job.inputs.len());
+        self.run_chain(job, events).instrument(span).await
+    }
+}
+
+impl BackendChain {
+    async fn run_chain(
+        &self,
+        job: &ImageJob,
+        events: &mpsc::Sender<BackendEvent>,
+    ) -> Result<BackendOutput, BackendError> {
+        let mut backoff = Backoff::new(self.retry.clone());
+        let mut last: Option<BackendError> = None;
+        let mut fitting = 0usize;
+        for link in &self.links {
+            if !fits(&link.backend.capabilities(), job) {
+                tracing::debug!(
+                    backend = link.backend.name(),
+                    "backend cannot serve this job"
+                );
+                continue;
+            }
+            fitting += 1;
+            match self.run_link(link, job, events, &mut backoff).await {
+                Ok(out) => return Ok(out),
+                Err((Verdict::Fallback, err)) => {
+                    // A real failure says more than "circuit open" elsewhere.
+                    if last.is_none() || !matches!(err, BackendError::CircuitOpen) {
+                        last = Some(err);
+                    }
+                }
+                Err((_, err)) => return Err(err),
+            }
+        }
+        if fitting == 0 {
+            // The job was shaped beyond every backend: say so, not "circuit open".
+            return Err(BackendError::Rejected(format!(
+                "no backend accepts {} input image(s){}",
+                job.inputs.len(),
+                if job.mask.is_some() {
+                    " with a mask"
+                } else {
+                    ""
+                }
+            )));
+        }
+        Err(last.unwrap_or(BackendError::CircuitOpen))
+    }
+}

@@ -1,0 +1,172 @@
+//! The Gemini image backend: `POST {base}/v1beta/models/{model}:generateContent`
+//! with the prompt and input images as parts. One call yields one image, so
+//! `n` images are `n` sequential calls.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use easel_shared::config::BackendConfig;
+use easel_shared::secret::Secret;
+use tokio::sync::mpsc;
+
+use super::http::{self, read_capped, transport_error};
+use super::price::{PriceTable, Usage};
+use super::{
+    BackendError, BackendEvent, BackendOutput, Capabilities, GeneratedImage, ImageBackend, ImageJob,
+};
+
+mod wire;
+
+/// The public endpoint, used when no base URL is configured.
+pub const DEFAULT_BASE_URL: &str = "https://generativelanguage.googleapis.com";
+
+/// Most bytes accepted in one answer.
+const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A Gemini image model.
+#[derive(Debug)]
+pub struct GeminiBackend {
+    name: String,
+    client: reqwest::Client,
+    url: String,
+    api_key: Secret,
+    model: String,
+    max_inputs: usize,
+    prices: PriceTable,
+    request_timeout: Duration,
+}
+
+impl GeminiBackend {
+    /// Builds the backend and its HTTP client from config.
+    pub fn new(config: &BackendConfig, prices: PriceTable) -> Result<Self, String> {
+        if config.model.trim().is_empty() {
+            return Err("no model configured".into());
+        }
+        let base = if config.base_url.is_empty() {
+            DEFAULT_BASE_URL
+        } else {
+            config.base_url.as_str()
+        };
+        Ok(Self {
+            name: config.name.clone(),
+            client: http::client(config.connect_timeout, config.request_timeout)?,
+            url: format!(
+                "{}/v1beta/models/{}:generateContent",
+                base.trim_end_matches('/'),
+                config.model
+            ),
+            api_key: config.api_key.clone(),
+            model: config.model.clone(),
+            max_inputs: config.max_inputs,
+            prices,
+            request_timeout: config.request_timeout,
+        })
+    }
+
+    /// One `generateContent` call: one image.
+    async fn call(
+        &self,
+        body: &serde_json::Value,
+    ) -> Result<(GeneratedImage, Option<Usage>), BackendError> {
+        let resp = self
+            .client
+            .post(&self.url)
+            .header("x-goog-api-key", self.api_key.expose())
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| transport_error(&e, self.request_timeout))?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        if !status.is_success() {
+            let body = read_capped(resp, 64 * 1024, self.request_timeout)
+                .await
+                .unwrap_or_default();
+            return Err(wire::map_error(
+                status.as_u16(),
+                &headers,
+                &body,
+                self.api_key.expose(),
+            ));
+        }
+        let body = read_capped(resp, MAX_BODY_BYTES, self.request_timeout).await?;
+        wire::parse(&body)
+    }
+}
+
+fn add_usage(total: &mut Option<Usage>, more: Option<Usage>) {
+    if let Some(u) = more {
+        let t = total.get_or_insert_with(Usage::default);
+        t.text_input += u.text_input;
+        t.image_input += u.image_input;
+        t.output += u.output;
+    }
+}
+
+#[async_trait]
+impl ImageBackend for GeminiBackend {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            max_inputs: self.max_inputs,
+            mask: false,
+            transparent: false,
+            streaming: false,
+            input_long_side: 1024,
+        }
+    }
+
+    fn estimate_micros(&self, job: &ImageJob) -> u64 {
+        self.prices
+            .per_image(job.options.quality, "auto")
+            .saturating_mul(u64::from(job.options.n.max(1)))
+    }
+
+    async fn generate(
+        &self,
+        job: &ImageJob,
+        _events: &mpsc::Sender<BackendEvent>,
+    ) -> Result<BackendOutput, BackendError> {
+        let n = job.options.n.clamp(1, 10);
+        let mut trimmed;
+        let job = if job.inputs.len() > self.max_inputs {
+            trimmed = job.clone();
+            trimmed.inputs.truncate(self.max_inputs);
+            &trimmed
+        } else {
+            job
+        };
+        let body = wire::request_body(job);
+        tracing::debug!(backend = %self.name, model = %self.model, n, inputs = job.inputs.len(),
+            "calling generateContent");
+        let mut images = Vec::with_capacity(usize::from(n));
+        let mut usage = None;
+        for i in 0..n {
+            match self.call(&body).await {
+                Ok((image, u)) => {
+                    images.push(image);
+                    add_usage(&mut usage, u);
+                }
+                // Nothing yet: the chain decides what to do with the error.
+                Err(e) if images.is_empty() => return Err(e),
+                // Deliver what exists; the job is charged per image delivered.
+                Err(e) => {
+                    tracing::warn!(backend = %self.name, got = i, asked = n, error = %e,
+                        "stopping early, delivering the images made so far");
+                    break;
+                }
+            }
+        }
+        let cost_micros = self
+            .prices
+            .cost(usage, job.options.quality, "auto", images.len());
+        Ok(BackendOutput {
+            images,
+            cost_micros,
+            backend: self.name.clone(),
+        })
+    }
+}

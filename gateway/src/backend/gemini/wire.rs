@@ -1,0 +1,294 @@
+//! Gemini `generateContent` wire format: the request body, and the answer
+//! read into images, blocks or "no image".
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
+use easel_shared::render::Shape;
+use reqwest::header::HeaderMap;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::backend::http::{retry_after, scrub};
+use crate::backend::price::Usage;
+use crate::backend::{BackendError, GeneratedImage, ImageJob};
+
+/// Aspect ratios Gemini image models accept.
+const RATIOS: [(u32, u32); 8] = [
+    (1, 1),
+    (2, 3),
+    (3, 2),
+    (3, 4),
+    (4, 3),
+    (9, 16),
+    (16, 9),
+    (21, 9),
+];
+
+/// Finish reasons that mean the safety system refused.
+const BLOCK_REASONS: [&str; 8] = [
+    "IMAGE_SAFETY",
+    "IMAGE_PROHIBITED_CONTENT",
+    "PROHIBITED_CONTENT",
+    "SAFETY",
+    "BLOCKLIST",
+    "SPII",
+    "IMAGE_RECITATION",
+    "RECITATION",
+];
+
+/// The request body: the prompt, then each input as `inline_data`.
+pub(crate) fn request_body(job: &ImageJob) -> Value {
+    let mut parts = vec![json!({ "text": job.prompt })];
+    for input in &job.inputs {
+        parts.push(json!({
+            "inline_data": { "mime_type": input.mime, "data": STANDARD.encode(&input.bytes) }
+        }));
+    }
+    let mut generation = json!({ "responseModalities": ["TEXT", "IMAGE"] });
+    if let Some(ratio) = aspect_ratio(job.options.shape) {
+        generation["imageConfig"] = json!({ "aspectRatio": ratio });
+    }
+    json!({
+        "contents": [{ "role": "user", "parts": parts }],
+        "generationConfig": generation,
+    })
+}
+
+/// The nearest supported ratio (log scale), or none to let the model choose.
+pub(crate) fn aspect_ratio(shape: Shape) -> Option<String> {
+    let (w, h) = match shape {
+        Shape::Auto => return None,
+        Shape::Aspect { w, h } => (u32::from(w), u32::from(h)),
+        Shape::Exact { width, height } => (width, height),
+    };
+    if w == 0 || h == 0 {
+        return None;
+    }
+    let want = (f64::from(w) / f64::from(h)).ln();
+    let dist = |(a, b): (u32, u32)| ((f64::from(a) / f64::from(b)).ln() - want).abs();
+    RATIOS
+        .into_iter()
+        .min_by(|x, y| dist(*x).total_cmp(&dist(*y)))
+        .map(|(a, b)| format!("{a}:{b}"))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Response {
+    #[serde(default)]
+    candidates: Vec<Candidate>,
+    prompt_feedback: Option<PromptFeedback>,
+    usage_metadata: Option<UsageMetadata>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Candidate {
+    content: Option<Content>,
+    finish_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Content {
+    #[serde(default)]
+    parts: Vec<Part>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Part {
+    inline_data: Option<InlineData>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct InlineData {
+    #[serde(default)]
+    mime_type: String,
+    #[serde(default)]
+    data: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PromptFeedback {
+    block_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UsageMetadata {
+    #[serde(default)]
+    prompt_token_count: u64,
+    #[serde(default)]
+    candidates_token_count: u64,
+}
+
+/// Reads a 2xx answer: the last image part is the final image.
+pub(crate) fn parse(body: &[u8]) -> Result<(GeneratedImage, Option<Usage>), BackendError> {
+    let resp: Response = serde_json::from_slice(body)
+        .map_err(|e| BackendError::BadResponse(format!("malformed JSON: {e}")))?;
+    if let Some(reason) = resp.prompt_feedback.and_then(|f| f.block_reason) {
+        return Err(BackendError::Blocked {
+            reason: format!("prompt blocked: {}", scrub(&reason, "")),
+        });
+    }
+    let candidate = resp.candidates.into_iter().next();
+    let finish = candidate.as_ref().and_then(|c| c.finish_reason.clone());
+    if let Some(reason) = finish.as_deref().filter(|r| BLOCK_REASONS.contains(r)) {
+        return Err(BackendError::Blocked {
+            reason: scrub(reason, ""),
+        });
+    }
+    let image = candidate
+        .and_then(|c| c.content)
+        .map(|c| c.parts)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| p.inline_data)
+        .rfind(|d| !d.data.is_empty());
+    let Some(data) = image else {
+        let why = finish.unwrap_or_else(|| "no candidate".into());
+        return Err(BackendError::BadResponse(format!(
+            "no image ({})",
+            scrub(&why, "")
+        )));
+    };
+    let bytes = STANDARD
+        .decode(data.data.trim())
+        .map_err(|e| BackendError::BadResponse(format!("bad base64 image: {e}")))?;
+    let usage = resp.usage_metadata.map(|u| Usage {
+        text_input: u.prompt_token_count,
+        image_input: 0,
+        output: u.candidates_token_count,
+    });
+    let bytes = Bytes::from(bytes);
+    let fallback = if data.mime_type.is_empty() {
+        "image/png"
+    } else {
+        data.mime_type.as_str()
+    };
+    let mime = crate::backend::http::sniff_mime(&bytes, fallback);
+    Ok((GeneratedImage { bytes, mime }, usage))
+}
+
+#[derive(Deserialize, Default)]
+struct ErrorBody {
+    error: Option<ErrorDetail>,
+}
+
+#[derive(Deserialize, Default)]
+struct ErrorDetail {
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    details: Vec<Value>,
+}
+
+/// Maps a non-2xx answer to an error kind.
+pub(crate) fn map_error(
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+    secret: &str,
+) -> BackendError {
+    let detail = serde_json::from_slice::<ErrorBody>(body)
+        .ok()
+        .and_then(|b| b.error)
+        .unwrap_or_default();
+    let reason_is = |want: &str| {
+        detail
+            .details
+            .iter()
+            .any(|d| d.get("reason").and_then(Value::as_str) == Some(want))
+    };
+    match status {
+        // Google answers a bad key with 400 INVALID_ARGUMENT + API_KEY_INVALID.
+        400 if reason_is("API_KEY_INVALID") => {
+            BackendError::Unavailable("API key refused (HTTP 400)".into())
+        }
+        401 | 403 => BackendError::Unavailable(format!("authentication refused (HTTP {status})")),
+        404 => BackendError::Unavailable(format!(
+            "model or endpoint not found: {}",
+            scrub(&detail.message, secret)
+        )),
+        408 | 409 | 429 | 500..=599 => BackendError::Busy {
+            status,
+            retry_after: retry_after(headers).or_else(|| retry_delay(&detail.details)),
+        },
+        _ => BackendError::Rejected(format!(
+            "HTTP {status} {}: {}",
+            scrub(&detail.status, secret),
+            scrub(&detail.message, secret)
+        )),
+    }
+}
+
+/// Google's `RetryInfo.retryDelay` ("30s") when no header gives a hint.
+fn retry_delay(details: &[Value]) -> Option<std::time::Duration> {
+    details
+        .iter()
+        .filter_map(|d| d.get("retryDelay")?.as_str())
+        .filter_map(|s| s.strip_suffix('s')?.parse::<f64>().ok())
+        .find(|s| (0.0..1e9).contains(s))
+        .map(std::time::Duration::from_secs_f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratios_map_to_the_nearest_supported() {
+        let aspect = |w, h| Shape::Aspect { w, h };
+        assert_eq!(aspect_ratio(Shape::Auto), None);
+        assert_eq!(aspect_ratio(aspect(16, 9)).as_deref(), Some("16:9"));
+        assert_eq!(aspect_ratio(aspect(5, 4)).as_deref(), Some("4:3"));
+        assert_eq!(aspect_ratio(aspect(1, 3)).as_deref(), Some("9:16"));
+        let exact = Shape::Exact {
+            width: 2560,
+            height: 1080,
+        };
+        assert_eq!(aspect_ratio(exact).as_deref(), Some("21:9"));
+    }
+
+    #[test]
+    fn answers_map_to_images_blocks_or_nothing() {
+        let ok = br#"{"candidates":[{"content":{"parts":[{"text":"here"},
+            {"inlineData":{"mimeType":"image/png","data":"aGk="}},
+            {"inlineData":{"mimeType":"image/png","data":"Ynll"}}]},"finishReason":"STOP"}],
+            "usageMetadata":{"promptTokenCount":7,"candidatesTokenCount":1290}}"#;
+        let (img, usage) = parse(ok).unwrap();
+        assert_eq!(&img.bytes[..], b"bye");
+        assert_eq!(usage.unwrap().output, 1290);
+        let blocked = br#"{"promptFeedback":{"blockReason":"PROHIBITED_CONTENT"}}"#;
+        assert!(
+            matches!(parse(blocked), Err(BackendError::Blocked { reason }) if reason.contains("PROHIBITED"))
+        );
+        let safety = br#"{"candidates":[{"finishReason":"IMAGE_SAFETY"}]}"#;
+        assert!(matches!(parse(safety), Err(BackendError::Blocked { .. })));
+        let text =
+            br#"{"candidates":[{"content":{"parts":[{"text":"no"}]},"finishReason":"STOP"}]}"#;
+        assert!(matches!(parse(text), Err(BackendError::BadResponse(m)) if m.contains("no image")));
+        assert!(matches!(parse(b"[1"), Err(BackendError::BadResponse(_))));
+    }
+
+    #[test]
+    fn retry_delay_is_read_from_details() {
+        let body = br#"{"error":{"code":429,"status":"RESOURCE_EXHAUSTED","message":"m",
+            "details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"12s"}]}}"#;
+        assert!(matches!(
+            map_error(429, &HeaderMap::new(), body, ""),
+            BackendError::Busy { status: 429, retry_after: Some(d) } if d.as_secs() == 12
+        ));
+        let bad_key = br#"{"error":{"status":"INVALID_ARGUMENT","message":"API key not valid",
+            "details":[{"reason":"API_KEY_INVALID"}]}}"#;
+        assert!(matches!(
+            map_error(400, &HeaderMap::new(), bad_key, ""),
+            BackendError::Unavailable(_)
+        ));
+    }
+}

@@ -1,0 +1,233 @@
+//! The OpenAI Images API backend (and any compatible provider by base URL):
+//! generations as JSON, edits as multipart, optional SSE streaming of
+//! partial images, images inline (`b64_json`) or by URL, cost from `usage`.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use easel_shared::config::BackendConfig;
+use easel_shared::secret::Secret;
+use tokio::sync::mpsc;
+
+use super::http::{self, read_capped, sniff_mime, transport_error};
+use super::price::PriceTable;
+use super::{
+    BackendError, BackendEvent, BackendOutput, Capabilities, GeneratedImage, ImageBackend, ImageJob,
+};
+
+mod request;
+mod response;
+mod stream;
+
+use request::{ModelSettings, Resolved, edit_form, generation_body};
+use response::{ImageRef, Parsed, map_error, parse_images};
+
+/// The public endpoint, used when no base URL is configured.
+pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
+
+/// Most bytes accepted in a non-streaming JSON answer (ten 4K PNGs in base64).
+const MAX_JSON_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Longest side worth sending as an edit input.
+const INPUT_LONG_SIDE: u32 = 1536;
+
+/// An OpenAI-compatible image backend.
+#[derive(Debug)]
+pub struct OpenAiBackend {
+    name: String,
+    client: reqwest::Client,
+    base_url: String,
+    api_key: Secret,
+    organization: Option<String>,
+    project: Option<String>,
+    model: ModelSettings,
+    prices: PriceTable,
+    request_timeout: Duration,
+    download_max_bytes: u64,
+    download_timeout: Duration,
+}
+
+impl OpenAiBackend {
+    /// Builds the backend and its HTTP client from config.
+    pub fn new(config: &BackendConfig, prices: PriceTable) -> Result<Self, String> {
+        if config.model.trim().is_empty() {
+            return Err("no model configured".into());
+        }
+        let base = if config.base_url.is_empty() {
+            DEFAULT_BASE_URL
+        } else {
+            config.base_url.as_str()
+        };
+        Ok(Self {
+            name: config.name.clone(),
+            client: http::client(config.connect_timeout, config.request_timeout)?,
+            base_url: base.trim_end_matches('/').to_owned(),
+            api_key: config.api_key.clone(),
+            organization: config.organization.clone(),
+            project: config.project.clone(),
+            model: ModelSettings {
+                model: config.model.clone(),
+                arbitrary_sizes: config.arbitrary_sizes,
+                max_inputs: config.max_inputs.min(16),
+                input_fidelity: config.input_fidelity.clone(),
+                moderation: config.moderation.clone(),
+                partial_images: config.partial_images.min(3),
+                output_compression: config.output_compression,
+            },
+            prices,
+            request_timeout: config.request_timeout,
+            download_max_bytes: config.download_max_bytes,
+            download_timeout: config.download_timeout,
+        })
+    }
+
+    fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.base_url))
+            .bearer_auth(self.api_key.expose());
+        if let Some(org) = &self.organization {
+            req = req.header("OpenAI-Organization", org);
+        }
+        if let Some(project) = &self.project {
+            req = req.header("OpenAI-Project", project);
+        }
+        req
+    }
+
+    /// Sends the request; a non-2xx answer becomes its error kind.
+    async fn send(&self, job: &ImageJob, r: &Resolved) -> Result<reqwest::Response, BackendError> {
+        let req = if job.inputs.is_empty() {
+            self.post("/images/generations")
+                .json(&generation_body(job, &self.model, r))
+        } else {
+            let form = edit_form(job, &self.model, r)
+                .map_err(|e| BackendError::Rejected(format!("bad input image type: {e}")))?;
+            self.post("/images/edits").multipart(form)
+        };
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| transport_error(&e, self.request_timeout))?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        let headers = resp.headers().clone();
+        // The error body is small; a huge or broken one still yields the status.
+        let body = read_capped(resp, 64 * 1024, self.request_timeout)
+            .await
+            .unwrap_or_default();
+        Err(map_error(
+            status.as_u16(),
+            &headers,
+            &body,
+            self.api_key.expose(),
+        ))
+    }
+
+    /// Fetches an image the provider answered with by URL (no credentials sent).
+    async fn download(&self, url: &str) -> Result<bytes::Bytes, BackendError> {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(BackendError::BadResponse("image URL is not http(s)".into()));
+        }
+        let resp = self
+            .client
+            .get(url)
+            .timeout(self.download_timeout)
+            .send()
+            .await
+            .map_err(|e| transport_error(&e, self.download_timeout))?;
+        if !resp.status().is_success() {
+            return Err(BackendError::BadResponse(format!(
+                "image download failed with HTTP {}",
+                resp.status().as_u16()
+            )));
+        }
+        read_capped(resp, self.download_max_bytes, self.download_timeout).await
+    }
+
+    async fn materialize(
+        &self,
+        image: ImageRef,
+        fallback_mime: &str,
+    ) -> Result<GeneratedImage, BackendError> {
+        let bytes = match image {
+            ImageRef::Inline(bytes) => bytes,
+            ImageRef::Url(url) => self.download(&url).await?,
+        };
+        if bytes.is_empty() {
+            return Err(BackendError::BadResponse("empty image".into()));
+        }
+        let mime = sniff_mime(&bytes, fallback_mime);
+        Ok(GeneratedImage { bytes, mime })
+    }
+}
+
+#[async_trait]
+impl ImageBackend for OpenAiBackend {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            max_inputs: self.model.max_inputs,
+            mask: true,
+            transparent: true,
+            streaming: self.model.partial_images > 0,
+            input_long_side: INPUT_LONG_SIDE,
+        }
+    }
+
+    fn estimate_micros(&self, job: &ImageJob) -> u64 {
+        let r = Resolved::new(&job.options, &self.model);
+        self.prices
+            .per_image(job.options.quality, &r.size)
+            .saturating_mul(u64::from(r.n))
+    }
+
+    async fn generate(
+        &self,
+        job: &ImageJob,
+        events: &mpsc::Sender<BackendEvent>,
+    ) -> Result<BackendOutput, BackendError> {
+        let r = Resolved::new(&job.options, &self.model);
+        tracing::debug!(backend = %self.name, model = %self.model.model, size = %r.size,
+            quality = r.quality, n = r.n, inputs = job.inputs.len(), stream = r.stream,
+            "calling the images API");
+        let resp = self.send(job, &r).await?;
+        let Parsed { images, usage } = if r.stream {
+            let (image, usage) = stream::read_stream(
+                resp,
+                events,
+                r.mime(),
+                self.api_key.expose(),
+                self.request_timeout,
+            )
+            .await?;
+            Parsed {
+                images: vec![image],
+                usage,
+            }
+        } else {
+            let body = read_capped(resp, MAX_JSON_BYTES, self.request_timeout).await?;
+            parse_images(&body)?
+        };
+        let mut out = Vec::with_capacity(images.len());
+        for image in images.into_iter().take(usize::from(r.n)) {
+            out.push(self.materialize(image, r.mime()).await?);
+        }
+        if out.len() < usize::from(r.n) {
+            tracing::warn!(backend = %self.name, asked = r.n, got = out.len(), "fewer images than asked");
+        }
+        let cost_micros = self
+            .prices
+            .cost(usage, job.options.quality, &r.size, out.len());
+        Ok(BackendOutput {
+            images: out,
+            cost_micros,
+            backend: self.name.clone(),
+        })
+    }
+}
