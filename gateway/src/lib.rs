@@ -9,4 +9,5 @@
 pub mod backend;
 pub mod imaging;
 pub mod ledger;
+pub mod results;
 pub mod settings;

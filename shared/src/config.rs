@@ -35,6 +35,9 @@ pub struct Config {
     pub redeem: RedeemConfig,
     /// The gateway's HTTP server (admin API, health).
     pub http: HttpConfig,
+    /// What is kept of each result (prompts, images) and for how long.
+    #[serde(default)]
+    pub results: ResultsConfig,
     /// Image backends, their fallback order, retries and prices.
     #[serde(default)]
     pub backends: BackendsConfig,
@@ -52,6 +55,7 @@ impl Default for Config {
             spend: SpendConfig::default(),
             redeem: RedeemConfig::default(),
             http: HttpConfig::default(),
+            results: ResultsConfig::default(),
             backends: BackendsConfig::default(),
         }
     }
@@ -354,6 +358,30 @@ impl Default for HttpConfig {
     }
 }
 
+/// The result store: lineage and original images for continuing a conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResultsConfig {
+    /// How long the provider's original bytes (and the inputs) are kept; the
+    /// prompt and lineage outlive them.
+    #[serde(with = "humantime_serde")]
+    pub retention: Duration,
+    /// Most bytes of stored images in total; the oldest are evicted first.
+    pub max_total_bytes: u64,
+    /// The embedded store's file (separate from the ledger's).
+    pub path: String,
+}
+
+impl Default for ResultsConfig {
+    fn default() -> Self {
+        Self {
+            retention: Duration::from_secs(7 * 86_400),
+            max_total_bytes: 2 << 30,
+            path: "easel-results.redb".to_owned(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,6 +396,17 @@ mod tests {
         let mut c = Config::default();
         c.access.default_plan = "gold".into();
         assert_eq!(c.validate().unwrap_err().key, "access.default_plan");
+    }
+
+    #[test]
+    fn results_section_defaults_and_parses() {
+        let r = ResultsConfig::default();
+        assert_eq!(r.retention, Duration::from_secs(7 * 86_400));
+        assert_eq!(r.max_total_bytes, 2 * 1024 * 1024 * 1024);
+        let parsed: ResultsConfig =
+            serde_json::from_str(r#"{"retention":"3d","max_total_bytes":1000}"#).unwrap();
+        assert_eq!(parsed.retention, Duration::from_secs(3 * 86_400));
+        assert_eq!(parsed.path, "easel-results.redb");
     }
 
     #[test]

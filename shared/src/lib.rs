@@ -10,6 +10,7 @@ pub mod config;
 pub mod ids;
 pub mod quota;
 pub mod render;
+pub mod results;
 pub mod secret;
 
 pub use ids::{Platform, RequestId, UnixMillis, UserKey};

@@ -1,0 +1,396 @@
+//! The result store on Redis, shared by every replica.
+//!
+//! Keys (all under `<prefix>res:`): a result's record `{r:<id>}` (JSON), the
+//! messages showing it `{r:<id>}:m` (a set), its image blobs `{r:<id>}:o:<n>`
+//! and `{r:<id>}:i:<n>` (hashes of expiry, MIME type and bytes, with a TTL of
+//! the retention); the size index `{idx}:*` (see [`index`]); per user
+//! `{u:tg:1}:results` (ids, for /forget) and `{u:tg:1}:settings`; and the
+//! lookups `msg:<platform>:<chat>:<message>` -> id and
+//! `name:<platform>:<username>` -> user. Blobs carry their expiry so that
+//! "expired" is decided by the store's clock (tests move it) as well as by
+//! Redis's TTL.
+
+mod index;
+mod keys;
+mod redact;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use easel_shared::config::ResultsConfig;
+use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
+use easel_shared::{Platform, UserKey};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{AsyncCommands, RedisError};
+
+use self::index::{Entry, SizeIndex};
+use self::keys::Keys;
+use self::redact::{map_err, scrubbed, url_password};
+use super::blob::{self, Prepared};
+use super::{NewResult, ResultStore, ResultStoreError, StoredImage, new_id};
+use crate::ledger::Clock;
+
+/// How many expired blobs one purge step takes (keeps each script short).
+const PURGE_BATCH: usize = 256;
+
+/// The [`ResultStore`] on Redis. Cheap to share behind an `Arc`; calls clone
+/// the multiplexed connection, so concurrent calls pipeline on one socket.
+pub struct RedisResultStore {
+    con: ConnectionManager,
+    keys: Keys,
+    index: SizeIndex,
+    config: ResultsConfig,
+    clock: Clock,
+    /// The URL's password, scrubbed from error texts.
+    secret: Option<String>,
+}
+
+impl std::fmt::Debug for RedisResultStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisResultStore")
+            .field("base", &self.keys.base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisResultStore {
+    /// Connects (1 s connect timeout, 5 s response timeout: images are
+    /// megabytes) and fails with `Unavailable` if Redis cannot be reached.
+    pub async fn connect(
+        url: &str,
+        prefix: &str,
+        config: ResultsConfig,
+        clock: Clock,
+    ) -> Result<Self, ResultStoreError> {
+        let secret = url_password(url);
+        let fail = |e: RedisError| scrubbed(map_err(e), secret.as_deref());
+        if prefix.contains(['{', '}']) {
+            return Err(ResultStoreError::Unavailable(
+                "the Redis key prefix must not contain `{` or `}` (they are hash tags)".into(),
+            ));
+        }
+        let client = redis::Client::open(url).map_err(fail)?;
+        let settings = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(1)))
+            .set_response_timeout(Some(Duration::from_secs(5)))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_millis(500));
+        let con = ConnectionManager::new_with_config(client, settings)
+            .await
+            .map_err(fail)?;
+        let base = format!("{prefix}res:");
+        Ok(Self {
+            con,
+            index: SizeIndex::new(&base),
+            keys: Keys { base },
+            config,
+            clock,
+            secret,
+        })
+    }
+
+    fn err(&self, e: RedisError) -> ResultStoreError {
+        scrubbed(map_err(e), self.secret.as_deref())
+    }
+
+    /// Writes a prepared result; `false` if its id is taken (then nothing was written).
+    async fn write(&self, prepared: &Prepared) -> Result<bool, ResultStoreError> {
+        let mut con = self.con.clone();
+        let record = &prepared.record;
+        let json = serde_json::to_vec(record).map_err(corrupt)?;
+        let fresh: bool = redis::cmd("SET")
+            .arg(self.keys.record(&record.id))
+            .arg(json)
+            .arg("NX")
+            .query_async::<Option<String>>(&mut con)
+            .await
+            .map_err(|e| self.err(e))?
+            .is_some();
+        if !fresh {
+            return Ok(false);
+        }
+        let ttl = self.config.retention.as_millis().clamp(1, i64::MAX as u128) as i64;
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for b in &prepared.blobs {
+            let key = self.keys.blob(&b.name);
+            pipe.cmd("HSET")
+                .arg(&key)
+                .arg("e")
+                .arg(record.images_until.0)
+                .arg("m")
+                .arg(&b.image.mime)
+                .arg("d")
+                .arg(b.image.bytes.as_ref())
+                .ignore()
+                .pexpire(&key, ttl)
+                .ignore();
+        }
+        pipe.sadd(self.keys.user_results(record.user), record.id.as_str())
+            .ignore();
+        pipe.query_async::<()>(&mut con)
+            .await
+            .map_err(|e| self.err(e))?;
+        let entries: Vec<Entry<'_>> = prepared
+            .blobs
+            .iter()
+            .map(|b| Entry {
+                member: &b.name,
+                expires: record.images_until.0,
+                size: b.size(),
+            })
+            .collect();
+        let evicted = self
+            .index
+            .add(&mut con, &entries, self.config.max_total_bytes)
+            .await
+            .map_err(|e| self.err(e))?;
+        self.delete_blobs(&evicted).await?;
+        Ok(true)
+    }
+
+    async fn delete_blobs(&self, names: &[String]) -> Result<(), ResultStoreError> {
+        if names.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        for name in names {
+            pipe.del(self.keys.blob(name)).ignore();
+        }
+        let mut con = self.con.clone();
+        pipe.query_async::<()>(&mut con)
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    /// A blob's bytes unless missing or expired by the store's clock.
+    async fn blob(&self, name: &str) -> Result<Option<StoredImage>, ResultStoreError> {
+        let mut con = self.con.clone();
+        let (expires, mime, bytes): (Option<i64>, Option<String>, Option<Vec<u8>>) =
+            redis::cmd("HMGET")
+                .arg(self.keys.blob(name))
+                .arg(&["e", "m", "d"])
+                .query_async(&mut con)
+                .await
+                .map_err(|e| self.err(e))?;
+        match (expires, mime, bytes) {
+            (Some(expires), Some(mime), Some(bytes)) if expires > self.clock.now().0 => {
+                Ok(Some(StoredImage {
+                    mime,
+                    bytes: Bytes::from(bytes),
+                }))
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+#[async_trait]
+impl ResultStore for RedisResultStore {
+    async fn save(&self, result: NewResult) -> Result<ResultRecord, ResultStoreError> {
+        blob::check_size(&result, self.config.max_total_bytes)?;
+        let now = self.clock.now();
+        // 60 random bits: a clash is a curiosity; a few tries make it moot.
+        for _ in 0..8 {
+            let prepared = blob::prepare(result.clone(), new_id(), now, self.config.retention);
+            if self.write(&prepared).await? {
+                return Ok(prepared.record);
+            }
+        }
+        Err(ResultStoreError::Unavailable(
+            "no free result id after 8 tries".into(),
+        ))
+    }
+
+    async fn get(&self, id: &ResultId) -> Result<Option<ResultRecord>, ResultStoreError> {
+        let mut con = self.con.clone();
+        let (json, messages): (Option<Vec<u8>>, Vec<Vec<u8>>) = redis::pipe()
+            .get(self.keys.record(id))
+            .smembers(self.keys.messages(id))
+            .query_async(&mut con)
+            .await
+            .map_err(|e| self.err(e))?;
+        let Some(json) = json else { return Ok(None) };
+        let mut record: ResultRecord = serde_json::from_slice(&json).map_err(corrupt)?;
+        record.messages = messages
+            .iter()
+            .map(|m| serde_json::from_slice(m).map_err(corrupt))
+            .collect::<Result<_, _>>()?;
+        record.messages.sort();
+        Ok(Some(record))
+    }
+
+    async fn original(
+        &self,
+        id: &ResultId,
+        index: usize,
+    ) -> Result<Option<StoredImage>, ResultStoreError> {
+        self.blob(&blob::output_name(id, index)).await
+    }
+
+    async fn inputs(&self, id: &ResultId) -> Result<Option<Vec<StoredImage>>, ResultStoreError> {
+        let Some(record) = self.get(id).await? else {
+            return Ok(None);
+        };
+        let mut out = Vec::with_capacity(record.inputs.len());
+        for name in blob::input_blobs(&record) {
+            match self.blob(&name).await? {
+                Some(image) => out.push(image),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(out))
+    }
+
+    async fn attach_message(
+        &self,
+        id: &ResultId,
+        message: MessageRef,
+    ) -> Result<bool, ResultStoreError> {
+        let mut con = self.con.clone();
+        let exists: bool = con
+            .exists(self.keys.record(id))
+            .await
+            .map_err(|e| self.err(e))?;
+        if !exists {
+            return Ok(false);
+        }
+        let member = serde_json::to_vec(&message).map_err(corrupt)?;
+        redis::pipe()
+            .atomic()
+            .sadd(self.keys.messages(id), member)
+            .ignore()
+            .set(self.keys.message(&message), id.as_str())
+            .ignore()
+            .query_async::<()>(&mut con)
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(true)
+    }
+
+    async fn find_by_message(
+        &self,
+        message: &MessageRef,
+    ) -> Result<Option<ResultRecord>, ResultStoreError> {
+        let mut con = self.con.clone();
+        let id: Option<String> = con
+            .get(self.keys.message(message))
+            .await
+            .map_err(|e| self.err(e))?;
+        let Some(id) = id else { return Ok(None) };
+        let id: ResultId = id.parse().map_err(corrupt)?;
+        self.get(&id).await
+    }
+
+    async fn settings(&self, user: UserKey) -> Result<UserSettings, ResultStoreError> {
+        let mut con = self.con.clone();
+        let json: Option<Vec<u8>> = con
+            .get(self.keys.settings(user))
+            .await
+            .map_err(|e| self.err(e))?;
+        match json {
+            Some(json) => serde_json::from_slice(&json).map_err(corrupt),
+            None => Ok(UserSettings::default()),
+        }
+    }
+
+    async fn set_settings(
+        &self,
+        user: UserKey,
+        settings: &UserSettings,
+    ) -> Result<(), ResultStoreError> {
+        let json = serde_json::to_vec(settings).map_err(corrupt)?;
+        let mut con = self.con.clone();
+        con.set::<_, _, ()>(self.keys.settings(user), json)
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    async fn remember_username(
+        &self,
+        user: UserKey,
+        username: &str,
+    ) -> Result<(), ResultStoreError> {
+        let key = self.keys.username(user.platform, username);
+        let mut con = self.con.clone();
+        con.set::<_, _, ()>(key, user.to_string())
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    async fn lookup_username(
+        &self,
+        platform: Platform,
+        username: &str,
+    ) -> Result<Option<UserKey>, ResultStoreError> {
+        let mut con = self.con.clone();
+        let user: Option<String> = con
+            .get(self.keys.username(platform, username))
+            .await
+            .map_err(|e| self.err(e))?;
+        user.map(|u| u.parse().map_err(corrupt)).transpose()
+    }
+
+    async fn forget(&self, user: UserKey) -> Result<u64, ResultStoreError> {
+        let mut con = self.con.clone();
+        let mine = self.keys.user_results(user);
+        let ids: Vec<String> = con.smembers(&mine).await.map_err(|e| self.err(e))?;
+        let mut removed = 0;
+        for id in ids {
+            let Ok(parsed) = id.parse::<ResultId>() else {
+                con.srem::<_, _, ()>(&mine, &id)
+                    .await
+                    .map_err(|e| self.err(e))?;
+                continue;
+            };
+            let Some(record) = self.get(&parsed).await? else {
+                con.srem::<_, _, ()>(&mine, &id)
+                    .await
+                    .map_err(|e| self.err(e))?;
+                continue;
+            };
+            let blobs = blob::own_blobs(&record);
+            self.index
+                .remove(&mut con, &blobs)
+                .await
+                .map_err(|e| self.err(e))?;
+            let mut pipe = redis::pipe();
+            pipe.del(self.keys.record(&parsed))
+                .del(self.keys.messages(&parsed))
+                .ignore();
+            for name in &blobs {
+                pipe.del(self.keys.blob(name)).ignore();
+            }
+            for m in &record.messages {
+                pipe.del(self.keys.message(m)).ignore();
+            }
+            pipe.srem(&mine, &id).ignore();
+            let (deleted,): (u64,) = pipe.query_async(&mut con).await.map_err(|e| self.err(e))?;
+            removed += deleted;
+        }
+        Ok(removed)
+    }
+
+    async fn purge_expired(&self) -> Result<u64, ResultStoreError> {
+        let mut con = self.con.clone();
+        let now = self.clock.now().0;
+        let mut purged = 0;
+        loop {
+            let expired = self
+                .index
+                .take_expired(&mut con, now, PURGE_BATCH)
+                .await
+                .map_err(|e| self.err(e))?;
+            self.delete_blobs(&expired).await?;
+            purged += expired.len() as u64;
+            if expired.len() < PURGE_BATCH {
+                return Ok(purged);
+            }
+        }
+    }
+}
+
+fn corrupt(e: impl std::fmt::Display) -> ResultStoreError {
+    ResultStoreError::Corrupt(e.to_string())
+}
