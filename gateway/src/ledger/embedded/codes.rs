@@ -36,9 +36,9 @@ pub(crate) fn mint(
         return Err(LedgerError::Refused("max_uses must be at least 1".into()));
     }
     let now = tx.now();
-    let mut seq = tx.codes.len().io()?;
+    let first_seq = tx.codes.len().io()?;
     let mut minted = Vec::new();
-    for _ in 0..count {
+    for seq in (first_seq..).take(count as usize) {
         let mut fresh = None;
         for _ in 0..MINT_TRIES {
             let code = CodeText::generate();
@@ -59,7 +59,6 @@ pub(crate) fn mint(
             users: Vec::new(),
             seq,
         };
-        seq += 1;
         tx.codes
             .insert(hash.as_str(), encode(&rec)?.as_slice())
             .io()?;

@@ -9,7 +9,7 @@ use easel_shared::{QuotaStatus, UnixMillis, UserKey};
 use redb::{ReadTransaction, ReadableTable};
 
 use super::records::{CodeRecord, SpendDay, UserRecord};
-use super::tables::{AUDIT, CODES, Io, SPEND, TOP, USAGE, USERS, decode, get_json};
+use super::tables::{ACCOUNTS, AUDIT, CODES, Io, SPEND, TOP, decode, get_json, usage_key};
 use super::user::{effective, in_flight, window_status};
 use crate::ledger::LedgerError;
 use crate::ledger::code::short_id;
@@ -21,8 +21,8 @@ pub(crate) fn status(
     user: UserKey,
     now: UnixMillis,
 ) -> Result<QuotaStatus, LedgerError> {
-    let users = txn.open_table(USERS).io()?;
-    let rec: UserRecord = get_json(&users, "user", &user.to_string())?.unwrap_or_default();
+    let accounts = txn.open_table(ACCOUNTS).io()?;
+    let rec: UserRecord = get_json(&accounts, "user", &user.to_string())?.unwrap_or_default();
     let eff = effective(&rec, user, config, now);
     Ok(QuotaStatus {
         plan: eff.name.map(str::to_owned),
@@ -41,17 +41,17 @@ pub(crate) fn usage(
     user: UserKey,
     limit: usize,
 ) -> Result<Vec<UsageEntry>, LedgerError> {
-    let table = txn.open_table(USAGE).io()?;
-    let key = user.to_string();
+    let table = txn.open_table(ACCOUNTS).io()?;
+    let (first, last) = (usage_key(user, 0), usage_key(user, u64::MAX));
     let mut out = Vec::new();
     for item in table
-        .range((key.as_str(), 0)..=(key.as_str(), u64::MAX))
+        .range(first.as_str()..=last.as_str())
         .io()?
         .rev()
         .take(limit)
     {
-        let (_, v) = item.io()?;
-        out.push(decode(&format!("usage of {key}"), v.value())?);
+        let (k, v) = item.io()?;
+        out.push(decode(k.value(), v.value())?);
     }
     Ok(out)
 }

@@ -75,12 +75,16 @@ pub(crate) struct ReservationRecord {
     pub(crate) lease_until: UnixMillis,
     /// The lease in the first answer, so a replay repeats that answer exactly.
     pub(crate) first_lease_until: UnixMillis,
-    /// UTC day of the spend hold.
+    /// UTC day its spend is booked to (the day it was reserved).
     pub(crate) day: i64,
     /// Backend the spend is booked to.
     pub(crate) backend: String,
-    /// Estimated cost held against the daily cap.
-    pub(crate) est: u64,
+    /// Its share of that day's spend: the estimate while pending, the real
+    /// cost (0 when refunded) once finished. Kept here rather than in a
+    /// table of its own: one row fewer to rewrite per operation.
+    pub(crate) spend: u64,
+    /// True once `spend` is final, so it is replaced exactly once.
+    pub(crate) spend_fixed: bool,
 }
 
 /// One UTC day of deployment-wide spend.
@@ -93,17 +97,6 @@ pub(crate) struct SpendDay {
     pub(crate) notified: bool,
     /// The same total split by backend.
     pub(crate) by_backend: BTreeMap<String, u64>,
-}
-
-/// One reservation's share of a day's spend.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Hold {
-    /// The estimate while running, the real cost once final.
-    pub(crate) amount: u64,
-    /// Backend it is booked to.
-    pub(crate) backend: String,
-    /// True once settled or refunded: the amount no longer changes.
-    pub(crate) fixed: bool,
 }
 
 /// An access code, stored under the SHA-256 of its body only.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use easel_shared::{Denial, UnixMillis};
 use redb::ReadableTable;
 
-use super::records::{Charge, Hold, ReservationRecord, State};
+use super::records::{Charge, ReservationRecord, State};
 use super::tables::{Io, Tx, decode, res_key};
 use super::user::{Split, effective, in_flight, ms, prune_log, split};
 use crate::ledger::{Admission, LedgerError, Reservation, ReserveRequest};
@@ -84,12 +84,12 @@ pub(crate) fn reserve(tx: &mut Tx<'_>, req: &ReserveRequest) -> Result<Admission
     };
 
     // Spend step: decide. Same transaction, so a budget denial simply never
-    // writes the user step (nothing to refund, and a replay is evaluated again).
+    // writes the user step (nothing to refund, and a replay is evaluated
+    // again). The id cannot be held already: its reservation would exist.
     let day = now.day();
     let cap = config.spend.daily_cap_micros;
     let mut spend = tx.spend_day(day)?;
-    let already_held = tx.hold(day, &key)?.is_some();
-    if !already_held && cap > 0 && spend.spent.saturating_add(req.est_cost_micros) > cap {
+    if cap > 0 && spend.spent.saturating_add(req.est_cost_micros) > cap {
         let notify_admins = !spend.notified;
         if notify_admins {
             spend.notified = true;
@@ -127,30 +127,22 @@ pub(crate) fn reserve(tx: &mut Tx<'_>, req: &ReserveRequest) -> Result<Admission
         first_lease_until: lease_until,
         day,
         backend: req.backend.clone(),
-        est: req.est_cost_micros,
+        spend: req.est_cost_micros,
+        spend_fixed: false,
     };
     tx.put_reservation(&key, &rec)?;
     tx.leases.insert((lease_until.0, key.as_str()), ()).io()?;
     tx.kept.insert((now.0, key.as_str()), ()).io()?;
-    if !already_held {
-        spend.spent = spend.spent.saturating_add(req.est_cost_micros);
-        let by = spend.by_backend.entry(req.backend.clone()).or_default();
-        *by = by.saturating_add(req.est_cost_micros);
-        tx.put_spend_day(day, &spend)?;
-        let hold = Hold {
-            amount: req.est_cost_micros,
-            backend: req.backend.clone(),
-            fixed: false,
-        };
-        tx.put_hold(day, &key, &hold)?;
-    }
+    spend.spent = spend.spent.saturating_add(req.est_cost_micros);
+    let by = spend.by_backend.entry(req.backend.clone()).or_default();
+    *by = by.saturating_add(req.est_cost_micros);
+    tx.put_spend_day(day, &spend)?;
     let retention = config.longest_window().max(MIN_RETENTION);
     prune(tx, now, retention)?;
     Ok(Admission::Admitted(answer(req, &rec, false)))
 }
 
-/// Forgets finished reservations older than `retention` (and their spend
-/// holds), a few per call. Runs after the caller's writes, so it only fails
+/// Forgets finished reservations older than `retention`, a few per call. Runs after the caller's writes, so it only fails
 /// on storage errors: an unreadable row is logged and left alone.
 fn prune(tx: &mut Tx<'_>, now: UnixMillis, retention: Duration) -> Result<(), LedgerError> {
     let before = now.0.saturating_sub(ms(retention));
@@ -163,7 +155,7 @@ fn prune(tx: &mut Tx<'_>, now: UnixMillis, retention: Duration) -> Result<(), Le
     for (t, key) in old {
         tx.kept.remove((t, key.as_str())).io()?;
         let Some(raw) = tx
-            .reservations
+            .accounts
             .get(key.as_str())
             .io()?
             .map(|g| g.value().to_vec())
@@ -175,9 +167,8 @@ fn prune(tx: &mut Tx<'_>, now: UnixMillis, retention: Duration) -> Result<(), Le
                 // Still running (renewed for days): look again later.
                 tx.kept.insert((now.0, key.as_str()), ()).io()?;
             }
-            Ok(rec) => {
-                tx.reservations.remove(key.as_str()).io()?;
-                tx.holds.remove((rec.day, key.as_str())).io()?;
+            Ok(_) => {
+                tx.accounts.remove(key.as_str()).io()?;
             }
             Err(e) => {
                 tracing::warn!(error = %e, "embedded ledger: unreadable reservation left in place")

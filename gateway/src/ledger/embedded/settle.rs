@@ -80,10 +80,10 @@ fn finish(
     };
     let now = tx.now();
     let mut u = tx.user(user)?;
-    let hold = tx.hold(rec.day, key)?;
-    let spend = match &hold {
-        Some(h) if !h.fixed => Some(tx.spend_day(rec.day)?),
-        _ => None,
+    let spend = if rec.spend_fixed {
+        None
+    } else {
+        Some(tx.spend_day(rec.day)?)
     };
 
     // Decided; write.
@@ -114,7 +114,6 @@ fn finish(
 
     tx.leases.remove((rec.lease_until.0, key)).io()?;
     rec.state = state;
-    tx.put_reservation(key, &rec)?;
 
     if charged > 0 {
         let user_key = user.to_string();
@@ -124,16 +123,16 @@ fn finish(
             .insert(slot, before.saturating_add(u64::from(charged)))
             .io()?;
     }
-    if let (Some(mut hold), Some(mut spend)) = (hold, spend) {
+    if let Some(mut spend) = spend {
         // Replace the held estimate by the real cost, once.
-        spend.spent = spend.spent.saturating_sub(hold.amount).saturating_add(cost);
-        let by = spend.by_backend.entry(hold.backend.clone()).or_default();
-        *by = by.saturating_sub(hold.amount).saturating_add(cost);
-        hold.amount = cost;
-        hold.fixed = true;
+        spend.spent = spend.spent.saturating_sub(rec.spend).saturating_add(cost);
+        let by = spend.by_backend.entry(rec.backend.clone()).or_default();
+        *by = by.saturating_sub(rec.spend).saturating_add(cost);
         tx.put_spend_day(rec.day, &spend)?;
-        tx.put_hold(rec.day, key, &hold)?;
+        rec.spend = cost;
+        rec.spend_fixed = true;
     }
+    tx.put_reservation(key, &rec)?;
     Ok((charged, refund))
 }
 

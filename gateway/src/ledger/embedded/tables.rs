@@ -15,25 +15,23 @@ use redb::{Database, ReadableTable, Table, TableDefinition, WriteTransaction};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::records::{Hold, ReservationRecord, SpendDay, UserRecord};
+use super::records::{ReservationRecord, SpendDay, UserRecord};
 use crate::ledger::{Clock, LedgerError};
 
-/// user key -> [`UserRecord`].
-pub(crate) const USERS: TableDefinition<&str, &[u8]> = TableDefinition::new("users");
-/// `<user>|<id>` -> [`ReservationRecord`].
-pub(crate) const RESERVATIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("reservations");
+/// Everything of one user under keys that start with the user key, so one
+/// user's rows share leaf pages and an operation rewrites few pages:
+/// `<user>` -> [`UserRecord`], `<user>|<id>` -> [`ReservationRecord`],
+/// `<user>#<seq, 20 digits>` -> [`UsageEntry`]. (`#` and `|` sort apart from
+/// the digits of a longer user id, so each kind is one contiguous range.)
+pub(crate) const ACCOUNTS: TableDefinition<&str, &[u8]> = TableDefinition::new("accounts");
 /// (lease_until, `<user>|<id>`) for pending reservations: the reaper's index.
 pub(crate) const LEASES: TableDefinition<(i64, &str), ()> = TableDefinition::new("leases");
 /// (time, `<user>|<id>`) for every reservation: what to prune, oldest first.
 pub(crate) const KEPT: TableDefinition<(i64, &str), ()> = TableDefinition::new("kept");
-/// (user, seq) -> [`UsageEntry`].
-pub(crate) const USAGE: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("usage");
 /// seq -> [`AuditEntry`].
 pub(crate) const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 /// UTC day -> [`SpendDay`].
 pub(crate) const SPEND: TableDefinition<i64, &[u8]> = TableDefinition::new("spend");
-/// (UTC day, `<user>|<id>`) -> [`Hold`].
-pub(crate) const HOLDS: TableDefinition<(i64, &str), &[u8]> = TableDefinition::new("spend_holds");
 /// (UTC day, user) -> credits charged that day.
 pub(crate) const TOP: TableDefinition<(i64, &str), u64> = TableDefinition::new("top");
 /// code hash -> [`super::records::CodeRecord`].
@@ -61,6 +59,11 @@ impl<T, E: Into<redb::Error>> Io<T> for Result<T, E> {
 /// The reservation key: user keys never contain `|`, request ids cannot.
 pub(crate) fn res_key(user: UserKey, id: &RequestId) -> String {
     format!("{user}|{id}")
+}
+
+/// A usage entry's key: zero-padded so keys sort by sequence number.
+pub(crate) fn usage_key(user: UserKey, seq: u64) -> String {
+    format!("{user}#{seq:020}")
 }
 
 /// Splits a reservation key back into its user and id.
@@ -97,14 +100,11 @@ pub(crate) fn get_json<T: DeserializeOwned>(
 pub(crate) fn create_all(db: &Database) -> Result<(), LedgerError> {
     let txn = db.begin_write().io()?;
     {
-        txn.open_table(USERS).io()?;
-        txn.open_table(RESERVATIONS).io()?;
+        txn.open_table(ACCOUNTS).io()?;
         txn.open_table(LEASES).io()?;
         txn.open_table(KEPT).io()?;
-        txn.open_table(USAGE).io()?;
         txn.open_table(AUDIT).io()?;
         txn.open_table(SPEND).io()?;
-        txn.open_table(HOLDS).io()?;
         txn.open_table(TOP).io()?;
         txn.open_table(CODES).io()?;
         txn.open_table(CODE_IDS).io()?;
@@ -115,14 +115,11 @@ pub(crate) fn create_all(db: &Database) -> Result<(), LedgerError> {
 /// Every table of one write transaction, open for a whole batch, plus the
 /// configuration and clock the operations decide with.
 pub(crate) struct Tx<'t> {
-    pub(crate) users: Table<'t, &'static str, &'static [u8]>,
-    pub(crate) reservations: Table<'t, &'static str, &'static [u8]>,
+    pub(crate) accounts: Table<'t, &'static str, &'static [u8]>,
     pub(crate) leases: Table<'t, (i64, &'static str), ()>,
     pub(crate) kept: Table<'t, (i64, &'static str), ()>,
-    pub(crate) usage: Table<'t, (&'static str, u64), &'static [u8]>,
     pub(crate) audit: Table<'t, u64, &'static [u8]>,
     pub(crate) spend: Table<'t, i64, &'static [u8]>,
-    pub(crate) holds: Table<'t, (i64, &'static str), &'static [u8]>,
     pub(crate) top: Table<'t, (i64, &'static str), u64>,
     pub(crate) codes: Table<'t, &'static str, &'static [u8]>,
     pub(crate) code_ids: Table<'t, &'static str, &'static str>,
@@ -139,14 +136,11 @@ impl<'t> Tx<'t> {
         clock: Clock,
     ) -> Result<Self, LedgerError> {
         Ok(Self {
-            users: txn.open_table(USERS).io()?,
-            reservations: txn.open_table(RESERVATIONS).io()?,
+            accounts: txn.open_table(ACCOUNTS).io()?,
             leases: txn.open_table(LEASES).io()?,
             kept: txn.open_table(KEPT).io()?,
-            usage: txn.open_table(USAGE).io()?,
             audit: txn.open_table(AUDIT).io()?,
             spend: txn.open_table(SPEND).io()?,
-            holds: txn.open_table(HOLDS).io()?,
             top: txn.open_table(TOP).io()?,
             codes: txn.open_table(CODES).io()?,
             code_ids: txn.open_table(CODE_IDS).io()?,
@@ -163,13 +157,13 @@ impl<'t> Tx<'t> {
     /// The user's record (a fresh default for a user never seen).
     pub(crate) fn user(&self, user: UserKey) -> Result<UserRecord, LedgerError> {
         let key = user.to_string();
-        Ok(get_json(&self.users, "user", &key)?.unwrap_or_default())
+        Ok(get_json(&self.accounts, "user", &key)?.unwrap_or_default())
     }
 
     /// Stores the user's record.
     pub(crate) fn put_user(&mut self, user: UserKey, rec: &UserRecord) -> Result<(), LedgerError> {
         let key = user.to_string();
-        self.users
+        self.accounts
             .insert(key.as_str(), encode(rec)?.as_slice())
             .io()?;
         Ok(())
@@ -177,7 +171,7 @@ impl<'t> Tx<'t> {
 
     /// A reservation by its key.
     pub(crate) fn reservation(&self, key: &str) -> Result<Option<ReservationRecord>, LedgerError> {
-        get_json(&self.reservations, "reservation", key)
+        get_json(&self.accounts, "reservation", key)
     }
 
     /// Stores a reservation.
@@ -186,9 +180,7 @@ impl<'t> Tx<'t> {
         key: &str,
         rec: &ReservationRecord,
     ) -> Result<(), LedgerError> {
-        self.reservations
-            .insert(key, encode(rec)?.as_slice())
-            .io()?;
+        self.accounts.insert(key, encode(rec)?.as_slice()).io()?;
         Ok(())
     }
 
@@ -206,22 +198,6 @@ impl<'t> Tx<'t> {
         Ok(())
     }
 
-    /// A reservation's spend hold.
-    pub(crate) fn hold(&self, day: i64, key: &str) -> Result<Option<Hold>, LedgerError> {
-        match self.holds.get((day, key)).io()? {
-            Some(g) => decode(&format!("hold {day} {key}"), g.value()).map(Some),
-            None => Ok(None),
-        }
-    }
-
-    /// Stores a spend hold.
-    pub(crate) fn put_hold(&mut self, day: i64, key: &str, hold: &Hold) -> Result<(), LedgerError> {
-        self.holds
-            .insert((day, key), encode(hold)?.as_slice())
-            .io()?;
-        Ok(())
-    }
-
     /// Appends to the user's usage log (the caller stores `rec` afterwards)
     /// and forgets the entry that falls out of the kept window.
     pub(crate) fn push_usage(
@@ -230,14 +206,13 @@ impl<'t> Tx<'t> {
         rec: &mut UserRecord,
         entry: &UsageEntry,
     ) -> Result<(), LedgerError> {
-        let key = user.to_string();
         let seq = rec.usage_seq;
         rec.usage_seq += 1;
-        self.usage
-            .insert((key.as_str(), seq), encode(entry)?.as_slice())
+        self.accounts
+            .insert(usage_key(user, seq).as_str(), encode(entry)?.as_slice())
             .io()?;
         if let Some(old) = seq.checked_sub(USAGE_KEEP) {
-            self.usage.remove((key.as_str(), old)).io()?;
+            self.accounts.remove(usage_key(user, old).as_str()).io()?;
         }
         Ok(())
     }
