@@ -48,7 +48,7 @@ denial-in-flight = You already have { $limit ->
    *[other] { $limit } requests
 } running. Send the next one when it is done.
 denial-burst = Slow down a little: try again { $when }.
-denial-budget = Easel's daily budget is used up. It resets at 00:00 UTC ({ $date }, { $when }). Nothing was charged.
+denial-budget = Easel's daily budget is used up. It resets at 00:00 UTC ({ $when }). Nothing was charged.
 denial-plan-n = Your plan allows at most { $max } images per request: use --n { $max } or fewer.
 denial-plan-quality = Your plan does not include this quality. Try --q medium or --q low.
 denial-plan-edit = Your plan does not include editing images. Send a text prompt instead, or redeem a code with /redeem.
@@ -108,6 +108,12 @@ admin-budget-reached = The daily budget of { $cap } is reached. New requests are
 start = Hi! I draw and edit pictures. Send me what you want to see, or a photo with a caption saying what to change. Reply to any picture of mine to change it again.
 help-intro = Send a description and I draw it. Send photos with a caption to edit them. Reply to one of my pictures to refine it. In groups, use /img, mention me, or reply to me.
 help-flags = Options, anywhere in the text (-- ends them):
+flag-ar = W:H, e.g. 1:1, 3:2, 16:9 (1-100 each side)
+flag-size = WxH in pixels, e.g. 1024x1536 (64-4096 each side)
+flag-q = auto, low, medium, high
+flag-n = 1-10 images
+flag-bg = auto, transparent, opaque
+flag-fmt = png, jpeg, webp
 help-admin = Admin commands (USER = id, tg:123, dc:456, @name, or reply):
 usage-start = /start
 usage-help = /help

@@ -11,7 +11,7 @@ dur-d = { $d } 天
 dur-dh = { $d } 天 { $h } 小时
 time-in = { $dur }后
 time-now = 现在
-date-utc = { $date }（UTC）
+date-utc = { $date } UTC
 
 ## 额度
 
@@ -35,7 +35,7 @@ denial-quota-fits = 额度不足：现在只够生成 { $fits } 张（可用 --n
 denial-quota-too-big = 这个请求所需额度超过套餐单个窗口的上限。请减少张数或降低画质（现在最多可生成 { $fits } 张）。本次未扣额度。
 denial-in-flight = 你已有 { $limit } 个请求在进行中，请等它完成后再发。
 denial-burst = 请稍慢一点：{ $when }再试。
-denial-budget = Easel 今日预算已用完，将于 UTC 00:00 重置（{ $date }，{ $when }）。本次未扣额度。
+denial-budget = Easel 今日预算已用完，将于 UTC 00:00 重置（{ $when }）。本次未扣额度。
 denial-plan-n = 你的套餐每次最多生成 { $max } 张：请使用 --n { $max } 或更少。
 denial-plan-quality = 你的套餐不包含此画质。请试试 --q medium 或 --q low。
 denial-plan-edit = 你的套餐不包含图片编辑。请改发文字描述，或用 /redeem 兑换码。
@@ -92,6 +92,12 @@ admin-budget-reached = 已达到每日预算 { $cap }。UTC 00:00 之前的新�
 start = 你好！我可以画图和改图。发给我你想看到的画面，或发一张带说明的照片告诉我要改什么。回复我画的任何一张图，就能继续修改。
 help-intro = 发送描述，我来画。发送带说明的照片，我来修改。回复我的图片可以继续调整。在群里请用 /img、@我，或回复我。
 help-flags = 选项（可写在文字任意位置，-- 之后不再解析）：
+flag-ar = 宽:高，例如 1:1、3:2、16:9（每边 1-100）
+flag-size = 宽x高（像素），例如 1024x1536（每边 64-4096）
+flag-q = auto、low、medium、high
+flag-n = 1-10 张
+flag-bg = auto、transparent、opaque
+flag-fmt = png、jpeg、webp
 help-admin = 管理员命令（用户 = ID、tg:123、dc:456、@用户名 或 reply）：
 usage-start = /start
 usage-help = /help

@@ -99,10 +99,7 @@ pub fn denial(
         Denial::Budget { resets_at } => tr(
             locale,
             "denial-budget",
-            &[
-                ("date", date(locale, *resets_at).into()),
-                ("when", when(*resets_at).into()),
-            ],
+            &[("when", when(*resets_at).into())],
         ),
         Denial::PlanForbids { what, max } => {
             let id = match what.as_str() {

@@ -53,7 +53,7 @@ pub fn help(locale: Locale, admin: bool) -> String {
     lines.extend(
         Flag::ALL
             .iter()
-            .map(|f| format!("  {} {}", f.name(), f.allowed())),
+            .map(|f| format!("  {} {}", f.name(), flag_allowed(locale, *f))),
     );
     if admin {
         lines.push(String::new());
@@ -128,7 +128,7 @@ pub fn flag_error(locale: Locale, err: &FlagError) -> String {
             "problem-flag-missing",
             &[
                 ("flag", flag.name().into()),
-                ("allowed", flag.allowed().into()),
+                ("allowed", flag_allowed(locale, *flag).into()),
             ],
         ),
         FlagError::BadValue { flag, value } => tr(
@@ -137,10 +137,25 @@ pub fn flag_error(locale: Locale, err: &FlagError) -> String {
             &[
                 ("flag", flag.name().into()),
                 ("value", value.as_str().into()),
-                ("allowed", flag.allowed().into()),
+                ("allowed", flag_allowed(locale, *flag).into()),
             ],
         ),
     }
+}
+
+/// What a flag accepts, in the user's language.
+pub fn flag_allowed(locale: Locale, flag: Flag) -> String {
+    t(
+        locale,
+        match flag {
+            Flag::Aspect => "flag-ar",
+            Flag::Size => "flag-size",
+            Flag::Quality => "flag-q",
+            Flag::N => "flag-n",
+            Flag::Background => "flag-bg",
+            Flag::Format => "flag-fmt",
+        },
+    )
 }
 
 /// Options written as the flags that would set them: `--ar 16:9 --q high --n 1`.
