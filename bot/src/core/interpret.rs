@@ -213,12 +213,18 @@ fn strip_mention(text: &str, bot_username: &str) -> (String, bool) {
             .next()
             .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
         out.push_str(&rest[..pos]);
-        if whole {
+        rest = if whole {
             found = true;
+            // `a @Bot b` -> `a b`: the mention takes one neighbouring space with it.
+            let after = &rest[end..];
+            match (out.ends_with(char::is_whitespace), after.chars().next()) {
+                (true, Some(c)) if c.is_whitespace() => &after[c.len_utf8()..],
+                _ => after,
+            }
         } else {
             out.push_str(&rest[pos..end]);
-        }
-        rest = &rest[end..];
+            &rest[end..]
+        };
     }
     out.push_str(rest);
     (out, found)

@@ -13,6 +13,13 @@ use easel_shared::render::{Quality, Shape};
 #[test]
 fn private_chat_requests() {
     check(private("a red fox"), generate("a red fox"));
+    // A long Chinese prompt reaches the request whole, byte for byte.
+    let long: String = "一只穿着宇航服的橘猫在月球上弹吉他，"
+        .chars()
+        .cycle()
+        .take(1_500)
+        .collect();
+    check(private(&long), generate(&long));
     check(
         private("a red fox --ar 16:9 --q high"),
         Ok(Intent::Generate {
@@ -119,6 +126,11 @@ fn groups_answer_only_when_addressed() {
     check(group("/IMAGINE@easelbot a red fox"), generate("a red fox"));
     check(group("/img@OtherBot a red fox"), Ok(Intent::Ignore));
     check(group("@EaselBot a red fox"), generate("a red fox"));
+    check(
+        group("draw @easelbot a  red fox"),
+        generate("draw a  red fox"),
+    );
+    check(group("画@EaselBot 一只猫"), generate("画 一只猫"));
     check(group("hey @EaselBotFan, a red fox"), Ok(Intent::Ignore));
     check(
         Incoming {
