@@ -5,6 +5,14 @@
 //! quotas or platforms. Retries, the circuit breaker and the fallback chain
 //! wrap backends from outside (see `backend::chain`), all inside the one
 //! reservation the job holds, so a retry never charges again.
+//!
+//! Map: [`openai`] (request building, response parsing and SSE streaming in
+//! its submodules) and [`gemini`] speak to providers; [`retry`] says which
+//! failures are retried and how long to wait; [`breaker`] keeps a failing
+//! backend out for a cool-down; [`chain`] combines them; [`price`] turns
+//! usage or the price table into micro-dollars; [`config`] builds it all from
+//! the `[backends]` config section. Invariant: API keys live in
+//! `easel_shared::secret::Secret` and leave it only as a request header.
 
 use std::time::Duration;
 

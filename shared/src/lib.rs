@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod config;
+pub mod flags;
 pub mod ids;
 pub mod quota;
 pub mod render;

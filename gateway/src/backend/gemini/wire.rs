@@ -291,4 +291,20 @@ mod tests {
             BackendError::Unavailable(_)
         ));
     }
+
+    #[test]
+    fn any_prefix_or_garbage_is_an_error_not_a_panic() {
+        let body = br#"{"candidates":[{"content":{"parts":[{"inlineData":{"mimeType":"image/png","data":"aGk="}}]},"finishReason":"STOP"}]}"#;
+        for end in 0..body.len() {
+            assert!(parse(&body[..end]).is_err());
+            let _ = map_error(503, &HeaderMap::new(), &body[..end], "k");
+        }
+        for junk in [
+            &b"null"[..],
+            b"{\"candidates\":[{}]}",
+            b"{\"candidates\":[{\"content\":{\"parts\":[{}]}}]}",
+        ] {
+            assert!(parse(junk).is_err());
+        }
+    }
 }

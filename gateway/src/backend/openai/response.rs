@@ -248,4 +248,23 @@ mod tests {
             Err(BackendError::BadResponse(_))
         ));
     }
+
+    #[test]
+    fn any_prefix_or_garbage_is_an_error_not_a_panic() {
+        let body = br#"{"data":[{"b64_json":"aGk="}],"usage":{"input_tokens":1}}"#;
+        for end in 0..body.len() {
+            let _ = parse_images(&body[..end]);
+            let _ = map_error(500, &HeaderMap::new(), &body[..end], "k");
+        }
+        for junk in [
+            &b"\xff\xfe\x00"[..],
+            b"null",
+            b"[]",
+            b"{\"data\":null}",
+            b"{\"data\":[1]}",
+        ] {
+            assert!(parse_images(junk).is_err());
+            let _ = map_error(400, &HeaderMap::new(), junk, "k");
+        }
+    }
 }

@@ -153,15 +153,17 @@ fn handle(
         return Err(stream_error(err, secret));
     }
     if kind.ends_with(".partial_image") {
-        if let Some(ImageRef::Inline(bytes)) =
-            payload.b64_json.as_deref().map(decode_b64).transpose()?
-        {
-            let mime = sniff_mime(&bytes, fallback_mime);
-            // Best effort: a lagging receiver loses a preview, never the job.
-            let _ = events.try_send(BackendEvent::Partial {
-                image: 0,
-                preview: GeneratedImage { bytes, mime },
-            });
+        // A broken preview is skipped: the final image may still be fine.
+        match payload.b64_json.as_deref().map(decode_b64) {
+            Some(Ok(ImageRef::Inline(bytes))) if !bytes.is_empty() => {
+                let mime = sniff_mime(&bytes, fallback_mime);
+                // Best effort: a lagging receiver loses a preview, never the job.
+                let _ = events.try_send(BackendEvent::Partial {
+                    image: 0,
+                    preview: GeneratedImage { bytes, mime },
+                });
+            }
+            _ => tracing::debug!("skipping an unusable partial image"),
         }
         return Ok(Step::Continue);
     }
@@ -238,6 +240,12 @@ mod tests {
             handle(&done, &tx, "image/png", ""),
             Ok(Step::Done(_, Some(_)))
         ));
+        let broken = ev(r#"{"type":"image_generation.partial_image","b64_json":"%%"}"#);
+        assert!(matches!(
+            handle(&broken, &tx, "image/png", ""),
+            Ok(Step::Continue)
+        ));
+        assert!(rx.try_recv().is_err(), "a broken preview is not forwarded");
         let blocked =
             ev(r#"{"type":"error","error":{"code":"moderation_blocked","message":"no"}}"#);
         assert!(matches!(

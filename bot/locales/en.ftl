@@ -1,0 +1,185 @@
+# Easel's English messages. Every key here must exist in zh-CN.ftl with the
+# same placeables (a test checks it). Plain text only: adapters send these
+# without markup, so no escaping is needed.
+
+## Durations and times
+
+dur-s = { $s } s
+dur-m = { $m } min
+dur-h = { $h } h
+dur-hm = { $h } h { $m } min
+dur-d = { $d } d
+dur-dh = { $d } d { $h } h
+time-in = in { $dur }
+time-now = now
+date-utc = { $date } UTC
+
+## Quota
+
+quota-window = { $left }/{ $limit } left in this { $period } window
+quota-window-next = { $left }/{ $limit } left in this { $period } window, next +1 { $when }
+quota-credits = { $credits ->
+    [one] { $credits } prepaid credit
+   *[other] { $credits } prepaid credits
+}
+quota-plan = Plan: { $plan }
+quota-plan-until = Plan: { $plan }, until { $date } ({ $when })
+quota-no-plan = No plan yet: redeem an access code with /redeem CODE.
+quota-in-flight = { $n ->
+    [one] { $n } request running now
+   *[other] { $n } requests running now
+}
+quota-banned = This account is banned. Ask an admin if you think that is a mistake.
+
+## Denials: why, and when it can work. Nothing is charged for any of them.
+
+denial-banned = This account is banned. Ask an admin if you think that is a mistake.
+denial-needs-code = You need an access code first: send /redeem CODE.
+denial-not-allowed = This bot is invite-only. Ask an admin to add you.
+denial-quota = Quota used up; try again { $when }, or redeem a code with /redeem. Nothing was charged.
+denial-quota-window = Quota used up: { $left } of { $limit } left in this { $period } window; try again { $when }, or redeem a code with /redeem. Nothing was charged.
+denial-quota-fits = Not enough quota for all of that: { $fits ->
+    [one] { $fits } image fits
+   *[other] { $fits } images fit
+} right now (use --n { $fits }), or try the full request { $when }. Nothing was charged.
+denial-quota-too-big = This request needs more credits than your plan allows in one window. Ask for fewer images or a lower quality (up to { $fits } fit now). Nothing was charged.
+denial-in-flight = You already have { $limit ->
+    [one] { $limit } request
+   *[other] { $limit } requests
+} running. Send the next one when it is done.
+denial-burst = Slow down a little: try again { $when }.
+denial-budget = Easel's daily budget is used up. It resets at 00:00 UTC ({ $when }). Nothing was charged.
+denial-plan-n = Your plan allows at most { $max } images per request: use --n { $max } or fewer.
+denial-plan-quality = Your plan does not include this quality. Try --q medium or --q low.
+denial-plan-edit = Your plan does not include editing images. Send a text prompt instead, or redeem a code with /redeem.
+denial-plan-size = Your plan does not include this size. Try --ar instead of --size.
+denial-plan-other = Your plan does not allow this ({ $what }).
+denial-redeem-rate = Too many code attempts. Try again { $when }.
+denial-cooldown = Paused after repeated safety blocks. Try again { $when }.
+
+## Access codes
+
+redeem-ok = Code redeemed.
+redeem-credits = { $credits ->
+    [one] { $credits } credit added.
+   *[other] { $credits } credits added.
+}
+redeem-plan = Plan { $plan } is now yours, with no end date.
+redeem-plan-until = Plan { $plan } is now yours until { $date } ({ $when }).
+redeem-already = You already redeemed this code.
+redeem-invalid = That code is not valid. Check it for typos.
+redeem-expired = That code has expired.
+redeem-used-up = That code has been used up.
+redeem-revoked = That code was revoked.
+
+## Admin replies
+
+admin-granted = Granted { $credits } credits to { $user }.
+admin-deducted = Deducted { $credits } credits from { $user }.
+admin-plan-default = { $user } is back on the default plan.
+admin-plan-set = { $user } is now on plan { $plan }.
+admin-plan-set-days = { $user } is now on plan { $plan } for { $days } days.
+admin-banned = { $user } is banned.
+admin-unbanned = { $user } is no longer banned.
+admin-revoked = Code { $id } revoked.
+admin-unknown-user = I have not seen @{ $name } yet. Use their numeric id, or reply to one of their messages with `reply` as USER.
+admin-minted = { $count } new codes (code, then its id for /codes revoke):
+admin-codes-empty = No access codes yet. Mint some with /codes mint.
+admin-code-revoked = revoked
+admin-code-expired = expired
+admin-code-until = redeemable until { $date }
+admin-code-open = no expiry
+admin-code-line = { $id }: { $uses }/{ $max } used, { $credits } credits, plan { $plan } ({ $days } days), { $state } { $note }
+admin-usage-title = Recent usage of { $user }:
+admin-usage-empty = Nothing yet.
+admin-outcome-delivered = delivered
+admin-outcome-partial = partly delivered
+admin-outcome-failed = failed, refunded
+admin-outcome-expired = worker lost, refunded
+admin-usage-line = { $date }: { $images } images, { $credits } credits, { $cost }, { $outcome }
+admin-top-title = Top users, last { $days } days:
+admin-top-line = { $rank }. { $user }: { $credits } credits
+admin-stats = Spend today: { $spent } of { $cap } ({ $percent }%).
+admin-stats-nocap = Spend today: { $spent } (no daily cap set).
+admin-budget-reached = The daily budget of { $cap } is reached. New requests are refused until 00:00 UTC.
+
+## Help and start
+
+start = Hi! I draw and edit pictures. Send me what you want to see, or a photo with a caption saying what to change. Reply to any picture of mine to change it again.
+help-intro = Send a description and I draw it. Send photos with a caption to edit them. Reply to one of my pictures to refine it. In groups, use /img, mention me, or reply to me.
+help-flags = Options, anywhere in the text (-- ends them):
+flag-ar = W:H, e.g. 1:1, 3:2, 16:9 (1-100 each side)
+flag-size = WxH in pixels, e.g. 1024x1536 (64-4096 each side)
+flag-q = auto, low, medium, high
+flag-n = 1-10 images
+flag-bg = auto, transparent, opaque
+flag-fmt = png, jpeg, webp
+help-admin = Admin commands (USER = id, tg:123, dc:456, @name, or reply):
+usage-start = /start
+usage-help = /help
+usage-imagine = /imagine PROMPT (or /img)
+usage-quota = /quota
+usage-redeem = /redeem CODE
+usage-settings = /settings [ar 16:9] [q high] [n 2] [bg auto] [fmt png] | reset
+usage-lang = /lang en|zh
+usage-forget = /forget [confirm]
+usage-grant = /grant USER N [reason]
+usage-deduct = /deduct USER N [reason]
+usage-plan = /plan USER NAME|default [days]
+usage-ban = /ban USER [reason]
+usage-unban = /unban USER
+usage-codes = /codes mint COUNT [credits=N] [plan=NAME] [days=N] [uses=N] [expires=7d] [note=...] | list | revoke ID
+usage-usage = /usage USER | /usage top [days]
+usage-stats = /stats
+help-cmd-start = say hello
+help-cmd-help = this help
+help-cmd-imagine = draw a picture (in groups)
+help-cmd-quota = what you have left and when more frees up
+help-cmd-redeem = redeem an access code
+help-cmd-settings = your default options
+help-cmd-lang = choose English or Chinese
+help-cmd-forget = delete your stored prompts and images
+help-cmd-grant = add prepaid credits
+help-cmd-deduct = take prepaid credits away
+help-cmd-plan = assign a plan, or return to the default
+help-cmd-ban = refuse all requests from a user
+help-cmd-unban = lift a ban
+help-cmd-codes = mint, list or revoke access codes
+help-cmd-usage = a user's usage, or the top users
+help-cmd-stats = today's spend against the daily cap
+
+## Problems with a message
+
+problem-unknown-command = I don't know /{ $command }. Try: { $commands }
+problem-empty-prompt = Describe what you want to see, e.g. "a red fox in the snow --ar 3:2".
+problem-not-admin = Only Easel's admins can use this command.
+problem-usage-missing = /{ $command }: { $arg } is missing. Usage: { $usage }
+problem-usage-bad = /{ $command }: "{ $given }" is not a valid { $arg }. Usage: { $usage }
+problem-usage-extra = /{ $command }: did not expect "{ $given }". Usage: { $usage }
+problem-usage-no-reply = /{ $command }: { $arg } "reply" means the author of the message you reply to, but this message replies to none. Usage: { $usage }
+problem-flag-unknown = Unknown option { $flag }. Options: { $flags }
+problem-flag-missing = { $flag } needs a value: { $allowed }.
+problem-flag-bad = "{ $value }" is not valid for { $flag }: use { $allowed }.
+
+## Small commands
+
+settings-show = Your defaults: { $options }
+settings-saved = Saved. Your defaults: { $options }
+settings-hint = Change them with e.g. /settings ar 16:9 q high n 2, or /settings reset. Options in a prompt win over these.
+lang-set = I will answer in English from now on.
+forget-ask = This deletes your stored prompts and images (your quota usage stays). Send /forget confirm to go ahead.
+forget-done = Done: your stored prompts and images are deleted.
+ask-change = What should I change? Reply to this message with your words.
+
+## Progress, buttons, failures
+
+progress-queued = Queued, position { $position } ({ $elapsed })
+progress-running = Drawing… { $elapsed }
+progress-cancelled = Cancelled. Nothing was charged.
+button-again = Again
+button-vary = Vary
+button-edit = Edit
+button-original = Original
+button-cancel = Cancel
+error-internal = Something went wrong on our side (request { $id }). Nothing was charged; please try again.
+error-unavailable = Easel is temporarily unavailable. Nothing was charged; please try again in a minute.

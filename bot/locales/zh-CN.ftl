@@ -1,0 +1,169 @@
+# Easel 的简体中文消息。键与占位符必须与 en.ftl 完全一致（有测试检查）。
+# 纯文本：适配器原样发送，无需转义。
+
+## 时长与时间
+
+dur-s = { $s } 秒
+dur-m = { $m } 分钟
+dur-h = { $h } 小时
+dur-hm = { $h } 小时 { $m } 分钟
+dur-d = { $d } 天
+dur-dh = { $d } 天 { $h } 小时
+time-in = { $dur }后
+time-now = 现在
+date-utc = { $date } UTC
+
+## 额度
+
+quota-window = 本 { $period } 窗口剩余 { $left }/{ $limit }
+quota-window-next = 本 { $period } 窗口剩余 { $left }/{ $limit }，{ $when }再 +1
+quota-credits = 预付额度 { $credits } 点
+quota-plan = 套餐：{ $plan }
+quota-plan-until = 套餐：{ $plan }，有效期至 { $date }（{ $when }）
+quota-no-plan = 还没有套餐：请用 /redeem 兑换码 兑换。
+quota-in-flight = 正在进行的请求：{ $n } 个
+quota-banned = 此账号已被封禁。如有误会，请联系管理员。
+
+## 拒绝：原因，以及何时可以再试。所有拒绝都不扣额度。
+
+denial-banned = 此账号已被封禁。如有误会，请联系管理员。
+denial-needs-code = 需要先兑换邀请码：发送 /redeem 兑换码。
+denial-not-allowed = 本机器人仅限受邀用户使用，请联系管理员添加。
+denial-quota = 额度已用完；请{ $when }再试，或用 /redeem 兑换码。本次未扣额度。
+denial-quota-window = 额度已用完：本 { $period } 窗口剩余 { $left }/{ $limit }；请{ $when }再试，或用 /redeem 兑换码。本次未扣额度。
+denial-quota-fits = 额度不足：现在只够生成 { $fits } 张（可用 --n { $fits }），完整请求请{ $when }再试。本次未扣额度。
+denial-quota-too-big = 这个请求所需额度超过套餐单个窗口的上限。请减少张数或降低画质（现在最多可生成 { $fits } 张）。本次未扣额度。
+denial-in-flight = 你已有 { $limit } 个请求在进行中，请等它完成后再发。
+denial-burst = 请稍慢一点：{ $when }再试。
+denial-budget = Easel 今日预算已用完，将于 UTC 00:00 重置（{ $when }）。本次未扣额度。
+denial-plan-n = 你的套餐每次最多生成 { $max } 张：请使用 --n { $max } 或更少。
+denial-plan-quality = 你的套餐不包含此画质。请试试 --q medium 或 --q low。
+denial-plan-edit = 你的套餐不包含图片编辑。请改发文字描述，或用 /redeem 兑换码。
+denial-plan-size = 你的套餐不包含此尺寸。请用 --ar 代替 --size。
+denial-plan-other = 你的套餐不允许此操作（{ $what }）。
+denial-redeem-rate = 兑换尝试过于频繁，请{ $when }再试。
+denial-cooldown = 多次触发安全拦截，已暂停使用，请{ $when }再试。
+
+## 兑换码
+
+redeem-ok = 兑换成功。
+redeem-credits = 已增加 { $credits } 点额度。
+redeem-plan = 已开通套餐 { $plan }，长期有效。
+redeem-plan-until = 已开通套餐 { $plan }，有效期至 { $date }（{ $when }）。
+redeem-already = 你已经兑换过这个码了。
+redeem-invalid = 兑换码无效，请检查是否输错。
+redeem-expired = 兑换码已过期。
+redeem-used-up = 兑换码已被用完。
+redeem-revoked = 兑换码已被作废。
+
+## 管理员回复
+
+admin-granted = 已给 { $user } 增加 { $credits } 点额度。
+admin-deducted = 已从 { $user } 扣除 { $credits } 点额度。
+admin-plan-default = { $user } 已恢复为默认套餐。
+admin-plan-set = { $user } 的套餐已设为 { $plan }。
+admin-plan-set-days = { $user } 的套餐已设为 { $plan }，为期 { $days } 天。
+admin-banned = 已封禁 { $user }。
+admin-unbanned = 已解除对 { $user } 的封禁。
+admin-revoked = 兑换码 { $id } 已作废。
+admin-unknown-user = 我还没见过 @{ $name }。请用其数字 ID，或回复其消息并以 reply 作为用户。
+admin-minted = 新生成 { $count } 个兑换码（兑换码，括号内为用于 /codes revoke 的 ID）：
+admin-codes-empty = 还没有兑换码。用 /codes mint 生成。
+admin-code-revoked = 已作废
+admin-code-expired = 已过期
+admin-code-until = 可兑换至 { $date }
+admin-code-open = 无截止日期
+admin-code-line = { $id }：已用 { $uses }/{ $max }，{ $credits } 点额度，套餐 { $plan }（{ $days } 天），{ $state } { $note }
+admin-usage-title = { $user } 的近期用量：
+admin-usage-empty = 暂无记录。
+admin-outcome-delivered = 已交付
+admin-outcome-partial = 部分交付
+admin-outcome-failed = 失败，已退还
+admin-outcome-expired = 任务丢失，已退还
+admin-usage-line = { $date }：{ $images } 张，{ $credits } 点额度，{ $cost }，{ $outcome }
+admin-top-title = 最近 { $days } 天用量最多的用户：
+admin-top-line = { $rank }. { $user }：{ $credits } 点额度
+admin-stats = 今日花费：{ $spent } / { $cap }（{ $percent }%）。
+admin-stats-nocap = 今日花费：{ $spent }（未设每日上限）。
+admin-budget-reached = 已达到每日预算 { $cap }。UTC 00:00 之前的新请求都会被拒绝。
+
+## 帮助与开始
+
+start = 你好！我可以画图和改图。发给我你想看到的画面，或发一张带说明的照片告诉我要改什么。回复我画的任何一张图，就能继续修改。
+help-intro = 发送描述，我来画。发送带说明的照片，我来修改。回复我的图片可以继续调整。在群里请用 /img、@我，或回复我。
+help-flags = 选项（可写在文字任意位置，-- 之后不再解析）：
+flag-ar = 宽:高，例如 1:1、3:2、16:9（每边 1-100）
+flag-size = 宽x高（像素），例如 1024x1536（每边 64-4096）
+flag-q = auto、low、medium、high
+flag-n = 1-10 张
+flag-bg = auto、transparent、opaque
+flag-fmt = png、jpeg、webp
+help-admin = 管理员命令（用户 = ID、tg:123、dc:456、@用户名 或 reply）：
+usage-start = /start
+usage-help = /help
+usage-imagine = /imagine 描述（或 /img）
+usage-quota = /quota
+usage-redeem = /redeem 兑换码
+usage-settings = /settings [ar 16:9] [q high] [n 2] [bg auto] [fmt png] | reset
+usage-lang = /lang en|zh
+usage-forget = /forget [confirm]
+usage-grant = /grant 用户 数量 [原因]
+usage-deduct = /deduct 用户 数量 [原因]
+usage-plan = /plan 用户 套餐名|default [天数]
+usage-ban = /ban 用户 [原因]
+usage-unban = /unban 用户
+usage-codes = /codes mint 数量 [credits=N] [plan=套餐] [days=N] [uses=N] [expires=7d] [note=...] | list | revoke ID
+usage-usage = /usage 用户 | /usage top [天数]
+usage-stats = /stats
+help-cmd-start = 打个招呼
+help-cmd-help = 显示本帮助
+help-cmd-imagine = 画一张图（群聊中使用）
+help-cmd-quota = 查看剩余额度及恢复时间
+help-cmd-redeem = 兑换邀请码
+help-cmd-settings = 你的默认选项
+help-cmd-lang = 选择中文或英文
+help-cmd-forget = 删除你保存的描述和图片
+help-cmd-grant = 增加预付额度
+help-cmd-deduct = 扣除预付额度
+help-cmd-plan = 设置套餐，或恢复默认套餐
+help-cmd-ban = 拒绝某用户的所有请求
+help-cmd-unban = 解除封禁
+help-cmd-codes = 生成、列出或作废兑换码
+help-cmd-usage = 某用户的用量，或用量排行
+help-cmd-stats = 今日花费与每日上限
+
+## 消息的问题
+
+problem-unknown-command = 我不认识 /{ $command }。可以试试：{ $commands }
+problem-empty-prompt = 请描述你想看到的画面，例如“雪地里的一只红狐狸 --ar 3:2”。
+problem-not-admin = 只有 Easel 的管理员可以使用这个命令。
+problem-usage-missing = /{ $command }：缺少 { $arg }。用法：{ $usage }
+problem-usage-bad = /{ $command }：“{ $given }”不是有效的 { $arg }。用法：{ $usage }
+problem-usage-extra = /{ $command }：多余的参数“{ $given }”。用法：{ $usage }
+problem-usage-no-reply = /{ $command }：{ $arg } 写 reply 表示你所回复消息的作者，但这条消息没有回复任何消息。用法：{ $usage }
+problem-flag-unknown = 未知选项 { $flag }。可用选项：{ $flags }
+problem-flag-missing = { $flag } 需要一个值：{ $allowed }。
+problem-flag-bad = “{ $value }”不是 { $flag } 的有效值：请用 { $allowed }。
+
+## 小命令
+
+settings-show = 你的默认选项：{ $options }
+settings-saved = 已保存。你的默认选项：{ $options }
+settings-hint = 修改示例：/settings ar 16:9 q high n 2，或 /settings reset。描述中的选项优先于默认选项。
+lang-set = 好的，之后我会用简体中文回复。
+forget-ask = 这会删除你保存的描述和图片（额度用量记录会保留）。确认请发送 /forget confirm。
+forget-done = 完成：你保存的描述和图片已删除。
+ask-change = 要改什么？请回复这条消息告诉我。
+
+## 进度、按钮、失败
+
+progress-queued = 排队中，第 { $position } 位（{ $elapsed }）
+progress-running = 正在绘制… { $elapsed }
+progress-cancelled = 已取消，未扣额度。
+button-again = 再来一次
+button-vary = 变体
+button-edit = 修改
+button-original = 原图
+button-cancel = 取消
+error-internal = 我们这边出了点问题（请求 { $id }）。未扣额度，请重试。
+error-unavailable = Easel 暂时不可用。未扣额度，请稍后再试。
