@@ -183,3 +183,22 @@ button-original = Original
 button-cancel = Cancel
 error-internal = Something went wrong on our side (request { $id }). Nothing was charged; please try again.
 error-unavailable = Easel is temporarily unavailable. Nothing was charged; please try again in a minute.
+
+## Job failures and results (nothing is charged for a failure)
+
+failure-busy = The image service is busy right now. Nothing was charged; try again { $when }.
+failure-busy-later = The image service is busy right now. Nothing was charged; try again in a minute.
+failure-unavailable = The image service is unavailable; the admins were told. Nothing was charged.
+failure-blocked = The safety system refused this ({ $reason }). Nothing was charged; change the prompt or images.
+failure-rejected = The image service refused this request ({ $reason }). Nothing was charged; change the options or images.
+failure-failed = No image came back. Nothing was charged; please try again.
+failure-timed-out = The image took too long. Nothing was charged; please try again.
+failure-too-many-queued = You already have { $limit } requests waiting. Nothing was charged; send the next one when one is done.
+failure-shutting-down = Easel is restarting. Nothing was charged; try again in a minute.
+input-bad = Image { $index } cannot be used: { $reason }. Nothing was charged; send a PNG, JPEG or WebP photo.
+input-too-large = Image { $index } is larger than { $mb } MB. Nothing was charged; send a smaller one.
+input-expired = That image is no longer stored (results are kept for a limited time). Nothing was charged; send the picture again.
+original-expired = The original file has expired (results are kept for a limited time).
+result-unknown = I do not know that result any more. Send the prompt again.
+cancel-too-late = Too late to cancel: the image is already being drawn.
+admin-only-own = This button belongs to someone else's request.

@@ -167,3 +167,22 @@ button-original = 原图
 button-cancel = 取消
 error-internal = 我们这边出了点问题（请求 { $id }）。未扣额度，请重试。
 error-unavailable = Easel 暂时不可用。未扣额度，请稍后再试。
+
+## 任务失败与结果（失败不扣额度）
+
+failure-busy = 图像服务正忙。未扣额度，请{ $when }再试。
+failure-busy-later = 图像服务正忙。未扣额度，请一分钟后再试。
+failure-unavailable = 图像服务暂不可用，已通知管理员。未扣额度。
+failure-blocked = 安全系统拒绝了这个请求（{ $reason }）。未扣额度，请修改提示词或图片。
+failure-rejected = 图像服务拒绝了这个请求（{ $reason }）。未扣额度，请修改选项或图片。
+failure-failed = 没有生成图片。未扣额度，请重试。
+failure-timed-out = 生成超时。未扣额度，请重试。
+failure-too-many-queued = 你已有 { $limit } 个请求在排队。未扣额度，请等其中一个完成后再发。
+failure-shutting-down = Easel 正在重启。未扣额度，请一分钟后再试。
+input-bad = 第 { $index } 张图片无法使用：{ $reason }。未扣额度，请发送 PNG、JPEG 或 WebP 图片。
+input-too-large = 第 { $index } 张图片超过 { $mb } MB。未扣额度，请发送更小的图片。
+input-expired = 那张图片已不再保存（结果只保留一段时间）。未扣额度，请重新发送图片。
+original-expired = 原图已过期（结果只保留一段时间）。
+result-unknown = 我已找不到这个结果。请重新发送提示词。
+cancel-too-late = 来不及取消了：图片已经在绘制中。
+admin-only-own = 这个按钮属于别人的请求。

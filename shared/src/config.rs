@@ -12,10 +12,12 @@ use crate::render::{Quality, Shape};
 use crate::secret::Secret;
 
 mod backends;
+mod telegram;
 
 pub use backends::{
     BackendConfig, BackendKind, BackendsConfig, BreakerConfig, ModelPrice, RetryConfig,
 };
+pub use telegram::{TelegramConfig, TelegramMode};
 
 /// The whole configuration. Sections are added by the crates that use them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +43,9 @@ pub struct Config {
     /// Image backends, their fallback order, retries and prices.
     #[serde(default)]
     pub backends: BackendsConfig,
+    /// The Telegram frontend.
+    #[serde(default)]
+    pub telegram: TelegramConfig,
 }
 
 impl Default for Config {
@@ -57,6 +62,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             results: ResultsConfig::default(),
             backends: BackendsConfig::default(),
+            telegram: TelegramConfig::default(),
         }
     }
 }
@@ -121,6 +127,7 @@ impl Config {
             return Err(err("costs.per_image".into(), "must be >= 1"));
         }
         self.backends.validate()?;
+        self.telegram.validate()?;
         if self.ledger.lease < Duration::from_secs(5) {
             return Err(err("ledger.lease".into(), "must be at least 5s"));
         }

@@ -1,0 +1,256 @@
+//! One running Easel Telegram bot for a test: the real teloxide client
+//! against the fake Bot API, the real in-process gateway over embedded
+//! stores in a temp dir, and the fake OpenAI server upstream.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use easel_gateway::backend::build_chain;
+use easel_gateway::ledger::Clock;
+use easel_gateway::ledger::embedded::EmbeddedLedger;
+use easel_gateway::results::embedded::EmbeddedResultStore;
+use easel_gateway::service::{Gateway, InProcessGateway, Parts};
+use easel_gateway::settings::Env;
+use easel_shared::UserKey;
+use easel_shared::config::{
+    BackendConfig, BackendKind, Config, PlanConfig, TelegramMode, WindowConfig,
+};
+use easel_shared::secret::Secret;
+use easel_tests::fake_openai::FakeOpenAi;
+use easel_tests::fake_telegram::{Call, FakeTelegram};
+use serde_json::Value;
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The bot token the fake accepts.
+pub const TOKEN: &str = "123456:TEST-token-never-logged";
+/// The Telegram user configured as admin.
+pub const ADMIN: u64 = 900;
+
+/// No process environment in tests.
+struct NoEnv;
+
+impl Env for NoEnv {
+    fn var(&self, _: &str) -> Option<String> {
+        None
+    }
+    fn vars(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+
+/// A running bot with its fakes and stores.
+pub struct Harness {
+    /// The fake Bot API.
+    pub tg: FakeTelegram,
+    /// The fake image model.
+    pub openai: FakeOpenAi,
+    /// The gateway the bot talks to (also used to read quota in assertions).
+    pub gateway: Arc<InProcessGateway>,
+    /// The configuration the bot runs with.
+    pub config: Config,
+    /// Where the webhook server listens (webhook mode).
+    pub webhook: Option<std::net::SocketAddr>,
+    _dir: TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+/// The test deployment: one window of `limit` images, no burst limiter.
+pub fn config(tg: &FakeTelegram, openai: &FakeOpenAi, dir: &TempDir, limit: u32) -> Config {
+    let mut c = Config::default();
+    c.ledger.path = dir.path().join("ledger.redb").display().to_string();
+    c.results.path = dir.path().join("results.redb").display().to_string();
+    c.access.admins = vec![UserKey::telegram(ADMIN)];
+    c.plans.insert(
+        "free".into(),
+        PlanConfig {
+            windows: vec![WindowConfig {
+                limit,
+                period: Duration::from_secs(3 * 3600),
+            }],
+            max_in_flight: 0,
+            burst: None,
+            ..PlanConfig::default()
+        },
+    );
+    c.backends.chain = vec![BackendConfig {
+        name: "openai".into(),
+        kind: BackendKind::OpenAi,
+        base_url: openai.base_url(),
+        api_key: Secret::new("sk-test-upstream"),
+        model: "gpt-image-1.5".into(),
+        request_timeout: Duration::from_secs(20),
+        ..BackendConfig::default()
+    }];
+    c.telegram.token = Secret::new(TOKEN);
+    c.telegram.api_url = tg.url();
+    c.telegram.album_debounce = Duration::from_millis(300);
+    c.telegram.progress_private = Duration::from_millis(200);
+    c.telegram.progress_group = Duration::from_millis(200);
+    c
+}
+
+impl Harness {
+    /// Starts everything with a window of 10 images.
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts everything after `tweak` adjusted the config.
+    pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Self {
+        let tg = FakeTelegram::start(TOKEN).await;
+        let openai = FakeOpenAi::start().await;
+        let dir = TempDir::new().expect("temp dir");
+        let mut config = config(&tg, &openai, &dir, 10);
+        tweak(&mut config);
+        let gateway = gateway(&config).await;
+        let mut h = Self {
+            tg,
+            openai,
+            gateway,
+            config,
+            webhook: None,
+            _dir: dir,
+            stop: None,
+            task: None,
+        };
+        let listener = match h.config.telegram.mode {
+            TelegramMode::Webhook => {
+                let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind webhook");
+                h.webhook = l.local_addr().ok();
+                Some(l)
+            }
+            TelegramMode::Polling => None,
+        };
+        h.start_bot(listener).await;
+        h
+    }
+
+    /// Starts a bot over the current gateway (in webhook mode on `listener`).
+    pub async fn start_bot(&mut self, listener: Option<tokio::net::TcpListener>) {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let gateway: Arc<dyn Gateway> = self.gateway.clone();
+        let config = self.config.clone();
+        let task = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.await;
+            };
+            if let Err(e) =
+                easel_bot::telegram::run_with_listener(config, gateway, shutdown, listener).await
+            {
+                panic!("telegram bot failed: {e}");
+            }
+        });
+        self.stop = Some(stop);
+        self.task = Some(task);
+        // The bot is up once it polls or has registered its webhook.
+        let ready = match self.config.telegram.mode {
+            TelegramMode::Polling => "getupdates",
+            TelegramMode::Webhook => "setwebhook",
+        };
+        self.tg
+            .wait_for("the bot to start", |calls| {
+                calls.iter().any(|c| c.method == ready).then_some(())
+            })
+            .await;
+    }
+
+    /// Stops the bot (it confirms the updates it took) and starts a new one
+    /// over the same stores, as a process restart would.
+    pub async fn restart(&mut self) {
+        self.stop_bot().await;
+        let polls = self.tg.calls_of("getUpdates").len();
+        self.start_bot(None).await;
+        self.tg
+            .wait_for("the new bot to poll", |calls| {
+                (calls.iter().filter(|c| c.method == "getupdates").count() > polls).then_some(())
+            })
+            .await;
+    }
+
+    /// Stops the running bot and waits until it has.
+    pub async fn stop_bot(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("bot task panicked");
+        }
+    }
+
+    /// Credits used in the user's first window.
+    pub async fn used(&self, user: u64) -> u32 {
+        let status = self
+            .gateway
+            .quota(UserKey::telegram(user))
+            .await
+            .expect("quota");
+        status.windows.first().map_or(0, |w| w.used)
+    }
+
+    /// Upstream image calls so far.
+    pub fn upstream_calls(&self) -> usize {
+        self.openai.requests().len()
+    }
+
+    /// The first photo sent to `chat` with a caption.
+    pub async fn result_photo(&self, chat: i64) -> Call {
+        self.tg
+            .wait_call("sendPhoto", chat, |c| c.text("caption").is_some())
+            .await
+    }
+
+    /// The `n`-th (0-based) text message sent to `chat` that contains `needle`.
+    pub async fn text_containing(&self, chat: i64, needle: &str) -> Call {
+        self.tg
+            .wait_call("sendMessage", chat, |c| {
+                c.text("text").is_some_and(|t| t.contains(needle))
+            })
+            .await
+    }
+
+    /// Every text sent or edited into `chat`, in order.
+    pub fn texts(&self, chat: i64) -> Vec<String> {
+        self.tg
+            .visible_calls(chat)
+            .iter()
+            .filter_map(|c| c.text("text").or_else(|| c.text("caption")))
+            .collect()
+    }
+}
+
+/// The message JSON the fake returned for a call (to reply to it or press its buttons).
+pub fn sent(call: &Call) -> Value {
+    let result = call.result.clone().expect("call was answered");
+    match result {
+        Value::Array(mut items) => items.remove(0),
+        other => other,
+    }
+}
+
+/// The in-process gateway over embedded stores at the config's paths.
+pub async fn gateway(config: &Config) -> Arc<InProcessGateway> {
+    let shared = Arc::new(arc_swap::ArcSwap::from_pointee(config.clone()));
+    let clock = Clock::real();
+    let ledger = EmbeddedLedger::open(
+        std::path::Path::new(&config.ledger.path),
+        shared.clone(),
+        clock.clone(),
+    )
+    .expect("open ledger");
+    let results = EmbeddedResultStore::open(&config.results.path, config.results.clone(), clock.clone())
+        .await
+        .expect("open results");
+    let backend = build_chain(&config.backends, &NoEnv).expect("backend chain");
+    Arc::new(InProcessGateway::new(Parts {
+        config: shared,
+        ledger: Arc::new(ledger),
+        backend: Arc::new(backend),
+        results: Arc::new(results),
+        clock,
+    }))
+}
