@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod config;
 pub mod ids;
+pub mod job;
 pub mod quota;
 pub mod render;
 
