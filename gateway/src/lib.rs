@@ -6,6 +6,8 @@
 //!
 //! Invariant: the gateway never talks to a chat platform.
 
+pub mod admission;
 pub mod backend;
 pub mod imaging;
 pub mod ledger;
+pub mod runner;
