@@ -29,7 +29,9 @@ use easel_shared::{Denial, RequestId, UserKey};
 pub use burst::KeyedLimiters;
 pub use safety::SafetyCooldown;
 
-use crate::ledger::{Admission, Clock, Ledger, LedgerError, Reservation, ReserveRequest, SharedConfig};
+use crate::ledger::{
+    Admission, Clock, Ledger, LedgerError, Reservation, ReserveRequest, SharedConfig,
+};
 
 /// How often in-process limiter state is tidied.
 const TIDY_EVERY: Duration = Duration::from_secs(60);
@@ -165,14 +167,13 @@ impl Gatekeeper {
         if let Some(until) = inner.safety.cooldown_until(req.user) {
             return Err(AdmitError::denied(Denial::Cooldown { until }));
         }
-        if let Some((name, burst)) = plan.and_then(|(name, p)| p.burst.map(|b| (name, b))) {
-            if let Err(wait) = inner
+        if let Some((name, burst)) = plan.and_then(|(name, p)| p.burst.map(|b| (name, b)))
+            && let Err(wait) = inner
                 .limiters
                 .check(name, burst.every, burst.burst, req.user)
-            {
-                let retry_at = inner.clock.now().plus(wait);
-                return Err(AdmitError::denied(Denial::Burst { retry_at }));
-            }
+        {
+            let retry_at = inner.clock.now().plus(wait);
+            return Err(AdmitError::denied(Denial::Burst { retry_at }));
         }
         let credits_per_image = config
             .costs

@@ -288,7 +288,9 @@ async fn renew(shared: std::sync::Weak<Shared>) {
         for (id, user) in held {
             match shared.ledger.renew(user, &id).await {
                 Ok(true) => {}
-                Ok(false) => tracing::warn!(%id, %user, "lease renewal refused: reservation no longer pending"),
+                Ok(false) => {
+                    tracing::warn!(%id, %user, "lease renewal refused: reservation no longer pending")
+                }
                 Err(error) => tracing::warn!(%id, %user, %error, "lease renewal failed"),
             }
         }

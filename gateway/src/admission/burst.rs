@@ -23,10 +23,16 @@ use governor::{DefaultKeyedRateLimiter, Quota};
 /// A rule: one request per `every`, up to `burst` back to back.
 type Rule = (Duration, u32);
 
+/// One rule's limiter, shared with callers while they check it.
+type Limiter = Arc<DefaultKeyedRateLimiter<UserKey>>;
+
+/// Limiters by rule name, with the rule each was built for.
+type Sets = HashMap<String, (Rule, Limiter)>;
+
 /// Named keyed limiters, each following the rule it was last asked with.
 #[derive(Default)]
 pub struct KeyedLimiters {
-    sets: Mutex<HashMap<String, (Rule, Arc<DefaultKeyedRateLimiter<UserKey>>)>>,
+    sets: Mutex<Sets>,
 }
 
 impl KeyedLimiters {
@@ -68,7 +74,7 @@ impl KeyedLimiters {
         self.len() == 0
     }
 
-    fn limiter(&self, name: &str, rule: Rule) -> Option<Arc<DefaultKeyedRateLimiter<UserKey>>> {
+    fn limiter(&self, name: &str, rule: Rule) -> Option<Limiter> {
         let burst = NonZeroU32::new(rule.1)?;
         let quota = Quota::with_period(rule.0)?.allow_burst(burst);
         let mut sets = self.lock();
@@ -83,10 +89,7 @@ impl KeyedLimiters {
         }
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<String, (Rule, Arc<DefaultKeyedRateLimiter<UserKey>>)>>
-    {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Sets> {
         // A panic while holding this lock cannot leave the map inconsistent.
         self.sets.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -106,7 +109,11 @@ mod tests {
         let wait = limiters.check("free", hour, 2, user).unwrap_err();
         assert!(wait > Duration::ZERO && wait <= hour, "{wait:?}");
         // Another user and another rule are untouched.
-        assert!(limiters.check("free", hour, 2, UserKey::telegram(2)).is_ok());
+        assert!(
+            limiters
+                .check("free", hour, 2, UserKey::telegram(2))
+                .is_ok()
+        );
         assert!(limiters.check("pro", hour, 2, user).is_ok());
     }
 

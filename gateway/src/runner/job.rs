@@ -18,7 +18,10 @@ const SETTLE_ATTEMPTS: u32 = 3;
 /// Runs a dispatched job to the end; `slot` is its share of the concurrency cap.
 pub(super) async fn run(shared: Arc<Shared>, waiting: Waiting, slot: OwnedSemaphorePermit) {
     let Waiting {
-        ticket, job, events, ..
+        ticket,
+        job,
+        events,
+        ..
     } = waiting;
     let user = ticket.reservation.user;
     let id = ticket.reservation.id;
