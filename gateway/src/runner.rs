@@ -64,11 +64,14 @@ pub enum CancelOutcome {
     Unknown,
 }
 
-/// The job runner. Dropping it stops dispatching and lease renewal; jobs
-/// already running finish and settle.
+/// The job runner. Call [`JobRunner::shutdown`] to refund waiting jobs;
+/// merely dropping it stops dispatching and lease renewal, and waiting jobs'
+/// reservations are then refunded by the reaper once their leases lapse.
+/// Jobs already running finish and settle either way.
 pub struct JobRunner {
     shared: Arc<Shared>,
-    _tasks: [AbortOnDrop; 2],
+    /// The dispatcher and the lease renewer, stopped on drop.
+    tasks: [AbortOnDrop; 2],
 }
 
 /// State shared by the runner, its dispatcher, its renewer and running jobs.
@@ -124,7 +127,7 @@ impl JobRunner {
         let renewer = tokio::spawn(renew(Arc::downgrade(&shared)));
         Self {
             shared,
-            _tasks: [AbortOnDrop(dispatcher), AbortOnDrop(renewer)],
+            tasks: [AbortOnDrop(dispatcher), AbortOnDrop(renewer)],
         }
     }
 
@@ -202,6 +205,22 @@ impl JobRunner {
         )
         .await;
         CancelOutcome::Cancelled
+    }
+
+    /// Stops starting jobs and refunds every waiting one (their streams end
+    /// with `Failed { ShuttingDown }`). Running jobs finish and settle.
+    pub async fn shutdown(&self) {
+        for task in &self.tasks {
+            task.0.abort();
+        }
+        let waiting: Vec<(RequestId, UserKey, Waiting)> = {
+            let mut state = self.shared.lock();
+            std::iter::from_fn(|| state.queue.pop()).collect()
+        };
+        for (id, user, waiting) in waiting {
+            let failure = JobFailure::ShuttingDown;
+            job::refund(&self.shared, user, &id, failure, &waiting.events).await;
+        }
     }
 
     /// Jobs waiting and jobs running right now.

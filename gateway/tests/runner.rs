@@ -281,3 +281,26 @@ async fn a_replayed_ticket_is_not_run_twice() {
     );
     assert_eq!(used(&core.status(user).await), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_refunds_waiting_jobs_and_lets_running_ones_finish() {
+    let mut core = Core::start(roomy_config(), true);
+    let user = UserKey::telegram(1);
+    let mut running = core.submit(user, "running", 1).await;
+    assert_eq!(core.next_entered().await, "running");
+    let mut waiting = core.submit(user, "waiting", 1).await;
+    core.runner.shutdown().await;
+    assert!(matches!(
+        finish(&mut waiting).await.last(),
+        Some(JobEvent::Failed {
+            failure: JobFailure::ShuttingDown,
+            ..
+        })
+    ));
+    core.backend.release();
+    assert!(matches!(
+        finish(&mut running).await.last(),
+        Some(JobEvent::Done { charged: 1, .. })
+    ));
+    assert_eq!(used(&core.status(user).await), 1);
+}
