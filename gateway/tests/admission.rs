@@ -66,7 +66,15 @@ async fn the_plan_policy_refuses_what_it_does_not_allow_and_holds_nothing() {
             "quality",
             None,
         ),
-        (RenderOptions::default(), true, "edit", None),
+        (
+            RenderOptions {
+                quality: Quality::Low,
+                ..RenderOptions::default()
+            },
+            true,
+            "edit",
+            None,
+        ),
     ];
     for (i, (options, is_edit, what, max)) in cases.into_iter().enumerate() {
         let got = denial(

@@ -103,14 +103,12 @@ impl<T> FairQueue<T> {
         self.slots.remove(&entry.id);
         self.now = self.now.max(entry.start);
         self.forget(entry.user);
-        // Users who are idle and owe nothing need no state.
+        // Users with nothing queued whose last finish virtual time has
+        // passed owe nothing and need no state. (A user whose job is in
+        // service is kept: their next job must queue behind it.)
         let now = self.now;
-        if self.order.is_empty() {
-            self.users.clear();
-        } else {
-            self.users
-                .retain(|_, s| s.queued > 0 || s.last_finish > now);
-        }
+        self.users
+            .retain(|_, s| s.queued > 0 || s.last_finish > now);
         Some((entry.id, entry.user, entry.item))
     }
 
@@ -194,6 +192,17 @@ mod tests {
         assert_eq!(q.pop().map(|(_, _, t)| t), Some("a1"));
         q.push(id("b"), b, 1, 1, "b1").unwrap();
         assert_eq!(drain(&mut q), ["b1", "a2", "a3", "a4"]);
+    }
+
+    #[test]
+    fn a_job_in_service_still_counts_when_the_queue_empties() {
+        let (a, b) = (UserKey::telegram(1), UserKey::telegram(2));
+        let mut q = FairQueue::default();
+        q.push(id("a1"), a, 1, 1, "a1").unwrap();
+        assert_eq!(q.pop().map(|(_, _, t)| t), Some("a1"));
+        q.push(id("a2"), a, 1, 1, "a2").unwrap();
+        q.push(id("b1"), b, 1, 1, "b1").unwrap();
+        assert_eq!(drain(&mut q), ["b1", "a2"]);
     }
 
     #[test]
