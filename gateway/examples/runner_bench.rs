@@ -50,6 +50,10 @@ struct Args {
     /// `embedded` (a redb file in a temp dir) or a `redis://` URL.
     #[arg(long, default_value = "embedded")]
     ledger: String,
+    /// Where the embedded ledger's temp dir goes (e.g. /dev/shm to take the
+    /// disk's fsync out of the measurement).
+    #[arg(long, default_value = "/tmp")]
+    dir: std::path::PathBuf,
 }
 
 /// Answers at once with the same small PNG: the upstream's own time is ~0.
@@ -137,6 +141,7 @@ async fn open_ledger(
 
 /// One job's measurements, in microseconds.
 struct Sample {
+    submit_to_started: u64,
     submit_to_done: u64,
     scheduled_to_done: u64,
     ok: bool,
@@ -147,8 +152,9 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let png = small_png()?;
     println!(
-        "runner_bench: ledger={} users={} concurrency={} secs={} png={}B cores={}",
+        "runner_bench: ledger={} dir={} users={} concurrency={} secs={} png={}B cores={}",
         args.ledger,
+        args.dir.display(),
         args.users,
         args.concurrency,
         args.secs,
@@ -156,7 +162,7 @@ async fn main() -> anyhow::Result<()> {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     for (run, &rate) in args.rates.iter().enumerate() {
-        let dir = tempfile::tempdir().context("temp dir")?;
+        let dir = tempfile::tempdir_in(&args.dir).context("temp dir")?;
         let config: SharedConfig = Arc::new(ArcSwap::from_pointee(bench_config(args.concurrency)));
         let ledger = open_ledger(&args.ledger, config.clone(), &dir).await?;
         let keeper = Arc::new(Gatekeeper::new(
@@ -204,7 +210,8 @@ async fn offer(
         tokio::spawn(async move {
             let sample = one_job(&keeper, &runner, id, UserKey::telegram(i % users)).await;
             let done = Instant::now();
-            let _ = tx.send(sample.map(|(submitted, ok)| Sample {
+            let _ = tx.send(sample.map(|(submitted, started, ok)| Sample {
+                submit_to_started: (started - submitted).as_micros() as u64,
                 submit_to_done: (done - submitted).as_micros() as u64,
                 scheduled_to_done: (done - scheduled.into_std()).as_micros() as u64,
                 ok,
@@ -221,13 +228,14 @@ async fn offer(
     samples
 }
 
-/// Admits and runs one job; returns when it was submitted and whether it ended `Done`.
+/// Admits and runs one job; returns when it was submitted, when it
+/// started, and whether it ended `Done`.
 async fn one_job(
     keeper: &Gatekeeper,
     runner: &JobRunner,
     id: String,
     user: UserKey,
-) -> Option<(Instant, bool)> {
+) -> Option<(Instant, Instant, bool)> {
     let request = AdmitRequest {
         id: RequestId::new(id).ok()?,
         user,
@@ -246,12 +254,16 @@ async fn one_job(
     };
     let submitted = Instant::now();
     let mut handle = runner.submit(ticket, job).await.ok()?;
+    let mut started = submitted;
     while let Some(event) = handle.events.recv().await {
+        if event == JobEvent::Started {
+            started = Instant::now();
+        }
         if event.is_final() {
-            return Some((submitted, matches!(event, JobEvent::Done { .. })));
+            return Some((submitted, started, matches!(event, JobEvent::Done { .. })));
         }
     }
-    Some((submitted, false))
+    Some((submitted, started, false))
 }
 
 fn report(rate: u32, secs: u64, elapsed: Duration, mut samples: Vec<Sample>) {
@@ -266,11 +278,20 @@ fn report(rate: u32, secs: u64, elapsed: Duration, mut samples: Vec<Sample>) {
         let i = ((v.len() as f64 * p).ceil() as usize).clamp(1, v.len()) - 1;
         v[i] as f64 / 1000.0
     };
+    let mut dispatch: Vec<u64> = samples.iter().map(|s| s.submit_to_started).collect();
     let mut runner: Vec<u64> = samples.iter().map(|s| s.submit_to_done).collect();
     let mut e2e: Vec<u64> = samples.drain(..).map(|s| s.scheduled_to_done).collect();
     println!(
         "rate={rate}/s offered={offered} done={done} wall={:.2}s achieved={achieved:.0}/s",
         elapsed.as_secs_f64()
+    );
+    println!(
+        "  submit->Started ms: p50={:.3} p90={:.3} p99={:.3} p99.9={:.3} max={:.3}",
+        pct(&mut dispatch, 0.50),
+        pct(&mut dispatch, 0.90),
+        pct(&mut dispatch, 0.99),
+        pct(&mut dispatch, 0.999),
+        pct(&mut dispatch, 1.0)
     );
     println!(
         "  submit->Done ms: p50={:.3} p90={:.3} p99={:.3} p99.9={:.3} max={:.3}",
