@@ -62,6 +62,11 @@
 //!   user's slot, idempotent by grant id `code:<id>`; a crash between the two
 //!   is healed by redeeming again.
 //!
+//! Commands of different steps that do not depend on each other's result
+//! share one pipelined round trip (Redis runs a connection's commands in
+//! order): an admitted reserve costs two round trips (hint + user script,
+//! then the spend hold), a settle two (user script, then spend + hint + top).
+//!
 //! Audit entries are written after the change succeeded, best effort.
 
 mod admin;
@@ -82,6 +87,7 @@ use easel_shared::admin::{
 };
 use easel_shared::{QuotaStatus, RequestId, UserKey};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{ErrorKind, ServerErrorKind};
 
 use self::errors::Redactor;
 use self::keys::Keys;
@@ -264,6 +270,42 @@ impl RedisLedger {
             .invoke_async(&mut con)
             .await
             .map_err(|e| self.redactor.unavailable(&e))
+    }
+
+    /// Runs `before`, the script and `after` in ONE round trip (a pipeline).
+    /// On NOSCRIPT the surrounding commands have already run, so only the
+    /// script is retried (with a reload): they must not depend on its result.
+    async fn run_with(
+        &self,
+        before: Vec<redis::Cmd>,
+        script: &redis::Script,
+        keys: &[&str],
+        args: &[&str],
+        after: Vec<redis::Cmd>,
+    ) -> Result<Reply, LedgerError> {
+        let mut pipe = redis::pipe();
+        for c in before {
+            pipe.add_command(c).ignore();
+        }
+        let mut eval = redis::cmd("EVALSHA");
+        eval.arg(script.get_hash())
+            .arg(keys.len())
+            .arg(keys)
+            .arg(args);
+        pipe.add_command(eval);
+        for c in after {
+            pipe.add_command(c).ignore();
+        }
+        let mut con = self.con.clone();
+        match pipe.query_async::<Vec<Reply>>(&mut con).await {
+            Ok(mut replies) => replies
+                .pop()
+                .ok_or_else(|| LedgerError::Corrupt("empty pipeline reply".into())),
+            Err(e) if e.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
+                self.run(script, keys, args).await
+            }
+            Err(e) => Err(self.redactor.unavailable(&e)),
+        }
     }
 
     /// Runs a plain command.

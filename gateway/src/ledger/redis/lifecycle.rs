@@ -39,11 +39,10 @@ pub(super) async fn reserve(
 
     // (1) The reaper's hint goes in first, so no pending reservation is ever
     // without one (a hint without a reservation is dropped by the reaper).
+    // (2) The user step. Both in one round trip: Redis runs a pipeline in order.
     let hint = l.clock.now().0.saturating_add(p.lease_ms);
-    l.query::<()>(redis::cmd("ZADD").arg(&leases).arg(hint).arg(&member))
-        .await?;
-
-    // (2) The user step.
+    let mut add_hint = redis::cmd("ZADD");
+    add_hint.arg(&leases).arg(hint).arg(&member);
     let now = l.now_arg();
     let images = req.images.to_string();
     let cpi = req.credits_per_image.to_string();
@@ -54,7 +53,8 @@ pub(super) async fn reserve(
         p.retention_ms.to_string(),
     );
     let reply = l
-        .run(
+        .run_with(
+            vec![add_hint],
             &SCRIPTS.reserve,
             &[&u.meta, &u.log, &u.pend, &record],
             &[
@@ -72,6 +72,7 @@ pub(super) async fn reserve(
                 &longest,
                 &retention,
             ],
+            Vec::new(),
         )
         .await?;
 
@@ -187,37 +188,32 @@ pub(super) async fn settle(
         day: reply.int(2)?,
         backend: reply.text(3)?,
     };
-    // The spend step is idempotent: repeating it on a repeated settle heals a
-    // crash that happened between the user step and this one.
-    settle_spend(l, id, &spend, &reply.text(4)?).await?;
-    let member = lease_member(user, id);
-    match tag.as_str() {
-        "settled_before" => {
-            drop_hint(l, &member).await?;
-            Ok(SettleOutcome::AlreadySettled)
-        }
-        "refunded_before" => {
-            drop_hint(l, &member).await?;
-            Ok(SettleOutcome::AlreadyRefunded)
-        }
+    // The rest in one round trip: the spend step (idempotent: repeating it on
+    // a repeated settle heals a crash between the user step and this one),
+    // dropping the reaper's hint, and, only for the settle that took effect,
+    // the top list.
+    let mut after = vec![zrem_hint(l, &lease_member(user, id))];
+    let outcome = match tag.as_str() {
+        "settled_before" => SettleOutcome::AlreadySettled,
+        "refunded_before" => SettleOutcome::AlreadyRefunded,
         _ => {
             let charged: u32 = reply.num(5)?;
-            let refunded: u32 = reply.num(6)?;
-            let mut pipe = redis::pipe();
-            pipe.cmd("ZREM").arg(l.keys.leases()).arg(&member).ignore();
             if charged > 0 {
                 let top = l.keys.top(UnixMillis(reply.int(1)?).day());
-                pipe.cmd("ZINCRBY")
-                    .arg(&top)
-                    .arg(charged)
-                    .arg(user.to_string())
-                    .ignore();
-                pipe.cmd("PEXPIRE").arg(&top).arg(TOP_TTL_MS).ignore();
+                let mut incr = redis::cmd("ZINCRBY");
+                incr.arg(&top).arg(charged).arg(user.to_string());
+                let mut expire = redis::cmd("PEXPIRE");
+                expire.arg(&top).arg(TOP_TTL_MS);
+                after.extend([incr, expire]);
             }
-            l.query_pipe::<()>(&pipe).await?;
-            Ok(SettleOutcome::Settled { charged, refunded })
+            SettleOutcome::Settled {
+                charged,
+                refunded: reply.num(6)?,
+            }
         }
-    }
+    };
+    settle_spend(l, id, &spend, &reply.text(4)?, after).await?;
+    Ok(outcome)
 }
 
 pub(super) async fn renew(
@@ -313,8 +309,7 @@ async fn reap_one(l: &RedisLedger, member: String) -> Result<Reaped, LedgerError
                 day: reply.int(2)?,
                 backend: reply.text(3)?,
             };
-            settle_spend(l, &id, &spend, "0").await?;
-            drop_hint(l, &member).await?;
+            settle_spend(l, &id, &spend, "0", vec![zrem_hint(l, &member)]).await?;
             Ok(Reaped::Refunded)
         }
         _ => {
@@ -329,18 +324,26 @@ fn finish_keys<'a>(u: &'a UserKeys, record: &'a str) -> [&'a str; 5] {
     [&u.meta, &u.log, &u.pend, record, &u.usage]
 }
 
-async fn drop_hint(l: &RedisLedger, member: &str) -> Result<(), LedgerError> {
-    l.query::<()>(redis::cmd("ZREM").arg(l.keys.leases()).arg(member))
-        .await
+fn zrem_hint(l: &RedisLedger, member: &str) -> redis::Cmd {
+    let mut cmd = redis::cmd("ZREM");
+    cmd.arg(l.keys.leases()).arg(member);
+    cmd
 }
 
+async fn drop_hint(l: &RedisLedger, member: &str) -> Result<(), LedgerError> {
+    l.query::<()>(&zrem_hint(l, member)).await
+}
+
+/// Books a finished reservation's final cost, with `after` in the same round trip.
 async fn settle_spend(
     l: &RedisLedger,
     id: &RequestId,
     spend: &SpendRef,
     final_cost: &str,
+    after: Vec<redis::Cmd>,
 ) -> Result<(), LedgerError> {
-    l.run(
+    l.run_with(
+        Vec::new(),
         &SCRIPTS.spend_settle,
         &[&l.keys.spend(spend.day)],
         &[
@@ -349,6 +352,7 @@ async fn settle_spend(
             &spend.backend,
             &SPEND_TTL_MS.to_string(),
         ],
+        after,
     )
     .await?;
     Ok(())
