@@ -14,8 +14,9 @@
 //!   in-flight count is `ZCOUNT pend (now +inf`; membership is "pending".
 //! * `r:<id>` STRING: the reservation record (JSON: state, time, images,
 //!   credits per image, from windows / from credits, the current window
-//!   charge, lease, day, estimate, backend, final cost), kept for
-//!   `max(longest window, 48 h)` so replays and late settles find it.
+//!   charge, lease, day, estimate, backend, final cost). It never expires
+//!   while pending (a refund must always find it); once finished it is kept
+//!   for `max(longest window, 48 h)` so replays and late settles find it.
 //! * `usage` LIST (last 1000) and `grants` SET (applied code grants).
 //!
 //! Global, each under its own tag: `{spend}:<day>` (the day's spend: total,
@@ -76,6 +77,7 @@ mod keys;
 mod lifecycle;
 mod policy;
 mod scripts;
+mod server;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -155,47 +157,7 @@ impl RedisLedger {
     /// Warnings about server settings that would silently lose quota state:
     /// an eviction policy other than `noeviction`, or no persistence at all.
     pub async fn check_server(&self) -> Vec<String> {
-        let mut con = self.con.clone();
-        let mut get = async |name: &str| -> Result<String, redis::RedisError> {
-            let pair: Vec<String> = redis::cmd("CONFIG")
-                .arg("GET")
-                .arg(name)
-                .query_async(&mut con)
-                .await?;
-            Ok(pair.get(1).cloned().unwrap_or_default())
-        };
-        let checked = async {
-            Ok::<_, redis::RedisError>((
-                get("maxmemory-policy").await?,
-                get("appendonly").await?,
-                get("save").await?,
-            ))
-        };
-        let (policy, aof, save) = match checked.await {
-            Ok(v) => v,
-            Err(e) => {
-                return vec![format!(
-                    "could not check the Redis settings (CONFIG GET failed: {}); make sure \
-                     maxmemory-policy is noeviction and persistence is on",
-                    self.redactor.scrub(&e.to_string())
-                )];
-            }
-        };
-        let mut warnings = Vec::new();
-        if policy != "noeviction" {
-            warnings.push(format!(
-                "Redis maxmemory-policy is `{policy}`: evicting ledger keys silently resets \
-                 quotas and credits; set it to noeviction"
-            ));
-        }
-        if aof != "yes" && save.trim().is_empty() {
-            warnings.push(
-                "Redis persistence is off (appendonly no, save \"\"): a restart loses every \
-                 credit balance and reservation; enable AOF"
-                    .to_owned(),
-            );
-        }
-        warnings
+        server::check(self).await
     }
 
     /// Every script this ledger runs for `user`, request `id` and access

@@ -118,14 +118,25 @@ async fn every_script_call_stays_in_one_cluster_slot() {
 }
 
 #[tokio::test]
-async fn check_server_reads_the_settings() {
+async fn check_server_warns_exactly_about_risky_settings() {
     let f = Fixture::new("check", config());
     let l = f.ledger().await;
-    // The shared test Redis may or may not persist; only the eviction policy
-    // of a default redis-server is known (noeviction).
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut con = client.get_multiplexed_async_connection().await.unwrap();
+    let mut get = async |name: &str| -> String {
+        let pair: Vec<String> = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg(name)
+            .query_async(&mut con)
+            .await
+            .unwrap();
+        pair[1].clone()
+    };
+    let evicts = get("maxmemory-policy").await != "noeviction";
+    let volatile = get("appendonly").await != "yes" && get("save").await.trim().is_empty();
     let warnings = l.check_server().await;
-    assert!(
-        warnings.iter().all(|w| !w.contains("maxmemory-policy")),
-        "{warnings:?}"
-    );
+    let has = |what: &str| warnings.iter().any(|w| w.contains(what));
+    assert_eq!(has("maxmemory-policy"), evicts, "{warnings:?}");
+    assert_eq!(has("persistence is off"), volatile, "{warnings:?}");
+    assert_eq!(warnings.len(), usize::from(evicts) + usize::from(volatile));
 }

@@ -235,3 +235,52 @@ async fn an_unreachable_redis_is_unavailable() {
     .await;
     assert!(bad.is_err());
 }
+
+#[tokio::test]
+async fn the_real_clock_is_redis_time() {
+    let f = Fixture::new("real-clock", config());
+    let l = easel_gateway::ledger::redis::RedisLedger::connect(
+        &redis_url(),
+        &f.prefix,
+        std::sync::Arc::clone(&f.config),
+        easel_gateway::ledger::Clock::real(),
+    )
+    .await
+    .unwrap();
+    let u = UserKey::telegram(16);
+    let before = easel_gateway::ledger::Clock::real().now();
+    let r = admit(&l, &req(u, "a", 1)).await;
+    // Redis TIME, not the manual START: the lease is about a minute from now.
+    assert!(r.lease_until > before, "{r:?}");
+    let s = l.status(u).await.unwrap();
+    assert!(s.now > START && s.now <= r.lease_until, "{s:?}");
+    assert_eq!((s.windows[0].used, s.in_flight), (1, 1));
+    assert!(matches!(
+        settle(&l, u, "a", delivered(1, 1)).await,
+        SettleOutcome::Settled { charged: 1, .. }
+    ));
+    f.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_pending_record_never_expires_and_a_finished_one_does() {
+    let f = Fixture::new("record-ttl", config());
+    let l = f.ledger().await;
+    let u = UserKey::telegram(17);
+    admit(&l, &req(u, "a", 1)).await;
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut con = client.get_multiplexed_async_connection().await.unwrap();
+    let key = format!("{}{{u:{u}}}:r:a", f.prefix);
+    let mut ttl = async || -> i64 {
+        redis::cmd("PTTL")
+            .arg(&key)
+            .query_async(&mut con)
+            .await
+            .unwrap()
+    };
+    assert_eq!(ttl().await, -1);
+    settle(&l, u, "a", delivered(1, 1)).await;
+    let left = ttl().await;
+    assert!(left > 47 * 3_600_000 && left <= 48 * 3_600_000, "{left}");
+    f.cleanup().await;
+}

@@ -47,11 +47,7 @@ pub(super) async fn reserve(
     let images = req.images.to_string();
     let cpi = req.credits_per_image.to_string();
     let est = req.est_cost_micros.to_string();
-    let (lease, longest, retention) = (
-        p.lease_ms.to_string(),
-        p.longest_ms.to_string(),
-        p.retention_ms.to_string(),
-    );
+    let (lease, longest) = (p.lease_ms.to_string(), p.longest_ms.to_string());
     let reply = l
         .run_with(
             vec![add_hint],
@@ -70,7 +66,6 @@ pub(super) async fn reserve(
                 p.allowlisted(req.user),
                 &lease,
                 &longest,
-                &retention,
             ],
             Vec::new(),
         )
@@ -158,6 +153,7 @@ pub(super) async fn settle(
     id: &RequestId,
     how: Settlement,
 ) -> Result<SettleOutcome, LedgerError> {
+    let retention = l.policy().retention_ms.to_string();
     let u = l.keys.user(user);
     let record = u.record(id);
     let (kind, images, cost) = match how {
@@ -177,6 +173,7 @@ pub(super) async fn settle(
                 kind,
                 &images.to_string(),
                 &cost.to_string(),
+                &retention,
             ],
         )
         .await?;
@@ -252,6 +249,7 @@ enum Reaped {
 }
 
 pub(super) async fn reap(l: &RedisLedger) -> Result<ReapReport, LedgerError> {
+    let retention = l.policy().retention_ms.to_string();
     let leases = l.keys.leases();
     let due: Vec<String> = l
         .query(
@@ -265,7 +263,7 @@ pub(super) async fn reap(l: &RedisLedger) -> Result<ReapReport, LedgerError> {
         )
         .await?;
     let results: Vec<Result<Reaped, LedgerError>> = futures::stream::iter(due)
-        .map(|member| reap_one(l, member))
+        .map(|member| reap_one(l, member, &retention))
         .buffer_unordered(REAP_CONCURRENCY)
         .collect()
         .await;
@@ -279,7 +277,7 @@ pub(super) async fn reap(l: &RedisLedger) -> Result<ReapReport, LedgerError> {
     Ok(report)
 }
 
-async fn reap_one(l: &RedisLedger, member: String) -> Result<Reaped, LedgerError> {
+async fn reap_one(l: &RedisLedger, member: String, retention: &str) -> Result<Reaped, LedgerError> {
     let Some((user, id)) = parse_lease_member(&member) else {
         drop_hint(l, &member).await?;
         return Ok(Reaped::Skipped);
@@ -290,7 +288,7 @@ async fn reap_one(l: &RedisLedger, member: String) -> Result<Reaped, LedgerError
         .run(
             &SCRIPTS.reap,
             &finish_keys(&u, &record),
-            &[&l.now_arg(), id.as_str()],
+            &[&l.now_arg(), id.as_str(), retention],
         )
         .await?;
     match reply.text(0)?.as_str() {

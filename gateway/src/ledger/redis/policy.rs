@@ -4,6 +4,7 @@
 //! `Arc` itself: while the pointer is unchanged the cached plans JSON is
 //! reused and the hot path serialises nothing.
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use easel_shared::UserKey;
@@ -30,8 +31,10 @@ pub(super) struct Policy {
     pub(super) lease_ms: i64,
     /// The longest window of any plan, in ms: the rolling log's horizon.
     pub(super) longest_ms: i64,
-    /// How long reservation records are kept.
+    /// How long finished reservation records are kept.
     pub(super) retention_ms: i64,
+    /// `access.allowlist`, for constant-time lookups on the hot path.
+    allowlist: HashSet<UserKey>,
 }
 
 impl Policy {
@@ -63,6 +66,7 @@ impl Policy {
             lease_ms: millis(config.ledger.lease).max(1),
             longest_ms,
             retention_ms: longest_ms.max(MIN_RETENTION_MS),
+            allowlist: config.access.allowlist.iter().copied().collect(),
             config,
         }
     }
@@ -74,7 +78,7 @@ impl Policy {
 
     /// `"1"` if the user is on the allowlist (the scripts' flag).
     pub(super) fn allowlisted(&self, user: UserKey) -> &'static str {
-        if self.config.access.allowlist.contains(&user) {
+        if self.allowlist.contains(&user) {
             "1"
         } else {
             "0"

@@ -1,5 +1,6 @@
 -- The one refund path shared by settle, reap and cancel (prepended after prelude.lua).
--- KEYS: 1 meta, 2 log, 3 pend, 4 record, 5 usage.
+-- KEYS: 1 meta, 2 log, 3 pend, 4 record, 5 usage. The caller's last ARGV is
+-- the record retention in ms.
 -- Charges `delivered` images of reservation `r`, returns the rest to where it
 -- came from (prepaid credits first, then this reservation's window charge),
 -- and drops it from the pending set. The caller writes the record.
@@ -34,4 +35,9 @@ local function log_usage(now, id, images, charged, cost, outcome)
     .. ',"cost_micros":' .. cost .. ',"outcome":"' .. outcome .. '"}'
   redis.call('LPUSH', KEYS[5], entry)
   redis.call('LTRIM', KEYS[5], 0, 999)
+end
+
+-- Stores a finished record; from now on it lives for the retention only.
+local function store_finished(r)
+  redis.call('SET', KEYS[4], cjson.encode(r), 'PX', ARGV[#ARGV])
 end

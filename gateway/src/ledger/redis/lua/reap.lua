@@ -2,7 +2,7 @@
 -- The global lease index is only a hint; this script's check is authoritative,
 -- so two reapers racing refund each reservation once.
 -- KEYS: 1 meta, 2 log, 3 pend, 4 record, 5 usage
--- ARGV: 1 now override, 2 id
+-- ARGV: 1 now override, 2 id, 3 record retention ms
 -- Returns {'gone', now} | {'alive', now, lease_until} | {'reaped', now, day, backend}.
 local now = clock(ARGV[1])
 local id = ARGV[2]
@@ -20,6 +20,6 @@ if lease and lease > now then
 end
 finish(now, id, r, 0)
 r.s, r.k = 'r', '0'
-redis.call('SET', KEYS[4], cjson.encode(r), 'KEEPTTL')
+store_finished(r)
 log_usage(now, id, 0, 0, '0', 'expired')
 return { 'reaped', now, r.d, r.b }

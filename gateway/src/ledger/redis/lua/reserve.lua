@@ -3,7 +3,7 @@
 -- KEYS: 1 meta, 2 log, 3 pend, 4 record
 -- ARGV: 1 now override, 2 id, 3 images, 4 credits per image, 5 est cost (string),
 --       6 backend, 7 plans JSON, 8 default plan, 9 access mode, 10 allowlisted (1/0),
---       11 lease ms, 12 longest window ms, 13 record retention ms
+--       11 lease ms, 12 longest window ms
 -- Returns {'admit'|'replay', now, images, from_windows, from_credits, lease_until,
 --          state, day, est, backend} or {'deny', now, reason, a, b}.
 local now = clock(ARGV[1])
@@ -99,7 +99,9 @@ local record = {
   s = 'p', t = now, n = images, c = cpi, fw = from_windows, fc = from_credits,
   wc = from_windows, l = lease_until, d = day, e = ARGV[5], b = ARGV[6],
 }
-redis.call('SET', KEYS[4], cjson.encode(record), 'PX', ARGV[13])
+-- No expiry while pending: however long the reaper is away, the refund
+-- finds the record. Finishing it starts the retention (finish.lua).
+redis.call('SET', KEYS[4], cjson.encode(record))
 redis.call('ZADD', KEYS[3], lease_until, id)
 if from_windows > 0 then
   redis.call('ZADD', KEYS[2], now, from_windows .. '|' .. id)

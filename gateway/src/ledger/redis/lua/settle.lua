@@ -1,6 +1,7 @@
 -- settle: finish a reservation once (delivered images or a full refund).
 -- KEYS: 1 meta, 2 log, 3 pend, 4 record, 5 usage
--- ARGV: 1 now override, 2 id, 3 'delivered'|'failed', 4 images delivered, 5 cost micros (string)
+-- ARGV: 1 now override, 2 id, 3 'delivered'|'failed', 4 images delivered, 5 cost micros (string),
+--       6 record retention ms
 -- Returns {'unknown', now} | {'settled_before'|'refunded_before', now, day, backend, final cost}
 --       | {'done', now, day, backend, final cost, charged, refunded}.
 local now = clock(ARGV[1])
@@ -34,6 +35,6 @@ else
   r.s = 'r'
 end
 r.k = cost
-redis.call('SET', KEYS[4], cjson.encode(r), 'KEEPTTL')
+store_finished(r)
 log_usage(now, id, images, charged, cost, outcome)
 return { 'done', now, r.d, r.b, cost, charged, refunded }
