@@ -15,4 +15,5 @@ mod redis_ledger {
     mod concurrency;
     mod lifecycle;
     mod quota;
+    mod restart;
 }

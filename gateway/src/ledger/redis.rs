@@ -101,6 +101,27 @@ use super::{
     SharedConfig,
 };
 
+/// Sends once more if the connection was refused: then nothing reached
+/// Redis, so even a non-idempotent command is safe to resend, and the
+/// connection manager is already reconnecting. This is what makes the first
+/// call after a Redis restart work. Other failures are not retried (the
+/// command may have run).
+macro_rules! retry_refused {
+    ($ledger:expr, |$con:ident| $send:expr) => {{
+        let first = {
+            let mut $con = $ledger.con.clone();
+            $send.await
+        };
+        match first {
+            Err(e) if e.is_connection_refusal() => {
+                let mut $con = $ledger.con.clone();
+                $send.await
+            }
+            other => other,
+        }
+    }};
+}
+
 /// The [`Ledger`] on Redis. Cheap to share behind an `Arc`; every call clones
 /// the multiplexed connection, so concurrent calls pipeline on one socket.
 pub struct RedisLedger {
@@ -227,10 +248,7 @@ impl RedisLedger {
         for a in args {
             invocation.arg(*a);
         }
-        let mut con = self.con.clone();
-        invocation
-            .invoke_async(&mut con)
-            .await
+        retry_refused!(self, |con| invocation.invoke_async(&mut con))
             .map_err(|e| self.redactor.unavailable(&e))
     }
 
@@ -258,8 +276,8 @@ impl RedisLedger {
         for c in after {
             pipe.add_command(c).ignore();
         }
-        let mut con = self.con.clone();
-        match pipe.query_async::<Vec<Reply>>(&mut con).await {
+        let sent = retry_refused!(self, |con| pipe.query_async::<Vec<Reply>>(&mut con));
+        match sent {
             Ok(mut replies) => replies
                 .pop()
                 .ok_or_else(|| LedgerError::Corrupt("empty pipeline reply".into())),
@@ -272,9 +290,7 @@ impl RedisLedger {
 
     /// Runs a plain command.
     async fn query<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, LedgerError> {
-        let mut con = self.con.clone();
-        cmd.query_async(&mut con)
-            .await
+        retry_refused!(self, |con| cmd.query_async(&mut con))
             .map_err(|e| self.redactor.unavailable(&e))
     }
 
@@ -283,9 +299,7 @@ impl RedisLedger {
         &self,
         pipe: &redis::Pipeline,
     ) -> Result<T, LedgerError> {
-        let mut con = self.con.clone();
-        pipe.query_async(&mut con)
-            .await
+        retry_refused!(self, |con| pipe.query_async(&mut con))
             .map_err(|e| self.redactor.unavailable(&e))
     }
 }
