@@ -24,6 +24,7 @@ use easel_gateway::backend::{
     BackendError, BackendEvent, BackendOutput, Capabilities, GeneratedImage, ImageBackend, ImageJob,
 };
 use easel_gateway::ledger::embedded::EmbeddedLedger;
+use easel_gateway::ledger::redis::RedisLedger;
 use easel_gateway::ledger::{Clock, Ledger, SharedConfig};
 use easel_gateway::runner::JobRunner;
 use easel_shared::config::{Config, PlanConfig, WindowConfig};
@@ -136,7 +137,18 @@ async fn open_ledger(
             Clock::real(),
         )?));
     }
-    anyhow::bail!("unknown ledger {which}: this build knows `embedded`")
+    anyhow::ensure!(
+        which.starts_with("redis://"),
+        "--ledger: `embedded` or a redis:// URL"
+    );
+    // A fresh prefix per run: no earlier run's state, nobody else's keys.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_nanos();
+    let prefix = format!("easel-bench:{nanos:x}:");
+    Ok(Arc::new(
+        RedisLedger::connect(which, &prefix, config, Clock::real()).await?,
+    ))
 }
 
 /// One job's measurements, in microseconds.

@@ -1,7 +1,9 @@
 //! Admission against a real embedded ledger and the manual clock: plan
 //! policy, the burst limiter, the redeem limiter, the safety cooldown, and
 //! the ledger's own denials passing through.
+//! Every test runs against both real ledgers (embedded file, shared Redis).
 
+#[macro_use]
 #[path = "support/jobs.rs"]
 mod support;
 
@@ -14,7 +16,15 @@ use easel_shared::job::{JobEvent, JobFailure};
 use easel_shared::render::{Quality, RenderOptions};
 use easel_shared::{Denial, RequestId, UserKey};
 
-use support::{Core, finish, roomy_config, used};
+use support::{Core, Kind, finish, roomy_config, used};
+
+both_ledgers!(
+    the_plan_policy_refuses_what_it_does_not_allow_and_holds_nothing,
+    the_burst_limiter_refuses_with_a_retry_time_after_policy_checks,
+    redemption_attempts_are_rate_limited_per_user,
+    repeated_safety_blocks_start_a_cooldown_until_they_age_out,
+    the_ledgers_denials_pass_through,
+);
 
 fn denial(result: Result<impl std::fmt::Debug, AdmitError>) -> Denial {
     match result {
@@ -43,9 +53,8 @@ fn strict_config() -> Config {
     config
 }
 
-#[tokio::test]
-async fn the_plan_policy_refuses_what_it_does_not_allow_and_holds_nothing() {
-    let core = Core::start(strict_config(), false);
+async fn the_plan_policy_refuses_what_it_does_not_allow_and_holds_nothing(kind: Kind) {
+    let core = Core::start(kind, strict_config(), false).await;
     let user = UserKey::telegram(1);
     let cases = [
         (
@@ -105,14 +114,13 @@ async fn the_plan_policy_refuses_what_it_does_not_allow_and_holds_nothing() {
     assert_eq!((ticket.credits, ticket.reservation.images), (2, 2));
 }
 
-#[tokio::test]
-async fn the_burst_limiter_refuses_with_a_retry_time_after_policy_checks() {
+async fn the_burst_limiter_refuses_with_a_retry_time_after_policy_checks(kind: Kind) {
     let mut config = roomy_config();
     config.plans.get_mut("free").unwrap().burst = Some(BurstConfig {
         every: Duration::from_secs(3600),
         burst: 1,
     });
-    let core = Core::start(config, false);
+    let core = Core::start(kind, config, false).await;
     let user = UserKey::telegram(1);
     // A policy refusal must not use up the one burst cell.
     assert!(matches!(
@@ -137,12 +145,11 @@ async fn the_burst_limiter_refuses_with_a_retry_time_after_policy_checks() {
     assert!(core.keeper.limiter_keys() >= 2);
 }
 
-#[tokio::test]
-async fn redemption_attempts_are_rate_limited_per_user() {
+async fn redemption_attempts_are_rate_limited_per_user(kind: Kind) {
     let mut config = roomy_config();
     config.redeem.burst = 2;
     config.redeem.every = Duration::from_secs(3600);
-    let core = Core::start(config, false);
+    let core = Core::start(kind, config, false).await;
     let user = UserKey::telegram(1);
     for _ in 0..2 {
         assert_eq!(
@@ -163,12 +170,11 @@ async fn redemption_attempts_are_rate_limited_per_user() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn repeated_safety_blocks_start_a_cooldown_until_they_age_out() {
+async fn repeated_safety_blocks_start_a_cooldown_until_they_age_out(kind: Kind) {
     let mut config = roomy_config();
     config.safety.blocks_before_cooldown = 2;
     config.safety.window = Duration::from_secs(3600);
-    let core = Core::start(config, false);
+    let core = Core::start(kind, config, false).await;
     let user = UserKey::telegram(1);
     let first_block = core.clock.now();
     for id in ["bad1", "bad2"] {
@@ -196,11 +202,10 @@ async fn repeated_safety_blocks_start_a_cooldown_until_they_age_out() {
     core.admit(user, "again", 1).await.unwrap();
 }
 
-#[tokio::test]
-async fn the_ledgers_denials_pass_through() {
+async fn the_ledgers_denials_pass_through(kind: Kind) {
     let mut config = roomy_config();
     config.plans.get_mut("free").unwrap().windows[0].limit = 2;
-    let core = Core::start(config, false);
+    let core = Core::start(kind, config, false).await;
     let user = UserKey::telegram(1);
     core.admit(user, "a", 2).await.unwrap();
     assert!(matches!(

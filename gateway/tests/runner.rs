@@ -1,6 +1,8 @@
 //! The job runner against a real embedded ledger and a gated test backend:
 //! fairness, queue positions, cancel, refunds, partial delivery, leases.
+//! Every test runs against both real ledgers (embedded file, shared Redis).
 
+#[macro_use]
 #[path = "support/jobs.rs"]
 mod support;
 
@@ -11,16 +13,27 @@ use easel_shared::admin::UsageOutcome;
 use easel_shared::job::{JobEvent, JobFailure};
 use easel_shared::{RequestId, UserKey};
 
-use support::{Core, finish, next_event, next_non_queued, roomy_config, used, within};
+use support::{Core, Kind, finish, next_event, next_non_queued, roomy_config, used, within};
+
+both_ledgers!(
+    a_newcomer_starts_before_the_heavy_users_third_job,
+    queue_positions_count_down_as_the_queue_moves,
+    cancel_while_queued_refunds_and_cancel_after_start_is_refused,
+    backend_failures_refund_everything_and_say_why,
+    partial_delivery_charges_only_what_was_delivered,
+    too_many_waiting_jobs_are_refused_and_refunded,
+    a_running_jobs_lease_is_renewed_and_not_reaped,
+    a_replayed_ticket_is_not_run_twice,
+    shutdown_refunds_waiting_jobs_and_lets_running_ones_finish,
+);
 
 fn rid(s: &str) -> RequestId {
     RequestId::new(s).unwrap()
 }
 
 /// Regression guard for FIFO: a heavy user's backlog must not starve a newcomer.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_newcomer_starts_before_the_heavy_users_third_job() {
-    let mut core = Core::start(roomy_config(), true);
+async fn a_newcomer_starts_before_the_heavy_users_third_job(kind: Kind) {
+    let mut core = Core::start(kind, roomy_config(), true).await;
     let (a, b) = (UserKey::telegram(1), UserKey::telegram(2));
     let mut handles = Vec::new();
     handles.push(core.submit(a, "a1", 1).await);
@@ -60,9 +73,8 @@ async fn a_newcomer_starts_before_the_heavy_users_third_job() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn queue_positions_count_down_as_the_queue_moves() {
-    let mut core = Core::start(roomy_config(), true);
+async fn queue_positions_count_down_as_the_queue_moves(kind: Kind) {
+    let mut core = Core::start(kind, roomy_config(), true).await;
     let mut running = core.submit(UserKey::telegram(1), "r", 1).await;
     assert_eq!(core.next_entered().await, "r");
     let mut b = core.submit(UserKey::telegram(2), "b", 1).await;
@@ -88,9 +100,8 @@ async fn queue_positions_count_down_as_the_queue_moves() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cancel_while_queued_refunds_and_cancel_after_start_is_refused() {
-    let mut core = Core::start(roomy_config(), true);
+async fn cancel_while_queued_refunds_and_cancel_after_start_is_refused(kind: Kind) {
+    let mut core = Core::start(kind, roomy_config(), true).await;
     let user = UserKey::telegram(1);
     let mut first = core.submit(user, "first", 1).await;
     assert_eq!(core.next_entered().await, "first");
@@ -138,9 +149,8 @@ async fn cancel_while_queued_refunds_and_cancel_after_start_is_refused() {
     assert_eq!(used(&core.status(user).await), 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn backend_failures_refund_everything_and_say_why() {
-    let core = Core::start(roomy_config(), false);
+async fn backend_failures_refund_everything_and_say_why(kind: Kind) {
+    let core = Core::start(kind, roomy_config(), false).await;
     let user = UserKey::telegram(1);
     let cases = [
         (
@@ -176,9 +186,8 @@ async fn backend_failures_refund_everything_and_say_why() {
     assert_eq!(used(&core.status(user).await), 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn partial_delivery_charges_only_what_was_delivered() {
-    let core = Core::start(roomy_config(), false);
+async fn partial_delivery_charges_only_what_was_delivered(kind: Kind) {
+    let core = Core::start(kind, roomy_config(), false).await;
     let user = UserKey::telegram(1);
     let mut handle = core.submit(user, "four images=3 partial", 4).await;
     let events = finish(&mut handle).await;
@@ -206,11 +215,10 @@ async fn partial_delivery_charges_only_what_was_delivered() {
     assert_eq!((usage[0].images, usage[0].cost_micros), (3, 33_000));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn too_many_waiting_jobs_are_refused_and_refunded() {
+async fn too_many_waiting_jobs_are_refused_and_refunded(kind: Kind) {
     let mut config = roomy_config();
     config.runner.max_queued_per_user = 1;
-    let mut core = Core::start(config, true);
+    let mut core = Core::start(kind, config, true).await;
     let user = UserKey::telegram(1);
     let mut running = core.submit(user, "run", 1).await;
     assert_eq!(core.next_entered().await, "run");
@@ -234,12 +242,11 @@ async fn too_many_waiting_jobs_are_refused_and_refunded() {
 }
 
 /// A job running past its lease keeps it: the reaper must not refund it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_running_jobs_lease_is_renewed_and_not_reaped() {
+async fn a_running_jobs_lease_is_renewed_and_not_reaped(kind: Kind) {
     let mut config = roomy_config();
     // The renewer runs every lease / 3 of real time: keep it quick.
     config.ledger.lease = Duration::from_millis(300);
-    let mut core = Core::start(config, true);
+    let mut core = Core::start(kind, config, true).await;
     let user = UserKey::telegram(1);
     let mut handle = core.submit(user, "long", 1).await;
     assert_eq!(core.next_entered().await, "long");
@@ -265,9 +272,8 @@ async fn a_running_jobs_lease_is_renewed_and_not_reaped() {
     assert_eq!(usage[0].credits, 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_replayed_ticket_is_not_run_twice() {
-    let core = Core::start(roomy_config(), false);
+async fn a_replayed_ticket_is_not_run_twice(kind: Kind) {
+    let core = Core::start(kind, roomy_config(), false).await;
     let user = UserKey::telegram(1);
     let mut handle = core.submit(user, "once", 1).await;
     finish(&mut handle).await;
@@ -282,9 +288,8 @@ async fn a_replayed_ticket_is_not_run_twice() {
     assert_eq!(used(&core.status(user).await), 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn shutdown_refunds_waiting_jobs_and_lets_running_ones_finish() {
-    let mut core = Core::start(roomy_config(), true);
+async fn shutdown_refunds_waiting_jobs_and_lets_running_ones_finish(kind: Kind) {
+    let mut core = Core::start(kind, roomy_config(), true).await;
     let user = UserKey::telegram(1);
     let mut running = core.submit(user, "running", 1).await;
     assert_eq!(core.next_entered().await, "running");

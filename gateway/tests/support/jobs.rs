@@ -14,6 +14,7 @@ use easel_gateway::backend::{
     BackendError, BackendEvent, BackendOutput, Capabilities, GeneratedImage, ImageBackend, ImageJob,
 };
 use easel_gateway::ledger::embedded::EmbeddedLedger;
+use easel_gateway::ledger::redis::RedisLedger;
 use easel_gateway::ledger::{Clock, Ledger, SharedConfig};
 use easel_gateway::runner::{JobHandle, JobRunner};
 use easel_shared::config::{Config, PlanConfig, WindowConfig};
@@ -158,7 +159,61 @@ pub fn roomy_config() -> Config {
     config
 }
 
-/// A gatekeeper and a runner over an embedded ledger in a temp file.
+/// Which real ledger a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `EmbeddedLedger` in a fresh temp file.
+    Embedded,
+    /// `RedisLedger` on the shared Redis (`REDIS_URL`) under a unique key prefix.
+    Redis,
+}
+
+/// Runs each named `async fn(Kind)` test against both ledgers.
+macro_rules! both_ledgers {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn embedded() {
+                super::$name(super::support::Kind::Embedded).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn redis() {
+                super::$name(super::support::Kind::Redis).await;
+            }
+        }
+    )*};
+}
+
+async fn open_ledger(
+    kind: Kind,
+    dir: &TempDir,
+    config: SharedConfig,
+    clock: Clock,
+) -> Arc<dyn Ledger> {
+    match kind {
+        Kind::Embedded => {
+            Arc::new(EmbeddedLedger::open(&dir.path().join("ledger.redb"), config, clock).unwrap())
+        }
+        Kind::Redis => {
+            let url =
+                std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+            static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos();
+            let prefix = format!("easel-test:core:{}-{nanos:x}-{seq}:", std::process::id());
+            Arc::new(
+                RedisLedger::connect(&url, &prefix, config, clock)
+                    .await
+                    .unwrap(),
+            )
+        }
+    }
+}
+
+/// A gatekeeper and a runner over a real ledger.
 pub struct Core {
     pub ledger: Arc<dyn Ledger>,
     pub clock: Clock,
@@ -172,19 +227,13 @@ pub struct Core {
 }
 
 impl Core {
-    /// Starts everything with `config`; `gated` holds backend calls.
-    pub fn start(config: Config, gated: bool) -> Self {
+    /// Starts everything on a fresh `kind` ledger with `config`; `gated`
+    /// holds backend calls until released.
+    pub async fn start(kind: Kind, config: Config, gated: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let clock = Clock::manual(T0);
         let config: SharedConfig = Arc::new(ArcSwap::from_pointee(config));
-        let ledger: Arc<dyn Ledger> = Arc::new(
-            EmbeddedLedger::open(
-                &dir.path().join("ledger.redb"),
-                config.clone(),
-                clock.clone(),
-            )
-            .unwrap(),
-        );
+        let ledger = open_ledger(kind, &dir, config.clone(), clock.clone()).await;
         let keeper = Gatekeeper::new(ledger.clone(), config.clone(), clock.clone());
         let (backend, entered) = TestBackend::new(gated);
         let runner = JobRunner::start(
