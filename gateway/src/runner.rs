@@ -90,6 +90,8 @@ struct State {
     queue: FairQueue<Waiting>,
     /// Jobs whose upstream call started, by id, with their owner.
     running: HashMap<RequestId, UserKey>,
+    /// Set by shutdown: new jobs are refunded at once.
+    closed: bool,
 }
 
 /// A job in the queue.
@@ -133,7 +135,8 @@ impl JobRunner {
 
     /// Queues an admitted job. Its events start with `Queued`. If the user
     /// already has `runner.max_queued_per_user` jobs waiting, the reservation
-    /// is refunded and the stream holds only `Failed { TooManyQueued }`.
+    /// is refunded and the stream holds only `Failed { TooManyQueued }`
+    /// (after [`JobRunner::shutdown`]: `Failed { ShuttingDown }`).
     pub async fn submit(&self, ticket: Ticket, job: ImageJob) -> Result<JobHandle, SubmitError> {
         let id = ticket.reservation.id.clone();
         if ticket.reservation.replayed {
@@ -146,12 +149,16 @@ impl JobRunner {
             events: rx,
         };
         let limit = self.shared.config.load().runner.max_queued_per_user;
-        {
+        let refused = {
             let mut state = self.shared.lock();
             if state.running.contains_key(&id) {
                 return Err(SubmitError::Duplicate(id));
             }
-            if limit == 0 || state.queue.queued_by(user) < limit {
+            if state.closed {
+                JobFailure::ShuttingDown
+            } else if limit > 0 && state.queue.queued_by(user) >= limit {
+                JobFailure::TooManyQueued { limit }
+            } else {
                 let credits = ticket.credits;
                 let weight = 1 + u32::from(ticket.priority);
                 let waiting = Waiting {
@@ -172,9 +179,8 @@ impl JobRunner {
                 self.shared.wake.notify_one();
                 return Ok(handle);
             }
-        }
-        let failure = JobFailure::TooManyQueued { limit };
-        job::refund(&self.shared, user, &id, failure, &events).await;
+        };
+        job::refund(&self.shared, user, &id, refused, &events).await;
         Ok(handle)
     }
 
@@ -208,13 +214,15 @@ impl JobRunner {
     }
 
     /// Stops starting jobs and refunds every waiting one (their streams end
-    /// with `Failed { ShuttingDown }`). Running jobs finish and settle.
+    /// with `Failed { ShuttingDown }`), as well as any job submitted later.
+    /// Running jobs finish and settle.
     pub async fn shutdown(&self) {
         for task in &self.tasks {
             task.0.abort();
         }
         let waiting: Vec<(RequestId, UserKey, Waiting)> = {
             let mut state = self.shared.lock();
+            state.closed = true;
             std::iter::from_fn(|| state.queue.pop()).collect()
         };
         for (id, user, waiting) in waiting {

@@ -25,6 +25,7 @@ both_ledgers!(
     a_running_jobs_lease_is_renewed_and_not_reaped,
     a_replayed_ticket_is_not_run_twice,
     shutdown_refunds_waiting_jobs_and_lets_running_ones_finish,
+    pacing_holds_jobs_in_the_queue_where_they_can_be_cancelled,
 );
 
 fn rid(s: &str) -> RequestId {
@@ -295,17 +296,60 @@ async fn shutdown_refunds_waiting_jobs_and_lets_running_ones_finish(kind: Kind) 
     assert_eq!(core.next_entered().await, "running");
     let mut waiting = core.submit(user, "waiting", 1).await;
     core.runner.shutdown().await;
-    assert!(matches!(
-        finish(&mut waiting).await.last(),
-        Some(JobEvent::Failed {
-            failure: JobFailure::ShuttingDown,
-            ..
-        })
-    ));
+    let late_ticket = core.admit(user, "late", 1).await.unwrap();
+    let mut late = core
+        .runner
+        .submit(late_ticket, support::job("late", 1))
+        .await
+        .unwrap();
+    for handle in [&mut waiting, &mut late] {
+        assert!(matches!(
+            finish(handle).await.last(),
+            Some(JobEvent::Failed {
+                failure: JobFailure::ShuttingDown,
+                ..
+            })
+        ));
+    }
     core.backend.release();
     assert!(matches!(
         finish(&mut running).await.last(),
         Some(JobEvent::Done { charged: 1, .. })
     ));
     assert_eq!(used(&core.status(user).await), 1);
+}
+
+/// One image per minute: the second job waits for the pacer in the queue
+/// (for a whole minute, far longer than this test), still cancellable.
+async fn pacing_holds_jobs_in_the_queue_where_they_can_be_cancelled(kind: Kind) {
+    let mut config = roomy_config();
+    config.runner.images_per_minute = 1;
+    config.runner.concurrency = 4;
+    let core = Core::start(kind, config, false).await;
+    let user = UserKey::telegram(1);
+    let mut first = core.submit(user, "first", 1).await;
+    assert!(matches!(
+        finish(&mut first).await.last(),
+        Some(JobEvent::Done { .. })
+    ));
+    let mut second = core.submit(UserKey::telegram(2), "second", 1).await;
+    assert_eq!(
+        next_event(&mut second).await,
+        JobEvent::Queued { position: 0 }
+    );
+    assert_eq!(core.runner.load(), (1, 0));
+    assert_eq!(
+        core.runner
+            .cancel(UserKey::telegram(2), &rid("second"))
+            .await,
+        CancelOutcome::Cancelled
+    );
+    assert!(matches!(
+        next_event(&mut second).await,
+        JobEvent::Failed {
+            failure: JobFailure::Cancelled,
+            ..
+        }
+    ));
+    assert_eq!(core.backend.calls.lock().unwrap().len(), 1);
 }
