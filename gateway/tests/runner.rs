@@ -190,14 +190,18 @@ async fn backend_failures_refund_everything_and_say_why(kind: Kind) {
 async fn partial_delivery_charges_only_what_was_delivered(kind: Kind) {
     let core = Core::start(kind, roomy_config(), false).await;
     let user = UserKey::telegram(1);
-    let mut handle = core.submit(user, "four images=3 partial", 4).await;
+    let mut handle = core.submit(user, "four images=3 retry partial", 4).await;
     let events = finish(&mut handle).await;
     let started = events.iter().position(|e| *e == JobEvent::Started).unwrap();
+    let retrying = events
+        .iter()
+        .position(|e| *e == JobEvent::Retrying { attempt: 2 })
+        .unwrap();
     let partial = events
         .iter()
         .position(|e| matches!(e, JobEvent::Partial { image: 0, .. }))
         .unwrap();
-    assert!(started < partial);
+    assert!(started < retrying && retrying < partial);
     let Some(JobEvent::Done {
         images,
         charged,

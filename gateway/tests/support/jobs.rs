@@ -33,7 +33,8 @@ pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\nfake";
 /// A backend scripted by the prompt:
 /// - `"... images=K ..."` returns K images (default: as many as asked);
 /// - `"... error=busy|blocked|unavailable|timeout|bad ..."` fails so;
-/// - `"... partial ..."` sends one partial image first.
+/// - `"... partial ..."` sends one partial image first;
+/// - `"... retry ..."` reports one retry first.
 ///
 /// With a gate, each call announces its prompt on `entered` and then waits
 /// for [`TestBackend::release`]: a job stays "running" exactly as long as
@@ -105,6 +106,13 @@ impl ImageBackend for TestBackend {
             bytes: Bytes::from_static(PNG),
             mime: "image/png".to_owned(),
         };
+        if job.prompt.contains("retry") {
+            let retry = BackendEvent::Retrying {
+                attempt: 2,
+                after: Duration::from_millis(1),
+            };
+            let _ = events.send(retry).await;
+        }
         if job.prompt.contains("partial") {
             let preview = image.clone();
             let _ = events
