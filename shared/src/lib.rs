@@ -9,6 +9,7 @@ pub mod admin;
 pub mod config;
 pub mod flags;
 pub mod ids;
+pub mod job;
 pub mod quota;
 pub mod render;
 pub mod results;
