@@ -198,6 +198,15 @@ fn animated_gif_uses_the_first_frame_and_says_so() {
 }
 
 #[test]
+fn animated_webp_uses_the_first_frame_and_says_so() {
+    let out = prep(&corpus::animated_webp()).expect("animated webp accepted");
+    assert!(out.first_frame_only);
+    assert_eq!((out.image.width, out.image.height), (20, 10));
+    let px = rgb_at(&out.image.bytes, 10, 5);
+    assert!(near(px, RED, 30), "first frame is red, got {px:?}");
+}
+
+#[test]
 fn still_images_are_not_flagged_as_animated() {
     let out = prep(&corpus::jpeg(&corpus::marked(40, 40), 90)).expect("jpeg");
     assert!(!out.first_frame_only);

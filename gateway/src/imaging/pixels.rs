@@ -53,11 +53,11 @@ impl Pixels {
     pub(crate) fn resized(&self, width: u32, height: u32) -> Result<Self, ImageError> {
         Ok(match self {
             Self::Rgb(i) => {
-                let buf = resize_raw(&i, i.width(), i.height(), width, height, PixelType::U8x3)?;
+                let buf = resize_raw(i, i.width(), i.height(), width, height, PixelType::U8x3)?;
                 Self::Rgb(RgbImage::from_raw(width, height, buf).ok_or_else(size_mismatch)?)
             }
             Self::Rgba(i) => {
-                let buf = resize_raw(&i, i.width(), i.height(), width, height, PixelType::U8x4)?;
+                let buf = resize_raw(i, i.width(), i.height(), width, height, PixelType::U8x4)?;
                 Self::Rgba(RgbaImage::from_raw(width, height, buf).ok_or_else(size_mismatch)?)
             }
         })

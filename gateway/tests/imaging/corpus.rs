@@ -127,6 +127,41 @@ pub(crate) fn animated_gif() -> Vec<u8> {
     out
 }
 
+/// An animated WebP, built by hand (image only writes still WebP): two
+/// lossless frames, red then blue, in ANMF chunks behind a VP8X header.
+pub(crate) fn animated_webp() -> Vec<u8> {
+    let (w, h) = (20u32, 10u32);
+    let le24 = |v: u32| v.to_le_bytes()[..3].to_vec();
+    let chunk = |kind: &[u8], data: &[u8]| {
+        let mut c = kind.to_vec();
+        c.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        c.extend_from_slice(data);
+        if data.len() % 2 == 1 {
+            c.push(0);
+        }
+        c
+    };
+    let mut vp8x = vec![0x02, 0, 0, 0]; // animation flag
+    vp8x.extend(le24(w - 1));
+    vp8x.extend(le24(h - 1));
+    let mut body = b"WEBP".to_vec();
+    body.extend(chunk(b"VP8X", &vp8x));
+    body.extend(chunk(b"ANIM", &[255, 255, 255, 255, 0, 0]));
+    for [r, g, b] in [RED, BLUE] {
+        let still = webp_lossless(&RgbaImage::from_pixel(w, h, Rgba([r, g, b, 255])));
+        // A still lossless WebP is RIFF, size, WEBP, then the VP8L chunk.
+        let vp8l = &still[12..];
+        let mut frame = [le24(0), le24(0), le24(w - 1), le24(h - 1), le24(100)].concat();
+        frame.push(0b10); // no blending, no disposal
+        frame.extend_from_slice(vp8l);
+        body.extend(chunk(b"ANMF", &frame));
+    }
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend(body);
+    out
+}
+
 /// A CMYK JPEG (Adobe APP14, as Photoshop writes them) of pure cyan, magenta, yellow stripes.
 pub(crate) fn cmyk_jpeg() -> Vec<u8> {
     let (w, h) = (48u16, 16u16);

@@ -23,6 +23,7 @@ fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         ("palette png", corpus::palette_png()),
         ("gif", corpus::animated_gif()),
         ("webp", corpus::webp_lossless(&rgba)),
+        ("animated webp", corpus::animated_webp()),
         (
             "exif jpeg",
             corpus::with_exif(
