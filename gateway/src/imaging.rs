@@ -14,6 +14,7 @@ mod error;
 mod pixels;
 mod prepare;
 mod preview;
+mod scaled;
 mod sniff;
 
 pub use decode::InputLimits;

@@ -260,6 +260,29 @@ fn large_photo_is_downscaled_to_the_target_long_side() {
 }
 
 #[test]
+fn dct_scaled_jpeg_decode_matches_the_full_size_path() {
+    // 3200 px is over twice the target, so the JPEG is decoded at 1/2 scale;
+    // the same pixels as PNG take the full-size path.
+    let photo = corpus::photo_like(3200, 2400);
+    let via_jpeg = prep(&corpus::jpeg(&photo, 95)).expect("jpeg");
+    let via_png = prep(&corpus::png(&DynamicImage::ImageRgb8(photo))).expect("png");
+    assert!(via_jpeg.downscaled);
+    let dims = |p: &Prepared| (p.image.width, p.image.height);
+    assert_eq!(dims(&via_jpeg), (1536, 1152));
+    assert_eq!(dims(&via_jpeg), dims(&via_png));
+    let a = corpus::decode(&via_jpeg.image.bytes).to_rgb8();
+    let b = corpus::decode(&via_png.image.bytes).to_rgb8();
+    let diff: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(x, y)| u64::from(x.abs_diff(*y)))
+        .sum();
+    let mean = diff as f64 / a.as_raw().len() as f64;
+    assert!(mean < 4.0, "mean difference {mean:.2} levels");
+}
+
+#[test]
 fn mask_keeps_alpha_and_takes_the_first_inputs_size() {
     let mask = RgbaImage::from_fn(100, 50, |x, _| {
         if x < 50 {

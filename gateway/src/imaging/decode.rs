@@ -9,7 +9,7 @@ use image::error::LimitErrorKind;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 
-use super::{ImageError, sniff};
+use super::{ImageError, scaled, sniff};
 
 /// Bounds on what an upload may cost us before we refuse it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +54,8 @@ pub(crate) struct Decoded {
     pub(crate) orientation: Orientation,
     /// The file had more frames than the one decoded.
     pub(crate) animated: bool,
+    /// Width and height as stored in the file (`image` may be smaller: DCT scaling).
+    pub(crate) stored: (u32, u32),
 }
 
 /// The formats we decode; anything else recognised is "unsupported".
@@ -102,8 +104,13 @@ pub(crate) fn header(
     guarded.unwrap_or(Err(ImageError::Corrupt))
 }
 
-/// Decodes the first frame of `bytes` within `limits`.
-pub(crate) fn decode(bytes: &[u8], limits: &InputLimits) -> Result<Decoded, ImageError> {
+/// Decodes the first frame of `bytes` within `limits`. With `long_side`,
+/// a large JPEG may come back smaller, but never below that long side.
+pub(crate) fn decode(
+    bytes: &[u8],
+    limits: &InputLimits,
+    long_side: Option<u32>,
+) -> Result<Decoded, ImageError> {
     let format = sniff_format(bytes, limits)?;
     if format == ImageFormat::Jpeg && !sniff::jpeg_is_complete(bytes) {
         return Err(ImageError::Truncated);
@@ -115,12 +122,23 @@ pub(crate) fn decode(bytes: &[u8], limits: &InputLimits) -> Result<Decoded, Imag
         check_size(&*decoder, limits)?;
         // Broken EXIF is common and harmless: show the image as stored.
         let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-        let image = DynamicImage::from_decoder(decoder).map_err(|e| classify(e, format, limits))?;
+        let stored = decoder.dimensions();
+        let scaled = match long_side {
+            Some(long) if format == ImageFormat::Jpeg => {
+                scaled::decode(bytes, decoder.dimensions(), long, limits.max_alloc)
+            }
+            _ => None,
+        };
+        let image = match scaled {
+            Some(image) => image,
+            None => DynamicImage::from_decoder(decoder).map_err(|e| classify(e, format, limits))?,
+        };
         Ok(Decoded {
             image,
             format,
             orientation,
             animated,
+            stored,
         })
     }));
     guarded.unwrap_or(Err(ImageError::Corrupt))

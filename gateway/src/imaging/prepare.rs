@@ -59,9 +59,12 @@ pub fn prepare(bytes: &[u8], limits: &InputLimits, target: Target) -> Result<Pre
         format,
         orientation,
         animated,
-    } = decode(bytes, limits)?;
+        stored,
+    } = decode(bytes, limits, Some(target.long_side))?;
     let (w, h) = (image.width(), image.height());
     let (tw, th) = fit_long_side(w, h, target.long_side);
+    // A DCT-scaled JPEG is already smaller than the upload.
+    let downscaled = (tw, th) != stored;
     let pixels = Pixels::from_image(image, target.keep_alpha).resize(tw, th)?;
     // Orienting after the resize rotates a quarter of the pixels a 12 MP photo has.
     let mut oriented = pixels.into_dynamic();
@@ -70,7 +73,7 @@ pub fn prepare(bytes: &[u8], limits: &InputLimits, target: Target) -> Result<Pre
     Ok(Prepared {
         image,
         first_frame_only: animated,
-        downscaled: (tw, th) != (w, h),
+        downscaled,
         source_format: format,
     })
 }
@@ -83,7 +86,7 @@ pub fn prepare_mask(
     limits: &InputLimits,
     size: (u32, u32),
 ) -> Result<PreparedImage, ImageError> {
-    let decoded = decode(bytes, limits)?;
+    let decoded = decode(bytes, limits, None)?;
     if !decoded.image.color().has_alpha() {
         return Err(ImageError::MaskWithoutAlpha);
     }

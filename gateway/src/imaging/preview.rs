@@ -130,7 +130,7 @@ fn fitting_original(
 const QUALITIES: [u8; 3] = [87, 75, 60];
 
 fn derive(original: &[u8], limits: &PreviewLimits) -> Result<PreparedImage, ImageError> {
-    let decoded = decode::decode(original, &limits.decode)?;
+    let decoded = decode::decode(original, &limits.decode, None)?;
     let mut image = decoded.image;
     image.apply_orientation(decoded.orientation);
     let Pixels::Rgb(rgb) = Pixels::from_image(image, false) else {
