@@ -40,6 +40,8 @@ fn exercise(bytes: &[u8]) {
     let limits = InputLimits::default();
     for result in [
         prepare(bytes, &limits, Target::default()).map(|p| p.image),
+        // A small target sends large-enough JPEGs down the DCT-scaled decoder.
+        prepare(bytes, &limits, Target::photo(16)).map(|p| p.image),
         prepare_mask(bytes, &limits, (8, 8)),
         preview(
             &Bytes::copy_from_slice(bytes),
