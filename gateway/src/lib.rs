@@ -8,8 +8,11 @@
 
 pub mod admission;
 pub mod backend;
+pub mod http;
 pub mod imaging;
 pub mod ledger;
 pub mod results;
 pub mod runner;
+pub mod server;
+pub mod service;
 pub mod settings;

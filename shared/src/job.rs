@@ -6,6 +6,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::quota::QuotaStatus;
+use crate::results::ResultId;
 
 /// An encoded image (PNG, JPEG, WebP) with its MIME type. On the wire the
 /// bytes are base64 so events stay JSON.
@@ -57,6 +58,9 @@ pub enum JobEvent {
         /// The user's quota after this job; `None` only if the quota store
         /// could not be read just then (the images are delivered regardless).
         quota: Option<QuotaStatus>,
+        /// The stored result (for Again/Vary/Edit/Original buttons); `None`
+        /// if it could not be stored (the images are delivered regardless).
+        result: Option<ResultId>,
     },
     /// Finished without an image. Nothing was charged.
     Failed {

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod job;
 pub mod quota;
 pub mod render;
+pub mod request;
 pub mod results;
 pub mod secret;
 

@@ -60,6 +60,8 @@ pub(super) async fn run(shared: Arc<Shared>, waiting: Waiting, slot: OwnedSemaph
                 charged,
                 cost_micros: output.cost_micros,
                 quota: status(&shared, user).await,
+                // The gateway service stores the result and fills this in.
+                result: None,
             }
         }
         Ok(output) => {
