@@ -6,7 +6,7 @@ use easel_shared::{Denial, RequestId, UnixMillis, UserKey};
 use futures::StreamExt;
 
 use super::RedisLedger;
-use super::keys::{UserKeys, lease_member, parse_lease_member};
+use super::keys::{UserKeys, lease_member, lease_nonce, parse_lease_member};
 use super::scripts::{Reply, SCRIPTS};
 use crate::ledger::{
     Admission, LedgerError, ReapReport, Reservation, ReserveRequest, SettleOutcome, Settlement,
@@ -35,7 +35,8 @@ pub(super) async fn reserve(
     let u = l.keys.user(req.user);
     let record = u.record(&req.id);
     let leases = l.keys.leases();
-    let member = lease_member(req.user, &req.id);
+    let nonce = lease_nonce();
+    let member = lease_member(req.user, &req.id, &nonce);
 
     // (1) The reaper's hint goes in first, so no pending reservation is ever
     // without one (a hint without a reservation is dropped by the reaper).
@@ -66,6 +67,7 @@ pub(super) async fn reserve(
                 p.allowlisted(req.user),
                 &lease,
                 &longest,
+                &nonce,
             ],
             Vec::new(),
         )
@@ -90,10 +92,12 @@ pub(super) async fn reserve(
         lease_until: UnixMillis(reply.int(5)?),
         replayed,
     };
-    if reply.text(6)? != "p" {
-        // A replay of a finished reservation: nothing is pending, no hint needed.
+    if replayed {
+        // The first call's hint covers the reservation while it is pending.
         drop_hint(l, &member).await?;
-        return Ok(Admission::Admitted(reservation));
+        if reply.text(6)? != "p" {
+            return Ok(Admission::Admitted(reservation));
+        }
     }
 
     // (4) Hold the estimate against the day's cap (idempotent by id).
@@ -122,7 +126,9 @@ pub(super) async fn reserve(
         &[&now, req.id.as_str()],
     )
     .await?;
-    drop_hint(l, &member).await?;
+    if !replayed {
+        drop_hint(l, &member).await?;
+    }
     Ok(Admission::Denied {
         denial: Denial::Budget {
             resets_at: UnixMillis((day + 1) * UnixMillis::DAY),
@@ -189,12 +195,12 @@ pub(super) async fn settle(
     // a repeated settle heals a crash between the user step and this one),
     // dropping the reaper's hint, and, only for the settle that took effect,
     // the top list.
-    let mut after = vec![zrem_hint(l, &lease_member(user, id))];
+    let mut after = vec![zrem_hint(l, &lease_member(user, id, &reply.text(5)?))];
     let outcome = match tag.as_str() {
         "settled_before" => SettleOutcome::AlreadySettled,
         "refunded_before" => SettleOutcome::AlreadyRefunded,
         _ => {
-            let charged: u32 = reply.num(5)?;
+            let charged: u32 = reply.num(6)?;
             if charged > 0 {
                 let top = l.keys.top(UnixMillis(reply.int(1)?).day());
                 let mut incr = redis::cmd("ZINCRBY");
@@ -205,7 +211,7 @@ pub(super) async fn settle(
             }
             SettleOutcome::Settled {
                 charged,
-                refunded: reply.num(6)?,
+                refunded: reply.num(7)?,
             }
         }
     };
@@ -227,19 +233,9 @@ pub(super) async fn renew(
             &[&l.now_arg(), id.as_str(), &p.lease_ms.to_string()],
         )
         .await?;
-    let lease_until = reply.int(0)?;
-    if lease_until == 0 {
-        return Ok(false);
-    }
-    // Refresh the hint too: it heals a hint lost to a race (see redis.rs).
-    l.query::<()>(
-        redis::cmd("ZADD")
-            .arg(l.keys.leases())
-            .arg(lease_until)
-            .arg(lease_member(user, id)),
-    )
-    .await?;
-    Ok(true)
+    // The first reserve call's hint stays until the reservation is finished;
+    // a stale score only makes the reaper look early and re-add it.
+    Ok(reply.int(0)? != 0)
 }
 
 /// What the reaper did with one index member.
