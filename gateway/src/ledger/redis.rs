@@ -20,7 +20,7 @@
 //! * `usage` LIST (last 1000) and `grants` SET (applied code grants).
 //!
 //! Global, each under its own tag: `{spend}:<day>` (the day's spend: total,
-//! per backend, per request the held estimate or `s:<final>`), `{leases}`
+//! per backend, per `<user>|<id>` the held estimate or `s:<final>`), `{leases}`
 //! (the reaper's index), `{top}:<day>`, `{audit}`, `{code:<hash>}` (+`:users`)
 //! and `{codes}` (short id -> hash).
 //!

@@ -330,3 +330,27 @@ async fn the_lease_index_holds_exactly_the_pending_reservations() {
     assert_eq!(hints().await, 0);
     f.cleanup().await;
 }
+
+#[tokio::test]
+async fn request_ids_are_per_user_also_for_the_spend_cap() {
+    let mut c = config();
+    c.spend.daily_cap_micros = 2_500;
+    let f = Fixture::new("ids-per-user", c);
+    let l = f.ledger().await;
+    let (a, b, c) = (
+        UserKey::telegram(19),
+        UserKey::discord(19),
+        UserKey::telegram(20),
+    );
+    assert!(!admit(&l, &req(a, "same", 1)).await.replayed);
+    assert!(!admit(&l, &req(b, "same", 1)).await.replayed);
+    assert_eq!(l.spend_today().await.unwrap().spent_micros, 2_000);
+    // The third holds nothing of the others' and is refused by the cap.
+    assert!(matches!(
+        deny(&l, &req(c, "same", 1)).await.0,
+        Denial::Budget { .. }
+    ));
+    settle(&l, a, "same", delivered(1, 100)).await;
+    assert_eq!(l.spend_today().await.unwrap().spent_micros, 1_100);
+    f.cleanup().await;
+}

@@ -21,10 +21,25 @@ const REAP_BATCH: usize = 500;
 /// Reap scripts in flight at once (they pipeline on the shared connection).
 const REAP_CONCURRENCY: usize = 16;
 
-/// Where a finished reservation's spend is booked.
+/// Where a reservation's spend is booked.
 struct SpendRef {
+    /// The UTC day of the reservation.
     day: i64,
+    /// For the per-backend totals.
     backend: String,
+    /// The request's field in the day's hash: `<user>|<id>`, because request
+    /// ids are only unique per user.
+    request: String,
+}
+
+impl SpendRef {
+    fn new(day: i64, backend: String, user: UserKey, id: &RequestId) -> Self {
+        Self {
+            day,
+            backend,
+            request: format!("{user}|{}", id.as_str()),
+        }
+    }
 }
 
 pub(super) async fn reserve(
@@ -102,16 +117,17 @@ pub(super) async fn reserve(
 
     // (4) Hold the estimate against the day's cap (idempotent by id).
     let day = reply.int(7)?;
-    let (held_est, backend) = (reply.text(8)?, reply.text(9)?);
+    let held_est = reply.text(8)?;
+    let spend = SpendRef::new(day, reply.text(9)?, req.user, &req.id);
     let cap = p.config().spend.daily_cap_micros.to_string();
     let hold = l
         .run(
             &SCRIPTS.spend_hold,
             &[&l.keys.spend(day)],
             &[
-                req.id.as_str(),
+                &spend.request,
                 &held_est,
-                &backend,
+                &spend.backend,
                 &cap,
                 &SPEND_TTL_MS.to_string(),
             ],
@@ -187,10 +203,7 @@ pub(super) async fn settle(
     if tag == "unknown" {
         return Ok(SettleOutcome::Unknown);
     }
-    let spend = SpendRef {
-        day: reply.int(2)?,
-        backend: reply.text(3)?,
-    };
+    let spend = SpendRef::new(reply.int(2)?, reply.text(3)?, user, id);
     // The rest in one round trip: the spend step (idempotent: repeating it on
     // a repeated settle heals a crash between the user step and this one),
     // dropping the reaper's hint, and, only for the settle that took effect,
@@ -215,7 +228,7 @@ pub(super) async fn settle(
             }
         }
     };
-    settle_spend(l, id, &spend, &reply.text(4)?, after).await?;
+    settle_spend(l, &spend, &reply.text(4)?, after).await?;
     Ok(outcome)
 }
 
@@ -299,11 +312,8 @@ async fn reap_one(l: &RedisLedger, member: String, retention: &str) -> Result<Re
             Ok(Reaped::Skipped)
         }
         "reaped" => {
-            let spend = SpendRef {
-                day: reply.int(2)?,
-                backend: reply.text(3)?,
-            };
-            settle_spend(l, &id, &spend, "0", vec![zrem_hint(l, &member)]).await?;
+            let spend = SpendRef::new(reply.int(2)?, reply.text(3)?, user, &id);
+            settle_spend(l, &spend, "0", vec![zrem_hint(l, &member)]).await?;
             Ok(Reaped::Refunded)
         }
         _ => {
@@ -331,7 +341,6 @@ async fn drop_hint(l: &RedisLedger, member: &str) -> Result<(), LedgerError> {
 /// Books a finished reservation's final cost, with `after` in the same round trip.
 async fn settle_spend(
     l: &RedisLedger,
-    id: &RequestId,
     spend: &SpendRef,
     final_cost: &str,
     after: Vec<redis::Cmd>,
@@ -341,7 +350,7 @@ async fn settle_spend(
         &SCRIPTS.spend_settle,
         &[&l.keys.spend(spend.day)],
         &[
-            id.as_str(),
+            &spend.request,
             final_cost,
             &spend.backend,
             &SPEND_TTL_MS.to_string(),
