@@ -20,7 +20,7 @@
 //! * `usage` LIST (last 1000) and `grants` SET (applied code grants).
 //!
 //! Global, each under its own tag: `{spend}:<day>` (the day's spend: total,
-//! per backend, per request the held estimate or `s:<final>`), `{leases}`
+//! per backend, per `<user>|<id>` the held estimate or `s:<final>`), `{leases}`
 //! (the reaper's index), `{top}:<day>`, `{audit}`, `{code:<hash>}` (+`:users`)
 //! and `{codes}` (short id -> hash).
 //!
@@ -57,8 +57,10 @@
 //!   step, healing a crash between the two.
 //! * reap: the index is only a hint; the user's `reap` script refunds only a
 //!   reservation that is still pending with `lease_until <= now`, so two
-//!   reapers refund it once. Renew re-adds the hint, which heals a hint lost
-//!   to a race.
+//!   reapers refund it once, and re-adds a live one with its true lease. A
+//!   hint member carries a nonce per reserve call (kept in the record), so a
+//!   call that was denied or replayed removes only its own hint, never the
+//!   one covering a concurrent call's pending reservation.
 //! * redeem: claim a use on the code's slot, then apply the grant on the
 //!   user's slot, idempotent by grant id `code:<id>`; a crash between the two
 //!   is healed by redeeming again.

@@ -130,8 +130,15 @@ async fn renew_keeps_a_running_job_from_the_reaper() {
     f.clock.advance(Duration::from_secs(50));
     assert!(l.renew(u, &id("a")).await.unwrap());
     f.clock.advance(Duration::from_secs(20));
-    // Past the first lease: nothing is refunded.
-    assert_eq!(l.reap().await.unwrap(), ReapReport::default());
+    // Past the first lease: the reaper looks, finds it alive and skips it.
+    assert_eq!(
+        l.reap().await.unwrap(),
+        ReapReport {
+            refunded: 0,
+            skipped: 1
+        }
+    );
+    assert_eq!(l.reap().await.unwrap(), ReapReport::default(), "re-indexed");
     assert_eq!(l.status(u).await.unwrap().in_flight, 1);
     f.clock.advance(Duration::from_secs(40));
     assert_eq!(
@@ -282,5 +289,68 @@ async fn a_pending_record_never_expires_and_a_finished_one_does() {
     settle(&l, u, "a", delivered(1, 1)).await;
     let left = ttl().await;
     assert!(left > 47 * 3_600_000 && left <= 48 * 3_600_000, "{left}");
+    f.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_lease_index_holds_exactly_the_pending_reservations() {
+    let f = Fixture::new("lease-index", config());
+    let l = f.ledger().await;
+    let u = UserKey::telegram(18);
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut con = client.get_multiplexed_async_connection().await.unwrap();
+    let key = format!("{}{{leases}}", f.prefix);
+    let mut hints = async || -> usize {
+        redis::cmd("ZCARD")
+            .arg(&key)
+            .query_async(&mut con)
+            .await
+            .unwrap()
+    };
+    admit(&l, &req(u, "a", 1)).await;
+    assert!(admit(&l, &req(u, "a", 1)).await.replayed);
+    assert_eq!(hints().await, 1, "a replay leaves one hint");
+    deny(&l, &req(u, "too-big", 50)).await;
+    assert_eq!(hints().await, 1, "a denial removes only its own hint");
+    settle(&l, u, "a", delivered(1, 1)).await;
+    assert!(admit(&l, &req(u, "a", 1)).await.replayed);
+    assert_eq!(hints().await, 0);
+
+    // A replayed pending reservation is still reaped through the first hint.
+    admit(&l, &req(u, "b", 1)).await;
+    admit(&l, &req(u, "b", 1)).await;
+    f.clock.advance(LEASE);
+    assert_eq!(
+        l.reap().await.unwrap(),
+        ReapReport {
+            refunded: 1,
+            skipped: 0
+        }
+    );
+    assert_eq!(hints().await, 0);
+    f.cleanup().await;
+}
+
+#[tokio::test]
+async fn request_ids_are_per_user_also_for_the_spend_cap() {
+    let mut c = config();
+    c.spend.daily_cap_micros = 2_500;
+    let f = Fixture::new("ids-per-user", c);
+    let l = f.ledger().await;
+    let (a, b, c) = (
+        UserKey::telegram(19),
+        UserKey::discord(19),
+        UserKey::telegram(20),
+    );
+    assert!(!admit(&l, &req(a, "same", 1)).await.replayed);
+    assert!(!admit(&l, &req(b, "same", 1)).await.replayed);
+    assert_eq!(l.spend_today().await.unwrap().spent_micros, 2_000);
+    // The third holds nothing of the others' and is refused by the cap.
+    assert!(matches!(
+        deny(&l, &req(c, "same", 1)).await.0,
+        Denial::Budget { .. }
+    ));
+    settle(&l, a, "same", delivered(1, 100)).await;
+    assert_eq!(l.spend_today().await.unwrap().spent_micros, 1_100);
     f.cleanup().await;
 }

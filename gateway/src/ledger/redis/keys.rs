@@ -95,15 +95,26 @@ impl Keys {
     }
 }
 
-/// The member of the lease index for one reservation.
-pub(super) fn lease_member(user: UserKey, id: &RequestId) -> String {
-    format!("{user}|{}", id.as_str())
+/// The member of the lease index for one reserve call: `"<user>|<id>|<nonce>"`.
+///
+/// The nonce is fresh per call, so a call that was denied removes only its
+/// own hint, never the hint of a concurrent call with the same id that was
+/// admitted; the admitted call's nonce is kept in the reservation record so
+/// settle removes exactly that member.
+pub(super) fn lease_member(user: UserKey, id: &RequestId, nonce: &str) -> String {
+    format!("{user}|{}|{nonce}", id.as_str())
 }
 
-/// Parses a lease index member back; `None` for foreign junk.
+/// Parses a lease index member back to the reservation; `None` for junk.
 pub(super) fn parse_lease_member(member: &str) -> Option<(UserKey, RequestId)> {
-    let (user, id) = member.split_once('|')?;
+    let (user, rest) = member.split_once('|')?;
+    let (id, _nonce) = rest.rsplit_once('|')?;
     Some((user.parse().ok()?, RequestId::new(id).ok()?))
+}
+
+/// A fresh nonce for [`lease_member`].
+pub(super) fn lease_nonce() -> String {
+    format!("{:016x}", rand::random::<u64>())
 }
 
 /// The Redis Cluster slot of a key: CRC16 (XMODEM) of its hash tag mod 16384.
@@ -172,8 +183,10 @@ mod tests {
     #[test]
     fn lease_members_round_trip() {
         let id = RequestId::new("dc:9").expect("valid id");
-        let m = lease_member(UserKey::discord(7), &id);
+        let m = lease_member(UserKey::discord(7), &id, &lease_nonce());
         assert_eq!(parse_lease_member(&m), Some((UserKey::discord(7), id)));
         assert_eq!(parse_lease_member("junk"), None);
+        assert_eq!(parse_lease_member("dc:7|no-nonce"), None);
+        assert_ne!(lease_nonce(), lease_nonce());
     }
 }

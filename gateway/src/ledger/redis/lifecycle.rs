@@ -6,7 +6,7 @@ use easel_shared::{Denial, RequestId, UnixMillis, UserKey};
 use futures::StreamExt;
 
 use super::RedisLedger;
-use super::keys::{UserKeys, lease_member, parse_lease_member};
+use super::keys::{UserKeys, lease_member, lease_nonce, parse_lease_member};
 use super::scripts::{Reply, SCRIPTS};
 use crate::ledger::{
     Admission, LedgerError, ReapReport, Reservation, ReserveRequest, SettleOutcome, Settlement,
@@ -21,10 +21,25 @@ const REAP_BATCH: usize = 500;
 /// Reap scripts in flight at once (they pipeline on the shared connection).
 const REAP_CONCURRENCY: usize = 16;
 
-/// Where a finished reservation's spend is booked.
+/// Where a reservation's spend is booked.
 struct SpendRef {
+    /// The UTC day of the reservation.
     day: i64,
+    /// For the per-backend totals.
     backend: String,
+    /// The request's field in the day's hash: `<user>|<id>`, because request
+    /// ids are only unique per user.
+    request: String,
+}
+
+impl SpendRef {
+    fn new(day: i64, backend: String, user: UserKey, id: &RequestId) -> Self {
+        Self {
+            day,
+            backend,
+            request: format!("{user}|{}", id.as_str()),
+        }
+    }
 }
 
 pub(super) async fn reserve(
@@ -35,7 +50,8 @@ pub(super) async fn reserve(
     let u = l.keys.user(req.user);
     let record = u.record(&req.id);
     let leases = l.keys.leases();
-    let member = lease_member(req.user, &req.id);
+    let nonce = lease_nonce();
+    let member = lease_member(req.user, &req.id, &nonce);
 
     // (1) The reaper's hint goes in first, so no pending reservation is ever
     // without one (a hint without a reservation is dropped by the reaper).
@@ -66,6 +82,7 @@ pub(super) async fn reserve(
                 p.allowlisted(req.user),
                 &lease,
                 &longest,
+                &nonce,
             ],
             Vec::new(),
         )
@@ -90,24 +107,27 @@ pub(super) async fn reserve(
         lease_until: UnixMillis(reply.int(5)?),
         replayed,
     };
-    if reply.text(6)? != "p" {
-        // A replay of a finished reservation: nothing is pending, no hint needed.
+    if replayed {
+        // The first call's hint covers the reservation while it is pending.
         drop_hint(l, &member).await?;
-        return Ok(Admission::Admitted(reservation));
+        if reply.text(6)? != "p" {
+            return Ok(Admission::Admitted(reservation));
+        }
     }
 
     // (4) Hold the estimate against the day's cap (idempotent by id).
     let day = reply.int(7)?;
-    let (held_est, backend) = (reply.text(8)?, reply.text(9)?);
+    let held_est = reply.text(8)?;
+    let spend = SpendRef::new(day, reply.text(9)?, req.user, &req.id);
     let cap = p.config().spend.daily_cap_micros.to_string();
     let hold = l
         .run(
             &SCRIPTS.spend_hold,
             &[&l.keys.spend(day)],
             &[
-                req.id.as_str(),
+                &spend.request,
                 &held_est,
-                &backend,
+                &spend.backend,
                 &cap,
                 &SPEND_TTL_MS.to_string(),
             ],
@@ -122,7 +142,9 @@ pub(super) async fn reserve(
         &[&now, req.id.as_str()],
     )
     .await?;
-    drop_hint(l, &member).await?;
+    if !replayed {
+        drop_hint(l, &member).await?;
+    }
     Ok(Admission::Denied {
         denial: Denial::Budget {
             resets_at: UnixMillis((day + 1) * UnixMillis::DAY),
@@ -181,20 +203,17 @@ pub(super) async fn settle(
     if tag == "unknown" {
         return Ok(SettleOutcome::Unknown);
     }
-    let spend = SpendRef {
-        day: reply.int(2)?,
-        backend: reply.text(3)?,
-    };
+    let spend = SpendRef::new(reply.int(2)?, reply.text(3)?, user, id);
     // The rest in one round trip: the spend step (idempotent: repeating it on
     // a repeated settle heals a crash between the user step and this one),
     // dropping the reaper's hint, and, only for the settle that took effect,
     // the top list.
-    let mut after = vec![zrem_hint(l, &lease_member(user, id))];
+    let mut after = vec![zrem_hint(l, &lease_member(user, id, &reply.text(5)?))];
     let outcome = match tag.as_str() {
         "settled_before" => SettleOutcome::AlreadySettled,
         "refunded_before" => SettleOutcome::AlreadyRefunded,
         _ => {
-            let charged: u32 = reply.num(5)?;
+            let charged: u32 = reply.num(6)?;
             if charged > 0 {
                 let top = l.keys.top(UnixMillis(reply.int(1)?).day());
                 let mut incr = redis::cmd("ZINCRBY");
@@ -205,11 +224,11 @@ pub(super) async fn settle(
             }
             SettleOutcome::Settled {
                 charged,
-                refunded: reply.num(6)?,
+                refunded: reply.num(7)?,
             }
         }
     };
-    settle_spend(l, id, &spend, &reply.text(4)?, after).await?;
+    settle_spend(l, &spend, &reply.text(4)?, after).await?;
     Ok(outcome)
 }
 
@@ -227,19 +246,9 @@ pub(super) async fn renew(
             &[&l.now_arg(), id.as_str(), &p.lease_ms.to_string()],
         )
         .await?;
-    let lease_until = reply.int(0)?;
-    if lease_until == 0 {
-        return Ok(false);
-    }
-    // Refresh the hint too: it heals a hint lost to a race (see redis.rs).
-    l.query::<()>(
-        redis::cmd("ZADD")
-            .arg(l.keys.leases())
-            .arg(lease_until)
-            .arg(lease_member(user, id)),
-    )
-    .await?;
-    Ok(true)
+    // The first reserve call's hint stays until the reservation is finished;
+    // a stale score only makes the reaper look early and re-add it.
+    Ok(reply.int(0)? != 0)
 }
 
 /// What the reaper did with one index member.
@@ -303,11 +312,8 @@ async fn reap_one(l: &RedisLedger, member: String, retention: &str) -> Result<Re
             Ok(Reaped::Skipped)
         }
         "reaped" => {
-            let spend = SpendRef {
-                day: reply.int(2)?,
-                backend: reply.text(3)?,
-            };
-            settle_spend(l, &id, &spend, "0", vec![zrem_hint(l, &member)]).await?;
+            let spend = SpendRef::new(reply.int(2)?, reply.text(3)?, user, &id);
+            settle_spend(l, &spend, "0", vec![zrem_hint(l, &member)]).await?;
             Ok(Reaped::Refunded)
         }
         _ => {
@@ -335,7 +341,6 @@ async fn drop_hint(l: &RedisLedger, member: &str) -> Result<(), LedgerError> {
 /// Books a finished reservation's final cost, with `after` in the same round trip.
 async fn settle_spend(
     l: &RedisLedger,
-    id: &RequestId,
     spend: &SpendRef,
     final_cost: &str,
     after: Vec<redis::Cmd>,
@@ -345,7 +350,7 @@ async fn settle_spend(
         &SCRIPTS.spend_settle,
         &[&l.keys.spend(spend.day)],
         &[
-            id.as_str(),
+            &spend.request,
             final_cost,
             &spend.backend,
             &SPEND_TTL_MS.to_string(),

@@ -3,7 +3,7 @@
 -- KEYS: 1 meta, 2 log, 3 pend, 4 record
 -- ARGV: 1 now override, 2 id, 3 images, 4 credits per image, 5 est cost (string),
 --       6 backend, 7 plans JSON, 8 default plan, 9 access mode, 10 allowlisted (1/0),
---       11 lease ms, 12 longest window ms
+--       11 lease ms, 12 longest window ms, 13 the lease hint's nonce
 -- Returns {'admit'|'replay', now, images, from_windows, from_credits, lease_until,
 --          state, day, est, backend} or {'deny', now, reason, a, b}.
 local now = clock(ARGV[1])
@@ -97,7 +97,7 @@ local lease_until = now + tonumber(ARGV[11])
 local day = math.floor(now / DAY)
 local record = {
   s = 'p', t = now, n = images, c = cpi, fw = from_windows, fc = from_credits,
-  wc = from_windows, l = lease_until, d = day, e = ARGV[5], b = ARGV[6],
+  wc = from_windows, l = lease_until, d = day, e = ARGV[5], b = ARGV[6], h = ARGV[13],
 }
 -- No expiry while pending: however long the reaper is away, the refund
 -- finds the record. Finishing it starts the retention (finish.lua).

@@ -2,8 +2,9 @@
 -- KEYS: 1 meta, 2 log, 3 pend, 4 record, 5 usage
 -- ARGV: 1 now override, 2 id, 3 'delivered'|'failed', 4 images delivered, 5 cost micros (string),
 --       6 record retention ms
--- Returns {'unknown', now} | {'settled_before'|'refunded_before', now, day, backend, final cost}
---       | {'done', now, day, backend, final cost, charged, refunded}.
+-- Returns {'unknown', now}
+--       | {'settled_before'|'refunded_before', now, day, backend, final cost, hint nonce}
+--       | {'done', now, day, backend, final cost, hint nonce, charged, refunded}.
 local now = clock(ARGV[1])
 local id = ARGV[2]
 local raw = redis.call('GET', KEYS[4])
@@ -12,11 +13,11 @@ if not raw then
 end
 local r = cjson.decode(raw)
 if r.s == 's' then
-  return { 'settled_before', now, r.d, r.b, r.k or '0' }
+  return { 'settled_before', now, r.d, r.b, r.k or '0', r.h or '' }
 end
 if r.s == 'r' then
   redis.call('HINCRBY', KEYS[1], 'late_settles', 1)
-  return { 'refunded_before', now, r.d, r.b, '0' }
+  return { 'refunded_before', now, r.d, r.b, '0', r.h or '' }
 end
 
 local delivered, cost, outcome = 0, '0', 'failed'
@@ -37,4 +38,4 @@ end
 r.k = cost
 store_finished(r)
 log_usage(now, id, images, charged, cost, outcome)
-return { 'done', now, r.d, r.b, cost, charged, refunded }
+return { 'done', now, r.d, r.b, cost, r.h or '', charged, refunded }

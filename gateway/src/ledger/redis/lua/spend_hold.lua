@@ -1,7 +1,7 @@
 -- spend_hold: hold a request's estimated cost against the day's cap (global slot).
 -- Idempotent per request id; never lets held + spent pass the cap.
 -- KEYS: 1 the day's spend hash
--- ARGV: 1 id, 2 estimate micros (integer string), 3 backend, 4 cap micros (0: none), 5 ttl ms
+-- ARGV: 1 request (`<user>|<id>`: ids are unique per user only), 2 estimate micros (integer string), 3 backend, 4 cap micros (0: none), 5 ttl ms
 -- Returns {1, 0} held (or already held), {0, first denial of the day 1/0} refused.
 local field = 'r:' .. ARGV[1]
 if redis.call('HEXISTS', KEYS[1], field) == 1 then

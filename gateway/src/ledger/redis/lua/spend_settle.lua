@@ -1,7 +1,7 @@
 -- spend_settle: replace a request's held estimate by its final cost (0 on a
 -- refund). Idempotent: a finished field reads 's:<final>'.
 -- KEYS: 1 the reservation day's spend hash
--- ARGV: 1 id, 2 final cost micros (integer string), 3 backend, 4 ttl ms
+-- ARGV: 1 request (`<user>|<id>`: ids are unique per user only), 2 final cost micros (integer string), 3 backend, 4 ttl ms
 -- Returns 1 if this call changed the totals' bookkeeping, 0 if already final.
 local field = 'r:' .. ARGV[1]
 local held = redis.call('HGET', KEYS[1], field)
