@@ -1,0 +1,1 @@
+//! The embedded store only: crash safety of acknowledged operations.
