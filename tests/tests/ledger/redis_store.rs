@@ -1,1 +1,119 @@
-//! The Redis ledger only.
+//! The Redis ledger only: every script's KEYS in one Cluster slot, Redis dying
+//! and coming back, SCRIPT FLUSH, and errors that never show the password.
+
+use easel_gateway::ledger::{Admission, Clock, Ledger, LedgerError};
+use easel_shared::UserKey;
+use easel_tests::ledger::config::{HOUR, one_window};
+use easel_tests::ledger::{
+    Harness, T0, connect_redis, redis_url, req, rid, shared, unique_prefix, user,
+};
+use easel_tests::redis_server::PrivateRedis;
+use easel_tests::slot::key_slot;
+
+#[tokio::test]
+async fn every_script_touches_one_cluster_slot() {
+    let url = redis_url();
+    let prefix = unique_prefix("slots");
+    let ledger = connect_redis(
+        &url,
+        &prefix,
+        shared(one_window(5, 3 * HOUR)),
+        Clock::manual(T0),
+    )
+    .await
+    .expect("connect");
+    for u in [user(42), UserKey::discord(80_351_110_224_678_912)] {
+        let calls = ledger.script_keys(u, &rid("tg:1:2"));
+        assert!(!calls.is_empty(), "no scripts listed");
+        let user_slot = key_slot(&format!("{{u:{}:{}}}", u.platform.tag(), u.id));
+        let mut saw_user_script = false;
+        for (script, keys) in &calls {
+            assert!(!keys.is_empty(), "{script}: no KEYS");
+            let slots: Vec<u16> = keys.iter().map(|k| key_slot(k)).collect();
+            assert!(
+                slots.iter().all(|&s| s == slots[0]),
+                "{script}: KEYS span slots: {:?}",
+                keys.iter().zip(&slots).collect::<Vec<_>>()
+            );
+            for k in keys {
+                assert!(k.starts_with(&prefix), "{script}: {k} lacks the prefix");
+            }
+            saw_user_script |= slots[0] == user_slot;
+        }
+        assert!(
+            saw_user_script,
+            "no script runs in the user's slot: {calls:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_redis_is_unavailable_then_works_after_restart() {
+    let mut server = PrivateRedis::start();
+    let h = Harness::open_redis(&server.url(), "restart", one_window(5, 3 * HOUR)).await;
+    let u = user(1);
+    h.admit(&req(u, "before", 1)).await;
+
+    server.kill();
+    match h.ledger.reserve(&req(u, "during", 1)).await {
+        Err(LedgerError::Unavailable(msg)) => assert!(!msg.is_empty()),
+        other => panic!("expected Unavailable while Redis is down, got {other:?}"),
+    }
+    assert!(matches!(
+        h.ledger.status(u).await,
+        Err(LedgerError::Unavailable(_))
+    ));
+
+    server.restart();
+    // The private server keeps nothing (no persistence): a fresh start.
+    match h.ledger.reserve(&req(u, "after", 1)).await {
+        Ok(Admission::Admitted(r)) => assert!(!r.replayed),
+        other => panic!("the next call after a restart must work, got {other:?}"),
+    }
+    assert_eq!(h.used(u).await, vec![1]);
+}
+
+#[tokio::test]
+async fn script_flush_does_not_break_the_next_call() {
+    let server = PrivateRedis::start();
+    let h = Harness::open_redis(&server.url(), "flush", one_window(5, 3 * HOUR)).await;
+    let u = user(1);
+    h.admit(&req(u, "a", 1)).await;
+    h.deliver(u, "a", 1, 0).await;
+    let client = redis::Client::open(server.url()).expect("client");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect");
+    let _: () = redis::cmd("SCRIPT")
+        .arg("FLUSH")
+        .query_async(&mut conn)
+        .await
+        .expect("SCRIPT FLUSH");
+    h.admit(&req(u, "b", 1)).await;
+    h.deliver(u, "b", 1, 0).await;
+    assert_eq!(h.used(u).await, vec![2]);
+    let _: () = redis::cmd("SCRIPT")
+        .arg("FLUSH")
+        .query_async(&mut conn)
+        .await
+        .expect("SCRIPT FLUSH");
+    assert_eq!(h.ledger.reap().await.expect("reap").refunded, 0);
+}
+
+#[tokio::test]
+async fn connection_errors_never_show_the_password() {
+    // Port 1 refuses connections at once.
+    let url = "redis://easel:hunter2secret@127.0.0.1:1/";
+    let config = shared(one_window(5, 3 * HOUR));
+    match connect_redis(url, "easel-test:pw:", config, Clock::manual(T0)).await {
+        Err(LedgerError::Unavailable(msg)) => {
+            assert!(!msg.contains("hunter2secret"), "{msg}");
+        }
+        Ok(ledger) => match ledger.status(user(1)).await {
+            Err(LedgerError::Unavailable(msg)) => assert!(!msg.contains("hunter2secret"), "{msg}"),
+            other => panic!("expected Unavailable, got {other:?}"),
+        },
+        Err(other) => panic!("expected Unavailable, got {other}"),
+    }
+}
