@@ -27,8 +27,10 @@ mod embedded_store;
 /// In-flight cap, lease expiry, reapers, renewals, settles after a reap.
 #[path = "ledger/leases.rs"]
 mod leases;
-/// The Redis ledger only: Cluster slots of every script, Redis dying and
-/// restarting, SCRIPT FLUSH, password-free errors.
+/// The Redis ledger only: every script call's KEYS in one Cluster slot.
+#[path = "ledger/redis_slots.rs"]
+mod redis_slots;
+/// The Redis ledger only: Redis dying and restarting, SCRIPT FLUSH, password-free errors.
 #[path = "ledger/redis_store.rs"]
 mod redis_store;
 /// Idempotent reserve by request id.

@@ -1,51 +1,10 @@
-//! The Redis ledger only: every script's KEYS in one Cluster slot, Redis dying
-//! and coming back, SCRIPT FLUSH, and errors that never show the password.
+//! The Redis ledger only: Redis dying and coming back, SCRIPT FLUSH, and
+//! errors that never show the password.
 
 use easel_gateway::ledger::{Admission, Clock, Ledger, LedgerError};
-use easel_shared::UserKey;
 use easel_tests::ledger::config::{HOUR, one_window};
-use easel_tests::ledger::{
-    Harness, T0, connect_redis, redis_url, req, rid, shared, unique_prefix, user,
-};
+use easel_tests::ledger::{Harness, T0, connect_redis, req, shared, user};
 use easel_tests::redis_server::PrivateRedis;
-use easel_tests::slot::key_slot;
-
-#[tokio::test]
-async fn every_script_touches_one_cluster_slot() {
-    let url = redis_url();
-    let prefix = unique_prefix("slots");
-    let ledger = connect_redis(
-        &url,
-        &prefix,
-        shared(one_window(5, 3 * HOUR)),
-        Clock::manual(T0),
-    )
-    .await
-    .expect("connect");
-    for u in [user(42), UserKey::discord(80_351_110_224_678_912)] {
-        let calls = ledger.script_keys(u, &rid("tg:1:2"));
-        assert!(!calls.is_empty(), "no scripts listed");
-        let user_slot = key_slot(&format!("{{u:{}:{}}}", u.platform.tag(), u.id));
-        let mut saw_user_script = false;
-        for (script, keys) in &calls {
-            assert!(!keys.is_empty(), "{script}: no KEYS");
-            let slots: Vec<u16> = keys.iter().map(|k| key_slot(k)).collect();
-            assert!(
-                slots.iter().all(|&s| s == slots[0]),
-                "{script}: KEYS span slots: {:?}",
-                keys.iter().zip(&slots).collect::<Vec<_>>()
-            );
-            for k in keys {
-                assert!(k.starts_with(&prefix), "{script}: {k} lacks the prefix");
-            }
-            saw_user_script |= slots[0] == user_slot;
-        }
-        assert!(
-            saw_user_script,
-            "no script runs in the user's slot: {calls:?}"
-        );
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_redis_is_unavailable_then_works_after_restart() {
