@@ -61,7 +61,13 @@ impl PrivateRedis {
         let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
         loop {
             match lines.next() {
-                Some(Ok(line)) if line.contains("Ready to accept connections") => break,
+                Some(Ok(line))
+                    if line
+                        .to_ascii_lowercase()
+                        .contains("ready to accept connections") =>
+                {
+                    break;
+                }
                 Some(Ok(_)) => {}
                 other => panic!("redis-server exited before it was ready: {other:?}"),
             }

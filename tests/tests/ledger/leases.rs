@@ -23,10 +23,12 @@ pub(crate) async fn in_flight_cap_counts_pending_unexpired_leases(s: Suite) {
     assert_eq!(h.used(u).await, vec![2], "the denial charged nothing");
 
     h.deliver(u, "a", 1, 0).await;
+    h.advance_ms(1000);
     h.admit(&req(u, "c", 1)).await;
     assert_eq!(h.deny(&req(u, "d", 1)).await, Denial::InFlight { limit: 2 });
 
-    // b's lease runs out at T0 + lease: from then on it no longer counts.
+    // b's lease runs out at T0 + lease (c's a second later): from then on
+    // b no longer counts, although nobody reaped it.
     h.advance_to(UnixMillis(T0.0 + LEASE_MS - 1));
     assert_eq!(h.deny(&req(u, "d", 1)).await, Denial::InFlight { limit: 2 });
     h.advance_ms(1);
