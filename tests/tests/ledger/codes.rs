@@ -94,6 +94,21 @@ pub(crate) async fn minted_codes_are_listed_and_revocable(s: Suite) {
         Redemption::Revoked
     );
     assert_eq!(h.credits(user(1)).await, 0);
+    let audit = h.ledger.audit(10).await.expect("audit");
+    let actions: Vec<_> = audit
+        .iter()
+        .map(|e| (e.action.as_str(), e.actor, e.user))
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            ("revoke", admin, None),
+            ("mint", Actor::Api, None),
+            ("mint", admin, None),
+        ],
+        "one mint entry per batch"
+    );
+    assert!(audit[0].detail.contains(&minted[0].id), "{:?}", audit[0]);
     // The others still work.
     assert!(matches!(
         h.ledger

@@ -119,3 +119,42 @@ pub(crate) async fn reap_refunds_credits_too(s: Suite) {
     assert_eq!(h.credits(u).await, 5);
     assert_eq!(h.used(u).await, vec![0]);
 }
+
+pub(crate) async fn reap_in_bounded_passes_refunds_every_lease_once(s: Suite) {
+    let h = s.open(config(plan(&[(100, 3 * HOUR)]))).await;
+    // More than one pass's worth (passes are bounded, e.g. 500).
+    let users = 30;
+    let per_user = 20;
+    let tasks = (0..users).map(|n| {
+        let ledger = h.ledger.clone();
+        tokio::spawn(async move {
+            for i in 0..per_user {
+                easel_tests::ledger::requests::admit(
+                    ledger.as_ref(),
+                    &req(user(n), &format!("r{i}"), 1),
+                )
+                .await;
+            }
+        })
+    });
+    for t in futures::future::join_all(tasks).await {
+        t.expect("task");
+    }
+    h.advance_ms(LEASE_MS);
+    let mut refunded = 0;
+    let mut passes = 0;
+    loop {
+        let report = h.ledger.reap().await.expect("reap");
+        passes += 1;
+        assert!(passes <= 100, "reaping does not converge");
+        if report.refunded == 0 {
+            break;
+        }
+        refunded += report.refunded;
+    }
+    assert_eq!(refunded, (users * per_user) as u32);
+    for n in 0..users {
+        let st = h.status(user(n)).await;
+        assert_eq!((st.windows[0].used, st.in_flight), (0, 0), "user {n}");
+    }
+}

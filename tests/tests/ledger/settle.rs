@@ -182,3 +182,35 @@ pub(crate) async fn top_sums_charged_credits_per_utc_day(s: Suite) {
         "today and yesterday"
     );
 }
+
+pub(crate) async fn usage_keeps_at_least_the_last_thousand(s: Suite) {
+    let h = s.open(one_window(10_000, 3 * HOUR)).await;
+    let u = user(1);
+    let total = 1010;
+    // From many tasks at once, so the embedded store can group its commits.
+    let tasks = (0..10).map(|t| {
+        let ledger = h.ledger.clone();
+        tokio::spawn(async move {
+            for i in (t..total).step_by(10) {
+                let id = format!("r{i:04}");
+                easel_tests::ledger::requests::admit(ledger.as_ref(), &req(u, &id, 1)).await;
+                let how = Settlement::Delivered {
+                    images: 1,
+                    cost_micros: 1,
+                };
+                ledger.settle(u, &rid(&id), how).await.expect("settle");
+            }
+        })
+    });
+    for t in futures::future::join_all(tasks).await {
+        t.expect("task");
+    }
+    h.advance_ms(1);
+    h.admit(&req(u, "last", 1)).await;
+    h.deliver(u, "last", 1, 1).await;
+    let usage = h.ledger.usage(u, 5000).await.expect("usage");
+    assert!(usage.len() >= 1000, "only {} kept", usage.len());
+    assert!(usage.len() <= total + 1);
+    assert_eq!(usage[0].id, rid("last"), "newest first");
+    assert_eq!(h.ledger.usage(u, 1000).await.expect("usage").len(), 1000);
+}

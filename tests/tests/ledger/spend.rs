@@ -90,6 +90,12 @@ pub(crate) async fn settle_replaces_the_estimate_and_refund_releases_it(s: Suite
         h.ledger.spend_today().await.expect("spend").spent_micros,
         900
     );
+    // A replay holds nothing more (and is not refused by the cap).
+    assert!(h.admit(&priced(u, "a", 1, 600)).await.replayed);
+    assert_eq!(
+        h.ledger.spend_today().await.expect("spend").spent_micros,
+        900
+    );
     h.deliver(u, "a", 1, 100).await;
     assert_eq!(
         h.ledger.spend_today().await.expect("spend").spent_micros,
