@@ -193,7 +193,8 @@ pub(crate) async fn racing_requests_never_push_spend_past_the_cap(s: Suite) {
     let instances = h.instances(INSTANCES).await;
     let tasks = (0..40u64).map(|n| {
         let ledger = instances[n as usize % instances.len()].clone();
-        let mut r = req(user(n), "r", 1);
+        // Distinct ids: the spend step remembers holds by request id alone.
+        let mut r = req(user(n), &format!("r{n}"), 1);
         r.est_cost_micros = 1000;
         tokio::spawn(async move { ledger.reserve(&r).await })
     });
