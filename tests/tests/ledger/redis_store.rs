@@ -76,3 +76,49 @@ async fn connection_errors_never_show_the_password() {
         Err(other) => panic!("expected Unavailable, got {other}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_killed_under_load_fails_every_caller_cleanly() {
+    let mut server = PrivateRedis::start();
+    let h = Harness::open_redis(&server.url(), "kill-load", one_window(100_000, 3 * HOUR)).await;
+    let (done, mut acked) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let tasks: Vec<_> = (0..16u64)
+        .map(|t| {
+            let ledger = h.ledger.clone();
+            let done = done.clone();
+            tokio::spawn(async move {
+                // Reserve+settle until the first error, which must be Unavailable.
+                for i in 0u64.. {
+                    let u = user(t);
+                    let r = req(u, &format!("t{t}-{i}"), 1);
+                    let step = async {
+                        ledger.reserve(&r).await?;
+                        let how = easel_gateway::ledger::Settlement::Delivered {
+                            images: 1,
+                            cost_micros: 1,
+                        };
+                        ledger.settle(u, &r.id, how).await
+                    };
+                    if let Err(e) = step.await {
+                        return e;
+                    }
+                    let _ = done.send(());
+                }
+                unreachable!("the loop only ends with an error")
+            })
+        })
+        .collect();
+    drop(done);
+    for _ in 0..50 {
+        acked.recv().await.expect("a task acknowledged");
+    }
+    server.kill();
+    for t in tasks {
+        match t.await.expect("no task panicked") {
+            LedgerError::Unavailable(_) => {}
+            other => panic!("expected Unavailable, got {other}"),
+        }
+    }
+    server.restart();
+    h.admit(&req(user(99), "after", 1)).await;
+}
