@@ -17,14 +17,23 @@
 //!   that contains the operation. A crash (SIGKILL, power loss) at any moment
 //!   loses only batches that were never acknowledged; redb's copy-on-write
 //!   commit makes the file open at the last committed batch. So: an `Ok(..)`
-//!   from `reserve`/`settle`/any write is on disk; nothing acknowledged is lost.
+//!   from `reserve`/`settle`/any write is on disk; nothing acknowledged is
+//!   lost. An operation whose batch was in flight at the crash may or may not
+//!   have happened, and its caller never got an answer: retrying it is safe
+//!   because every step is idempotent by request id. (After an unclean stop
+//!   redb checks and repairs the file on the next open, which takes longer
+//!   the bigger the file.)
 //! - Throughput: one fsync is shared by everything that queued while the
 //!   previous one ran, so the more concurrent callers, the bigger the batch.
-//! - Failure: an operation that decides "deny"/"refused"/"not found" writes
-//!   nothing (every operation reads and decides before its first write), so it
-//!   cannot disturb the others. A storage error (or a panic) aborts the whole
-//!   transaction and every caller in that batch gets `Unavailable` (fail
-//!   closed: nothing of that batch happened).
+//!   Each commit writes every B-tree page it touched, so a user's record,
+//!   reservations and usage share one key prefix in one table (`tables.rs`):
+//!   an operation dirties few pages. See docs/bench/embedded-ledger.md.
+//! - Failure: an operation that fails (refused, not found, corrupt row) has
+//!   written nothing, because every operation reads and decides before its
+//!   first write; so it cannot disturb the others in its batch. Denials write
+//!   nothing either, except the once-a-day "admins were told" budget flag. A
+//!   storage error (or a panic) aborts the whole transaction and every caller
+//!   in that batch gets `Unavailable` (fail closed: none of it happened).
 //!
 //! Reads (status, usage, top, spend, codes, audit) use redb read transactions
 //! on the blocking pool; they see every acknowledged write. Dropping the

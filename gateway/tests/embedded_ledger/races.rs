@@ -152,3 +152,73 @@ async fn code_redemption_races_are_exact() {
     assert_eq!((redeemed, again), (1, 19));
     assert_eq!(env.ledger.status(U).await.unwrap().credits, 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn usage_keeps_the_last_thousand_newest_first() {
+    let mut c = config();
+    c.plans.get_mut("free").unwrap().windows = vec![window(100_000, 3)];
+    let env = Arc::new(Env::new(c));
+    let tasks: Vec<_> = (0..40)
+        .map(|t| {
+            let env = env.clone();
+            tokio::spawn(async move {
+                for i in 0..26 {
+                    let id = format!("u{t}-{i}");
+                    admitted(env.reserve(U, &id, 1, 1).await);
+                    env.settle(U, &id, delivered(1)).await;
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    // 1040 finished; the oldest 40 are gone.
+    let usage = env.ledger.usage(U, 5000).await.unwrap();
+    assert_eq!(usage.len(), 1000);
+    let mut ids: Vec<&str> = usage.iter().map(|u| u.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 1000);
+    // Newest first: the last settle of all is some task's last request.
+    assert!(usage[0].id.as_str().ends_with("-25"), "{:?}", usage[0].id);
+    assert_eq!(env.ledger.usage(U, 3).await.unwrap().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refused_operation_does_not_disturb_its_batch() {
+    let env = Arc::new(Env::new(config()));
+    // Refusals and admissions interleaved from many tasks share batches.
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let env = env.clone();
+            tokio::spawn(async move {
+                let user = UserKey::telegram(1000 + i);
+                if i % 2 == 0 {
+                    let refused = env.ledger.adjust_credits(user, -1, "x", Actor::Api).await;
+                    assert!(matches!(refused, Err(LedgerError::Refused(_))));
+                    let missing = env
+                        .ledger
+                        .set_plan(user, Some("none"), 1, "x", Actor::Api)
+                        .await;
+                    assert!(matches!(missing, Err(LedgerError::NotFound(_))));
+                } else {
+                    admitted(env.reserve(user, "a", 2, 1).await);
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    for i in 0..40 {
+        let s = env
+            .ledger
+            .status(UserKey::telegram(1000 + i))
+            .await
+            .unwrap();
+        let expect = if i % 2 == 0 { 0 } else { 2 };
+        assert_eq!((s.windows[0].used, s.credits), (expect, 0), "user {i}");
+    }
+    assert!(env.ledger.audit(100).await.unwrap().is_empty());
+}

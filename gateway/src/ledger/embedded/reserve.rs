@@ -105,7 +105,7 @@ pub(crate) fn reserve(tx: &mut Tx<'_>, req: &ReserveRequest) -> Result<Admission
 
     // Write both steps.
     let lease_until = now.plus(config.ledger.lease);
-    user.credits -= u64::from(from_credits);
+    user.credits = user.credits.saturating_sub(u64::from(from_credits));
     if from_windows > 0 {
         user.log.push(Charge {
             t: now,
@@ -142,8 +142,9 @@ pub(crate) fn reserve(tx: &mut Tx<'_>, req: &ReserveRequest) -> Result<Admission
     Ok(Admission::Admitted(answer(req, &rec, false)))
 }
 
-/// Forgets finished reservations older than `retention`, a few per call. Runs after the caller's writes, so it only fails
-/// on storage errors: an unreadable row is logged and left alone.
+/// Forgets finished reservations older than `retention`, a few per call.
+/// Runs after the caller's writes, so it only fails on storage errors: an
+/// unreadable row is logged and left alone.
 fn prune(tx: &mut Tx<'_>, now: UnixMillis, retention: Duration) -> Result<(), LedgerError> {
     let before = now.0.saturating_sub(ms(retention));
     let mut old = Vec::with_capacity(PRUNE_PER_RESERVE);

@@ -87,7 +87,7 @@ fn finish(
     };
 
     // Decided; write.
-    let total = rec.from_windows + rec.from_credits;
+    let total = rec.from_windows.saturating_add(rec.from_credits);
     let (delivered, charged, refund) =
         settle_amounts(rec.images, rec.credits_per_image, total, delivered);
     let (to_credits, to_windows) = refund_split(refund, rec.from_credits);
