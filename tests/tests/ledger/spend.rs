@@ -150,3 +150,55 @@ pub(crate) async fn no_cap_still_accounts_spend(s: Suite) {
         BTreeMap::from([("fake".to_owned(), 5_000_000), ("gemini".to_owned(), 7)])
     );
 }
+
+pub(crate) async fn same_request_id_from_two_users_holds_two_estimates(s: Suite) {
+    // Request ids are scoped by user (replay, settle): two users may send the
+    // same id. Each admitted request must still hold its own estimate, or the
+    // second one runs outside the cap.
+    let mut c = one_window(10, 3 * HOUR);
+    c.spend.daily_cap_micros = 1000;
+    let h = s.open(c).await;
+    h.admit(&priced(user(1), "x", 1, 600)).await;
+    let second = h.ledger.reserve(&priced(user(2), "x", 1, 600)).await;
+    let spend = h.ledger.spend_today().await.expect("spend");
+    match second {
+        Ok(easel_gateway::ledger::Admission::Denied {
+            denial: Denial::Budget { .. },
+            ..
+        }) => assert_eq!(spend.spent_micros, 600),
+        other => panic!(
+            "user 2's request must be held against the cap too (600 + 600 > 1000): \
+             got {other:?}, spend {spend:?}"
+        ),
+    }
+    // Settling one user's "x" leaves the other's hold alone.
+    h.admit(&priced(user(3), "y", 1, 300)).await;
+    h.deliver(user(1), "x", 1, 100).await;
+    assert_eq!(
+        h.ledger.spend_today().await.expect("spend").spent_micros,
+        400
+    );
+}
+
+pub(crate) async fn settle_after_midnight_stays_on_the_day_it_was_held(s: Suite) {
+    let mut c = one_window(10, 3 * HOUR);
+    c.spend.daily_cap_micros = 1000;
+    let h = s.open(c).await;
+    let u = user(1);
+    h.advance_to(easel_shared::UnixMillis(T0.next_day().0 - 1));
+    h.admit(&priced(u, "late", 1, 900)).await;
+    assert_eq!(
+        h.ledger.spend_today().await.expect("spend").spent_micros,
+        900
+    );
+    h.advance_ms(1);
+    let today = h.ledger.spend_today().await.expect("spend");
+    assert_eq!((today.day, today.spent_micros), (T0.day() + 1, 0));
+    h.deliver(u, "late", 1, 800).await;
+    assert_eq!(
+        h.ledger.spend_today().await.expect("spend").spent_micros,
+        0,
+        "yesterday's job is yesterday's spend"
+    );
+    h.admit(&priced(u, "new", 1, 1000)).await;
+}
