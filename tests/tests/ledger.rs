@@ -98,6 +98,7 @@ easel_tests::conformance! {
     spend::no_cap_still_accounts_spend,
     spend::same_request_id_from_two_users_holds_two_estimates,
     spend::settle_after_midnight_stays_on_the_day_it_was_held,
+    spend::replay_of_a_budget_denial_is_not_an_admission,
     windows::window_admits_exactly_the_limit,
     windows::window_frees_exactly_when_the_oldest_charge_ages_out,
     windows::retry_at_walks_charges_oldest_first,

@@ -202,3 +202,31 @@ pub(crate) async fn settle_after_midnight_stays_on_the_day_it_was_held(s: Suite)
     );
     h.admit(&priced(u, "new", 1, 1000)).await;
 }
+
+pub(crate) async fn replay_of_a_budget_denial_is_not_an_admission(s: Suite) {
+    // The first answer was a denial: a redelivered event must not come back
+    // as "admitted (replayed)", which would run the job outside the cap.
+    let mut c = one_window(10, 3 * HOUR);
+    c.spend.daily_cap_micros = 1000;
+    let h = s.open(c).await;
+    let u = user(1);
+    h.admit(&priced(u, "a", 1, 900)).await;
+    let (first, _) = deny(h.ledger.as_ref(), &priced(u, "b", 1, 200)).await;
+    assert!(matches!(first, Denial::Budget { .. }));
+    let again = h.ledger.reserve(&priced(u, "b", 1, 200)).await;
+    assert!(
+        matches!(
+            again,
+            Ok(easel_gateway::ledger::Admission::Denied {
+                denial: Denial::Budget { .. },
+                ..
+            })
+        ),
+        "replay after a budget denial: {again:?}"
+    );
+    assert_eq!(
+        h.ledger.spend_today().await.expect("spend").spent_micros,
+        900
+    );
+    assert_eq!(h.used(u).await, vec![1]);
+}
