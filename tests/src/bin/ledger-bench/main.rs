@@ -4,7 +4,7 @@
 //! reference, and governor's memory per active key. Build with `--release`;
 //! results and the command live in docs/bench/ledger.md.
 //!
-//! Usage: `ledger-bench [--ops-1 N] [--ops-64 N] [--gov-keys N] [--skip-redis]
+//! Usage: `ledger-bench [--ops-1 N] [--ops-64 N] [--gov-keys N] [--rounds N] [--skip-redis]
 //! [--skip-embedded] [--skip-governor]`. Uses REDIS_URL (default
 //! redis://127.0.0.1:6379) with a unique key prefix and deletes its keys after.
 
@@ -23,6 +23,7 @@ struct Args {
     ops_1: usize,
     ops_64: usize,
     gov_keys: u64,
+    rounds: usize,
     redis: bool,
     embedded: bool,
     governor: bool,
@@ -33,6 +34,7 @@ fn args() -> Result<Args> {
         ops_1: 5_000,
         ops_64: 50_000,
         gov_keys: 1_000_000,
+        rounds: 3,
         redis: true,
         embedded: true,
         governor: true,
@@ -49,6 +51,7 @@ fn args() -> Result<Args> {
             "--ops-1" => a.ops_1 = usize::try_from(num()?)?,
             "--ops-64" => a.ops_64 = usize::try_from(num()?)?,
             "--gov-keys" => a.gov_keys = num()?,
+            "--rounds" => a.rounds = usize::try_from(num()?)?,
             "--skip-redis" => a.redis = false,
             "--skip-embedded" => a.embedded = false,
             "--skip-governor" => a.governor = false,
@@ -88,53 +91,67 @@ fn main() -> Result<()> {
 
 async fn ledgers(args: &Args) -> Result<()> {
     let config = shared(one_window(1_000_000, 24 * HOUR));
-    let mut runs: Vec<(&str, Arc<dyn Ledger>)> = Vec::new();
     let url = redis_url();
     let prefix = unique_prefix("bench");
     if args.redis {
-        let ledger = connect_redis(&url, &prefix, config.clone(), Clock::real()).await?;
-        runs.push(("redis", Arc::new(ledger)));
-    }
-    let dir = tempfile::tempdir()?;
-    if args.embedded {
-        let path = dir.path().join("bench.redb");
-        let ledger = open_embedded(&path, config.clone(), Clock::real()).await?;
-        runs.push(("embedded", Arc::new(ledger)));
-    }
-    for (name, ledger) in &runs {
-        // Warm-up: connections, script cache, file growth.
+        let ledger: Arc<dyn Ledger> =
+            Arc::new(connect_redis(&url, &prefix, config.clone(), Clock::real()).await?);
         load::run(ledger.clone(), "warm", 500, 16).await?;
-        for (c, ops) in [(1, args.ops_1), (64, args.ops_64)] {
-            let r = load::run(ledger.clone(), &format!("c{c}"), ops, c).await?;
-            println!(
-                "{name:8} c={:<3} ops={:<6} {:>8.0} reserve+settle/s | reserve p50 {} us p99 {} us max {} us | \
-                 pair p50 {} us p99 {} us max {} us | {:.2} s",
-                r.concurrency,
-                r.ops,
-                r.rate(),
-                r.reserve.p50,
-                r.reserve.p99,
-                r.reserve.max,
-                r.pair.p50,
-                r.pair.p99,
-                r.pair.max,
-                r.elapsed.as_secs_f64()
-            );
-        }
-    }
-    if args.redis {
-        let rb_prefix = format!("{}rb:", prefix);
-        for (c, n) in [(1, args.ops_1), (64, args.ops_64)] {
-            let r = redis_bench::run(&url, &rb_prefix, n, c).await?;
-            println!("$ {}", r.command);
-            print!("{}", r.csv);
-            println!(
-                "redis-benchmark EVALSHA reserve c={c:<3} n={n:<6} {:>8.0} req/s | p50 {:.3} ms p99 {:.3} ms",
-                r.rps, r.p50_ms, r.p99_ms
-            );
+        // The machine is shared: each ledger run is followed at once by its
+        // redis-benchmark reference, and rounds repeat, so ratios compare
+        // runs made under the same load.
+        for round in 0..args.rounds {
+            for (c, ops) in [(1, args.ops_1), (64, args.ops_64)] {
+                let r = load::run(ledger.clone(), &format!("r{round}c{c}"), ops, c).await?;
+                print_load("redis", &r);
+                let rb_prefix = format!("{prefix}rb:");
+                let b = redis_bench::run(&url, &rb_prefix, ops, c).await?;
+                if round == 0 {
+                    println!("$ {}", b.command);
+                }
+                print!("{}", b.csv);
+                println!(
+                    "redis-benchmark EVALSHA reserve c={c:<3} n={ops:<6} {:>8.0} req/s | p50 {:.3} ms p99 {:.3} ms \
+                     | ledger pairs/s = {:.0}% of it",
+                    b.rps,
+                    b.p50_ms,
+                    b.p99_ms,
+                    100.0 * r.rate() / b.rps
+                );
+            }
         }
         let deleted = redis_bench::cleanup(&url, &prefix).await?;
         println!("cleanup: deleted {deleted} keys under {prefix}");
     }
+    if args.embedded {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("bench.redb");
+        let ledger: Arc<dyn Ledger> =
+            Arc::new(open_embedded(&path, config.clone(), Clock::real()).await?);
+        load::run(ledger.clone(), "warm", 500, 16).await?;
+        for round in 0..args.rounds {
+            for (c, ops) in [(1, args.ops_1), (64, args.ops_64)] {
+                let r = load::run(ledger.clone(), &format!("r{round}c{c}"), ops, c).await?;
+                print_load("embedded", &r);
+            }
+        }
+    }
     Ok(())
+}
+
+fn print_load(name: &str, r: &load::LoadReport) {
+    println!(
+        "{name:8} c={:<3} ops={:<6} {:>8.0} reserve+settle/s | reserve p50 {} us p99 {} us max {} us | \
+         pair p50 {} us p99 {} us max {} us | {:.2} s",
+        r.concurrency,
+        r.ops,
+        r.rate(),
+        r.reserve.p50,
+        r.reserve.p99,
+        r.reserve.max,
+        r.pair.p50,
+        r.pair.p99,
+        r.pair.max,
+        r.elapsed.as_secs_f64()
+    );
 }
