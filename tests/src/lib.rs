@@ -1,8 +1,18 @@
-//! Easel tests.
+//! Easel tests: the helpers and fakes shared by the integration tests in `tests/tests/`.
+//!
+//! - [`ledger`]: builds fresh ledgers of each kind on a manual clock, and the
+//!   [`conformance!`] macro that runs one test body against both.
+//! - [`redis_server`]: a private `redis-server` on a unix socket, for tests
+//!   that must stop or restart Redis (the shared one is never touched).
+//! - [`slot`]: Redis Cluster hash slots, to check that scripts stay in one slot.
+//! - [`fake_openai`], [`fake_gemini`]: the image providers, speaking their
+//!   real wire formats, with scripted faults.
+//! - [`fake_telegram`]: the Telegram Bot API for the real teloxide client:
+//!   long polling, uploads, downloads, 429s, every call recorded.
 
-/// A fake Gemini `generateContent` API (images, blocks, faults).
 pub mod fake_gemini;
-/// A fake OpenAI Images API (generations, edits, SSE, faults).
 pub mod fake_openai;
-/// A fake Telegram Bot API (long polling, uploads, downloads, 429s) for teloxide.
 pub mod fake_telegram;
+pub mod ledger;
+pub mod redis_server;
+pub mod slot;
