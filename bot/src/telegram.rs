@@ -83,7 +83,12 @@ struct Inner {
 
 impl State {
     /// Shared state for the handlers.
-    pub fn new(gateway: Arc<dyn Gateway>, config: &Config, raw: Bot, me: &teloxide::types::Me) -> Self {
+    pub fn new(
+        gateway: Arc<dyn Gateway>,
+        config: &Config,
+        raw: Bot,
+        me: &teloxide::types::Me,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 gateway,

@@ -60,7 +60,13 @@ pub(super) fn images_of(msg: &Message) -> Vec<ImageRef> {
 
 /// The neutral form of `msg` (for an album: `images` of every item and the
 /// caption of whichever item had one). `bot_id` tells replies to the bot apart.
-pub(super) fn incoming(msg: &Message, from: &User, bot_id: u64, images: Vec<ImageRef>, text: String) -> Incoming {
+pub(super) fn incoming(
+    msg: &Message,
+    from: &User,
+    bot_id: u64,
+    images: Vec<ImageRef>,
+    text: String,
+) -> Incoming {
     let chat = Chat {
         id: msg.chat.id.0,
         kind: if msg.chat.is_private() {
@@ -89,7 +95,10 @@ pub(super) fn incoming(msg: &Message, from: &User, bot_id: u64, images: Vec<Imag
 
 /// The text or caption of a message.
 pub(super) fn text_of(msg: &Message) -> String {
-    msg.text().or_else(|| msg.caption()).unwrap_or("").to_owned()
+    msg.text()
+        .or_else(|| msg.caption())
+        .unwrap_or("")
+        .to_owned()
 }
 
 /// A `text_mention` of the bot (users without a username are mentioned so;

@@ -127,7 +127,13 @@ pub(super) struct Ctx {
 }
 
 /// A whole message (an album: every item's images, the caption found).
-pub(super) async fn on_message(state: State, bot: TgBot, msg: Message, images: Vec<ImageRef>, text: String) {
+pub(super) async fn on_message(
+    state: State,
+    bot: TgBot,
+    msg: Message,
+    images: Vec<ImageRef>,
+    text: String,
+) {
     let Some(from) = msg.from.clone() else {
         return;
     };
@@ -136,9 +142,13 @@ pub(super) async fn on_message(state: State, bot: TgBot, msg: Message, images: V
     // Only a reply to one of our messages can name a result.
     if let (Some(reply), Some(replied)) = (incoming.reply_to.as_mut(), msg.reply_to_message())
         && reply.from_bot
-        && let Ok(Some(id)) = state.inner.gateway.find_by_message(&message_ref(replied)).await
+        && let Ok(Some(record)) = state
+            .inner
+            .gateway
+            .find_by_message(&message_ref(replied))
+            .await
     {
-        reply.result = Some(CoreResultId(id.to_string()));
+        reply.result = Some(CoreResultId(record.id.to_string()));
     }
     let owned = state.context(user);
     let intent = interpret(&incoming, &Context::from(&owned));
@@ -184,7 +194,16 @@ async fn act(state: State, bot: TgBot, ctx: Ctx, incoming: Incoming, intent: Int
             let (result, index) = split_original(&result);
             match result {
                 Some(result) => {
-                    send::original(&state, &bot, ctx.msg.chat.id, ctx.msg.id, locale, &result, index).await;
+                    send::original(
+                        &state,
+                        &bot,
+                        ctx.msg.chat.id,
+                        ctx.msg.id,
+                        locale,
+                        &result,
+                        index,
+                    )
+                    .await;
                     return;
                 }
                 None => render::notice(locale, Notice::ResultUnknown),
@@ -193,7 +212,9 @@ async fn act(state: State, bot: TgBot, ctx: Ctx, incoming: Incoming, intent: Int
         Intent::Cancel { job } => match gateway.cancel(ctx.user, &job).await {
             // The job's own stream reports the cancellation in place.
             Ok(easel_gateway::service::Cancelled::Yes) => return,
-            Ok(easel_gateway::service::Cancelled::TooLate) => render::notice(locale, Notice::CancelTooLate),
+            Ok(easel_gateway::service::Cancelled::TooLate) => {
+                render::notice(locale, Notice::CancelTooLate)
+            }
             Ok(easel_gateway::service::Cancelled::Unknown) => return,
             Err(_) => render::text::unavailable(locale),
         },
@@ -250,7 +271,14 @@ async fn settings(state: &State, ctx: &Ctx, change: SettingsChange) -> String {
             true
         }
     };
-    if changed && state.inner.gateway.set_settings(ctx.user, s.clone()).await.is_err() {
+    if changed
+        && state
+            .inner
+            .gateway
+            .set_settings(ctx.user, s.clone())
+            .await
+            .is_err()
+    {
         return render::text::unavailable(ctx.locale);
     }
     render::text::settings(ctx.locale, &s.apply(Default::default()), changed)
@@ -268,14 +296,21 @@ async fn ask_change(state: &State, bot: &TgBot, ctx: &Ctx, target: ChangeTarget)
                 .reply_markup(force)
                 .await;
             if let (Ok(sent), Ok(id)) = (sent, id.0.parse()) {
-                let _ = state.inner.gateway.attach_message(&id, message_ref(&sent)).await;
+                let _ = state
+                    .inner
+                    .gateway
+                    .attach_message(&id, message_ref(&sent))
+                    .await;
             }
         }
         ChangeTarget::Images(images) => {
             // Re-show the (first) image by file id, so the reply carries it.
             let Some(first) = images.first() else { return };
             let _ = bot
-                .send_photo(ctx.msg.chat.id, InputFile::file_id(first.handle.clone().into()))
+                .send_photo(
+                    ctx.msg.chat.id,
+                    InputFile::file_id(first.handle.clone().into()),
+                )
                 .caption(question)
                 .reply_parameters(reply_to(ctx.msg.id))
                 .reply_markup(force)
@@ -297,7 +332,11 @@ pub(super) async fn reply(bot: &TgBot, msg: &Message, text: String) {
 
 /// Replies to message `id` in `chat` with plain text.
 pub(super) async fn reply_id(bot: &TgBot, chat: ChatId, id: MessageId, text: String) {
-    if let Err(e) = bot.send_message(chat, text).reply_parameters(reply_to(id)).await {
+    if let Err(e) = bot
+        .send_message(chat, text)
+        .reply_parameters(reply_to(id))
+        .await
+    {
         tracing::warn!(error = %e, "sending a reply failed");
     }
 }

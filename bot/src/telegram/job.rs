@@ -12,8 +12,8 @@ use easel_shared::RequestId;
 use easel_shared::job::JobEvent;
 use teloxide::prelude::*;
 use teloxide::types::{
-    ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMedia,
-    InputMediaPhoto, MessageId, ReplyParameters,
+    ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMedia, InputMediaPhoto,
+    MessageId, ReplyParameters,
 };
 
 use super::send::{self, Target};
@@ -28,7 +28,13 @@ const CHAT_ACTION_EVERY: Duration = Duration::from_secs(4);
 const TICK: Duration = Duration::from_millis(500);
 
 /// Follows `events` to the end, showing progress and then the outcome.
-pub(super) async fn follow(state: State, bot: TgBot, target: Target, id: RequestId, mut events: JobStream) {
+pub(super) async fn follow(
+    state: State,
+    bot: TgBot,
+    target: Target,
+    id: RequestId,
+    mut events: JobStream,
+) {
     let chat = target.chat;
     let group = target.group;
     let actions = tokio::spawn(chat_actions(state.clone(), bot.clone(), chat, group));
@@ -117,7 +123,9 @@ impl Status {
     }
 
     fn keyboard(&self) -> Option<InlineKeyboardMarkup> {
-        self.queued.is_some().then(|| cancel_keyboard(self.target.locale, &self.id))
+        self.queued
+            .is_some()
+            .then(|| cancel_keyboard(self.target.locale, &self.id))
     }
 
     /// Shows the current state: sends the status message the first time,
@@ -150,7 +158,11 @@ impl Status {
         if text == self.shown && keyboard.is_some() == self.shown_cancel {
             return;
         }
-        state.inner.pacer.ready(self.target.chat.0, self.target.group).await;
+        state
+            .inner
+            .pacer
+            .ready(self.target.chat.0, self.target.group)
+            .await;
         let mut req = bot.edit_message_text(self.target.chat, message, &text);
         if let Some(k) = keyboard.clone() {
             req = req.reply_markup(k);
@@ -162,7 +174,11 @@ impl Status {
     }
 
     async fn show_preview(&mut self, state: &State, bot: &TgBot, preview: Bytes) {
-        state.inner.pacer.ready(self.target.chat.0, self.target.group).await;
+        state
+            .inner
+            .pacer
+            .ready(self.target.chat.0, self.target.group)
+            .await;
         let file = InputFile::memory(preview).file_name("preview.png");
         let result = match self.preview {
             None => match bot
@@ -199,7 +215,10 @@ impl Status {
 
     /// Removes the progress and preview messages before the results arrive.
     async fn clear(&mut self, bot: &TgBot) {
-        for id in [self.message.take(), self.preview.take()].into_iter().flatten() {
+        for id in [self.message.take(), self.preview.take()]
+            .into_iter()
+            .flatten()
+        {
             let _ = bot.delete_message(self.target.chat, id).await;
         }
     }

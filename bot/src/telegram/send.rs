@@ -108,7 +108,12 @@ pub(super) async fn original(
     result: &ResultId,
     index: u8,
 ) {
-    let text = match state.inner.gateway.original(result, index).await {
+    let text = match state
+        .inner
+        .gateway
+        .original(result, usize::from(index))
+        .await
+    {
         Ok(Some(image)) => {
             let name = format!("easel-{result}-{}.{}", index + 1, extension(&image.mime));
             let sent = bot
@@ -137,7 +142,10 @@ pub(super) async fn original(
 fn photo(bytes: &Bytes, index: usize) -> InputFile {
     if bytes.len() > PHOTO_MAX_BYTES {
         // Telegram will refuse it; the Original button still delivers it.
-        tracing::warn!(size = bytes.len(), "result larger than Telegram's photo limit");
+        tracing::warn!(
+            size = bytes.len(),
+            "result larger than Telegram's photo limit"
+        );
     }
     InputFile::memory(bytes.clone()).file_name(format!("easel-{}.png", index + 1))
 }

@@ -36,7 +36,9 @@ pub(super) async fn start(
 ) -> Result<impl UpdateListener<Err = std::convert::Infallible> + use<>, teloxide::RequestError> {
     let url = reqwest::Url::parse(&config.webhook_url)
         .map_err(|e| teloxide::RequestError::Io(std::io::Error::other(e.to_string()).into()))?;
-    let address = listener.local_addr().map_err(|e| teloxide::RequestError::Io(e.into()))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| teloxide::RequestError::Io(e.into()))?;
     let mut options = Options::new(address, url.clone());
     if !config.webhook_secret.is_empty() {
         options = options.secret_token(config.webhook_secret.expose().to_owned());

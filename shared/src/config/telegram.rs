@@ -104,10 +104,7 @@ impl TelegramConfig {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
             if !ok {
-                return Err(err(
-                    "webhook_secret",
-                    "use 1-256 of A-Z, a-z, 0-9, _ and -",
-                ));
+                return Err(err("webhook_secret", "use 1-256 of A-Z, a-z, 0-9, _ and -"));
             }
         }
         if self.album_debounce > Duration::from_secs(10) {

@@ -146,8 +146,12 @@ pub(super) fn answer(
             Ok(msg)
         }
         "sendphoto" => {
-            let bytes = media_bytes(inner, params.get("photo").unwrap_or(&json!("photo")), uploads)
-                .ok_or("Bad Request: there is no photo in the request")?;
+            let bytes = media_bytes(
+                inner,
+                params.get("photo").unwrap_or(&json!("photo")),
+                uploads,
+            )
+            .ok_or("Bad Request: there is no photo in the request")?;
             let mut msg = new_message(inner, params)?;
             msg["photo"] = photo_sizes(inner, bytes);
             Ok(msg)
@@ -184,17 +188,20 @@ pub(super) fn answer(
                 .get("file_id")
                 .and_then(Value::as_str)
                 .ok_or("Bad Request: file_id is empty")?;
-            let file = inner
-                .files
-                .get(id)
-                .ok_or("Bad Request: invalid file_id")?;
+            let file = inner.files.get(id).ok_or("Bad Request: invalid file_id")?;
             Ok(json!({
                 "file_id": id, "file_unique_id": format!("u{id}"),
                 "file_size": file.bytes.len(), "file_path": file.path,
             }))
         }
-        "answercallbackquery" | "sendchataction" | "deletewebhook" | "setwebhook"
-        | "deletemessage" | "setmycommands" | "close" | "logout" => Ok(json!(true)),
+        "answercallbackquery"
+        | "sendchataction"
+        | "deletewebhook"
+        | "setwebhook"
+        | "deletemessage"
+        | "setmycommands"
+        | "close"
+        | "logout" => Ok(json!(true)),
         _ => Err(format!("Not Found: method {method} is not faked")),
     }
 }
@@ -217,7 +224,11 @@ fn edited_message(inner: &mut Inner, params: &Value) -> Result<Value, String> {
     Ok(msg)
 }
 
-fn send_media_group(inner: &mut Inner, params: &Value, uploads: &[Upload]) -> Result<Value, String> {
+fn send_media_group(
+    inner: &mut Inner,
+    params: &Value,
+    uploads: &[Upload],
+) -> Result<Value, String> {
     let media = params
         .get("media")
         .and_then(Value::as_array)

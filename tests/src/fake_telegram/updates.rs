@@ -149,7 +149,13 @@ impl Msg {
 }
 
 /// A button press on `message` (a message the bot sent) with `data`.
-pub fn callback(update_id: i64, query_id: &str, from: &TgUser, message: &Value, data: &str) -> Value {
+pub fn callback(
+    update_id: i64,
+    query_id: &str,
+    from: &TgUser,
+    message: &Value,
+    data: &str,
+) -> Value {
     json!({
         "update_id": update_id,
         "callback_query": {

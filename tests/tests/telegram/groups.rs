@@ -12,8 +12,12 @@ async fn a_group_message_without_a_trigger_is_ignored() {
     let user = TgUser::new(31);
     let group = Chat::group(-100_031, "Friends");
     h.tg.push_updates([
-        Msg::new(1, &user, &group).text("a castle on a hill").update(1),
-        Msg::new(2, &user, &group).text("/img@SomeOtherBot a castle").update(2),
+        Msg::new(1, &user, &group)
+            .text("a castle on a hill")
+            .update(1),
+        Msg::new(2, &user, &group)
+            .text("/img@SomeOtherBot a castle")
+            .update(2),
     ]);
     h.tg.wait_drained().await;
     // A triggered message afterwards is answered, so the two before it
@@ -24,18 +28,36 @@ async fn a_group_message_without_a_trigger_is_ignored() {
             .update(3),
     );
     let photo = h.result_photo(group.id()).await;
-    assert!(photo.text("caption").is_some_and(|c| c.starts_with("a castle at night")));
+    assert!(
+        photo
+            .text("caption")
+            .is_some_and(|c| c.starts_with("a castle at night"))
+    );
     let upstream = h.openai.requests();
-    assert_eq!(upstream.len(), 1, "only the addressed message went upstream");
-    assert_eq!(upstream[0].field("prompt").as_deref(), Some("a castle at night"));
-    let answered: Vec<i64> = h
-        .tg
-        .calls_of("sendMessage")
-        .iter()
-        .chain(h.tg.calls_of("sendPhoto").iter())
-        .filter_map(|c| c.params.get("reply_parameters").and_then(|r| r.get("message_id")).and_then(|m| m.as_i64()))
-        .collect();
-    assert!(!answered.contains(&1) && !answered.contains(&2), "{answered:?}");
+    assert_eq!(
+        upstream.len(),
+        1,
+        "only the addressed message went upstream"
+    );
+    assert_eq!(
+        upstream[0].field("prompt").as_deref(),
+        Some("a castle at night")
+    );
+    let answered: Vec<i64> =
+        h.tg.calls_of("sendMessage")
+            .iter()
+            .chain(h.tg.calls_of("sendPhoto").iter())
+            .filter_map(|c| {
+                c.params
+                    .get("reply_parameters")
+                    .and_then(|r| r.get("message_id"))
+                    .and_then(|m| m.as_i64())
+            })
+            .collect();
+    assert!(
+        !answered.contains(&1) && !answered.contains(&2),
+        "{answered:?}"
+    );
 }
 
 #[tokio::test]
@@ -49,7 +71,10 @@ async fn a_mention_in_a_group_is_a_request() {
             .update(1),
     );
     h.result_photo(group.id()).await;
-    assert_eq!(h.openai.requests()[0].field("prompt").as_deref(), Some("a paper boat"));
+    assert_eq!(
+        h.openai.requests()[0].field("prompt").as_deref(),
+        Some("a paper boat")
+    );
 }
 
 #[tokio::test]
@@ -84,11 +109,19 @@ async fn a_minted_code_redeems_once_and_the_second_time_is_refused() {
 
     let user = TgUser::new(34);
     let chat = user.private_chat();
-    h.tg.push_update(Msg::new(1, &user, &chat).text(&format!("/redeem {code}")).update(2));
+    h.tg.push_update(
+        Msg::new(1, &user, &chat)
+            .text(&format!("/redeem {code}"))
+            .update(2),
+    );
     h.text_containing(chat.id(), "Code redeemed").await;
     assert_eq!(h.gateway_quota(34).await.credits, 5);
 
-    h.tg.push_update(Msg::new(2, &user, &chat).text(&format!("/redeem {code}")).update(3));
+    h.tg.push_update(
+        Msg::new(2, &user, &chat)
+            .text(&format!("/redeem {code}"))
+            .update(3),
+    );
     h.text_containing(chat.id(), "already redeemed").await;
     assert_eq!(h.gateway_quota(34).await.credits, 5, "credited once");
 }
@@ -96,7 +129,7 @@ async fn a_minted_code_redeems_once_and_the_second_time_is_refused() {
 impl Harness {
     async fn gateway_quota(&self, user: u64) -> easel_shared::QuotaStatus {
         use easel_gateway::service::Gateway;
-        self.gateway
+        self.gateway()
             .quota(easel_shared::UserKey::telegram(user))
             .await
             .expect("quota")

@@ -17,16 +17,16 @@ use easel_shared::config::{
 };
 use easel_shared::secret::Secret;
 use easel_tests::fake_openai::FakeOpenAi;
-use easel_tests::fake_telegram::{Call, FakeTelegram};
+use easel_tests::fake_telegram::{Call, FakeTelegram, poll_until_async};
 use serde_json::Value;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// The bot token the fake accepts.
-pub const TOKEN: &str = "123456:TEST-token-never-logged";
+pub(crate) const TOKEN: &str = "123456:TEST-token-never-logged";
 /// The Telegram user configured as admin.
-pub const ADMIN: u64 = 900;
+pub(crate) const ADMIN: u64 = 900;
 
 /// No process environment in tests.
 struct NoEnv;
@@ -41,24 +41,24 @@ impl Env for NoEnv {
 }
 
 /// A running bot with its fakes and stores.
-pub struct Harness {
+pub(crate) struct Harness {
     /// The fake Bot API.
-    pub tg: FakeTelegram,
+    pub(crate) tg: FakeTelegram,
     /// The fake image model.
-    pub openai: FakeOpenAi,
-    /// The gateway the bot talks to (also used to read quota in assertions).
-    pub gateway: Arc<InProcessGateway>,
+    pub(crate) openai: FakeOpenAi,
+    /// The gateway the bot talks to; `None` only during a restart.
+    gateway: Option<Arc<InProcessGateway>>,
     /// The configuration the bot runs with.
-    pub config: Config,
+    pub(crate) config: Config,
     /// Where the webhook server listens (webhook mode).
-    pub webhook: Option<std::net::SocketAddr>,
+    pub(crate) webhook: Option<std::net::SocketAddr>,
     _dir: TempDir,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
 
 /// The test deployment: one window of `limit` images, no burst limiter.
-pub fn config(tg: &FakeTelegram, openai: &FakeOpenAi, dir: &TempDir, limit: u32) -> Config {
+pub(crate) fn config(tg: &FakeTelegram, openai: &FakeOpenAi, dir: &TempDir, limit: u32) -> Config {
     let mut c = Config::default();
     c.ledger.path = dir.path().join("ledger.redb").display().to_string();
     c.results.path = dir.path().join("results.redb").display().to_string();
@@ -94,22 +94,22 @@ pub fn config(tg: &FakeTelegram, openai: &FakeOpenAi, dir: &TempDir, limit: u32)
 
 impl Harness {
     /// Starts everything with a window of 10 images.
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         Self::start_with(|_| {}).await
     }
 
     /// Starts everything after `tweak` adjusted the config.
-    pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Self {
+    pub(crate) async fn start_with(tweak: impl FnOnce(&mut Config)) -> Self {
         let tg = FakeTelegram::start(TOKEN).await;
         let openai = FakeOpenAi::start().await;
         let dir = TempDir::new().expect("temp dir");
         let mut config = config(&tg, &openai, &dir, 10);
         tweak(&mut config);
-        let gateway = gateway(&config).await;
+        let gateway = open_gateway(&config).await.expect("open the stores");
         let mut h = Self {
             tg,
             openai,
-            gateway,
+            gateway: Some(gateway),
             config,
             webhook: None,
             _dir: dir,
@@ -131,9 +131,9 @@ impl Harness {
     }
 
     /// Starts a bot over the current gateway (in webhook mode on `listener`).
-    pub async fn start_bot(&mut self, listener: Option<tokio::net::TcpListener>) {
+    pub(crate) async fn start_bot(&mut self, listener: Option<tokio::net::TcpListener>) {
         let (stop, stopped) = oneshot::channel::<()>();
-        let gateway: Arc<dyn Gateway> = self.gateway.clone();
+        let gateway: Arc<dyn Gateway> = self.gateway().clone();
         let config = self.config.clone();
         let task = tokio::spawn(async move {
             let shutdown = async move {
@@ -159,10 +159,22 @@ impl Harness {
             .await;
     }
 
-    /// Stops the bot (it confirms the updates it took) and starts a new one
-    /// over the same stores, as a process restart would.
-    pub async fn restart(&mut self) {
+    /// The gateway the bot talks to (also used to read quota in assertions).
+    pub(crate) fn gateway(&self) -> &Arc<InProcessGateway> {
+        self.gateway.as_ref().expect("a gateway is running")
+    }
+
+    /// Stops the bot (it confirms the updates it took) and the gateway, then
+    /// starts both again over the same store files, as a process restart would.
+    pub(crate) async fn restart(&mut self) {
         self.stop_bot().await;
+        if let Some(old) = self.gateway.take() {
+            old.shutdown().await;
+        }
+        // The files are free once the old gateway's last task let go of them.
+        let config = self.config.clone();
+        let reopened = poll_until_async("the stores to reopen", || open_gateway(&config)).await;
+        self.gateway = Some(reopened);
         let polls = self.tg.calls_of("getUpdates").len();
         self.start_bot(None).await;
         self.tg
@@ -173,7 +185,7 @@ impl Harness {
     }
 
     /// Stops the running bot and waits until it has.
-    pub async fn stop_bot(&mut self) {
+    pub(crate) async fn stop_bot(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -183,9 +195,9 @@ impl Harness {
     }
 
     /// Credits used in the user's first window.
-    pub async fn used(&self, user: u64) -> u32 {
+    pub(crate) async fn used(&self, user: u64) -> u32 {
         let status = self
-            .gateway
+            .gateway()
             .quota(UserKey::telegram(user))
             .await
             .expect("quota");
@@ -193,38 +205,29 @@ impl Harness {
     }
 
     /// Upstream image calls so far.
-    pub fn upstream_calls(&self) -> usize {
+    pub(crate) fn upstream_calls(&self) -> usize {
         self.openai.requests().len()
     }
 
     /// The first photo sent to `chat` with a caption.
-    pub async fn result_photo(&self, chat: i64) -> Call {
+    pub(crate) async fn result_photo(&self, chat: i64) -> Call {
         self.tg
             .wait_call("sendPhoto", chat, |c| c.text("caption").is_some())
             .await
     }
 
     /// The `n`-th (0-based) text message sent to `chat` that contains `needle`.
-    pub async fn text_containing(&self, chat: i64, needle: &str) -> Call {
+    pub(crate) async fn text_containing(&self, chat: i64, needle: &str) -> Call {
         self.tg
             .wait_call("sendMessage", chat, |c| {
                 c.text("text").is_some_and(|t| t.contains(needle))
             })
             .await
     }
-
-    /// Every text sent or edited into `chat`, in order.
-    pub fn texts(&self, chat: i64) -> Vec<String> {
-        self.tg
-            .visible_calls(chat)
-            .iter()
-            .filter_map(|c| c.text("text").or_else(|| c.text("caption")))
-            .collect()
-    }
 }
 
 /// The message JSON the fake returned for a call (to reply to it or press its buttons).
-pub fn sent(call: &Call) -> Value {
+pub(crate) fn sent(call: &Call) -> Value {
     let result = call.result.clone().expect("call was answered");
     match result {
         Value::Array(mut items) => items.remove(0),
@@ -232,8 +235,9 @@ pub fn sent(call: &Call) -> Value {
     }
 }
 
-/// The in-process gateway over embedded stores at the config's paths.
-pub async fn gateway(config: &Config) -> Arc<InProcessGateway> {
+/// The in-process gateway over embedded stores at the config's paths;
+/// `None` while another gateway still holds the files.
+async fn open_gateway(config: &Config) -> Option<Arc<InProcessGateway>> {
     let shared = Arc::new(arc_swap::ArcSwap::from_pointee(config.clone()));
     let clock = Clock::real();
     let ledger = EmbeddedLedger::open(
@@ -241,16 +245,17 @@ pub async fn gateway(config: &Config) -> Arc<InProcessGateway> {
         shared.clone(),
         clock.clone(),
     )
-    .expect("open ledger");
-    let results = EmbeddedResultStore::open(&config.results.path, config.results.clone(), clock.clone())
-        .await
-        .expect("open results");
+    .ok()?;
+    let results =
+        EmbeddedResultStore::open(&config.results.path, config.results.clone(), clock.clone())
+            .await
+            .ok()?;
     let backend = build_chain(&config.backends, &NoEnv).expect("backend chain");
-    Arc::new(InProcessGateway::new(Parts {
+    Some(Arc::new(InProcessGateway::new(Parts {
         config: shared,
         ledger: Arc::new(ledger),
         backend: Arc::new(backend),
         results: Arc::new(results),
         clock,
-    }))
+    })))
 }

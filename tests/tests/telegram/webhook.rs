@@ -33,8 +33,13 @@ async fn webhook_mode_refuses_a_wrong_secret_token() {
         req.send()
     };
 
-    for (i, wrong) in [Some("hook-secret_41"), Some(""), None].into_iter().enumerate() {
-        let update = Msg::new(i as i64 + 1, &user, &chat).text("/help").update(i as i64 + 1);
+    for (i, wrong) in [Some("hook-secret_41"), Some(""), None]
+        .into_iter()
+        .enumerate()
+    {
+        let update = Msg::new(i as i64 + 1, &user, &chat)
+            .text("/help")
+            .update(i as i64 + 1);
         let status = post(update, wrong).await.expect("post").status();
         assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED, "{wrong:?}");
     }
@@ -43,5 +48,9 @@ async fn webhook_mode_refuses_a_wrong_secret_token() {
     assert!(status.is_success(), "{status}");
     h.text_containing(chat.id(), "left in this").await;
     let answered = h.tg.calls_of("sendMessage");
-    assert_eq!(answered.len(), 1, "only the update with the right secret was handled");
+    assert_eq!(
+        answered.len(),
+        1,
+        "only the update with the right secret was handled"
+    );
 }

@@ -10,8 +10,7 @@ use crate::i18n::{Locale, t, tr};
 
 /// The prompt sent upstream for Vary: the result itself is the input.
 /// Not user-facing (the model reads it), so it is not translated.
-pub const VARY_PROMPT: &str =
-    "Make a close variation of this image: same subject, composition and style, with small natural differences.";
+pub const VARY_PROMPT: &str = "Make a close variation of this image: same subject, composition and style, with small natural differences.";
 
 /// Why a job produced no image, and what the user can do. `now` turns a
 /// provider's retry-after into a relative time.
@@ -21,22 +20,32 @@ pub fn failure(locale: Locale, failure: &JobFailure, now: UnixMillis) -> String 
             retry_after_secs: Some(secs),
         } => {
             let at = now.plus(std::time::Duration::from_secs(*secs));
-            tr(locale, "failure-busy", &[("when", until(locale, now, at).into())])
+            tr(
+                locale,
+                "failure-busy",
+                &[("when", until(locale, now, at).into())],
+            )
         }
         JobFailure::Busy { .. } => t(locale, "failure-busy-later"),
         JobFailure::ServiceUnavailable => t(locale, "failure-unavailable"),
-        JobFailure::Blocked { reason } => {
-            tr(locale, "failure-blocked", &[("reason", reason.as_str().into())])
-        }
-        JobFailure::Rejected { reason } => {
-            tr(locale, "failure-rejected", &[("reason", reason.as_str().into())])
-        }
+        JobFailure::Blocked { reason } => tr(
+            locale,
+            "failure-blocked",
+            &[("reason", reason.as_str().into())],
+        ),
+        JobFailure::Rejected { reason } => tr(
+            locale,
+            "failure-rejected",
+            &[("reason", reason.as_str().into())],
+        ),
         JobFailure::Failed => t(locale, "failure-failed"),
         JobFailure::TimedOut => t(locale, "failure-timed-out"),
         JobFailure::Cancelled => t(locale, "progress-cancelled"),
-        JobFailure::TooManyQueued { limit } => {
-            tr(locale, "failure-too-many-queued", &[("limit", (*limit).into())])
-        }
+        JobFailure::TooManyQueued { limit } => tr(
+            locale,
+            "failure-too-many-queued",
+            &[("limit", (*limit).into())],
+        ),
         JobFailure::ShuttingDown => t(locale, "failure-shutting-down"),
     }
 }

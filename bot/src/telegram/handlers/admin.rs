@@ -28,7 +28,9 @@ pub(super) async fn run(state: &State, bot: &TgBot, ctx: &Ctx, cmd: AdminCommand
             (AdminReply::Usage { entries, .. }, AdminCommand::Usage { user }) => {
                 render::usage(locale, user, &entries)
             }
-            (AdminReply::Top(entries), AdminCommand::Top { days }) => render::top(locale, *days, &entries),
+            (AdminReply::Top(entries), AdminCommand::Top { days }) => {
+                render::top(locale, *days, &entries)
+            }
             (AdminReply::Stats(spend), _) => render::stats(locale, &spend),
             (AdminReply::Status(status), _) => render::quota_status(locale, &status),
             _ => render::admin_done(locale, &cmd).unwrap_or_default(),

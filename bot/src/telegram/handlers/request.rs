@@ -22,15 +22,27 @@ use crate::core::{ImageRef, Incoming, Intent};
 use crate::i18n::Locale;
 
 /// Submits the request an intent describes and follows it to the end.
-pub(super) async fn run(state: &State, bot: &TgBot, ctx: &Ctx, incoming: &Incoming, intent: Intent) {
+pub(super) async fn run(
+    state: &State,
+    bot: &TgBot,
+    ctx: &Ctx,
+    incoming: &Incoming,
+    intent: Intent,
+) {
     let locale = ctx.locale;
     let Some(id) = ctx.request.clone() else {
         return;
     };
     let defaults = ctx.settings.apply(RenderOptions::default());
     let built = match intent {
-        Intent::Generate { prompt, flags } => Ok((prompt, flags.apply_to(&defaults), Vec::new(), None)),
-        Intent::Edit { prompt, flags, inputs } => download_all(state, locale, &inputs, 0)
+        Intent::Generate { prompt, flags } => {
+            Ok((prompt, flags.apply_to(&defaults), Vec::new(), None))
+        }
+        Intent::Edit {
+            prompt,
+            flags,
+            inputs,
+        } => download_all(state, locale, &inputs, 0)
             .await
             .map(|inputs| (prompt, flags.apply_to(&defaults), inputs, None)),
         Intent::Refine {
@@ -161,7 +173,12 @@ async fn download_all(
     Ok(out)
 }
 
-async fn download(state: &State, locale: Locale, image: &ImageRef, index: usize) -> Result<Bytes, String> {
+async fn download(
+    state: &State,
+    locale: Locale,
+    image: &ImageRef,
+    index: usize,
+) -> Result<Bytes, String> {
     let max = state.inner.config.max_download_bytes;
     let too_large = || render::input_too_large(locale, index, max);
     if image.size.is_some_and(|s| s > max) {
@@ -215,7 +232,9 @@ pub(super) async fn explain(
             let now = status.as_ref().map_or_else(now, |s| s.now);
             render::denial(locale, &denial, now, status.as_ref())
         }
-        GatewayError::BadInput { index, error } => render::bad_input(locale, index, &error.to_string()),
+        GatewayError::BadInput { index, error } => {
+            render::bad_input(locale, index, &error.to_string())
+        }
         GatewayError::InputExpired(_) => render::notice(locale, Notice::InputExpired),
         GatewayError::Duplicate(_) => return None,
         GatewayError::Forbidden => render::problem(locale, &crate::core::Problem::NotAdmin),
