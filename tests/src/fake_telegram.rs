@@ -10,26 +10,28 @@
 //! its JSON fields and uploaded files so tests can assert on them.
 
 use std::collections::{HashMap, VecDeque};
-use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bytes::Bytes;
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
-use crate::fake_openai::parse_multipart;
-
 mod methods;
 pub mod updates;
+mod wait;
+mod wire;
 
 pub use updates::{Chat, TgUser};
+pub use wait::{poll_until, poll_until_async};
+
+use wire::{parse_body, telegram_error};
 
 /// The bot the fake pretends to be (`getMe`, `from` of every sent message).
 pub const BOT_ID: u64 = 7_000_000_001;
@@ -297,40 +299,6 @@ impl FakeTelegram {
     }
 }
 
-/// Polls `check` every 10 ms until it yields `Some`, panicking with `what`
-/// after [`WAIT`]. Shared by the tests that wait on other conditions.
-pub async fn poll_until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        if let Some(found) = check() {
-            return found;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
-/// Like [`poll_until`] for an async check.
-pub async fn poll_until_async<T, F>(what: &str, mut check: impl FnMut() -> F) -> T
-where
-    F: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        if let Some(found) = check().await {
-            return found;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
 fn remember_chat(inner: &mut Inner, update: &Value) {
     let message = ["message", "edited_message", "channel_post"]
         .iter()
@@ -355,50 +323,6 @@ fn store_file(inner: &mut Inner, bytes: Bytes, folder: &str) -> String {
         },
     );
     id
-}
-
-/// Reads the body as JSON or multipart into (params, uploads).
-fn parse_body(headers: &HeaderMap, body: &Bytes) -> (Value, Vec<Upload>) {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if let Some(boundary) = content_type.split("boundary=").nth(1) {
-        let mut params = serde_json::Map::new();
-        let mut uploads = Vec::new();
-        for part in parse_multipart(body, boundary.trim_matches('"')) {
-            if part.filename.is_some() {
-                uploads.push(Upload {
-                    field: part.name,
-                    file_name: part.filename,
-                    bytes: part.bytes,
-                });
-            } else {
-                let text = String::from_utf8_lossy(&part.bytes).into_owned();
-                let value = if text.starts_with('{') || text.starts_with('[') {
-                    serde_json::from_str(&text).unwrap_or(Value::String(text))
-                } else {
-                    Value::String(text)
-                };
-                params.insert(part.name, value);
-            }
-        }
-        return (Value::Object(params), uploads);
-    }
-    let params = serde_json::from_slice(body).unwrap_or_else(|_| json!({}));
-    (params, Vec::new())
-}
-
-fn telegram_error(status: StatusCode, description: &str, retry_after: Option<u32>) -> Response {
-    let mut body = json!({
-        "ok": false,
-        "error_code": status.as_u16(),
-        "description": description,
-    });
-    if let Some(secs) = retry_after {
-        body["parameters"] = json!({ "retry_after": secs });
-    }
-    (status, axum::Json(body)).into_response()
 }
 
 async fn api(
