@@ -2,7 +2,9 @@
 //! restart, Original, quota denials, redelivery, Chinese users and prompts,
 //! /forget.
 
-use easel_tests::fake_openai::{FakeOpenAi, known_png};
+use std::time::Duration;
+
+use easel_tests::fake_openai::{FakeOpenAi, Reply, known_png};
 use easel_tests::fake_telegram::updates::{Msg, callback};
 use easel_tests::fake_telegram::{TgUser, poll_until_async};
 
@@ -300,4 +302,59 @@ fn mean_difference(a: &image::DynamicImage, b: &[u8]) -> f64 {
         .map(|(x, y)| u64::from(x.abs_diff(*y)))
         .sum();
     total as f64 / a.as_raw().len() as f64
+}
+
+#[tokio::test]
+async fn cancel_while_queued_refunds_and_says_so() {
+    let h = Harness::start_with(|c| c.runner.concurrency = 1).await;
+    // The first job holds the only worker until the test ends.
+    h.openai.script([Reply::Slow(Duration::from_secs(60))]);
+    let first = TgUser::new(21);
+    let second = TgUser::new(22);
+    h.tg.push_update(
+        Msg::new(1, &first, &first.private_chat())
+            .text("a slow one")
+            .update(1),
+    );
+    h.tg.wait_for("the first job upstream", |_| {
+        (h.upstream_calls() == 1).then_some(())
+    })
+    .await;
+    let chat = second.private_chat();
+    h.tg.push_update(Msg::new(1, &second, &chat).text("a queued one").update(2));
+    let status =
+        h.tg.wait_call("sendMessage", chat.id(), |c| {
+            c.buttons().iter().any(|b| b.starts_with("c:"))
+        })
+        .await;
+    assert!(status.text("text").is_some_and(|t| t.contains("Queued")));
+    assert_eq!(h.used(22).await, 1, "reserved while queued");
+    let cancel = status
+        .buttons()
+        .into_iter()
+        .find(|b| b.starts_with("c:"))
+        .expect("a Cancel button");
+
+    h.tg.push_update(callback(3, "q-cancel-1", &second, &sent(&status), &cancel));
+    h.tg.wait_call("editMessageText", chat.id(), |c| {
+        c.text("text").is_some_and(|t| t.contains("Cancelled"))
+    })
+    .await;
+    assert_eq!(h.used(22).await, 0, "refunded");
+    assert_eq!(
+        h.upstream_calls(),
+        1,
+        "the cancelled job never went upstream"
+    );
+}
+
+#[tokio::test]
+async fn lang_overrides_the_telegram_language() {
+    let h = Harness::start().await;
+    let user = TgUser::new(23);
+    let chat = user.private_chat();
+    h.tg.push_updates([Msg::new(1, &user, &chat).text("/lang zh").update(1)]);
+    h.text_containing(chat.id(), "简体中文").await;
+    h.tg.push_update(Msg::new(2, &user, &chat).text("/quota").update(2));
+    h.text_containing(chat.id(), "剩余").await;
 }
