@@ -9,5 +9,7 @@ mod groups;
 mod harness;
 #[path = "telegram/private.rs"]
 mod private;
+#[path = "telegram/results.rs"]
+mod results;
 #[path = "telegram/webhook.rs"]
 mod webhook;

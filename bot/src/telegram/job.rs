@@ -45,7 +45,14 @@ pub(super) async fn follow(
             event = events.recv() => match event {
                 Some(JobEvent::Queued { position }) => status.queued = Some(position),
                 Some(JobEvent::Started | JobEvent::Retrying { .. }) => status.queued = None,
-                Some(JobEvent::Partial { preview, .. }) => status.partial = Some(preview.bytes),
+                Some(JobEvent::Partial { preview, .. }) => {
+                    status.partial = Some(preview.bytes);
+                    // The first preview is news worth showing at once; later
+                    // ones replace it at the pace of edits.
+                    if status.preview.is_none() {
+                        status.next_edit = Instant::now();
+                    }
+                }
                 Some(JobEvent::Done { images, result, quota, .. }) => {
                     actions.abort();
                     status.clear(&bot).await;

@@ -1,0 +1,90 @@
+//! How results look: several images as an album with the buttons after it,
+//! streamed partial previews, and a chat that stays responsive while a
+//! long job runs.
+
+use std::time::Duration;
+
+use easel_tests::fake_openai::{FakeOpenAi, Reply};
+use easel_tests::fake_telegram::TgUser;
+use easel_tests::fake_telegram::updates::{Msg, callback};
+
+use super::harness::{Harness, sent};
+
+#[tokio::test]
+async fn several_images_arrive_as_an_album_then_the_buttons() {
+    let h = Harness::start().await;
+    let user = TgUser::new(51);
+    let chat = user.private_chat();
+    h.tg.push_update(Msg::new(1, &user, &chat).text("two owls --n 2").update(1));
+    let album = h.tg.wait_call("sendMediaGroup", chat.id(), |_| true).await;
+    let bytes: Vec<_> = album.uploads.iter().map(|u| u.bytes.clone()).collect();
+    assert_eq!(
+        bytes,
+        [FakeOpenAi::final_image(0), FakeOpenAi::final_image(1)]
+    );
+    let buttons =
+        h.tg.wait_call("sendMessage", chat.id(), |c| {
+            c.buttons().iter().any(|b| b.starts_with("a:"))
+        })
+        .await;
+    let text = buttons.text("text").unwrap_or_default();
+    assert!(text.contains("two owls"), "{text}");
+    let second = buttons
+        .buttons()
+        .into_iter()
+        .find(|b| b.starts_with("o:") && b.ends_with(":1"))
+        .expect("an Original button for the second image");
+    assert_eq!(h.used(51).await, 2, "two images, two credits");
+
+    h.tg.push_update(callback(2, "q-orig-51", &user, &sent(&buttons), &second));
+    let doc = h.tg.wait_call("sendDocument", chat.id(), |_| true).await;
+    assert_eq!(doc.uploads[0].bytes, FakeOpenAi::final_image(1));
+}
+
+#[tokio::test]
+async fn streamed_partials_are_shown_before_the_result() {
+    let h = Harness::start_with(|c| c.backends.chain[0].partial_images = 2).await;
+    let user = TgUser::new(52);
+    let chat = user.private_chat();
+    h.tg.push_update(Msg::new(1, &user, &chat).text("a comet").update(1));
+    h.result_photo(chat.id()).await;
+    let calls = h.tg.visible_calls(chat.id());
+    let previews: Vec<_> = calls
+        .iter()
+        .filter(|c| {
+            (c.method == "sendphoto" && c.text("caption").is_none())
+                || c.method == "editmessagemedia"
+        })
+        .collect();
+    assert!(!previews.is_empty(), "a partial preview was shown");
+    let partials = [FakeOpenAi::partial_image(0), FakeOpenAi::partial_image(1)];
+    for p in &previews {
+        assert!(
+            partials.contains(&p.uploads[0].bytes),
+            "previews are the partials"
+        );
+    }
+    assert!(
+        h.tg.calls_of("deleteMessage").len() >= 2,
+        "progress and preview are removed once the result is there"
+    );
+}
+
+#[tokio::test]
+async fn the_chat_stays_responsive_while_a_job_runs() {
+    let h = Harness::start().await;
+    h.openai.script([Reply::Slow(Duration::from_secs(60))]);
+    let user = TgUser::new(53);
+    let chat = user.private_chat();
+    h.tg.push_update(Msg::new(1, &user, &chat).text("a slow painting").update(1));
+    h.tg.wait_for("the job upstream", |_| {
+        (h.upstream_calls() == 1).then_some(())
+    })
+    .await;
+    h.tg.push_update(Msg::new(2, &user, &chat).text("/quota").update(2));
+    h.text_containing(chat.id(), "left in this").await;
+    assert!(
+        h.tg.calls_of("sendPhoto").is_empty(),
+        "the job is still running"
+    );
+}
