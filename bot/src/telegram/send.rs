@@ -5,6 +5,7 @@
 //! so a reply to it refines that result, also after a restart.
 
 use bytes::Bytes;
+use easel_gateway::imaging::{self, PreviewLimits};
 use easel_shared::QuotaStatus;
 use easel_shared::job::ImageData;
 use easel_shared::results::ResultId;
@@ -21,8 +22,6 @@ use crate::core::render::{self, ButtonKind, Notice};
 use crate::core::{Action, ResultId as CoreResultId};
 use crate::i18n::Locale;
 
-/// Telegram refuses photos above 10 MB (documents go up to 50 MB).
-const PHOTO_MAX_BYTES: usize = 10 * 1024 * 1024;
 /// Telegram's caption limit, in UTF-16 code units.
 const CAPTION_MAX: usize = 1024;
 
@@ -56,7 +55,7 @@ pub(super) async fn results(
     let mut shown: Vec<Message> = Vec::new();
     if let [image] = images {
         let mut req = bot
-            .send_photo(target.chat, photo(&image.bytes, 0))
+            .send_photo(target.chat, photo(&image.bytes, 0).await)
             .caption(caption)
             .reply_parameters(reply_to(target.reply_to));
         if let Some(k) = keyboard {
@@ -67,12 +66,12 @@ pub(super) async fn results(
             Err(e) => tracing::warn!(error = %e, "sending a result photo failed"),
         }
     } else {
-        let media: Vec<InputMedia> = images
-            .iter()
-            .take(10)
-            .enumerate()
-            .map(|(i, img)| InputMedia::Photo(InputMediaPhoto::new(photo(&img.bytes, i))))
-            .collect();
+        let mut media = Vec::with_capacity(images.len().min(10));
+        for (i, img) in images.iter().take(10).enumerate() {
+            media.push(InputMedia::Photo(InputMediaPhoto::new(
+                photo(&img.bytes, i).await,
+            )));
+        }
         match bot
             .send_media_group(target.chat, media)
             .reply_parameters(reply_to(target.reply_to))
@@ -137,17 +136,22 @@ pub(super) async fn original(
         .await;
 }
 
-/// The photo to show. Telegram re-encodes photos (provenance is lost
-/// there); the untouched file is always one Original press away.
-fn photo(bytes: &Bytes, index: usize) -> InputFile {
-    if bytes.len() > PHOTO_MAX_BYTES {
-        // Telegram will refuse it; the Original button still delivers it.
-        tracing::warn!(
-            size = bytes.len(),
-            "result larger than Telegram's photo limit"
-        );
-    }
-    InputFile::memory(bytes.clone()).file_name(format!("easel-{}.png", index + 1))
+/// The photo to show: the provider's bytes when Telegram takes them as a
+/// photo, else a derived JPEG preview within Telegram's limits (decoding is
+/// CPU work, so it runs off the async threads). The untouched file is
+/// always one Original press away.
+async fn photo(bytes: &Bytes, index: usize) -> InputFile {
+    let original = bytes.clone();
+    let shown = tokio::task::spawn_blocking(move || {
+        imaging::preview(&original, &PreviewLimits::telegram_photo())
+    })
+    .await;
+    let (bytes, mime) = match shown {
+        Ok(Ok(p)) => (p.image.bytes, p.image.mime),
+        // Telegram decides; the Original button still has the file.
+        _ => (bytes.clone(), "image/png"),
+    };
+    InputFile::memory(bytes).file_name(format!("easel-{}.{}", index + 1, extension(mime)))
 }
 
 /// The result caption, shortened until it fits Telegram's limit.

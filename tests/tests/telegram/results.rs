@@ -88,3 +88,22 @@ async fn the_chat_stays_responsive_while_a_job_runs() {
         "the job is still running"
     );
 }
+
+#[tokio::test]
+async fn a_photo_that_is_not_an_image_is_explained_and_not_charged() {
+    let h = Harness::start().await;
+    let user = TgUser::new(54);
+    let chat = user.private_chat();
+    let junk = h.tg.add_file(&b"definitely not a picture"[..]);
+    h.tg.push_update(
+        Msg::new(1, &user, &chat)
+            .photo(&junk)
+            .caption("make it blue")
+            .update(1),
+    );
+    let reply = h.text_containing(chat.id(), "cannot be used").await;
+    let text = reply.text("text").unwrap_or_default();
+    assert!(text.contains("Image 1") && text.contains("not an image"), "{text}");
+    assert_eq!(h.upstream_calls(), 0);
+    assert_eq!(h.used(54).await, 0);
+}

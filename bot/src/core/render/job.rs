@@ -50,8 +50,25 @@ pub fn failure(locale: Locale, failure: &JobFailure, now: UnixMillis) -> String 
     }
 }
 
-/// Input image `index` (0-based) is unusable for `reason`.
-pub fn bad_input(locale: Locale, index: usize, reason: &str) -> String {
+/// Input image `index` (0-based) is unusable; `key` is the imaging error's
+/// stable key (`image.not_an_image`, ...), translated here.
+pub fn bad_input(locale: Locale, index: usize, key: &str) -> String {
+    let known = [
+        "image.empty",
+        "image.too_many_bytes",
+        "image.not_an_image",
+        "image.unsupported_format",
+        "image.too_large",
+        "image.truncated",
+        "image.corrupt",
+        "image.mask_without_alpha",
+    ];
+    let key = if known.contains(&key) {
+        key
+    } else {
+        "image.internal"
+    };
+    let reason = t(locale, &key.replace(['.', '_'], "-"));
     tr(
         locale,
         "input-bad",

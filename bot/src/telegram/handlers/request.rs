@@ -232,9 +232,7 @@ pub(super) async fn explain(
             let now = status.as_ref().map_or_else(now, |s| s.now);
             render::denial(locale, &denial, now, status.as_ref())
         }
-        GatewayError::BadInput { index, error } => {
-            render::bad_input(locale, index, &error.to_string())
-        }
+        GatewayError::BadInput { index, error } => render::bad_input(locale, index, error.key()),
         GatewayError::InputExpired(_) => render::notice(locale, Notice::InputExpired),
         GatewayError::Duplicate(_) => return None,
         GatewayError::Forbidden => render::problem(locale, &crate::core::Problem::NotAdmin),
