@@ -1,5 +1,5 @@
 //! Easel bot: the platform-free conversation core, the message catalogs,
-//! and (to come) the Telegram and Discord adapters built on them.
+//! and the chat adapters built on them (Telegram in [`telegram`]; Discord to come).
 #![deny(missing_docs)]
 
 pub mod core;

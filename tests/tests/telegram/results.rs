@@ -103,7 +103,63 @@ async fn a_photo_that_is_not_an_image_is_explained_and_not_charged() {
     );
     let reply = h.text_containing(chat.id(), "cannot be used").await;
     let text = reply.text("text").unwrap_or_default();
-    assert!(text.contains("Image 1") && text.contains("not an image"), "{text}");
+    assert!(
+        text.contains("Image 1") && text.contains("not an image"),
+        "{text}"
+    );
     assert_eq!(h.upstream_calls(), 0);
     assert_eq!(h.used(54).await, 0);
+}
+
+#[tokio::test]
+async fn a_429_from_telegram_is_honoured_and_the_reply_still_arrives() {
+    let h = Harness::start().await;
+    let user = TgUser::new(55);
+    let chat = user.private_chat();
+    h.tg.rate_limit("sendMessage", 1, 1);
+    h.tg.push_update(Msg::new(1, &user, &chat).text("/quota").update(1));
+    h.tg.wait_call("sendMessage", chat.id(), |c| {
+        c.result.is_some() && c.text("text").is_some_and(|t| t.contains("left in this"))
+    })
+    .await;
+    let sends = h.tg.calls_of("sendMessage");
+    assert_eq!(
+        sends.len(),
+        2,
+        "one refused with retry_after, then one retried"
+    );
+    assert!(sends[0].result.is_none());
+}
+
+#[tokio::test]
+async fn edit_asks_what_to_change_and_the_reply_refines_the_result() {
+    let h = Harness::start().await;
+    let user = TgUser::new(56);
+    let chat = user.private_chat();
+    h.tg.push_update(Msg::new(1, &user, &chat).text("a snowman").update(1));
+    let photo = h.result_photo(chat.id()).await;
+    let edit = photo
+        .buttons()
+        .into_iter()
+        .find(|b| b.starts_with("e:"))
+        .expect("an Edit button");
+    h.tg.push_update(callback(2, "q-edit-56", &user, &sent(&photo), &edit));
+    let question = h.text_containing(chat.id(), "What should I change").await;
+
+    h.tg.push_update(
+        Msg::new(3, &user, &chat)
+            .text("give him a red scarf")
+            .reply_to(&sent(&question))
+            .update(3),
+    );
+    h.tg.wait_for("the refinement upstream", |_| {
+        (h.upstream_calls() == 2).then_some(())
+    })
+    .await;
+    let refine = &h.openai.requests()[1];
+    assert_eq!(refine.path, "/v1/images/edits");
+    assert_eq!(
+        refine.field("prompt").as_deref(),
+        Some("give him a red scarf")
+    );
 }
