@@ -156,6 +156,21 @@ impl InProcessGateway {
     }
 }
 
+impl From<AdmitError> for GatewayError {
+    fn from(e: AdmitError) -> Self {
+        match e {
+            AdmitError::Denied {
+                denial,
+                notify_admins,
+            } => GatewayError::Denied {
+                denial,
+                notify_admins,
+            },
+            AdmitError::Ledger(e) => e.into(),
+        }
+    }
+}
+
 fn unavailable(e: ResultStoreError) -> GatewayError {
     GatewayError::Unavailable(e.to_string())
 }
@@ -180,16 +195,11 @@ impl Gateway for InProcessGateway {
             backend: self.backend.name().to_owned(),
             est_cost_micros: self.backend.estimate_micros(&job),
         };
-        let ticket = self.gatekeeper.admit(&admit).await.map_err(|e| match e {
-            AdmitError::Denied {
-                denial,
-                notify_admins,
-            } => GatewayError::Denied {
-                denial,
-                notify_admins,
-            },
-            AdmitError::Ledger(e) => e.into(),
-        })?;
+        let ticket = self
+            .gatekeeper
+            .admit(&admit)
+            .await
+            .map_err(GatewayError::from)?;
         let handle = self.runner.submit(ticket, job).await.map_err(|e| match e {
             SubmitError::Replayed(id) | SubmitError::Duplicate(id) => GatewayError::Duplicate(id),
         })?;
@@ -223,16 +233,7 @@ impl Gateway for InProcessGateway {
         self.gatekeeper
             .redeem(user, code)
             .await
-            .map_err(|e| match e {
-                AdmitError::Denied {
-                    denial,
-                    notify_admins,
-                } => GatewayError::Denied {
-                    denial,
-                    notify_admins,
-                },
-                AdmitError::Ledger(e) => e.into(),
-            })
+            .map_err(GatewayError::from)
     }
 
     fn is_admin(&self, user: UserKey) -> bool {
