@@ -9,6 +9,8 @@
 //!   real wire formats, with scripted faults.
 //! - [`fake_telegram`]: the Telegram Bot API for the real teloxide client:
 //!   long polling, uploads, downloads, 429s, every call recorded.
+//! - [`stack`]: a whole in-process gateway over temp-dir stores and the fake
+//!   OpenAI server, for end-to-end tests of the frontends.
 
 pub mod fake_gemini;
 pub mod fake_openai;
@@ -16,3 +18,4 @@ pub mod fake_telegram;
 pub mod ledger;
 pub mod redis_server;
 pub mod slot;
+pub mod stack;
