@@ -33,7 +33,7 @@ async fn a_group_message_without_a_trigger_is_ignored() {
             .text("caption")
             .is_some_and(|c| c.starts_with("a castle at night"))
     );
-    let upstream = h.openai.requests();
+    let upstream = h.openai().requests();
     assert_eq!(
         upstream.len(),
         1,
@@ -72,7 +72,7 @@ async fn a_mention_in_a_group_is_a_request() {
     );
     h.result_photo(group.id()).await;
     assert_eq!(
-        h.openai.requests()[0].field("prompt").as_deref(),
+        h.openai().requests()[0].field("prompt").as_deref(),
         Some("a paper boat")
     );
 }

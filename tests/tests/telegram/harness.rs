@@ -1,25 +1,18 @@
 //! One running Easel Telegram bot for a test: the real teloxide client
-//! against the fake Bot API, the real in-process gateway over embedded
-//! stores in a temp dir, and the fake OpenAI server upstream.
+//! against the fake Bot API, and the shared test stack: the real in-process
+//! gateway over embedded stores in a temp dir, the fake OpenAI server upstream.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use easel_gateway::backend::build_chain;
-use easel_gateway::ledger::Clock;
-use easel_gateway::ledger::embedded::EmbeddedLedger;
-use easel_gateway::results::embedded::EmbeddedResultStore;
-use easel_gateway::service::{Gateway, InProcessGateway, Parts};
-use easel_gateway::settings::Env;
+use easel_gateway::service::{Gateway, InProcessGateway};
 use easel_shared::UserKey;
-use easel_shared::config::{
-    BackendConfig, BackendKind, Config, PlanConfig, TelegramMode, WindowConfig,
-};
+use easel_shared::config::{Config, PlanConfig, TelegramMode, WindowConfig};
 use easel_shared::secret::Secret;
 use easel_tests::fake_openai::FakeOpenAi;
-use easel_tests::fake_telegram::{Call, FakeTelegram, poll_until_async};
+use easel_tests::fake_telegram::{Call, FakeTelegram};
+use easel_tests::stack::Stack;
 use serde_json::Value;
-use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -28,46 +21,30 @@ pub(crate) const TOKEN: &str = "123456:TEST-token-never-logged";
 /// The Telegram user configured as admin.
 pub(crate) const ADMIN: u64 = 900;
 
-/// No process environment in tests.
-struct NoEnv;
-
-impl Env for NoEnv {
-    fn var(&self, _: &str) -> Option<String> {
-        None
-    }
-    fn vars(&self) -> Vec<(String, String)> {
-        Vec::new()
-    }
-}
-
 /// A running bot with its fakes and stores.
 pub(crate) struct Harness {
     /// The fake Bot API.
     pub(crate) tg: FakeTelegram,
-    /// The fake image model.
-    pub(crate) openai: FakeOpenAi,
-    /// The gateway the bot talks to; `None` only during a restart.
-    gateway: Option<Arc<InProcessGateway>>,
+    /// The gateway, its stores and the fake image model; `None` only
+    /// during a restart.
+    stack: Option<Stack>,
     /// The configuration the bot runs with.
     pub(crate) config: Config,
     /// Where the webhook server listens (webhook mode).
     pub(crate) webhook: Option<std::net::SocketAddr>,
-    _dir: TempDir,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
 
-/// The test deployment: one window of `limit` images, no burst limiter.
-pub(crate) fn config(tg: &FakeTelegram, openai: &FakeOpenAi, dir: &TempDir, limit: u32) -> Config {
-    let mut c = Config::default();
-    c.ledger.path = dir.path().join("ledger.redb").display().to_string();
-    c.results.path = dir.path().join("results.redb").display().to_string();
+/// The test deployment on top of the stack's: one window of 10 images, an
+/// admin, and the bot pointed at the fake Bot API with short debounces.
+fn tune(c: &mut Config, tg: &FakeTelegram) {
     c.access.admins = vec![UserKey::telegram(ADMIN)];
     c.plans.insert(
         "free".into(),
         PlanConfig {
             windows: vec![WindowConfig {
-                limit,
+                limit: 10,
                 period: Duration::from_secs(3 * 3600),
             }],
             max_in_flight: 0,
@@ -75,21 +52,11 @@ pub(crate) fn config(tg: &FakeTelegram, openai: &FakeOpenAi, dir: &TempDir, limi
             ..PlanConfig::default()
         },
     );
-    c.backends.chain = vec![BackendConfig {
-        name: "openai".into(),
-        kind: BackendKind::OpenAi,
-        base_url: openai.base_url(),
-        api_key: Secret::new("sk-test-upstream"),
-        model: "gpt-image-1.5".into(),
-        request_timeout: Duration::from_secs(20),
-        ..BackendConfig::default()
-    }];
     c.telegram.token = Secret::new(TOKEN);
     c.telegram.api_url = tg.url();
     c.telegram.album_debounce = Duration::from_millis(300);
     c.telegram.progress_private = Duration::from_millis(200);
     c.telegram.progress_group = Duration::from_millis(200);
-    c
 }
 
 impl Harness {
@@ -101,18 +68,17 @@ impl Harness {
     /// Starts everything after `tweak` adjusted the config.
     pub(crate) async fn start_with(tweak: impl FnOnce(&mut Config)) -> Self {
         let tg = FakeTelegram::start(TOKEN).await;
-        let openai = FakeOpenAi::start().await;
-        let dir = TempDir::new().expect("temp dir");
-        let mut config = config(&tg, &openai, &dir, 10);
-        tweak(&mut config);
-        let gateway = open_gateway(&config).await.expect("open the stores");
+        let stack = Stack::start(|c| {
+            tune(c, &tg);
+            tweak(c);
+        })
+        .await;
+        let config = Config::clone(&stack.config.load());
         let mut h = Self {
             tg,
-            openai,
-            gateway: Some(gateway),
+            stack: Some(stack),
             config,
             webhook: None,
-            _dir: dir,
             stop: None,
             task: None,
         };
@@ -159,22 +125,27 @@ impl Harness {
             .await;
     }
 
+    fn stack(&self) -> &Stack {
+        self.stack.as_ref().expect("a gateway is running")
+    }
+
     /// The gateway the bot talks to (also used to read quota in assertions).
     pub(crate) fn gateway(&self) -> &Arc<InProcessGateway> {
-        self.gateway.as_ref().expect("a gateway is running")
+        &self.stack().gateway
+    }
+
+    /// The fake image model.
+    pub(crate) fn openai(&self) -> &FakeOpenAi {
+        &self.stack().openai
     }
 
     /// Stops the bot (it confirms the updates it took) and the gateway, then
     /// starts both again over the same store files, as a process restart would.
     pub(crate) async fn restart(&mut self) {
         self.stop_bot().await;
-        if let Some(old) = self.gateway.take() {
-            old.shutdown().await;
+        if let Some(old) = self.stack.take() {
+            self.stack = Some(old.restart().await);
         }
-        // The files are free once the old gateway's last task let go of them.
-        let config = self.config.clone();
-        let reopened = poll_until_async("the stores to reopen", || open_gateway(&config)).await;
-        self.gateway = Some(reopened);
         let polls = self.tg.calls_of("getUpdates").len();
         self.start_bot(None).await;
         self.tg
@@ -206,7 +177,7 @@ impl Harness {
 
     /// Upstream image calls so far.
     pub(crate) fn upstream_calls(&self) -> usize {
-        self.openai.requests().len()
+        self.openai().requests().len()
     }
 
     /// The first photo sent to `chat` with a caption.
@@ -233,29 +204,4 @@ pub(crate) fn sent(call: &Call) -> Value {
         Value::Array(mut items) => items.remove(0),
         other => other,
     }
-}
-
-/// The in-process gateway over embedded stores at the config's paths;
-/// `None` while another gateway still holds the files.
-async fn open_gateway(config: &Config) -> Option<Arc<InProcessGateway>> {
-    let shared = Arc::new(arc_swap::ArcSwap::from_pointee(config.clone()));
-    let clock = Clock::real();
-    let ledger = EmbeddedLedger::open(
-        std::path::Path::new(&config.ledger.path),
-        shared.clone(),
-        clock.clone(),
-    )
-    .ok()?;
-    let results =
-        EmbeddedResultStore::open(&config.results.path, config.results.clone(), clock.clone())
-            .await
-            .ok()?;
-    let backend = build_chain(&config.backends, &NoEnv).expect("backend chain");
-    Some(Arc::new(InProcessGateway::new(Parts {
-        config: shared,
-        ledger: Arc::new(ledger),
-        backend: Arc::new(backend),
-        results: Arc::new(results),
-        clock,
-    })))
 }

@@ -31,7 +31,7 @@ async fn private_text_generates_a_photo_whose_caption_shows_the_quota() {
     assert!(buttons.iter().any(|b| b.starts_with("a:")), "{buttons:?}");
     assert!(buttons.iter().any(|b| b.starts_with("o:")), "{buttons:?}");
 
-    let upstream = h.openai.requests();
+    let upstream = h.openai().requests();
     assert_eq!(upstream.len(), 1);
     assert_eq!(
         upstream[0].field("prompt").as_deref(),
@@ -64,7 +64,7 @@ async fn an_album_of_three_photos_is_one_edit_request_charged_once() {
     ]);
 
     h.result_photo(chat.id()).await;
-    let upstream = h.openai.requests();
+    let upstream = h.openai().requests();
     assert_eq!(upstream.len(), 1, "one request for the whole album");
     assert_eq!(upstream[0].path, "/v1/images/edits");
     let images = upstream[0]
@@ -95,10 +95,10 @@ async fn a_reply_to_a_result_edits_that_exact_image() {
             .update(2),
     );
     h.tg.wait_for("the edit upstream", |_| {
-        (h.openai.requests().len() == 2).then_some(())
+        (h.openai().requests().len() == 2).then_some(())
     })
     .await;
-    let edit = &h.openai.requests()[1];
+    let edit = &h.openai().requests()[1];
     assert_eq!(edit.path, "/v1/images/edits");
     assert_eq!(edit.field("prompt").as_deref(), Some("make the sky purple"));
     let inputs: Vec<_> = edit.parts.iter().filter(|p| p.name == "image[]").collect();
@@ -135,10 +135,10 @@ async fn again_after_a_restart_repeats_the_prompt_and_options() {
     h.restart().await;
     h.tg.push_update(callback(2, "q-again-1", &user, &sent(&photo), &again));
     h.tg.wait_for("the second generation", |_| {
-        (h.openai.requests().len() == 2).then_some(())
+        (h.openai().requests().len() == 2).then_some(())
     })
     .await;
-    let reqs = h.openai.requests();
+    let reqs = h.openai().requests();
     for field in ["prompt", "size", "quality"] {
         assert_eq!(reqs[1].field(field), reqs[0].field(field), "{field}");
     }
@@ -237,7 +237,7 @@ async fn a_long_chinese_prompt_reaches_upstream_whole_and_the_caption_is_cut_cle
         .collect();
     h.tg.push_update(Msg::new(1, &user, &chat).text(&prompt).update(1));
     let photo = h.result_photo(chat.id()).await;
-    let upstream = h.openai.requests();
+    let upstream = h.openai().requests();
     assert_eq!(upstream[0].field("prompt").as_deref(), Some(prompt.trim()));
     let caption = photo.text("caption").unwrap_or_default();
     assert!(
@@ -308,7 +308,7 @@ fn mean_difference(a: &image::DynamicImage, b: &[u8]) -> f64 {
 async fn cancel_while_queued_refunds_and_says_so() {
     let h = Harness::start_with(|c| c.runner.concurrency = 1).await;
     // The first job holds the only worker until the test ends.
-    h.openai.script([Reply::Slow(Duration::from_secs(60))]);
+    h.openai().script([Reply::Slow(Duration::from_secs(60))]);
     let first = TgUser::new(21);
     let second = TgUser::new(22);
     h.tg.push_update(

@@ -73,7 +73,7 @@ async fn streamed_partials_are_shown_before_the_result() {
 #[tokio::test]
 async fn the_chat_stays_responsive_while_a_job_runs() {
     let h = Harness::start().await;
-    h.openai.script([Reply::Slow(Duration::from_secs(60))]);
+    h.openai().script([Reply::Slow(Duration::from_secs(60))]);
     let user = TgUser::new(53);
     let chat = user.private_chat();
     h.tg.push_update(Msg::new(1, &user, &chat).text("a slow painting").update(1));
@@ -156,7 +156,7 @@ async fn edit_asks_what_to_change_and_the_reply_refines_the_result() {
         (h.upstream_calls() == 2).then_some(())
     })
     .await;
-    let refine = &h.openai.requests()[1];
+    let refine = &h.openai().requests()[1];
     assert_eq!(refine.path, "/v1/images/edits");
     assert_eq!(
         refine.field("prompt").as_deref(),
