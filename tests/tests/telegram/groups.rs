@@ -135,3 +135,47 @@ impl Harness {
             .expect("quota")
     }
 }
+
+#[tokio::test]
+async fn admins_hear_once_when_the_daily_budget_is_reached() {
+    let h = Harness::start_with(|c| {
+        c.spend.daily_cap_micros = 50_000;
+        c.backends.prices.insert(
+            "gpt-image-1.5".into(),
+            easel_shared::config::ModelPrice {
+                default_per_image: 40_000,
+                ..Default::default()
+            },
+        );
+    })
+    .await;
+    let user = TgUser::new(35);
+    let chat = user.private_chat();
+    h.tg.push_update(Msg::new(1, &user, &chat).text("a first picture").update(1));
+    h.result_photo(chat.id()).await;
+    for (id, update) in [(2, 2), (3, 3)] {
+        h.tg.push_update(Msg::new(id, &user, &chat).text("one more").update(update));
+    }
+    h.tg.wait_for("two budget denials", |calls| {
+        let denials = calls
+            .iter()
+            .filter(|c| c.chat_id() == Some(chat.id()))
+            .filter(|c| c.text("text").is_some_and(|t| t.contains("daily budget")))
+            .count();
+        (denials == 2).then_some(())
+    })
+    .await;
+    let to_admin =
+        h.tg.wait_call("sendMessage", ADMIN as i64, |c| {
+            c.text("text").is_some_and(|t| t.contains("daily budget"))
+        })
+        .await;
+    assert!(to_admin.text("text").is_some_and(|t| t.contains("reached")));
+    assert_eq!(h.upstream_calls(), 1, "denied requests never went upstream");
+    let notices =
+        h.tg.calls_of("sendMessage")
+            .iter()
+            .filter(|c| c.chat_id() == Some(ADMIN as i64))
+            .count();
+    assert_eq!(notices, 1, "told once, not per denial");
+}
