@@ -2,7 +2,7 @@
 //! are refused to others; access codes redeem once.
 
 use easel_tests::fake_telegram::updates::Msg;
-use easel_tests::fake_telegram::{BOT_USERNAME, Chat, TgUser};
+use easel_tests::fake_telegram::{BOT_USERNAME, Chat, TgUser, poll_until_async};
 
 use super::harness::{ADMIN, Harness};
 
@@ -178,4 +178,40 @@ async fn admins_hear_once_when_the_daily_budget_is_reached() {
             .filter(|c| c.chat_id() == Some(ADMIN as i64))
             .count();
     assert_eq!(notices, 1, "told once, not per denial");
+}
+
+#[tokio::test]
+async fn admins_name_users_by_username_once_seen_and_changes_apply_at_once() {
+    let h = Harness::start().await;
+    let admin = TgUser::new(ADMIN);
+    let admin_chat = admin.private_chat();
+    h.tg.push_update(
+        Msg::new(1, &admin, &admin_chat)
+            .text("/grant @user36 7")
+            .update(1),
+    );
+    h.text_containing(admin_chat.id(), "@user36").await;
+    assert_eq!(
+        h.gateway_quota(36).await.credits,
+        0,
+        "not seen yet: nothing granted"
+    );
+
+    let user = TgUser::new(36);
+    h.tg.push_update(
+        Msg::new(1, &user, &user.private_chat())
+            .text("/start")
+            .update(2),
+    );
+    h.tg.wait_call("sendMessage", user.private_chat().id(), |_| true)
+        .await;
+    h.tg.push_update(
+        Msg::new(2, &admin, &admin_chat)
+            .text("/grant @user36 7")
+            .update(3),
+    );
+    poll_until_async("the grant to land", || async {
+        (h.gateway_quota(36).await.credits == 7).then_some(())
+    })
+    .await;
 }
