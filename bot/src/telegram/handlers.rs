@@ -1,7 +1,9 @@
-//! The endpoints of the handler tree and the dispatch on intents. Each
-//! handler returns quickly: requests that download images or wait for a
-//! job run in spawned tasks so the chat's next updates (the rest of an
-//! album, a Cancel press) are never stuck behind them.
+//! The endpoints of the handler tree and the dispatch on intents. A chat's
+//! updates are handled in order up to the gateway's answer (so `/lang`
+//! then a prompt, or a redelivery then the next message, keep their order);
+//! what takes long runs in spawned tasks: following a job to its end,
+//! sending an original, and collecting an album, so the chat's next updates
+//! (the rest of an album, a Cancel press) are never stuck behind them.
 
 mod admin;
 mod request;
@@ -39,7 +41,7 @@ pub(super) async fn message(bot: TgBot, msg: Message, state: State) -> anyhow::R
     }
     let images = images_of(&msg);
     let text = text_of(&msg);
-    tokio::spawn(on_message(state, bot, msg, images, text));
+    on_message(state, bot, msg, images, text).await;
     Ok(())
 }
 
@@ -93,7 +95,7 @@ pub(super) async fn callback(bot: TgBot, q: CallbackQuery, state: State) -> anyh
     }
     let owned = state.context(user);
     if let Ok(intent) = interpret(&incoming, &Context::from(&owned)) {
-        tokio::spawn(act(state, bot, ctx, incoming, intent));
+        act(state, bot, ctx, incoming, intent).await;
     }
     Ok(())
 }

@@ -212,6 +212,25 @@ async fn a_redelivered_update_is_answered_once_and_charged_once() {
 }
 
 #[tokio::test]
+async fn a_redelivery_after_a_restart_is_not_charged_again() {
+    let mut h = Harness::start().await;
+    let user = TgUser::new(24);
+    let chat = user.private_chat();
+    let update = Msg::new(1, &user, &chat).text("a harbour").update(1);
+    h.tg.push_update(update.clone());
+    h.result_photo(chat.id()).await;
+
+    h.restart().await;
+    h.tg.redeliver(update);
+    h.tg.wait_drained().await;
+    h.tg.push_update(Msg::new(2, &user, &chat).text("/quota").update(2));
+    h.text_containing(chat.id(), "left in this").await;
+    assert_eq!(h.tg.calls_of("sendPhoto").len(), 1, "answered once");
+    assert_eq!(h.upstream_calls(), 1);
+    assert_eq!(h.used(24).await, 1, "charged once");
+}
+
+#[tokio::test]
 async fn a_chinese_user_gets_chinese_replies() {
     let h = Harness::start().await;
     let user = TgUser::new(18).language("zh-hans");

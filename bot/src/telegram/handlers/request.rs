@@ -21,7 +21,7 @@ use crate::core::render::{self, Notice, VARY_PROMPT};
 use crate::core::{ImageRef, Incoming, Intent};
 use crate::i18n::Locale;
 
-/// Submits the request an intent describes and follows it to the end.
+/// Submits the request an intent describes; a spawned task follows the job.
 pub(super) async fn run(
     state: &State,
     bot: &TgBot,
@@ -107,7 +107,9 @@ pub(super) async fn run(
         prompt: prompt_for_caption(state, &request).await.unwrap_or(prompt),
     };
     match state.inner.gateway.submit(request).await {
-        Ok(events) => job::follow(state.clone(), bot.clone(), target, id, events).await,
+        Ok(events) => {
+            tokio::spawn(job::follow(state.clone(), bot.clone(), target, id, events));
+        }
         Err(e) => {
             if let Some(text) = explain(state, bot, ctx.user, locale, e).await {
                 reply(bot, &ctx.msg, text).await;
