@@ -81,12 +81,23 @@ fn new_message(inner: &mut Inner, params: &Value) -> Result<Value, String> {
         "chat": chat_json(inner, chat),
         "from": bot_user(),
     });
-    for key in ["reply_markup", "caption"] {
-        if let Some(v) = params.get(key).filter(|v| !v.is_null()) {
-            msg[key] = v.clone();
-        }
-    }
+    copy_shown_fields(&mut msg, params);
     Ok(msg)
+}
+
+/// Copies what a sent message shows of its parameters: the caption, and
+/// the markup only when it is an inline keyboard (Telegram's messages never
+/// carry a ForceReply or reply keyboard).
+fn copy_shown_fields(msg: &mut Value, params: &Value) {
+    if let Some(caption) = params.get("caption").filter(|v| !v.is_null()) {
+        msg["caption"] = caption.clone();
+    }
+    if let Some(markup) = params
+        .get("reply_markup")
+        .filter(|m| m.get("inline_keyboard").is_some())
+    {
+        msg["reply_markup"] = markup.clone();
+    }
 }
 
 /// The bytes of an uploaded file named by `field` (a multipart part, or
@@ -216,11 +227,7 @@ fn edited_message(inner: &mut Inner, params: &Value) -> Result<Value, String> {
         "chat": chat_json(inner, chat),
         "from": bot_user(),
     });
-    for key in ["reply_markup", "caption"] {
-        if let Some(v) = params.get(key).filter(|v| !v.is_null()) {
-            msg[key] = v.clone();
-        }
-    }
+    copy_shown_fields(&mut msg, params);
     Ok(msg)
 }
 

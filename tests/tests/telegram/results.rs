@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use easel_tests::fake_openai::{FakeOpenAi, Reply};
+use easel_tests::fake_openai::{FakeOpenAi, Reply, known_png};
 use easel_tests::fake_telegram::TgUser;
 use easel_tests::fake_telegram::updates::{Msg, callback};
 
@@ -162,4 +162,38 @@ async fn edit_asks_what_to_change_and_the_reply_refines_the_result() {
         refine.field("prompt").as_deref(),
         Some("give him a red scarf")
     );
+}
+
+#[tokio::test]
+async fn a_photo_without_words_is_asked_about_and_the_reply_edits_it() {
+    let h = Harness::start().await;
+    let user = TgUser::new(57);
+    let chat = user.private_chat();
+    let file = h.tg.add_file(known_png(77));
+    h.tg.push_update(Msg::new(1, &user, &chat).photo(&file).update(1));
+    let question =
+        h.tg.wait_call("sendPhoto", chat.id(), |c| {
+            c.text("caption")
+                .is_some_and(|t| t.contains("What should I change"))
+        })
+        .await;
+    assert_eq!(h.used(57).await, 0, "asking costs nothing");
+
+    h.tg.push_update(
+        Msg::new(2, &user, &chat)
+            .text("turn it into a watercolour")
+            .reply_to(&sent(&question))
+            .update(2),
+    );
+    h.tg.wait_for("the edit upstream", |_| {
+        (h.upstream_calls() == 1).then_some(())
+    })
+    .await;
+    let edit = &h.openai().requests()[0];
+    assert_eq!(edit.path, "/v1/images/edits");
+    assert_eq!(
+        edit.field("prompt").as_deref(),
+        Some("turn it into a watercolour")
+    );
+    assert_eq!(edit.parts.iter().filter(|p| p.name == "image[]").count(), 1);
 }
