@@ -55,7 +55,7 @@ pub(super) async fn callback(bot: TgBot, q: CallbackQuery, state: State) -> anyh
     let (Some(data), Some(shown)) = (q.data.as_deref(), q.message.as_ref()) else {
         return Ok(());
     };
-    let Some(action) = decode(data) else {
+    let Some(action) = Action::decode(data) else {
         return Ok(());
     };
     let Some(shown) = shown.regular_message().cloned() else {
@@ -100,12 +100,8 @@ pub(super) async fn callback(bot: TgBot, q: CallbackQuery, state: State) -> anyh
     Ok(())
 }
 
-/// `o:<result>:<index>` from our result keyboards; other data through the core.
-fn decode(data: &str) -> Option<Action> {
-    Action::decode(data)
-}
-
-/// Splits the core's `Original` id `<result>[:<index>]`.
+/// Splits the core's `Original` id `<result>[:<index>]` (our keyboards write
+/// `o:<result>:<index>`, one button per image).
 fn split_original(id: &CoreResultId) -> (Option<easel_shared::results::ResultId>, u8) {
     let (result, index) = match id.0.split_once(':') {
         Some((r, i)) => (r, i.parse().unwrap_or(0)),
