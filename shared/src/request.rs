@@ -39,11 +39,18 @@ pub enum InputImage {
         /// The file as downloaded from the platform.
         bytes: Bytes,
     },
-    /// An output of a stored result (a reply to a result, Vary, Again of an edit).
+    /// An output of a stored result (a reply to a result, Vary).
     Output {
         /// The stored result.
         result: ResultId,
         /// Which of its images (0-based).
+        index: u8,
+    },
+    /// An input of a stored result, as it was sent upstream (Again of an edit).
+    Input {
+        /// The stored result.
+        result: ResultId,
+        /// Which of its inputs (0-based).
         index: u8,
     },
 }

@@ -334,3 +334,65 @@ async fn results_and_lineage_survive_a_restart_and_forget_removes_them() {
         "usage stays"
     );
 }
+
+#[tokio::test]
+async fn again_of_an_upload_edit_resends_the_inputs_even_after_a_restart() {
+    let stack = Stack::start(|_| {}).await;
+    let upload = InputImage::Upload { bytes: png(3) };
+    let events = finish(
+        stack
+            .gateway
+            .submit(request("tg:1:11", "add a hat", vec![upload]))
+            .await
+            .unwrap(),
+    )
+    .await;
+    let Some(JobEvent::Done {
+        result: Some(first),
+        ..
+    }) = events.last()
+    else {
+        panic!("{events:?}")
+    };
+    let first = first.clone();
+
+    let stack = stack.restart().await;
+    let again = request(
+        "tg:1:12",
+        "add a hat",
+        vec![InputImage::Input {
+            result: first,
+            index: 0,
+        }],
+    );
+    let events = finish(stack.gateway.submit(again).await.unwrap()).await;
+    assert!(
+        matches!(
+            events.last(),
+            Some(JobEvent::Done {
+                result: Some(_),
+                ..
+            })
+        ),
+        "{events:?}"
+    );
+
+    let sent = stack.openai.requests();
+    let dims: Vec<(u32, u32)> = sent
+        .iter()
+        .map(|r| {
+            let part = r
+                .parts
+                .iter()
+                .find(|p| p.name == "image[]")
+                .expect("an image[] part");
+            let image = image::load_from_memory(&part.bytes).expect("a decodable image");
+            (image.width(), image.height())
+        })
+        .collect();
+    assert_eq!(dims.len(), 2);
+    assert_eq!(
+        dims[0], dims[1],
+        "the same picture went upstream both times"
+    );
+}

@@ -28,17 +28,26 @@ pub(super) async fn resolve(
         stored: Vec::new(),
     };
     for (index, input) in inputs.iter().enumerate() {
-        let bytes = match input {
-            InputImage::Upload { bytes } => bytes.clone(),
-            InputImage::Output { result, index: i } => {
-                results
-                    .original(result, usize::from(*i))
-                    .await
-                    .map_err(|e| GatewayError::Unavailable(e.to_string()))?
-                    .ok_or_else(|| GatewayError::InputExpired(result.clone()))?
-                    .bytes
-            }
+        let stored = match input {
+            InputImage::Upload { bytes } => Some(bytes.clone()),
+            InputImage::Output { result, index: i } => results
+                .original(result, usize::from(*i))
+                .await
+                .map_err(unavailable)?
+                .map(|image| image.bytes),
+            InputImage::Input { result, index: i } => results
+                .inputs(result)
+                .await
+                .map_err(unavailable)?
+                .and_then(|all| all.into_iter().nth(usize::from(*i)))
+                .map(|image| image.bytes),
         };
+        let bytes = stored.ok_or_else(|| match input {
+            InputImage::Output { result, .. } | InputImage::Input { result, .. } => {
+                GatewayError::InputExpired(result.clone())
+            }
+            InputImage::Upload { .. } => GatewayError::Unavailable("upload vanished".into()),
+        })?;
         // Decoding is CPU work measured in tens of milliseconds: keep it off the runtime.
         let prepared = tokio::task::spawn_blocking(move || {
             imaging::prepare(
@@ -56,7 +65,8 @@ pub(super) async fn resolve(
         .image;
         resolved.stored.push(match input {
             // Keep the prepared copy: smaller, and without the upload's metadata (GPS).
-            InputImage::Upload { .. } => NewInput::Upload(StoredImage {
+            // An earlier input is stored again: results do not reference each other's inputs.
+            InputImage::Upload { .. } | InputImage::Input { .. } => NewInput::Upload(StoredImage {
                 mime: prepared.mime.to_owned(),
                 bytes: prepared.bytes.clone(),
             }),
@@ -68,4 +78,8 @@ pub(super) async fn resolve(
         resolved.prepared.push(prepared);
     }
     Ok(resolved)
+}
+
+fn unavailable(e: crate::results::ResultStoreError) -> GatewayError {
+    GatewayError::Unavailable(e.to_string())
 }

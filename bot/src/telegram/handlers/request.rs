@@ -67,9 +67,10 @@ pub(super) async fn run(
             Err(text) => Err(text),
         },
         Intent::Again { result } => match stored(state, locale, &result.0).await {
-            Ok((rid, options, record)) => again_inputs(&record.inputs)
-                .map(|inputs| (record.prompt.clone(), options, inputs, Some(rid)))
-                .ok_or_else(|| render::notice(locale, Notice::InputExpired)),
+            Ok((rid, options, record)) => {
+                let inputs = again_inputs(&rid, &record.inputs);
+                Ok((record.prompt.clone(), options, inputs, Some(rid)))
+            }
             Err(text) => Err(text),
         },
         Intent::Vary { result } => match stored(state, locale, &result.0).await {
@@ -144,18 +145,14 @@ async fn stored(
     }
 }
 
-/// Again repeats a request's inputs: earlier results by reference. Uploads
-/// are not kept as re-submittable inputs, so Again of an upload edit is
-/// refused (`None`) rather than silently dropping the images.
-fn again_inputs(inputs: &[InputRef]) -> Option<Vec<InputImage>> {
-    inputs
-        .iter()
-        .map(|i| match i {
-            InputRef::Output { result, index } => Some(InputImage::Output {
-                result: result.clone(),
-                index: *index,
-            }),
-            InputRef::Stored { .. } => None,
+/// Again repeats a request's inputs exactly as they were sent upstream; the
+/// gateway answers `InputExpired` once their bytes passed the retention.
+fn again_inputs(result: &ResultId, inputs: &[InputRef]) -> Vec<InputImage> {
+    (0..inputs.len())
+        .filter_map(|i| u8::try_from(i).ok())
+        .map(|index| InputImage::Input {
+            result: result.clone(),
+            index,
         })
         .collect()
 }
