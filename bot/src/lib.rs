@@ -2,6 +2,7 @@
 //! and the chat adapters built on them (Telegram in [`telegram`]; Discord to come).
 #![deny(missing_docs)]
 
+pub mod app;
 pub mod core;
 pub mod i18n;
 pub mod telegram;
