@@ -19,6 +19,7 @@ pub const NAMED_VARS: &[(&str, &str)] = &[
     ("EASEL_LEDGER_PATH", "ledger.path"),
     ("EASEL_ADMIN_TOKEN", "http.admin_token"),
     ("EASEL_LISTEN", "http.listen"),
+    ("EASEL_DISCORD_TOKEN", "discord.token"),
 ];
 
 /// Prefix of the generic override form; `__` separates key segments.

@@ -12,10 +12,12 @@ use crate::render::{Quality, Shape};
 use crate::secret::Secret;
 
 mod backends;
+mod discord;
 
 pub use backends::{
     BackendConfig, BackendKind, BackendsConfig, BreakerConfig, ModelPrice, RetryConfig,
 };
+pub use discord::{DiscordConfig, DiscordMode, GuildAdminRoles};
 
 /// The whole configuration. Sections are added by the crates that use them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +43,9 @@ pub struct Config {
     /// Image backends, their fallback order, retries and prices.
     #[serde(default)]
     pub backends: BackendsConfig,
+    /// The Discord frontend.
+    #[serde(default)]
+    pub discord: DiscordConfig,
 }
 
 impl Default for Config {
@@ -57,6 +62,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             results: ResultsConfig::default(),
             backends: BackendsConfig::default(),
+            discord: DiscordConfig::default(),
         }
     }
 }
@@ -121,6 +127,7 @@ impl Config {
             return Err(err("costs.per_image".into(), "must be >= 1"));
         }
         self.backends.validate()?;
+        self.discord.validate()?;
         if self.ledger.lease < Duration::from_secs(5) {
             return Err(err("ledger.lease".into(), "must be at least 5s"));
         }
