@@ -1,7 +1,26 @@
 //! Safe image handling: decode user uploads with limits, orient, strip
 //! metadata, downscale and re-encode for the model; derive previews of results.
+//!
+//! Inputs go through [`prepare`] (and [`prepare_mask`]): nothing in the
+//! upload but its pixels reaches the provider. Outputs are never modified:
+//! [`preview`] hands back the provider's bytes when they fit a platform and
+//! derives a JPEG only when they do not.
 
 use bytes::Bytes;
+
+mod decode;
+mod encode;
+mod error;
+mod pixels;
+mod prepare;
+mod preview;
+mod scaled;
+mod sniff;
+
+pub use decode::InputLimits;
+pub use error::ImageError;
+pub use prepare::{Prepared, Target, prepare, prepare_mask};
+pub use preview::{AI_GENERATED_SOURCE_TYPE, Preview, PreviewLimits, original_fits, preview};
 
 /// An input image ready to send upstream: re-encoded, upright, metadata-free.
 #[derive(Debug, Clone, PartialEq, Eq)]

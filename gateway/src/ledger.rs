@@ -236,3 +236,27 @@ pub trait Ledger: Send + Sync + 'static {
     /// The most recent admin changes, newest first.
     async fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, LedgerError>;
 }
+
+/// Opens the ledger the configuration asks for: Redis when `ledger.redis_url`
+/// is set, else the embedded file. Logs loudly when Redis may lose quota state.
+pub async fn open(config: &SharedConfig, clock: Clock) -> Result<Arc<dyn Ledger>, LedgerError> {
+    let ledger_config = config.load().ledger.clone();
+    if ledger_config.redis_url.is_empty() {
+        let path = std::path::PathBuf::from(&ledger_config.path);
+        tracing::info!(path = %path.display(), "using the embedded ledger");
+        let ledger = embedded::EmbeddedLedger::open(&path, config.clone(), clock)?;
+        return Ok(Arc::new(ledger));
+    }
+    let ledger = redis::RedisLedger::connect(
+        &ledger_config.redis_url,
+        &ledger_config.key_prefix,
+        config.clone(),
+        clock,
+    )
+    .await?;
+    for warning in ledger.check_server().await {
+        tracing::warn!("{warning}");
+    }
+    tracing::info!("using the Redis ledger");
+    Ok(Arc::new(ledger))
+}

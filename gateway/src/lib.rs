@@ -6,8 +6,13 @@
 //!
 //! Invariant: the gateway never talks to a chat platform.
 
+pub mod admission;
 pub mod backend;
+pub mod http;
 pub mod imaging;
 pub mod ledger;
 pub mod results;
+pub mod runner;
+pub mod server;
+pub mod service;
 pub mod settings;

@@ -168,3 +168,21 @@ fn username_key(platform: Platform, username: &str) -> String {
     let name = username.trim().trim_start_matches('@').to_lowercase();
     format!("{}:{name}", platform.tag())
 }
+
+/// Opens the result store the configuration asks for: Redis when
+/// `ledger.redis_url` is set (under the same key prefix), else its own
+/// embedded file at `results.path`.
+pub async fn open(
+    config: &easel_shared::config::Config,
+    clock: crate::ledger::Clock,
+) -> Result<std::sync::Arc<dyn ResultStore>, ResultStoreError> {
+    let results = config.results.clone();
+    if config.ledger.redis_url.is_empty() {
+        let path = results.path.clone();
+        return Ok(std::sync::Arc::new(embedded::EmbeddedResultStore::open(path, results, clock).await?));
+    }
+    let store =
+        redis::RedisResultStore::connect(&config.ledger.redis_url, &config.ledger.key_prefix, results, clock)
+            .await?;
+    Ok(std::sync::Arc::new(store))
+}

@@ -192,3 +192,134 @@ pub struct SpendStatus {
     /// Spend by backend name.
     pub by_backend: BTreeMap<String, u64>,
 }
+
+/// An admin operation with its users resolved, as a frontend hands it to the
+/// gateway. The gateway checks that the actor is an admin before running it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum AdminOp {
+    /// A user's quota status.
+    Status {
+        /// Whose.
+        user: UserKey,
+    },
+    /// Add prepaid credits.
+    Grant {
+        /// Whose account.
+        user: UserKey,
+        /// How many.
+        credits: u64,
+        /// Why (audited).
+        reason: String,
+    },
+    /// Remove prepaid credits (refused beyond the balance).
+    Deduct {
+        /// Whose account.
+        user: UserKey,
+        /// How many.
+        credits: u64,
+        /// Why (audited).
+        reason: String,
+    },
+    /// Assign a plan for `days` (0: until changed), or `None` for the default.
+    Plan {
+        /// Whose plan.
+        user: UserKey,
+        /// The plan's name.
+        plan: Option<String>,
+        /// Days (0: no expiry).
+        days: u32,
+    },
+    /// Ban (`true`) or unban.
+    Ban {
+        /// Who.
+        user: UserKey,
+        /// Ban or lift.
+        banned: bool,
+        /// Why (audited).
+        reason: String,
+    },
+    /// Mint access codes.
+    MintCodes {
+        /// What each grants.
+        spec: CodeSpec,
+        /// How many (1..=100 from chat).
+        count: u32,
+    },
+    /// List access codes.
+    ListCodes,
+    /// Revoke a code by its short id.
+    RevokeCode {
+        /// The short id.
+        id: String,
+    },
+    /// A user's recent requests.
+    Usage {
+        /// Whose.
+        user: UserKey,
+        /// How many entries.
+        limit: usize,
+    },
+    /// Top users by credits over the last `days` days.
+    Top {
+        /// Days, today included.
+        days: u32,
+        /// How many users.
+        limit: usize,
+    },
+    /// Today's spend against the daily cap.
+    Stats,
+}
+
+/// What an admin operation produced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reply", rename_all = "snake_case")]
+pub enum AdminReply {
+    /// A user's status.
+    Status(crate::quota::QuotaStatus),
+    /// The new prepaid balance after a grant or deduction.
+    Credits {
+        /// Whose.
+        user: UserKey,
+        /// Balance now.
+        balance: u64,
+    },
+    /// A plan was set.
+    Plan {
+        /// Whose.
+        user: UserKey,
+        /// The plan (None: default).
+        plan: Option<String>,
+        /// When it lapses.
+        expires_at: Option<UnixMillis>,
+    },
+    /// A ban changed.
+    Banned {
+        /// Who.
+        user: UserKey,
+        /// Whether banned now.
+        banned: bool,
+    },
+    /// Freshly minted codes (plaintext shown once).
+    Minted(Vec<MintedCode>),
+    /// The code listing.
+    Codes(Vec<CodeInfo>),
+    /// A revocation.
+    Revoked {
+        /// The short id.
+        id: String,
+        /// False if there was no such code.
+        found: bool,
+    },
+    /// A user's usage log.
+    Usage {
+        /// Whose.
+        user: UserKey,
+        /// Newest first.
+        entries: Vec<UsageEntry>,
+    },
+    /// The top list.
+    Top(Vec<TopEntry>),
+    /// Today's spend.
+    Stats(SpendStatus),
+}

@@ -43,6 +43,10 @@ pub struct Config {
     /// Image backends, their fallback order, retries and prices.
     #[serde(default)]
     pub backends: BackendsConfig,
+    /// The job runner: concurrency, provider pacing, queue caps.
+    pub runner: RunnerConfig,
+    /// The cooldown after repeated safety blocks.
+    pub safety: SafetyConfig,
     /// The Discord frontend.
     #[serde(default)]
     pub discord: DiscordConfig,
@@ -62,6 +66,8 @@ impl Default for Config {
             http: HttpConfig::default(),
             results: ResultsConfig::default(),
             backends: BackendsConfig::default(),
+            runner: RunnerConfig::default(),
+            safety: SafetyConfig::default(),
             discord: DiscordConfig::default(),
         }
     }
@@ -365,6 +371,29 @@ impl Default for HttpConfig {
     }
 }
 
+/// The job runner. Read when the runner starts (a change needs a restart).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunnerConfig {
+    /// Upstream calls running at once (>= 1).
+    pub concurrency: u32,
+    /// Images started per minute across all users, to stay under the
+    /// provider's rate limit; 0 means no pacing.
+    pub images_per_minute: u32,
+    /// Jobs one user may have waiting in the queue (0: no cap).
+    pub max_queued_per_user: u32,
+}
+
+impl Default for RunnerConfig {
+    fn default() -> Self {
+        Self {
+            concurrency: 4,
+            images_per_minute: 0,
+            max_queued_per_user: 4,
+        }
+    }
+}
+
 /// The result store: lineage and original images for continuing a conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -385,6 +414,28 @@ impl Default for ResultsConfig {
             retention: Duration::from_secs(7 * 86_400),
             max_total_bytes: 2 << 30,
             path: "easel-results.redb".to_owned(),
+        }
+    }
+}
+
+/// Repeated safety blocks put a user on a cooldown: the provider may suspend
+/// the operator's account for them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SafetyConfig {
+    /// Blocks within `window` that start a cooldown; 0 disables it.
+    pub blocks_before_cooldown: u32,
+    /// The rolling window blocks are counted in; the cooldown lasts until
+    /// enough of them age out of it.
+    #[serde(with = "humantime_serde")]
+    pub window: Duration,
+}
+
+impl Default for SafetyConfig {
+    fn default() -> Self {
+        Self {
+            blocks_before_cooldown: 5,
+            window: Duration::from_secs(24 * 3600),
         }
     }
 }

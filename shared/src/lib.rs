@@ -9,8 +9,10 @@ pub mod admin;
 pub mod config;
 pub mod flags;
 pub mod ids;
+pub mod job;
 pub mod quota;
 pub mod render;
+pub mod request;
 pub mod results;
 pub mod secret;
 

@@ -1,9 +1,18 @@
-//! Easel tests.
+//! Easel tests: the helpers and fakes shared by the integration tests in `tests/tests/`.
+//!
+//! - [`ledger`]: builds fresh ledgers of each kind on a manual clock, and the
+//!   [`conformance!`] macro that runs one test body against both.
+//! - [`redis_server`]: a private `redis-server` on a unix socket, for tests
+//!   that must stop or restart Redis (the shared one is never touched).
+//! - [`slot`]: Redis Cluster hash slots, to check that scripts stay in one slot.
+//! - [`fake_openai`], [`fake_gemini`]: the image providers, speaking their
+//!   real wire formats, with scripted faults.
+//! - [`fake_discord`]: Discord's REST API for serenity's real client, with
+//!   interaction payloads as Discord sends them.
 
-/// A fake Discord REST API (interaction callbacks, webhook edits, CDN).
 pub mod fake_discord;
-
-/// A fake Gemini `generateContent` API (images, blocks, faults).
 pub mod fake_gemini;
-/// A fake OpenAI Images API (generations, edits, SSE, faults).
 pub mod fake_openai;
+pub mod ledger;
+pub mod redis_server;
+pub mod slot;

@@ -1,1 +1,403 @@
-//! Redis ledger (Lua scripts).
+//! The Redis ledger: exact rolling-window quotas shared by every replica.
+//!
+//! # What is stored
+//!
+//! Per user, under the hash tag `{u:<platform>:<id>}` (one Cluster slot):
+//!
+//! * `meta` HASH: `credits` (prepaid balance), `plan` + `plan_until` (an
+//!   assigned plan, 0 = forever), `banned`, `late_settles`.
+//! * `log` ZSET, the rolling log: one member `"<window charge>|<request id>"`
+//!   per reservation that took credits from the plan windows, scored by the
+//!   reserve time. Trimmed to the longest window of any plan on every
+//!   reserve and expiring after it.
+//! * `pend` ZSET: the pending reservations, scored by `lease_until`. The
+//!   in-flight count is `ZCOUNT pend (now +inf`; membership is "pending".
+//! * `r:<id>` STRING: the reservation record (JSON: state, time, images,
+//!   credits per image, from windows / from credits, the current window
+//!   charge, lease, day, estimate, backend, final cost). It never expires
+//!   while pending (a refund must always find it); once finished it is kept
+//!   for `max(longest window, 48 h)` so replays and late settles find it.
+//! * `usage` LIST (last 1000) and `grants` SET (applied code grants).
+//!
+//! Global, each under its own tag: `{spend}:<day>` (the day's spend: total,
+//! per backend, per `<user>|<id>` the held estimate or `s:<final>`), `{leases}`
+//! (the reaper's index), `{top}:<day>`, `{audit}`, `{code:<hash>}` (+`:users`)
+//! and `{codes}` (short id -> hash).
+//!
+//! # Why it is exact
+//!
+//! Every user operation is ONE Lua script over that user's keys (see
+//! `redis/lua/`), so Redis runs it atomically: reserve reads the log, the
+//! pending set and the balance and writes the reservation in one step, and no
+//! other reserve, settle or reaper can interleave. A window's usage is the sum
+//! of the log's charges younger than its period (a sliding log, not GCRA), so
+//! at no instant do more than `limit` credits sit in any window. Time is
+//! Redis `TIME` (or the test clock's override), so replicas with skewed
+//! clocks agree. A settle returns the unused part to where it came from,
+//! prepaid credits first, then by shrinking this reservation's own log member.
+//! The record's state (pending / settled / refunded) makes settle, refund and
+//! reap take effect exactly once however many callers race.
+//!
+//! # Cross-slot steps and crashes
+//!
+//! The daily spend cap and the reaper's index live in other slots, so those
+//! steps are separate, idempotent scripts run in this order:
+//!
+//! * reserve: (1) `ZADD {leases}` a hint `now + lease`, (2) the user script,
+//!   (3) on a denial `ZREM` the hint, (4) hold the estimate in `{spend}:<day>`;
+//!   if the cap refuses, cancel the reservation (full refund, record deleted,
+//!   so a replay is evaluated afresh) and `ZREM` the hint. A crash after (1)
+//!   leaves a hint the reaper drops ("gone"); after (2) a pending reservation
+//!   the reaper refunds when its lease ends; after (2) but before (4) the
+//!   request's cost was not held (the worker never got an answer, so nothing
+//!   ran). A replayed pending reservation re-runs (4), which is idempotent.
+//! * settle: the user script first (it alone decides), then replace the held
+//!   estimate by the final cost (`s:<cost>`, idempotent), drop the hint and
+//!   add the charge to today's top list. A repeated settle re-runs the spend
+//!   step, healing a crash between the two.
+//! * reap: the index is only a hint; the user's `reap` script refunds only a
+//!   reservation that is still pending with `lease_until <= now`, so two
+//!   reapers refund it once, and re-adds a live one with its true lease. A
+//!   hint member carries a nonce per reserve call (kept in the record), so a
+//!   call that was denied or replayed removes only its own hint, never the
+//!   one covering a concurrent call's pending reservation.
+//! * redeem: claim a use on the code's slot, then apply the grant on the
+//!   user's slot, idempotent by grant id `code:<id>`; a crash between the two
+//!   is healed by redeeming again.
+//!
+//! Commands of different steps that do not depend on each other's result
+//! share one pipelined round trip (Redis runs a connection's commands in
+//! order): an admitted reserve costs two round trips (hint + user script,
+//! then the spend hold), a settle two (user script, then spend + hint + top).
+//!
+//! Audit entries are written after the change succeeded, best effort.
+
+mod admin;
+mod codes;
+mod errors;
+mod keys;
+mod lifecycle;
+mod policy;
+mod scripts;
+mod server;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use easel_shared::admin::{
+    Actor, AuditEntry, CodeInfo, CodeSpec, MintedCode, Redemption, SpendStatus, TopEntry,
+    UsageEntry,
+};
+use easel_shared::{QuotaStatus, RequestId, UserKey};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{ErrorKind, ServerErrorKind};
+
+use self::errors::Redactor;
+use self::keys::Keys;
+pub use self::keys::key_slot;
+use self::policy::{Policy, PolicyCache};
+use self::scripts::Reply;
+use super::{
+    Admission, Clock, Ledger, LedgerError, ReapReport, ReserveRequest, SettleOutcome, Settlement,
+    SharedConfig,
+};
+
+/// Sends once more if the connection was refused: then nothing reached
+/// Redis, so even a non-idempotent command is safe to resend, and the
+/// connection manager is already reconnecting. This is what makes the first
+/// call after a Redis restart work. Other failures are not retried (the
+/// command may have run).
+macro_rules! retry_refused {
+    ($ledger:expr, |$con:ident| $send:expr) => {{
+        let first = {
+            let mut $con = $ledger.con.clone();
+            $send.await
+        };
+        match first {
+            Err(e) if e.is_connection_refusal() => {
+                let mut $con = $ledger.con.clone();
+                $send.await
+            }
+            other => other,
+        }
+    }};
+}
+
+/// The [`Ledger`] on Redis. Cheap to share behind an `Arc`; every call clones
+/// the multiplexed connection, so concurrent calls pipeline on one socket.
+pub struct RedisLedger {
+    con: ConnectionManager,
+    keys: Keys,
+    config: SharedConfig,
+    clock: Clock,
+    policy: PolicyCache,
+    redactor: Redactor,
+}
+
+impl std::fmt::Debug for RedisLedger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisLedger")
+            .field("keys", &self.keys)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisLedger {
+    /// Connects (1 s connect timeout, 2 s response timeout) and checks the
+    /// prefix. Fails with `Unavailable` if Redis cannot be reached.
+    pub async fn connect(
+        url: &str,
+        prefix: &str,
+        config: SharedConfig,
+        clock: Clock,
+    ) -> Result<Self, LedgerError> {
+        if prefix.contains(['{', '}']) {
+            return Err(LedgerError::Refused(
+                "the Redis key prefix must not contain `{` or `}` (they are hash tags)".into(),
+            ));
+        }
+        let redactor = Redactor::for_url(url);
+        let client = redis::Client::open(url).map_err(|e| redactor.unavailable(&e))?;
+        let settings = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(1)))
+            .set_response_timeout(Some(Duration::from_secs(2)))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_millis(500));
+        let con = ConnectionManager::new_with_config(client, settings)
+            .await
+            .map_err(|e| redactor.unavailable(&e))?;
+        Ok(Self {
+            con,
+            keys: Keys::new(prefix),
+            config,
+            clock,
+            policy: PolicyCache::default(),
+            redactor,
+        })
+    }
+
+    /// Warnings about server settings that would silently lose quota state:
+    /// an eviction policy other than `noeviction`, or no persistence at all.
+    pub async fn check_server(&self) -> Vec<String> {
+        server::check(self).await
+    }
+
+    /// Every script this ledger runs for `user`, request `id` and access
+    /// code hash `code_hash`, with the KEYS it passes: lets tests check that
+    /// each call stays in one Cluster slot ([`key_slot`]).
+    pub fn script_keys(
+        &self,
+        user: UserKey,
+        id: &RequestId,
+        code_hash: &str,
+    ) -> Vec<(&'static str, Vec<String>)> {
+        let u = self.keys.user(user);
+        let finish = vec![
+            u.meta.clone(),
+            u.log.clone(),
+            u.pend.clone(),
+            u.record(id),
+            u.usage.clone(),
+        ];
+        let day = self.clock.now().day();
+        vec![
+            ("reserve", finish[..4].to_vec()),
+            ("settle", finish.clone()),
+            ("reap", finish.clone()),
+            ("cancel", finish),
+            ("renew", vec![u.pend.clone()]),
+            (
+                "status",
+                vec![u.meta.clone(), u.log.clone(), u.pend.clone()],
+            ),
+            ("adjust", vec![u.meta.clone()]),
+            ("set_plan", vec![u.meta.clone()]),
+            ("grant", vec![u.meta.clone(), u.grants.clone()]),
+            (
+                "claim",
+                vec![self.keys.code(code_hash), self.keys.code_users(code_hash)],
+            ),
+            ("spend_hold", vec![self.keys.spend(day)]),
+            ("spend_settle", vec![self.keys.spend(day)]),
+        ]
+    }
+
+    /// The script arguments of the current config version.
+    fn policy(&self) -> Arc<Policy> {
+        self.policy.get(&self.config)
+    }
+
+    /// ARGV[1] of every script: the test clock's time, or "" for Redis `TIME`.
+    fn now_arg(&self) -> String {
+        self.clock
+            .override_ms()
+            .map(|ms| ms.to_string())
+            .unwrap_or_default()
+    }
+
+    /// Runs one script (EVALSHA, reloading on NOSCRIPT).
+    async fn run(
+        &self,
+        script: &redis::Script,
+        keys: &[&str],
+        args: &[&str],
+    ) -> Result<Reply, LedgerError> {
+        let mut invocation = script.prepare_invoke();
+        for k in keys {
+            invocation.key(*k);
+        }
+        for a in args {
+            invocation.arg(*a);
+        }
+        retry_refused!(self, |con| invocation.invoke_async(&mut con))
+            .map_err(|e| self.redactor.unavailable(&e))
+    }
+
+    /// Runs `before`, the script and `after` in ONE round trip (a pipeline).
+    /// On NOSCRIPT the surrounding commands have already run, so only the
+    /// script is retried (with a reload): they must not depend on its result.
+    async fn run_with(
+        &self,
+        before: Vec<redis::Cmd>,
+        script: &redis::Script,
+        keys: &[&str],
+        args: &[&str],
+        after: Vec<redis::Cmd>,
+    ) -> Result<Reply, LedgerError> {
+        let mut pipe = redis::pipe();
+        for c in before {
+            pipe.add_command(c).ignore();
+        }
+        let mut eval = redis::cmd("EVALSHA");
+        eval.arg(script.get_hash())
+            .arg(keys.len())
+            .arg(keys)
+            .arg(args);
+        pipe.add_command(eval);
+        for c in after {
+            pipe.add_command(c).ignore();
+        }
+        let sent = retry_refused!(self, |con| pipe.query_async::<Vec<Reply>>(&mut con));
+        match sent {
+            Ok(mut replies) => replies
+                .pop()
+                .ok_or_else(|| LedgerError::Corrupt("empty pipeline reply".into())),
+            Err(e) if e.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
+                self.run(script, keys, args).await
+            }
+            Err(e) => Err(self.redactor.unavailable(&e)),
+        }
+    }
+
+    /// Runs a plain command.
+    async fn query<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, LedgerError> {
+        retry_refused!(self, |con| cmd.query_async(&mut con))
+            .map_err(|e| self.redactor.unavailable(&e))
+    }
+
+    /// Runs a pipeline (several slots are fine: this is one node's connection).
+    async fn query_pipe<T: redis::FromRedisValue>(
+        &self,
+        pipe: &redis::Pipeline,
+    ) -> Result<T, LedgerError> {
+        retry_refused!(self, |con| pipe.query_async(&mut con))
+            .map_err(|e| self.redactor.unavailable(&e))
+    }
+}
+
+#[async_trait]
+impl Ledger for RedisLedger {
+    async fn reserve(&self, req: &ReserveRequest) -> Result<Admission, LedgerError> {
+        lifecycle::reserve(self, req).await
+    }
+
+    async fn settle(
+        &self,
+        user: UserKey,
+        id: &RequestId,
+        how: Settlement,
+    ) -> Result<SettleOutcome, LedgerError> {
+        lifecycle::settle(self, user, id, how).await
+    }
+
+    async fn renew(&self, user: UserKey, id: &RequestId) -> Result<bool, LedgerError> {
+        lifecycle::renew(self, user, id).await
+    }
+
+    async fn reap(&self) -> Result<ReapReport, LedgerError> {
+        lifecycle::reap(self).await
+    }
+
+    async fn status(&self, user: UserKey) -> Result<QuotaStatus, LedgerError> {
+        admin::status(self, user).await
+    }
+
+    async fn adjust_credits(
+        &self,
+        user: UserKey,
+        delta: i64,
+        reason: &str,
+        actor: Actor,
+    ) -> Result<u64, LedgerError> {
+        admin::adjust_credits(self, user, delta, reason, actor).await
+    }
+
+    async fn set_plan(
+        &self,
+        user: UserKey,
+        plan: Option<&str>,
+        days: u32,
+        reason: &str,
+        actor: Actor,
+    ) -> Result<Option<easel_shared::UnixMillis>, LedgerError> {
+        admin::set_plan(self, user, plan, days, reason, actor).await
+    }
+
+    async fn set_banned(
+        &self,
+        user: UserKey,
+        banned: bool,
+        reason: &str,
+        actor: Actor,
+    ) -> Result<(), LedgerError> {
+        admin::set_banned(self, user, banned, reason, actor).await
+    }
+
+    async fn usage(&self, user: UserKey, limit: usize) -> Result<Vec<UsageEntry>, LedgerError> {
+        admin::usage(self, user, limit).await
+    }
+
+    async fn top(&self, days: u32, limit: usize) -> Result<Vec<TopEntry>, LedgerError> {
+        admin::top(self, days, limit).await
+    }
+
+    async fn spend_today(&self) -> Result<SpendStatus, LedgerError> {
+        admin::spend_today(self).await
+    }
+
+    async fn mint_codes(
+        &self,
+        spec: &CodeSpec,
+        count: u32,
+        actor: Actor,
+    ) -> Result<Vec<MintedCode>, LedgerError> {
+        codes::mint(self, spec, count, actor).await
+    }
+
+    async fn redeem(&self, user: UserKey, code: &str) -> Result<Redemption, LedgerError> {
+        codes::redeem(self, user, code).await
+    }
+
+    async fn revoke_code(&self, id: &str, actor: Actor) -> Result<bool, LedgerError> {
+        codes::revoke(self, id, actor).await
+    }
+
+    async fn list_codes(&self) -> Result<Vec<CodeInfo>, LedgerError> {
+        codes::list(self).await
+    }
+
+    async fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, LedgerError> {
+        admin::audit(self, limit).await
+    }
+}

@@ -1,0 +1,246 @@
+//! Admission: whether a request may run, decided before anything costs money.
+//!
+//! [`Gatekeeper::admit`] checks, cheapest and least consuming first:
+//! 1. the plan's policy (max images, qualities, editing; the user's effective
+//!    plan comes from [`Ledger::status`]) -> `Denial::PlanForbids`;
+//! 2. the safety cooldown ([`SafetyCooldown`]) -> `Denial::Cooldown`;
+//! 3. the plan's in-process burst limiter ([`KeyedLimiters`]) -> `Denial::Burst`;
+//! 4. [`Ledger::reserve`] (windows, in-flight cap, credits, spend cap: one atomic step).
+//!
+//! The cooldown runs before the burst limiter because a governor cell cannot
+//! be refunded: a request refused for any other reason must not use one up.
+//! [`Gatekeeper::redeem`] wraps [`Ledger::redeem`] in a per-user attempt limiter.
+//!
+//! In-process state (burst cells, redeem attempts, safety blocks) is per
+//! replica: N replicas allow up to N x burst. A background task tidies it
+//! every minute and stops when the `Gatekeeper` is dropped.
+
+pub mod burst;
+pub mod policy;
+pub mod safety;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use easel_shared::admin::Redemption;
+use easel_shared::render::RenderOptions;
+use easel_shared::{Denial, RequestId, UserKey};
+
+pub use burst::KeyedLimiters;
+pub use safety::SafetyCooldown;
+
+use crate::ledger::{
+    Admission, Clock, Ledger, LedgerError, Reservation, ReserveRequest, SharedConfig,
+};
+
+/// How often in-process limiter state is tidied.
+const TIDY_EVERY: Duration = Duration::from_secs(60);
+
+/// The limiter rule name for redemption attempts (plans use their own names).
+const REDEEM_RULE: &str = "\0redeem";
+
+/// One request asking to be admitted.
+#[derive(Debug, Clone)]
+pub struct AdmitRequest {
+    /// Derived from the platform event, so a redelivery is the same request.
+    pub id: RequestId,
+    /// Who asks and pays.
+    pub user: UserKey,
+    /// What is asked for (n, quality, shape...).
+    pub options: RenderOptions,
+    /// Whether it edits input images (plans may forbid editing).
+    pub is_edit: bool,
+    /// The backend expected to serve it (per-backend spend).
+    pub backend: String,
+    /// The backend's cost estimate, held against the daily spend cap.
+    pub est_cost_micros: u64,
+}
+
+/// An admitted request: the reservation to settle, plus what the job runner
+/// needs to queue it fairly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    /// The ledger's hold. If `replayed` is true the request was admitted
+    /// before (a redelivered event): do not run it a second time.
+    pub reservation: Reservation,
+    /// Credits held (images x credits per image): the job's weight in the fair queue.
+    pub credits: u32,
+    /// The plan's queue priority (higher gets a larger share).
+    pub priority: u8,
+}
+
+/// Why a request was not admitted. Nothing was charged in either case.
+#[derive(Debug, thiserror::Error)]
+pub enum AdmitError {
+    /// Refused, with what the user can do.
+    #[error("denied: {denial}")]
+    Denied {
+        /// Why, and when it can work.
+        denial: Denial,
+        /// True once per day when the spend cap is first hit: tell the admins.
+        notify_admins: bool,
+    },
+    /// The quota store could not answer: fail closed ("temporarily unavailable").
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+}
+
+impl AdmitError {
+    fn denied(denial: Denial) -> Self {
+        AdmitError::Denied {
+            denial,
+            notify_admins: false,
+        }
+    }
+}
+
+/// The admission service: policy, cooldown, burst, then the ledger.
+pub struct Gatekeeper {
+    inner: Arc<Inner>,
+    /// Stops the tidy task when the gatekeeper goes away.
+    _tidy: Option<AbortOnDrop>,
+}
+
+struct Inner {
+    ledger: Arc<dyn Ledger>,
+    config: SharedConfig,
+    clock: Clock,
+    limiters: KeyedLimiters,
+    safety: Arc<SafetyCooldown>,
+}
+
+impl Gatekeeper {
+    /// A gatekeeper in front of `ledger`. `clock` should be the ledger's (so
+    /// retry times agree in tests). Called inside a Tokio runtime it starts
+    /// the minutely tidy task; outside one, state is only tidied on demand
+    /// ([`Gatekeeper::tidy`]).
+    pub fn new(ledger: Arc<dyn Ledger>, config: SharedConfig, clock: Clock) -> Self {
+        let safety = Arc::new(SafetyCooldown::new(config.clone(), clock.clone()));
+        let inner = Arc::new(Inner {
+            ledger,
+            config,
+            clock,
+            limiters: KeyedLimiters::default(),
+            safety,
+        });
+        let tidy = tokio::runtime::Handle::try_current().ok().map(|rt| {
+            let weak = Arc::downgrade(&inner);
+            AbortOnDrop(rt.spawn(async move {
+                let mut every = tokio::time::interval(TIDY_EVERY);
+                every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    every.tick().await;
+                    match weak.upgrade() {
+                        Some(inner) => inner.tidy(),
+                        None => break,
+                    }
+                }
+            }))
+        });
+        Self { inner, _tidy: tidy }
+    }
+
+    /// The safety-block tracker, shared with the job runner which records blocks.
+    pub fn safety(&self) -> Arc<SafetyCooldown> {
+        Arc::clone(&self.inner.safety)
+    }
+
+    /// Decides whether `req` may run; on success the credits are held.
+    pub async fn admit(&self, req: &AdmitRequest) -> Result<Ticket, AdmitError> {
+        let inner = &*self.inner;
+        let config = inner.config.load_full();
+        let status = inner.ledger.status(req.user).await?;
+        if status.banned {
+            return Err(AdmitError::denied(Denial::Banned));
+        }
+        // A user without a plan but with prepaid credits is held to the
+        // default plan's rules; without either, the ledger says why not.
+        let plan_name = match (&status.plan, status.credits) {
+            (Some(name), _) => Some(name.as_str()),
+            (None, credits) if credits > 0 => Some(config.access.default_plan.as_str()),
+            (None, _) => None,
+        };
+        let plan = plan_name.and_then(|name| config.plans.get(name).map(|p| (name, p)));
+        if let Some((_, plan)) = plan {
+            policy::check(plan, &req.options, req.is_edit).map_err(AdmitError::denied)?;
+        }
+        if let Some(until) = inner.safety.cooldown_until(req.user) {
+            return Err(AdmitError::denied(Denial::Cooldown { until }));
+        }
+        if let Some((name, burst)) = plan.and_then(|(name, p)| p.burst.map(|b| (name, b)))
+            && let Err(wait) = inner
+                .limiters
+                .check(name, burst.every, burst.burst, req.user)
+        {
+            let retry_at = inner.clock.now().plus(wait);
+            return Err(AdmitError::denied(Denial::Burst { retry_at }));
+        }
+        let credits_per_image = config
+            .costs
+            .credits_per_image(req.options.quality, req.options.shape);
+        let reserve = ReserveRequest {
+            id: req.id.clone(),
+            user: req.user,
+            images: u32::from(req.options.n),
+            credits_per_image,
+            est_cost_micros: req.est_cost_micros,
+            backend: req.backend.clone(),
+        };
+        match inner.ledger.reserve(&reserve).await? {
+            Admission::Admitted(reservation) => Ok(Ticket {
+                credits: reservation.from_windows + reservation.from_credits,
+                priority: plan.map_or(0, |(_, p)| p.priority),
+                reservation,
+            }),
+            Admission::Denied {
+                denial,
+                notify_admins,
+            } => Err(AdmitError::Denied {
+                denial,
+                notify_admins,
+            }),
+        }
+    }
+
+    /// Redeems an access code, limited per user by `config.redeem` so codes
+    /// cannot be guessed by brute force (`Denial::RedeemRate`).
+    pub async fn redeem(&self, user: UserKey, code: &str) -> Result<Redemption, AdmitError> {
+        let inner = &*self.inner;
+        let rule = inner.config.load().redeem.clone();
+        if let Err(wait) = inner
+            .limiters
+            .check(REDEEM_RULE, rule.every, rule.burst, user)
+        {
+            let retry_at = inner.clock.now().plus(wait);
+            return Err(AdmitError::denied(Denial::RedeemRate { retry_at }));
+        }
+        Ok(inner.ledger.redeem(user, code).await?)
+    }
+
+    /// Drops idle limiter keys and aged-out safety blocks now (the background
+    /// task does this every minute).
+    pub fn tidy(&self) {
+        self.inner.tidy();
+    }
+
+    /// Users currently holding limiter state (for metrics and tests).
+    pub fn limiter_keys(&self) -> usize {
+        self.inner.limiters.len()
+    }
+}
+
+impl Inner {
+    fn tidy(&self) {
+        self.limiters.tidy();
+        self.safety.prune();
+    }
+}
+
+/// Aborts a background task when dropped (the runner uses it too).
+pub(crate) struct AbortOnDrop(pub(crate) tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}

@@ -1,0 +1,43 @@
+//! The gateway's HTTP surface: health and the admin API (`/admin/v1`).
+//!
+//! `app(state)` builds the whole router so tests drive it with `oneshot`,
+//! without a socket. Handlers are thin: they parse, call a port, and map the
+//! answer; errors become one stable JSON shape in [`error::AppError`].
+
+pub mod admin;
+pub mod auth;
+pub mod error;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::ledger::{Ledger, SharedConfig};
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Quota state.
+    pub ledger: Arc<dyn Ledger>,
+    /// The live configuration (swapped on reload).
+    pub config: SharedConfig,
+    /// The file to re-read on `POST /admin/v1/reload` (`None`: defaults only).
+    pub config_path: Option<PathBuf>,
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/admin/v1", admin::routes())
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
+        .with_state(state)
+}
+
+/// Liveness: the process answers. Readiness of the ledger is reported by
+/// `/admin/v1/spend`, which needs the store.
+async fn healthz() -> &'static str {
+    "ok"
+}

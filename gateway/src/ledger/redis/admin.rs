@@ -1,0 +1,276 @@
+//! Status, admin changes (each audited) and the admin read models on Redis.
+
+use std::collections::BTreeMap;
+
+use easel_shared::admin::{Actor, AuditEntry, SpendStatus, TopEntry, UsageEntry};
+use easel_shared::{QuotaStatus, UnixMillis, UserKey, WindowStatus};
+
+use super::RedisLedger;
+use super::scripts::SCRIPTS;
+use crate::ledger::LedgerError;
+
+/// Audit entries kept (newest first).
+const AUDIT_KEEP: isize = 10_000;
+
+pub(super) async fn status(l: &RedisLedger, user: UserKey) -> Result<QuotaStatus, LedgerError> {
+    let p = l.policy();
+    let u = l.keys.user(user);
+    let r = l
+        .run(
+            &SCRIPTS.status,
+            &[&u.meta, &u.log, &u.pend],
+            &[
+                &l.now_arg(),
+                &p.plans_json,
+                &p.default_plan,
+                p.mode,
+                p.allowlisted(user),
+                &p.longest_ms.to_string(),
+            ],
+        )
+        .await?;
+    let plan = Some(r.text(1)?).filter(|p| !p.is_empty());
+    let expiry = r.int(2)?;
+    let credits = r.text(3)?;
+    let mut windows = Vec::new();
+    let mut i = 6;
+    while i + 3 < r.len() {
+        let next_free = r.int(i + 3)?;
+        windows.push(WindowStatus {
+            limit: r.num(i)?,
+            period_secs: r.num::<u64>(i + 1)? / 1000,
+            used: r.num(i + 2)?,
+            next_free_at: (next_free >= 0).then_some(UnixMillis(next_free)),
+        });
+        i += 4;
+    }
+    Ok(QuotaStatus {
+        plan_expires_at: (plan.is_some() && expiry > 0).then_some(UnixMillis(expiry)),
+        plan,
+        windows,
+        credits: credits
+            .parse()
+            .map_err(|_| LedgerError::Corrupt(format!("credit balance `{credits}`")))?,
+        in_flight: r.num(4)?,
+        banned: r.int(5)? == 1,
+        now: UnixMillis(r.int(0)?),
+    })
+}
+
+pub(super) async fn adjust_credits(
+    l: &RedisLedger,
+    user: UserKey,
+    delta: i64,
+    reason: &str,
+    actor: Actor,
+) -> Result<u64, LedgerError> {
+    let u = l.keys.user(user);
+    let r = l
+        .run(
+            &SCRIPTS.adjust,
+            &[&u.meta],
+            &[&l.now_arg(), &delta.to_string()],
+        )
+        .await?;
+    let balance: u64 = r.num(2)?;
+    if r.text(0)? == "refused" {
+        return Err(LedgerError::Refused(format!(
+            "cannot remove {} credits: the balance is {balance}",
+            delta.unsigned_abs()
+        )));
+    }
+    let (action, amount) = if delta >= 0 {
+        ("grant", delta)
+    } else {
+        ("deduct", -delta)
+    };
+    let entry = AuditEntry {
+        at: UnixMillis(r.int(1)?),
+        actor,
+        user: Some(user),
+        action: action.to_owned(),
+        detail: format!("{amount} credits, balance {balance}"),
+        reason: reason.to_owned(),
+    };
+    push_audit(l, &entry).await;
+    Ok(balance)
+}
+
+pub(super) async fn set_plan(
+    l: &RedisLedger,
+    user: UserKey,
+    plan: Option<&str>,
+    days: u32,
+    reason: &str,
+    actor: Actor,
+) -> Result<Option<UnixMillis>, LedgerError> {
+    let p = l.policy();
+    if let Some(name) = plan
+        && !p.config().plans.contains_key(name)
+    {
+        return Err(LedgerError::NotFound(format!("plan `{name}`")));
+    }
+    let u = l.keys.user(user);
+    let r = l
+        .run(
+            &SCRIPTS.set_plan,
+            &[&u.meta],
+            &[&l.now_arg(), plan.unwrap_or_default(), &days.to_string()],
+        )
+        .await?;
+    let expiry = Some(r.int(1)?).filter(|&e| e > 0).map(UnixMillis);
+    let detail = match plan {
+        Some(name) => format!("{name} for {days} days, expires {expiry:?}"),
+        None => "cleared".to_owned(),
+    };
+    let entry = AuditEntry {
+        at: UnixMillis(r.int(0)?),
+        actor,
+        user: Some(user),
+        action: "plan".to_owned(),
+        detail,
+        reason: reason.to_owned(),
+    };
+    push_audit(l, &entry).await;
+    Ok(expiry)
+}
+
+pub(super) async fn set_banned(
+    l: &RedisLedger,
+    user: UserKey,
+    banned: bool,
+    reason: &str,
+    actor: Actor,
+) -> Result<(), LedgerError> {
+    let meta = l.keys.user(user).meta;
+    let mut cmd = if banned {
+        redis::cmd("HSET")
+    } else {
+        redis::cmd("HDEL")
+    };
+    cmd.arg(&meta).arg("banned");
+    if banned {
+        cmd.arg("1");
+    }
+    l.query::<()>(&cmd).await?;
+    let entry = AuditEntry {
+        at: l.clock.now(),
+        actor,
+        user: Some(user),
+        action: if banned { "ban" } else { "unban" }.to_owned(),
+        detail: String::new(),
+        reason: reason.to_owned(),
+    };
+    push_audit(l, &entry).await;
+    Ok(())
+}
+
+pub(super) async fn usage(
+    l: &RedisLedger,
+    user: UserKey,
+    limit: usize,
+) -> Result<Vec<UsageEntry>, LedgerError> {
+    let key = l.keys.user(user).usage;
+    read_json_list(l, &key, limit).await
+}
+
+pub(super) async fn audit(l: &RedisLedger, limit: usize) -> Result<Vec<AuditEntry>, LedgerError> {
+    read_json_list(l, &l.keys.audit(), limit).await
+}
+
+pub(super) async fn top(
+    l: &RedisLedger,
+    days: u32,
+    limit: usize,
+) -> Result<Vec<TopEntry>, LedgerError> {
+    if days == 0 || limit == 0 {
+        return Ok(Vec::new());
+    }
+    let today = l.clock.now().day();
+    let keys: Vec<String> = (0..i64::from(days))
+        .map(|d| l.keys.top(today - d))
+        .collect();
+    // All days share the `{top}` slot, so one ZUNION sums them.
+    let flat: Vec<String> = l
+        .query(
+            redis::cmd("ZUNION")
+                .arg(keys.len())
+                .arg(&keys)
+                .arg("WITHSCORES"),
+        )
+        .await?;
+    let mut rows = Vec::with_capacity(flat.len() / 2);
+    for pair in flat.chunks_exact(2) {
+        let user: UserKey = pair[0]
+            .parse()
+            .map_err(|_| LedgerError::Corrupt(format!("top member `{}`", pair[0])))?;
+        let score: f64 = pair[1]
+            .parse()
+            .map_err(|_| LedgerError::Corrupt(format!("top score `{}`", pair[1])))?;
+        rows.push(TopEntry {
+            user,
+            credits: score.max(0.0) as u64,
+        });
+    }
+    rows.sort_by(|a, b| b.credits.cmp(&a.credits).then(a.user.cmp(&b.user)));
+    rows.truncate(limit);
+    Ok(rows)
+}
+
+pub(super) async fn spend_today(l: &RedisLedger) -> Result<SpendStatus, LedgerError> {
+    let day = l.clock.now().day();
+    let fields: BTreeMap<String, String> = l
+        .query(redis::cmd("HGETALL").arg(l.keys.spend(day)))
+        .await?;
+    let amount = |v: &str| -> u64 { v.parse::<i64>().map_or(0, |n| n.max(0).unsigned_abs()) };
+    let by_backend = fields
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("b:")?.to_owned(), amount(v))))
+        .collect();
+    Ok(SpendStatus {
+        day,
+        spent_micros: fields.get("total").map_or(0, |v| amount(v)),
+        cap_micros: l.policy().config().spend.daily_cap_micros,
+        by_backend,
+    })
+}
+
+/// Appends to the global audit trail. Best effort: the change it records has
+/// already happened, so a failure here is logged, not returned.
+pub(super) async fn push_audit(l: &RedisLedger, entry: &AuditEntry) {
+    let json = match serde_json::to_string(entry) {
+        Ok(j) => j,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not encode an audit entry");
+            return;
+        }
+    };
+    let key = l.keys.audit();
+    let mut pipe = redis::pipe();
+    pipe.cmd("LPUSH").arg(&key).arg(json).ignore();
+    pipe.cmd("LTRIM")
+        .arg(&key)
+        .arg(0)
+        .arg(AUDIT_KEEP - 1)
+        .ignore();
+    if let Err(e) = l.query_pipe::<()>(&pipe).await {
+        tracing::warn!(error = %e, action = %entry.action, "audit entry lost");
+    }
+}
+
+async fn read_json_list<T: serde::de::DeserializeOwned>(
+    l: &RedisLedger,
+    key: &str,
+    limit: usize,
+) -> Result<Vec<T>, LedgerError> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let stop = isize::try_from(limit).unwrap_or(isize::MAX) - 1;
+    let raw: Vec<String> = l
+        .query(redis::cmd("LRANGE").arg(key).arg(0).arg(stop))
+        .await?;
+    raw.iter()
+        .map(|j| serde_json::from_str(j).map_err(|e| LedgerError::Corrupt(format!("{key}: {e}"))))
+        .collect()
+}

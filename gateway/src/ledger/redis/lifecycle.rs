@@ -1,0 +1,362 @@
+//! A reservation's life on Redis: reserve, settle, renew, reap. Each user
+//! step is one script; the cross-slot steps around it follow the order and
+//! crash reasoning documented in `redis.rs`.
+
+use easel_shared::{Denial, RequestId, UnixMillis, UserKey};
+use futures::StreamExt;
+
+use super::RedisLedger;
+use super::keys::{UserKeys, lease_member, lease_nonce, parse_lease_member};
+use super::scripts::{Reply, SCRIPTS};
+use crate::ledger::{
+    Admission, LedgerError, ReapReport, Reservation, ReserveRequest, SettleOutcome, Settlement,
+};
+
+/// Spend hashes outlive their day by this much (late settles still land).
+const SPEND_TTL_MS: i64 = 3 * UnixMillis::DAY;
+/// Top-list days are kept this long.
+const TOP_TTL_MS: i64 = 40 * UnixMillis::DAY;
+/// Most leases one reap pass looks at.
+const REAP_BATCH: usize = 500;
+/// Reap scripts in flight at once (they pipeline on the shared connection).
+const REAP_CONCURRENCY: usize = 16;
+
+/// Where a reservation's spend is booked.
+struct SpendRef {
+    /// The UTC day of the reservation.
+    day: i64,
+    /// For the per-backend totals.
+    backend: String,
+    /// The request's field in the day's hash: `<user>|<id>`, because request
+    /// ids are only unique per user.
+    request: String,
+}
+
+impl SpendRef {
+    fn new(day: i64, backend: String, user: UserKey, id: &RequestId) -> Self {
+        Self {
+            day,
+            backend,
+            request: format!("{user}|{}", id.as_str()),
+        }
+    }
+}
+
+pub(super) async fn reserve(
+    l: &RedisLedger,
+    req: &ReserveRequest,
+) -> Result<Admission, LedgerError> {
+    let p = l.policy();
+    let u = l.keys.user(req.user);
+    let record = u.record(&req.id);
+    let leases = l.keys.leases();
+    let nonce = lease_nonce();
+    let member = lease_member(req.user, &req.id, &nonce);
+
+    // (1) The reaper's hint goes in first, so no pending reservation is ever
+    // without one (a hint without a reservation is dropped by the reaper).
+    // (2) The user step. Both in one round trip: Redis runs a pipeline in order.
+    let hint = l.clock.now().0.saturating_add(p.lease_ms);
+    let mut add_hint = redis::cmd("ZADD");
+    add_hint.arg(&leases).arg(hint).arg(&member);
+    let now = l.now_arg();
+    let images = req.images.to_string();
+    let cpi = req.credits_per_image.to_string();
+    let est = req.est_cost_micros.to_string();
+    let (lease, longest) = (p.lease_ms.to_string(), p.longest_ms.to_string());
+    let reply = l
+        .run_with(
+            vec![add_hint],
+            &SCRIPTS.reserve,
+            &[&u.meta, &u.log, &u.pend, &record],
+            &[
+                &now,
+                req.id.as_str(),
+                &images,
+                &cpi,
+                &est,
+                &req.backend,
+                &p.plans_json,
+                &p.default_plan,
+                p.mode,
+                p.allowlisted(req.user),
+                &lease,
+                &longest,
+                &nonce,
+            ],
+            Vec::new(),
+        )
+        .await?;
+
+    let tag = reply.text(0)?;
+    if tag == "deny" {
+        // (3) Nothing was reserved: drop the hint.
+        drop_hint(l, &member).await?;
+        return Ok(Admission::Denied {
+            denial: denial(&reply)?,
+            notify_admins: false,
+        });
+    }
+    let replayed = tag == "replay";
+    let reservation = Reservation {
+        id: req.id.clone(),
+        user: req.user,
+        images: reply.num(2)?,
+        from_windows: reply.num(3)?,
+        from_credits: reply.num(4)?,
+        lease_until: UnixMillis(reply.int(5)?),
+        replayed,
+    };
+    if replayed {
+        // The first call's hint covers the reservation while it is pending.
+        drop_hint(l, &member).await?;
+        if reply.text(6)? != "p" {
+            return Ok(Admission::Admitted(reservation));
+        }
+    }
+
+    // (4) Hold the estimate against the day's cap (idempotent by id).
+    let day = reply.int(7)?;
+    let held_est = reply.text(8)?;
+    let spend = SpendRef::new(day, reply.text(9)?, req.user, &req.id);
+    let cap = p.config().spend.daily_cap_micros.to_string();
+    let hold = l
+        .run(
+            &SCRIPTS.spend_hold,
+            &[&l.keys.spend(day)],
+            &[
+                &spend.request,
+                &held_est,
+                &spend.backend,
+                &cap,
+                &SPEND_TTL_MS.to_string(),
+            ],
+        )
+        .await?;
+    if hold.int(0)? == 1 {
+        return Ok(Admission::Admitted(reservation));
+    }
+    l.run(
+        &SCRIPTS.cancel,
+        &finish_keys(&u, &record),
+        &[&now, req.id.as_str()],
+    )
+    .await?;
+    if !replayed {
+        drop_hint(l, &member).await?;
+    }
+    Ok(Admission::Denied {
+        denial: Denial::Budget {
+            resets_at: UnixMillis((day + 1) * UnixMillis::DAY),
+        },
+        notify_admins: hold.int(1)? == 1,
+    })
+}
+
+fn denial(reply: &Reply) -> Result<Denial, LedgerError> {
+    Ok(match reply.text(2)?.as_str() {
+        "banned" => Denial::Banned,
+        "not_allowed" => Denial::NotAllowed,
+        "needs_code" => Denial::NeedsCode,
+        "in_flight" => Denial::InFlight {
+            limit: reply.num(3)?,
+        },
+        "quota" => Denial::Quota {
+            fits: reply.num(3)?,
+            retry_at: Some(reply.int(4)?).filter(|&t| t >= 0).map(UnixMillis),
+        },
+        other => return Err(LedgerError::Corrupt(format!("unknown denial `{other}`"))),
+    })
+}
+
+pub(super) async fn settle(
+    l: &RedisLedger,
+    user: UserKey,
+    id: &RequestId,
+    how: Settlement,
+) -> Result<SettleOutcome, LedgerError> {
+    let retention = l.policy().retention_ms.to_string();
+    let u = l.keys.user(user);
+    let record = u.record(id);
+    let (kind, images, cost) = match how {
+        Settlement::Delivered {
+            images,
+            cost_micros,
+        } => ("delivered", images, cost_micros),
+        Settlement::Failed => ("failed", 0, 0),
+    };
+    let reply = l
+        .run(
+            &SCRIPTS.settle,
+            &finish_keys(&u, &record),
+            &[
+                &l.now_arg(),
+                id.as_str(),
+                kind,
+                &images.to_string(),
+                &cost.to_string(),
+                &retention,
+            ],
+        )
+        .await?;
+    let tag = reply.text(0)?;
+    if tag == "unknown" {
+        return Ok(SettleOutcome::Unknown);
+    }
+    let spend = SpendRef::new(reply.int(2)?, reply.text(3)?, user, id);
+    // The rest in one round trip: the spend step (idempotent: repeating it on
+    // a repeated settle heals a crash between the user step and this one),
+    // dropping the reaper's hint, and, only for the settle that took effect,
+    // the top list.
+    let mut after = vec![zrem_hint(l, &lease_member(user, id, &reply.text(5)?))];
+    let outcome = match tag.as_str() {
+        "settled_before" => SettleOutcome::AlreadySettled,
+        "refunded_before" => SettleOutcome::AlreadyRefunded,
+        _ => {
+            let charged: u32 = reply.num(6)?;
+            if charged > 0 {
+                let top = l.keys.top(UnixMillis(reply.int(1)?).day());
+                let mut incr = redis::cmd("ZINCRBY");
+                incr.arg(&top).arg(charged).arg(user.to_string());
+                let mut expire = redis::cmd("PEXPIRE");
+                expire.arg(&top).arg(TOP_TTL_MS);
+                after.extend([incr, expire]);
+            }
+            SettleOutcome::Settled {
+                charged,
+                refunded: reply.num(7)?,
+            }
+        }
+    };
+    settle_spend(l, &spend, &reply.text(4)?, after).await?;
+    Ok(outcome)
+}
+
+pub(super) async fn renew(
+    l: &RedisLedger,
+    user: UserKey,
+    id: &RequestId,
+) -> Result<bool, LedgerError> {
+    let p = l.policy();
+    let u = l.keys.user(user);
+    let reply = l
+        .run(
+            &SCRIPTS.renew,
+            &[&u.pend],
+            &[&l.now_arg(), id.as_str(), &p.lease_ms.to_string()],
+        )
+        .await?;
+    // The first reserve call's hint stays until the reservation is finished;
+    // a stale score only makes the reaper look early and re-add it.
+    Ok(reply.int(0)? != 0)
+}
+
+/// What the reaper did with one index member.
+enum Reaped {
+    Refunded,
+    Skipped,
+}
+
+pub(super) async fn reap(l: &RedisLedger) -> Result<ReapReport, LedgerError> {
+    let retention = l.policy().retention_ms.to_string();
+    let leases = l.keys.leases();
+    let due: Vec<String> = l
+        .query(
+            redis::cmd("ZRANGEBYSCORE")
+                .arg(&leases)
+                .arg("-inf")
+                .arg(l.clock.now().0)
+                .arg("LIMIT")
+                .arg(0)
+                .arg(REAP_BATCH),
+        )
+        .await?;
+    let results: Vec<Result<Reaped, LedgerError>> = futures::stream::iter(due)
+        .map(|member| reap_one(l, member, &retention))
+        .buffer_unordered(REAP_CONCURRENCY)
+        .collect()
+        .await;
+    let mut report = ReapReport::default();
+    for r in results {
+        match r? {
+            Reaped::Refunded => report.refunded += 1,
+            Reaped::Skipped => report.skipped += 1,
+        }
+    }
+    Ok(report)
+}
+
+async fn reap_one(l: &RedisLedger, member: String, retention: &str) -> Result<Reaped, LedgerError> {
+    let Some((user, id)) = parse_lease_member(&member) else {
+        drop_hint(l, &member).await?;
+        return Ok(Reaped::Skipped);
+    };
+    let u = l.keys.user(user);
+    let record = u.record(&id);
+    let reply = l
+        .run(
+            &SCRIPTS.reap,
+            &finish_keys(&u, &record),
+            &[&l.now_arg(), id.as_str(), retention],
+        )
+        .await?;
+    match reply.text(0)?.as_str() {
+        "alive" => {
+            l.query::<()>(
+                redis::cmd("ZADD")
+                    .arg(l.keys.leases())
+                    .arg(reply.int(2)?)
+                    .arg(&member),
+            )
+            .await?;
+            Ok(Reaped::Skipped)
+        }
+        "reaped" => {
+            let spend = SpendRef::new(reply.int(2)?, reply.text(3)?, user, &id);
+            settle_spend(l, &spend, "0", vec![zrem_hint(l, &member)]).await?;
+            Ok(Reaped::Refunded)
+        }
+        _ => {
+            drop_hint(l, &member).await?;
+            Ok(Reaped::Skipped)
+        }
+    }
+}
+
+/// The KEYS of settle, reap and cancel.
+fn finish_keys<'a>(u: &'a UserKeys, record: &'a str) -> [&'a str; 5] {
+    [&u.meta, &u.log, &u.pend, record, &u.usage]
+}
+
+fn zrem_hint(l: &RedisLedger, member: &str) -> redis::Cmd {
+    let mut cmd = redis::cmd("ZREM");
+    cmd.arg(l.keys.leases()).arg(member);
+    cmd
+}
+
+async fn drop_hint(l: &RedisLedger, member: &str) -> Result<(), LedgerError> {
+    l.query::<()>(&zrem_hint(l, member)).await
+}
+
+/// Books a finished reservation's final cost, with `after` in the same round trip.
+async fn settle_spend(
+    l: &RedisLedger,
+    spend: &SpendRef,
+    final_cost: &str,
+    after: Vec<redis::Cmd>,
+) -> Result<(), LedgerError> {
+    l.run_with(
+        Vec::new(),
+        &SCRIPTS.spend_settle,
+        &[&l.keys.spend(spend.day)],
+        &[
+            &spend.request,
+            final_cost,
+            &spend.backend,
+            &SPEND_TTL_MS.to_string(),
+        ],
+        after,
+    )
+    .await?;
+    Ok(())
+}

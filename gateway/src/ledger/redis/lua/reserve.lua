@@ -1,0 +1,113 @@
+-- reserve: replay, access, in-flight cap, every window and the credit balance,
+-- all or nothing, in one step on the user's slot.
+-- KEYS: 1 meta, 2 log, 3 pend, 4 record
+-- ARGV: 1 now override, 2 id, 3 images, 4 credits per image, 5 est cost (string),
+--       6 backend, 7 plans JSON, 8 default plan, 9 access mode, 10 allowlisted (1/0),
+--       11 lease ms, 12 longest window ms, 13 the lease hint's nonce
+-- Returns {'admit'|'replay', now, images, from_windows, from_credits, lease_until,
+--          state, day, est, backend} or {'deny', now, reason, a, b}.
+local now = clock(ARGV[1])
+local id = ARGV[2]
+
+local existing = redis.call('GET', KEYS[4])
+if existing then
+  local r = cjson.decode(existing)
+  return { 'replay', now, r.n, r.fw, r.fc, r.l, r.s, r.d, r.e, r.b }
+end
+
+local images, cpi = tonumber(ARGV[3]), tonumber(ARGV[4])
+local meta = read_meta(KEYS[1])
+if meta.banned then
+  return { 'deny', now, 'banned' }
+end
+local plans = cjson.decode(ARGV[7])
+local _, plan = effective_plan(meta, now, plans, ARGV[8], ARGV[9], ARGV[10])
+if not plan and meta.credits <= 0 then
+  if ARGV[9] == 'allowlist' then
+    return { 'deny', now, 'not_allowed' }
+  end
+  return { 'deny', now, 'needs_code' }
+end
+
+if plan and plan.f > 0 then
+  local running = redis.call('ZCOUNT', KEYS[3], '(' .. now, '+inf')
+  if running >= plan.f then
+    return { 'deny', now, 'in_flight', plan.f }
+  end
+end
+
+local longest = tonumber(ARGV[12])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - longest)
+local ch = charges(KEYS[2], now, longest)
+local cost = images * cpi
+local room = 0
+if plan then
+  room = nil
+  for _, w in ipairs(plan.w) do
+    local free = w[1] - used_in(ch, now, w[2])
+    if room == nil or free < room then
+      room = free
+    end
+  end
+  if room == nil or room < 0 then
+    room = 0
+  end
+end
+local from_windows = math.min(cost, room)
+local from_credits = cost - from_windows
+
+if from_credits > meta.credits then
+  local fits = images
+  if cpi > 0 then
+    fits = math.min(images, math.floor((room + meta.credits) / cpi))
+  end
+  -- The earliest instant every window has room for what credits cannot pay:
+  -- walk each window's charges oldest first until enough have aged out.
+  local need = cost - meta.credits
+  local retry = now
+  if not plan then
+    retry = -1
+  else
+    for _, w in ipairs(plan.w) do
+      local limit, period = w[1], w[2]
+      if need > limit then
+        retry = -1
+        break
+      end
+      local excess = used_in(ch, now, period) - (limit - need)
+      local freed = 0
+      for _, c in ipairs(ch) do
+        if excess <= 0 then
+          break
+        end
+        if c[1] > now - period then
+          freed = freed + c[2]
+          if freed >= excess then
+            retry = math.max(retry, c[1] + period)
+            break
+          end
+        end
+      end
+    end
+  end
+  return { 'deny', now, 'quota', fits, retry }
+end
+
+local lease_until = now + tonumber(ARGV[11])
+local day = math.floor(now / DAY)
+local record = {
+  s = 'p', t = now, n = images, c = cpi, fw = from_windows, fc = from_credits,
+  wc = from_windows, l = lease_until, d = day, e = ARGV[5], b = ARGV[6], h = ARGV[13],
+}
+-- No expiry while pending: however long the reaper is away, the refund
+-- finds the record. Finishing it starts the retention (finish.lua).
+redis.call('SET', KEYS[4], cjson.encode(record))
+redis.call('ZADD', KEYS[3], lease_until, id)
+if from_windows > 0 then
+  redis.call('ZADD', KEYS[2], now, from_windows .. '|' .. id)
+  redis.call('PEXPIRE', KEYS[2], longest)
+end
+if from_credits > 0 then
+  redis.call('HINCRBY', KEYS[1], 'credits', -from_credits)
+end
+return { 'admit', now, images, from_windows, from_credits, lease_until, 'p', day, ARGV[5], ARGV[6] }

@@ -1,0 +1,41 @@
+-- settle: finish a reservation once (delivered images or a full refund).
+-- KEYS: 1 meta, 2 log, 3 pend, 4 record, 5 usage
+-- ARGV: 1 now override, 2 id, 3 'delivered'|'failed', 4 images delivered, 5 cost micros (string),
+--       6 record retention ms
+-- Returns {'unknown', now}
+--       | {'settled_before'|'refunded_before', now, day, backend, final cost, hint nonce}
+--       | {'done', now, day, backend, final cost, hint nonce, charged, refunded}.
+local now = clock(ARGV[1])
+local id = ARGV[2]
+local raw = redis.call('GET', KEYS[4])
+if not raw then
+  return { 'unknown', now }
+end
+local r = cjson.decode(raw)
+if r.s == 's' then
+  return { 'settled_before', now, r.d, r.b, r.k or '0', r.h or '' }
+end
+if r.s == 'r' then
+  redis.call('HINCRBY', KEYS[1], 'late_settles', 1)
+  return { 'refunded_before', now, r.d, r.b, '0', r.h or '' }
+end
+
+local delivered, cost, outcome = 0, '0', 'failed'
+if ARGV[3] == 'delivered' then
+  delivered, cost = tonumber(ARGV[4]), ARGV[5]
+end
+local images, charged, refunded = finish(now, id, r, delivered)
+if ARGV[3] == 'delivered' then
+  r.s = 's'
+  if images == r.n then
+    outcome = 'delivered'
+  elseif images > 0 then
+    outcome = 'partial'
+  end
+else
+  r.s = 'r'
+end
+r.k = cost
+store_finished(r)
+log_usage(now, id, images, charged, cost, outcome)
+return { 'done', now, r.d, r.b, cost, r.h or '', charged, refunded }

@@ -1,0 +1,325 @@
+//! The job runner: admitted jobs wait in a fair queue, start under a global
+//! concurrency cap and the provider's pacing, and report their progress as
+//! [`JobEvent`]s until they settle with the ledger.
+//!
+//! - Fairness: a [`FairQueue`] across users weighted by cost (credits) and
+//!   plan priority, not FIFO, with a per-user cap on waiting jobs.
+//! - Pacing: a governor direct limiter at `runner.images_per_minute` (0: none).
+//! - Leases: one task renews the lease of every held reservation (waiting or
+//!   running) every `ledger.lease / 3`, so only a dead process's jobs are reaped.
+//! - Cancel: a waiting job can be cancelled (full refund); once the upstream
+//!   call started it runs to the end, because the provider bills it.
+//!
+//! Invariant: every submitted ticket is settled exactly once by this runner
+//! (delivered or refunded), or left to the reaper if the process dies.
+
+pub mod fair;
+mod job;
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use easel_shared::job::{JobEvent, JobFailure};
+use easel_shared::{RequestId, UserKey};
+use governor::{DefaultDirectRateLimiter, Quota};
+use tokio::sync::{Notify, Semaphore, mpsc};
+
+pub use fair::FairQueue;
+
+use crate::admission::{AbortOnDrop, SafetyCooldown, Ticket};
+use crate::backend::{ImageBackend, ImageJob};
+use crate::ledger::{Ledger, SharedConfig};
+
+/// A submitted job as its submitter holds it.
+#[derive(Debug)]
+pub struct JobHandle {
+    /// The request (and reservation) id, for [`JobRunner::cancel`].
+    pub id: RequestId,
+    /// Events in order; the last one is `Done` or `Failed`.
+    pub events: mpsc::UnboundedReceiver<JobEvent>,
+}
+
+/// Why a ticket was not taken (nothing was queued; the ticket is untouched).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SubmitError {
+    /// The ticket replays an earlier admission (a redelivered event): that
+    /// request already ran or is running, and must not run twice.
+    #[error("request {0} was already admitted and runs elsewhere")]
+    Replayed(RequestId),
+    /// A job with this id is already waiting or running here.
+    #[error("request {0} is already queued or running")]
+    Duplicate(RequestId),
+}
+
+/// What a cancel did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelOutcome {
+    /// Taken out of the queue and fully refunded; its stream ends with `Failed { Cancelled }`.
+    Cancelled,
+    /// The upstream call already started: it runs to the end (the provider bills it).
+    AlreadyStarted,
+    /// No waiting or running job of this user has this id (finished, or never existed).
+    Unknown,
+}
+
+/// The job runner. Call [`JobRunner::shutdown`] to refund waiting jobs;
+/// merely dropping it stops dispatching and lease renewal, and waiting jobs'
+/// reservations are then refunded by the reaper once their leases lapse.
+/// Jobs already running finish and settle either way.
+pub struct JobRunner {
+    shared: Arc<Shared>,
+    /// The dispatcher and the lease renewer, stopped on drop.
+    tasks: [AbortOnDrop; 2],
+}
+
+/// State shared by the runner, its dispatcher, its renewer and running jobs.
+struct Shared {
+    ledger: Arc<dyn Ledger>,
+    backend: Arc<dyn ImageBackend>,
+    safety: Option<Arc<SafetyCooldown>>,
+    config: SharedConfig,
+    state: Mutex<State>,
+    /// Wakes the dispatcher when a job arrives.
+    wake: Notify,
+}
+
+#[derive(Default)]
+struct State {
+    queue: FairQueue<Waiting>,
+    /// Jobs whose upstream call started, by id, with their owner.
+    running: HashMap<RequestId, UserKey>,
+    /// Set by shutdown: new jobs are refunded at once.
+    closed: bool,
+}
+
+/// A job in the queue.
+struct Waiting {
+    ticket: Ticket,
+    job: ImageJob,
+    events: mpsc::UnboundedSender<JobEvent>,
+    /// The position last announced, so only changes are sent.
+    announced: Option<u32>,
+}
+
+impl JobRunner {
+    /// Starts a runner (inside a Tokio runtime) sending jobs to `backend`.
+    /// `runner.*` is read now: concurrency and pacing need a restart to
+    /// change. Safety blocks are reported to `safety` (the gatekeeper's).
+    pub fn start(
+        ledger: Arc<dyn Ledger>,
+        backend: Arc<dyn ImageBackend>,
+        config: SharedConfig,
+        safety: Option<Arc<SafetyCooldown>>,
+    ) -> Self {
+        let runner = config.load().runner.clone();
+        let shared = Arc::new(Shared {
+            ledger,
+            backend,
+            safety,
+            config,
+            state: Mutex::new(State::default()),
+            wake: Notify::new(),
+        });
+        let pacer = NonZeroU32::new(runner.images_per_minute)
+            .map(|rate| DefaultDirectRateLimiter::direct(Quota::per_minute(rate)));
+        let slots = Arc::new(Semaphore::new(runner.concurrency.max(1) as usize));
+        let dispatcher = tokio::spawn(dispatch(Arc::clone(&shared), slots, pacer));
+        let renewer = tokio::spawn(renew(Arc::downgrade(&shared)));
+        Self {
+            shared,
+            tasks: [AbortOnDrop(dispatcher), AbortOnDrop(renewer)],
+        }
+    }
+
+    /// Queues an admitted job. Its events start with `Queued`. If the user
+    /// already has `runner.max_queued_per_user` jobs waiting, the reservation
+    /// is refunded and the stream holds only `Failed { TooManyQueued }`
+    /// (after [`JobRunner::shutdown`]: `Failed { ShuttingDown }`).
+    pub async fn submit(&self, ticket: Ticket, job: ImageJob) -> Result<JobHandle, SubmitError> {
+        let id = ticket.reservation.id.clone();
+        if ticket.reservation.replayed {
+            return Err(SubmitError::Replayed(id));
+        }
+        let user = ticket.reservation.user;
+        let (events, rx) = mpsc::unbounded_channel();
+        let handle = JobHandle {
+            id: id.clone(),
+            events: rx,
+        };
+        let limit = self.shared.config.load().runner.max_queued_per_user;
+        let refused = {
+            let mut state = self.shared.lock();
+            if state.running.contains_key(&id) {
+                return Err(SubmitError::Duplicate(id));
+            }
+            if state.closed {
+                JobFailure::ShuttingDown
+            } else if limit > 0 && state.queue.queued_by(user) >= limit {
+                JobFailure::TooManyQueued { limit }
+            } else {
+                let credits = ticket.credits;
+                let weight = 1 + u32::from(ticket.priority);
+                let waiting = Waiting {
+                    ticket,
+                    job,
+                    events,
+                    announced: None,
+                };
+                if state
+                    .queue
+                    .push(id.clone(), user, credits, weight, waiting)
+                    .is_err()
+                {
+                    return Err(SubmitError::Duplicate(id));
+                }
+                announce(&mut state.queue);
+                drop(state);
+                self.shared.wake.notify_one();
+                return Ok(handle);
+            }
+        };
+        job::refund(&self.shared, user, &id, refused, &events).await;
+        Ok(handle)
+    }
+
+    /// Cancels a waiting job of `user`: it leaves the queue, is fully
+    /// refunded and its stream ends with `Failed { Cancelled }`.
+    pub async fn cancel(&self, user: UserKey, id: &RequestId) -> CancelOutcome {
+        let taken = {
+            let mut state = self.shared.lock();
+            if state.queue.owner(id) == Some(user) {
+                let taken = state.queue.remove(id);
+                announce(&mut state.queue);
+                taken
+            } else if state.running.get(id) == Some(&user) {
+                return CancelOutcome::AlreadyStarted;
+            } else {
+                return CancelOutcome::Unknown;
+            }
+        };
+        let Some((_, waiting)) = taken else {
+            return CancelOutcome::Unknown;
+        };
+        job::refund(
+            &self.shared,
+            user,
+            id,
+            JobFailure::Cancelled,
+            &waiting.events,
+        )
+        .await;
+        CancelOutcome::Cancelled
+    }
+
+    /// Stops starting jobs and refunds every waiting one (their streams end
+    /// with `Failed { ShuttingDown }`), as well as any job submitted later.
+    /// Running jobs finish and settle.
+    pub async fn shutdown(&self) {
+        for task in &self.tasks {
+            task.0.abort();
+        }
+        let waiting: Vec<(RequestId, UserKey, Waiting)> = {
+            let mut state = self.shared.lock();
+            state.closed = true;
+            std::iter::from_fn(|| state.queue.pop()).collect()
+        };
+        for (id, user, waiting) in waiting {
+            let failure = JobFailure::ShuttingDown;
+            job::refund(&self.shared, user, &id, failure, &waiting.events).await;
+        }
+    }
+
+    /// Jobs waiting and jobs running right now.
+    pub fn load(&self) -> (usize, usize) {
+        let state = self.shared.lock();
+        (state.queue.len(), state.running.len())
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // Every critical section leaves the state consistent before it can panic.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Sends `Queued` to every waiting job whose position changed.
+fn announce(queue: &mut FairQueue<Waiting>) {
+    queue.for_each_ranked(|position, _, waiting| {
+        if waiting.announced != Some(position) {
+            waiting.announced = Some(position);
+            // A submitter that stopped listening is not an error.
+            let _ = waiting.events.send(JobEvent::Queued { position });
+        }
+    });
+}
+
+/// Starts jobs: a free slot, then a waiting job, then pacing, then go.
+async fn dispatch(
+    shared: Arc<Shared>,
+    slots: Arc<Semaphore>,
+    pacer: Option<DefaultDirectRateLimiter>,
+) {
+    loop {
+        let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
+            return;
+        };
+        let images = loop {
+            let woken = shared.wake.notified();
+            if let Some(next) = shared.lock().queue.peek() {
+                break next.ticket.reservation.images;
+            }
+            woken.await;
+        };
+        if let Some(pacer) = &pacer {
+            let n = NonZeroU32::new(images.max(1)).unwrap_or(NonZeroU32::MIN);
+            if pacer.until_n_ready(n).await.is_err() {
+                // More images than the whole burst: wait for a full bucket.
+                let _ = pacer.until_n_ready(NonZeroU32::MIN).await;
+            }
+        }
+        let next = {
+            let mut state = shared.lock();
+            let next = state.queue.pop();
+            if let Some((id, user, _)) = &next {
+                state.running.insert(id.clone(), *user);
+            }
+            announce(&mut state.queue);
+            next
+        };
+        // The job may have been cancelled while we paced: then look again.
+        if let Some((_, _, waiting)) = next {
+            tokio::spawn(job::run(Arc::clone(&shared), waiting, slot));
+        }
+    }
+}
+
+/// Renews the lease of every held reservation every `lease / 3`.
+async fn renew(shared: std::sync::Weak<Shared>) {
+    loop {
+        let Some(lease) = shared.upgrade().map(|s| s.config.load().ledger.lease) else {
+            return;
+        };
+        tokio::time::sleep((lease / 3).max(Duration::from_millis(10))).await;
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        let held: Vec<(RequestId, UserKey)> = {
+            let state = shared.lock();
+            let running = state.running.iter().map(|(id, u)| (id.clone(), *u));
+            let waiting = state.queue.ids().map(|(id, u)| (id.clone(), u));
+            running.chain(waiting).collect()
+        };
+        for (id, user) in held {
+            match shared.ledger.renew(user, &id).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(%id, %user, "lease renewal refused: reservation no longer pending")
+                }
+                Err(error) => tracing::warn!(%id, %user, %error, "lease renewal failed"),
+            }
+        }
+    }
+}

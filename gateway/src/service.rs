@@ -1,0 +1,125 @@
+//! The `Gateway` port: everything a chat frontend may ask of Easel.
+//!
+//! Frontends hold an `Arc<dyn Gateway>` and nothing else: they never touch
+//! the ledger, a backend or the result store directly. [`InProcessGateway`]
+//! wires admission, the job runner, imaging, the backend chain and the result
+//! store in one process (the bot binary's embedded mode).
+
+mod admin;
+mod in_process;
+mod inputs;
+
+use async_trait::async_trait;
+use easel_shared::admin::{AdminOp, AdminReply, Redemption};
+use easel_shared::job::JobEvent;
+use easel_shared::request::Request;
+use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
+use easel_shared::{Denial, Platform, QuotaStatus, RequestId, UserKey};
+use tokio::sync::mpsc;
+
+pub use in_process::{InProcessGateway, Parts};
+
+use crate::imaging::ImageError;
+use crate::results::StoredImage;
+
+/// The events of one submitted request, in order, ending with `Done` or `Failed`.
+pub type JobStream = mpsc::UnboundedReceiver<JobEvent>;
+
+/// Why the gateway did not take a request or could not answer.
+/// `Denied`, `BadInput` and `InputExpired` are the user's to act on; the rest
+/// are faults shown as "temporarily unavailable, nothing was charged".
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// Refused by policy, quota, burst, cooldown or budget. Nothing charged.
+    #[error("denied: {denial}")]
+    Denied {
+        /// Why, and when it can work.
+        denial: Denial,
+        /// True once per day when the spend cap is first hit: tell the admins.
+        notify_admins: bool,
+    },
+    /// An input image is unusable (not an image, too large, truncated...).
+    #[error("input image {index}: {error}")]
+    BadInput {
+        /// Which input (0-based).
+        index: usize,
+        /// What is wrong with it; `error.key()` names the message.
+        error: ImageError,
+    },
+    /// A referenced result's image is no longer stored (retention passed).
+    #[error("the image of result {0} has expired")]
+    InputExpired(ResultId),
+    /// This request id was already admitted: a redelivered event. Answer nothing.
+    #[error("request {0} was already taken")]
+    Duplicate(RequestId),
+    /// The actor is not an admin.
+    #[error("admin only")]
+    Forbidden,
+    /// An admin operation named something that does not exist or is impossible.
+    #[error("{0}")]
+    Refused(String),
+    /// The quota or result store cannot be reached: fail closed.
+    #[error("temporarily unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// What a cancel did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cancelled {
+    /// Taken out of the queue and refunded.
+    Yes,
+    /// Already running upstream: it finishes (the provider bills it).
+    TooLate,
+    /// No waiting job of this user has that id.
+    Unknown,
+}
+
+/// Everything a frontend may ask.
+#[async_trait]
+pub trait Gateway: Send + Sync + 'static {
+    /// Takes a request: inputs are checked, the user admitted (one
+    /// reservation), and the job queued. Events follow on the stream.
+    async fn submit(&self, request: Request) -> Result<JobStream, GatewayError>;
+
+    /// Cancels a waiting job (full refund).
+    async fn cancel(&self, user: UserKey, id: &RequestId) -> Result<Cancelled, GatewayError>;
+
+    /// The user's quota now.
+    async fn quota(&self, user: UserKey) -> Result<QuotaStatus, GatewayError>;
+
+    /// Redeems an access code (attempts are rate limited: `Denied(RedeemRate)`).
+    async fn redeem(&self, user: UserKey, code: &str) -> Result<Redemption, GatewayError>;
+
+    /// Whether `user` may run admin operations.
+    fn is_admin(&self, user: UserKey) -> bool;
+
+    /// Runs an admin operation for `actor` (refused unless an admin).
+    async fn admin(&self, actor: UserKey, op: AdminOp) -> Result<AdminReply, GatewayError>;
+
+    /// A stored result.
+    async fn result(&self, id: &ResultId) -> Result<Option<ResultRecord>, GatewayError>;
+
+    /// The provider's untouched bytes of a result's image (`None`: expired).
+    async fn original(&self, id: &ResultId, index: usize) -> Result<Option<StoredImage>, GatewayError>;
+
+    /// Records the platform message that shows a result.
+    async fn attach_message(&self, id: &ResultId, message: MessageRef) -> Result<(), GatewayError>;
+
+    /// The result a platform message shows, if any.
+    async fn find_by_message(&self, message: &MessageRef) -> Result<Option<ResultRecord>, GatewayError>;
+
+    /// The user's saved defaults and language.
+    async fn settings(&self, user: UserKey) -> Result<UserSettings, GatewayError>;
+
+    /// Saves the user's defaults and language.
+    async fn set_settings(&self, user: UserKey, settings: UserSettings) -> Result<(), GatewayError>;
+
+    /// Remembers a @username seen on a platform.
+    async fn remember_username(&self, user: UserKey, username: &str) -> Result<(), GatewayError>;
+
+    /// Resolves a @username seen earlier.
+    async fn lookup_username(&self, platform: Platform, username: &str) -> Result<Option<UserKey>, GatewayError>;
+
+    /// Deletes the user's stored prompts and images; returns how many results went.
+    async fn forget(&self, user: UserKey) -> Result<u64, GatewayError>;
+}

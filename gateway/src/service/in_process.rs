@@ -1,0 +1,207 @@
+//! The gateway in one process: admission, runner, imaging, backends and
+//! the result store behind the [`Gateway`] port.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use easel_shared::admin::{Actor, AdminOp, AdminReply, Redemption};
+use easel_shared::job::JobEvent;
+use easel_shared::request::Request;
+use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
+use easel_shared::{Platform, QuotaStatus, RequestId, UserKey};
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+
+use super::{Cancelled, Gateway, GatewayError, JobStream, admin, inputs};
+use crate::admission::{AdmitError, AdmitRequest, Gatekeeper};
+use crate::backend::{ImageBackend, ImageJob};
+use crate::ledger::{Clock, Ledger, SharedConfig};
+use crate::results::{NewResult, ResultStore, ResultStoreError, StoredImage};
+use crate::runner::{CancelOutcome, JobRunner, SubmitError};
+
+/// The parts an in-process gateway is made of.
+pub struct Parts {
+    /// Live configuration.
+    pub config: SharedConfig,
+    /// Quota state.
+    pub ledger: Arc<dyn Ledger>,
+    /// The backend (usually a retry/fallback chain).
+    pub backend: Arc<dyn ImageBackend>,
+    /// Results, originals, settings, usernames.
+    pub results: Arc<dyn ResultStore>,
+    /// The ledger's clock (manual in tests).
+    pub clock: Clock,
+}
+
+/// [`Gateway`] implemented in this process.
+pub struct InProcessGateway {
+    config: SharedConfig,
+    ledger: Arc<dyn Ledger>,
+    backend: Arc<dyn ImageBackend>,
+    results: Arc<dyn ResultStore>,
+    gatekeeper: Gatekeeper,
+    runner: JobRunner,
+}
+
+impl InProcessGateway {
+    /// Wires the parts together and starts the job runner (needs a Tokio runtime).
+    pub fn new(parts: Parts) -> Self {
+        let Parts { config, ledger, backend, results, clock } = parts;
+        let gatekeeper = Gatekeeper::new(ledger.clone(), config.clone(), clock);
+        let runner =
+            JobRunner::start(ledger.clone(), backend.clone(), config.clone(), Some(gatekeeper.safety()));
+        Self { config, ledger, backend, results, gatekeeper, runner }
+    }
+
+    /// Refunds waiting jobs and lets running ones finish.
+    pub async fn shutdown(&self) {
+        self.runner.shutdown().await;
+    }
+
+    /// A stable tag for the provider's abuse reports that does not reveal
+    /// the platform id (salted with the deployment's key prefix).
+    fn user_tag(&self, user: UserKey) -> String {
+        let salt = &self.config.load().ledger.key_prefix;
+        let digest = Sha256::digest(format!("{salt}|{user}").as_bytes());
+        digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+fn unavailable(e: ResultStoreError) -> GatewayError {
+    GatewayError::Unavailable(e.to_string())
+}
+
+#[async_trait]
+impl Gateway for InProcessGateway {
+    async fn submit(&self, request: Request) -> Result<JobStream, GatewayError> {
+        let caps = self.backend.capabilities();
+        let inputs = inputs::resolve(&request.inputs, &self.results, caps.input_long_side).await?;
+        let job = ImageJob {
+            prompt: request.prompt.clone(),
+            options: request.options.clone(),
+            inputs: inputs.prepared,
+            mask: None,
+            user_tag: self.user_tag(request.user),
+        };
+        let admit = AdmitRequest {
+            id: request.id.clone(),
+            user: request.user,
+            options: request.options.clone(),
+            is_edit: request.is_edit(),
+            backend: self.backend.name().to_owned(),
+            est_cost_micros: self.backend.estimate_micros(&job),
+        };
+        let ticket = self.gatekeeper.admit(&admit).await.map_err(|e| match e {
+            AdmitError::Denied { denial, notify_admins } => GatewayError::Denied { denial, notify_admins },
+            AdmitError::Ledger(e) => e.into(),
+        })?;
+        let handle = self.runner.submit(ticket, job).await.map_err(|e| match e {
+            SubmitError::Replayed(id) | SubmitError::Duplicate(id) => GatewayError::Duplicate(id),
+        })?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let record = NewResult {
+            user: request.user,
+            request: request.id,
+            prompt: request.prompt,
+            options: request.options,
+            inputs: inputs.stored,
+            parent: request.parent,
+            outputs: Vec::new(),
+        };
+        tokio::spawn(forward(handle.events, tx, self.results.clone(), record));
+        Ok(rx)
+    }
+
+    async fn cancel(&self, user: UserKey, id: &RequestId) -> Result<Cancelled, GatewayError> {
+        Ok(match self.runner.cancel(user, id).await {
+            CancelOutcome::Cancelled => Cancelled::Yes,
+            CancelOutcome::AlreadyStarted => Cancelled::TooLate,
+            CancelOutcome::Unknown => Cancelled::Unknown,
+        })
+    }
+
+    async fn quota(&self, user: UserKey) -> Result<QuotaStatus, GatewayError> {
+        Ok(self.ledger.status(user).await?)
+    }
+
+    async fn redeem(&self, user: UserKey, code: &str) -> Result<Redemption, GatewayError> {
+        self.gatekeeper.redeem(user, code).await.map_err(|e| match e {
+            AdmitError::Denied { denial, notify_admins } => GatewayError::Denied { denial, notify_admins },
+            AdmitError::Ledger(e) => e.into(),
+        })
+    }
+
+    fn is_admin(&self, user: UserKey) -> bool {
+        self.config.load().access.admins.contains(&user)
+    }
+
+    async fn admin(&self, actor: UserKey, op: AdminOp) -> Result<AdminReply, GatewayError> {
+        if !self.is_admin(actor) {
+            return Err(GatewayError::Forbidden);
+        }
+        admin::run(&*self.ledger, Actor::Admin(actor), op).await
+    }
+
+    async fn result(&self, id: &ResultId) -> Result<Option<ResultRecord>, GatewayError> {
+        self.results.get(id).await.map_err(unavailable)
+    }
+
+    async fn original(&self, id: &ResultId, index: usize) -> Result<Option<StoredImage>, GatewayError> {
+        self.results.original(id, index).await.map_err(unavailable)
+    }
+
+    async fn attach_message(&self, id: &ResultId, message: MessageRef) -> Result<(), GatewayError> {
+        self.results.attach_message(id, message).await.map(drop).map_err(unavailable)
+    }
+
+    async fn find_by_message(&self, message: &MessageRef) -> Result<Option<ResultRecord>, GatewayError> {
+        self.results.find_by_message(message).await.map_err(unavailable)
+    }
+
+    async fn settings(&self, user: UserKey) -> Result<UserSettings, GatewayError> {
+        self.results.settings(user).await.map_err(unavailable)
+    }
+
+    async fn set_settings(&self, user: UserKey, settings: UserSettings) -> Result<(), GatewayError> {
+        self.results.set_settings(user, &settings).await.map_err(unavailable)
+    }
+
+    async fn remember_username(&self, user: UserKey, username: &str) -> Result<(), GatewayError> {
+        self.results.remember_username(user, username).await.map_err(unavailable)
+    }
+
+    async fn lookup_username(&self, platform: Platform, username: &str) -> Result<Option<UserKey>, GatewayError> {
+        self.results.lookup_username(platform, username).await.map_err(unavailable)
+    }
+
+    async fn forget(&self, user: UserKey) -> Result<u64, GatewayError> {
+        self.results.forget(user).await.map_err(unavailable)
+    }
+}
+
+/// Passes a job's events on, storing the result before `Done` goes out so
+/// the frontend's buttons can name it. A store failure costs the user
+/// nothing: the images are delivered, only without a stored result.
+async fn forward(
+    mut events: mpsc::UnboundedReceiver<JobEvent>,
+    tx: mpsc::UnboundedSender<JobEvent>,
+    results: Arc<dyn ResultStore>,
+    mut record: NewResult,
+) {
+    while let Some(mut event) = events.recv().await {
+        if let JobEvent::Done { images, result, .. } = &mut event {
+            record.outputs = images
+                .iter()
+                .map(|i| StoredImage { mime: i.mime.clone(), bytes: i.bytes.clone() })
+                .collect();
+            match results.save(record.clone()).await {
+                Ok(saved) => *result = Some(saved.id),
+                Err(e) => tracing::warn!(request = %record.request, error = %e, "result not stored"),
+            }
+        }
+        if tx.send(event).is_err() {
+            // The frontend went away; the job still settles in the runner.
+            return;
+        }
+    }
+}

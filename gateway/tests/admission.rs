@@ -1,0 +1,220 @@
+//! Admission against a real embedded ledger and the manual clock: plan
+//! policy, the burst limiter, the redeem limiter, the safety cooldown, and
+//! the ledger's own denials passing through.
+//! Every test runs against both real ledgers (embedded file, shared Redis).
+
+#[macro_use]
+#[path = "support/jobs.rs"]
+mod support;
+
+use std::time::Duration;
+
+use easel_gateway::admission::{AdmitError, AdmitRequest};
+use easel_shared::admin::{Actor, Redemption};
+use easel_shared::config::{BurstConfig, Config};
+use easel_shared::job::{JobEvent, JobFailure};
+use easel_shared::render::{Quality, RenderOptions};
+use easel_shared::{Denial, RequestId, UserKey};
+
+use support::{Core, Kind, finish, roomy_config, used};
+
+both_ledgers!(
+    the_plan_policy_refuses_what_it_does_not_allow_and_holds_nothing,
+    the_burst_limiter_refuses_with_a_retry_time_after_policy_checks,
+    redemption_attempts_are_rate_limited_per_user,
+    repeated_safety_blocks_start_a_cooldown_until_they_age_out,
+    the_ledgers_denials_pass_through,
+);
+
+fn denial(result: Result<impl std::fmt::Debug, AdmitError>) -> Denial {
+    match result {
+        Err(AdmitError::Denied { denial, .. }) => denial,
+        other => panic!("expected a denial, got {other:?}"),
+    }
+}
+
+fn request(user: UserKey, id: &str, options: RenderOptions, is_edit: bool) -> AdmitRequest {
+    AdmitRequest {
+        id: RequestId::new(id).unwrap(),
+        user,
+        options,
+        is_edit,
+        backend: "test".into(),
+        est_cost_micros: 10_000,
+    }
+}
+
+fn strict_config() -> Config {
+    let mut config = roomy_config();
+    let plan = config.plans.get_mut("free").unwrap();
+    plan.max_n = 2;
+    plan.qualities = vec![Quality::Low, Quality::Medium];
+    plan.allow_edit = false;
+    config
+}
+
+async fn the_plan_policy_refuses_what_it_does_not_allow_and_holds_nothing(kind: Kind) {
+    let core = Core::start(kind, strict_config(), false).await;
+    let user = UserKey::telegram(1);
+    let cases = [
+        (
+            RenderOptions {
+                n: 3,
+                ..RenderOptions::default()
+            },
+            false,
+            "n",
+            Some(2),
+        ),
+        (
+            RenderOptions {
+                quality: Quality::High,
+                ..RenderOptions::default()
+            },
+            false,
+            "quality",
+            None,
+        ),
+        (
+            RenderOptions {
+                quality: Quality::Low,
+                ..RenderOptions::default()
+            },
+            true,
+            "edit",
+            None,
+        ),
+    ];
+    for (i, (options, is_edit, what, max)) in cases.into_iter().enumerate() {
+        let got = denial(
+            core.keeper
+                .admit(&request(user, &format!("r{i}"), options, is_edit))
+                .await,
+        );
+        assert_eq!(
+            got,
+            Denial::PlanForbids {
+                what: what.into(),
+                max
+            }
+        );
+    }
+    let status = core.status(user).await;
+    assert_eq!((used(&status), status.in_flight), (0, 0));
+    let ok = RenderOptions {
+        n: 2,
+        quality: Quality::Medium,
+        ..RenderOptions::default()
+    };
+    let ticket = core
+        .keeper
+        .admit(&request(user, "fine", ok, false))
+        .await
+        .unwrap();
+    assert_eq!((ticket.credits, ticket.reservation.images), (2, 2));
+}
+
+async fn the_burst_limiter_refuses_with_a_retry_time_after_policy_checks(kind: Kind) {
+    let mut config = roomy_config();
+    config.plans.get_mut("free").unwrap().burst = Some(BurstConfig {
+        every: Duration::from_secs(3600),
+        burst: 1,
+    });
+    let core = Core::start(kind, config, false).await;
+    let user = UserKey::telegram(1);
+    // A policy refusal must not use up the one burst cell.
+    assert!(matches!(
+        denial(core.admit(user, "too-many", 9).await),
+        Denial::PlanForbids { .. }
+    ));
+    core.admit(user, "first", 1).await.unwrap();
+    let now = core.clock.now();
+    match denial(core.admit(user, "second", 1).await) {
+        Denial::Burst { retry_at } => {
+            assert!(retry_at > now && retry_at <= now.plus(Duration::from_secs(3600)));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        used(&core.status(user).await),
+        1,
+        "the refusal held nothing"
+    );
+    // Other users have their own cells.
+    core.admit(UserKey::telegram(2), "other", 1).await.unwrap();
+    assert!(core.keeper.limiter_keys() >= 2);
+}
+
+async fn redemption_attempts_are_rate_limited_per_user(kind: Kind) {
+    let mut config = roomy_config();
+    config.redeem.burst = 2;
+    config.redeem.every = Duration::from_secs(3600);
+    let core = Core::start(kind, config, false).await;
+    let user = UserKey::telegram(1);
+    for _ in 0..2 {
+        assert_eq!(
+            core.keeper.redeem(user, "NOT-A-CODE").await.unwrap(),
+            Redemption::Invalid
+        );
+    }
+    assert!(matches!(
+        denial(core.keeper.redeem(user, "NOT-A-CODE").await),
+        Denial::RedeemRate { retry_at } if retry_at > core.clock.now()
+    ));
+    assert_eq!(
+        core.keeper
+            .redeem(UserKey::telegram(2), "NOT-A-CODE")
+            .await
+            .unwrap(),
+        Redemption::Invalid
+    );
+}
+
+async fn repeated_safety_blocks_start_a_cooldown_until_they_age_out(kind: Kind) {
+    let mut config = roomy_config();
+    config.safety.blocks_before_cooldown = 2;
+    config.safety.window = Duration::from_secs(3600);
+    let core = Core::start(kind, config, false).await;
+    let user = UserKey::telegram(1);
+    let first_block = core.clock.now();
+    for id in ["bad1", "bad2"] {
+        let mut handle = core.submit(user, &format!("{id} error=blocked"), 1).await;
+        assert!(matches!(
+            finish(&mut handle).await.last(),
+            Some(JobEvent::Failed {
+                failure: JobFailure::Blocked { .. },
+                ..
+            })
+        ));
+        core.clock.advance(Duration::from_secs(60));
+    }
+    let until = first_block.plus(Duration::from_secs(3600));
+    assert_eq!(
+        denial(core.admit(user, "again", 1).await),
+        Denial::Cooldown { until }
+    );
+    // Someone else is not affected.
+    core.admit(UserKey::telegram(2), "other", 1).await.unwrap();
+    // Once the first block leaves the window, one block remains: below the threshold.
+    core.clock.advance(Duration::from_secs(3600 - 121));
+    assert!(core.admit(user, "again", 1).await.is_err());
+    core.clock.advance(Duration::from_secs(1));
+    core.admit(user, "again", 1).await.unwrap();
+}
+
+async fn the_ledgers_denials_pass_through(kind: Kind) {
+    let mut config = roomy_config();
+    config.plans.get_mut("free").unwrap().windows[0].limit = 2;
+    let core = Core::start(kind, config, false).await;
+    let user = UserKey::telegram(1);
+    core.admit(user, "a", 2).await.unwrap();
+    assert!(matches!(
+        denial(core.admit(user, "b", 1).await),
+        Denial::Quota { fits: 0, .. }
+    ));
+    core.ledger
+        .set_banned(user, true, "spam", Actor::Api)
+        .await
+        .unwrap();
+    assert_eq!(denial(core.admit(user, "c", 1).await), Denial::Banned);
+}

@@ -1,0 +1,49 @@
+//! What a frontend asks the gateway to make: a prompt, options and input
+//! images, identified by an id derived from the platform event.
+
+use bytes::Bytes;
+
+use crate::ids::{RequestId, UserKey};
+use crate::render::RenderOptions;
+use crate::results::ResultId;
+
+/// One image request from a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// Derived from the platform event (a redelivery is the same request, charged once).
+    pub id: RequestId,
+    /// Who asks and pays.
+    pub user: UserKey,
+    /// The user's words, whole.
+    pub prompt: String,
+    /// Shape, quality, background, format, n.
+    pub options: RenderOptions,
+    /// Images to edit, in order (empty: generate from text).
+    pub inputs: Vec<InputImage>,
+    /// The result this refines or varies (lineage).
+    pub parent: Option<ResultId>,
+}
+
+impl Request {
+    /// Whether this edits images (plans may forbid editing).
+    pub fn is_edit(&self) -> bool {
+        !self.inputs.is_empty()
+    }
+}
+
+/// An input image: freshly uploaded bytes, or an earlier result's output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputImage {
+    /// Bytes the user uploaded (any format; the gateway decodes them safely).
+    Upload {
+        /// The file as downloaded from the platform.
+        bytes: Bytes,
+    },
+    /// An output of a stored result (a reply to a result, Vary, Again of an edit).
+    Output {
+        /// The stored result.
+        result: ResultId,
+        /// Which of its images (0-based).
+        index: u8,
+    },
+}

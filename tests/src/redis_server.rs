@@ -1,0 +1,85 @@
+//! A private `redis-server` on a unix socket in a temp dir, for tests that
+//! kill or restart Redis. The shared Redis is never stopped.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use tempfile::TempDir;
+
+/// A redis-server this test owns; killed on drop.
+pub struct PrivateRedis {
+    dir: TempDir,
+    child: Option<Child>,
+}
+
+impl PrivateRedis {
+    /// Starts a server without persistence and waits until it accepts connections.
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut me = Self { dir, child: None };
+        me.spawn();
+        me
+    }
+
+    /// The socket's path.
+    pub fn socket(&self) -> PathBuf {
+        self.dir.path().join("r.sock")
+    }
+
+    /// The redis-rs URL for the socket.
+    pub fn url(&self) -> String {
+        format!("redis+unix://{}", self.socket().display())
+    }
+
+    /// Kills the server (SIGKILL, like a crash) and reaps it.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again on the same socket (empty: no persistence).
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    fn spawn(&mut self) {
+        let mut child = Command::new("redis-server")
+            .args(["--port", "0", "--unixsocket"])
+            .arg(self.socket())
+            .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start redis-server (is it installed?)");
+        // Readiness is the server's own log line, not a timeout.
+        let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+        loop {
+            match lines.next() {
+                Some(Ok(line))
+                    if line
+                        .to_ascii_lowercase()
+                        .contains("ready to accept connections") =>
+                {
+                    break;
+                }
+                Some(Ok(_)) => {}
+                other => panic!("redis-server exited before it was ready: {other:?}"),
+            }
+        }
+        // Keep draining the log so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        self.child = Some(child);
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
