@@ -183,3 +183,27 @@ button-original = Original
 button-cancel = Cancel
 error-internal = Something went wrong on our side (request { $id }). Nothing was charged; please try again.
 error-unavailable = Easel is temporarily unavailable. Nothing was charged; please try again in a minute.
+
+## Job failures and input images (nothing is charged for any of them)
+
+failure-busy = The image service is busy right now. Nothing was charged; please try again in a few minutes.
+failure-busy-retry = The image service is busy right now. Nothing was charged; try again in { $when }.
+failure-blocked = The image service's safety system refused this request. Nothing was charged; change the prompt or the images.
+failure-rejected = The image service refused this request ({ $reason }). Nothing was charged; change the request.
+failure-failed = No image came back this time. Nothing was charged; please try again.
+failure-timed-out = The image took too long. Nothing was charged; please try again.
+failure-too-many-queued = You already have { $limit } requests waiting. Nothing was charged; send the next one when one is done.
+input-bad = Image { $index } cannot be used: { $reason } Nothing was charged.
+input-expired = That image is no longer stored, so it cannot be changed. Nothing was charged; send it again.
+input-unreadable = I could not read the image of that message. Nothing was charged; attach it with /edit instead.
+original-expired = The original file of this result has expired.
+result-preview-note = The original is larger than this chat allows, so this is a preview; the Original button sends the file where it fits.
+image-empty = the file is empty.
+image-too-many-bytes = the file is too large.
+image-not-an-image = it is not an image.
+image-unsupported-format = this image format is not supported (use PNG, JPEG, WebP or GIF).
+image-too-large = its dimensions are too large.
+image-truncated = the file is cut off.
+image-corrupt = the file is damaged.
+image-mask-without-alpha = a mask needs transparent areas (PNG with alpha).
+image-internal = something went wrong on our side.

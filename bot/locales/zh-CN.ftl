@@ -167,3 +167,27 @@ button-original = 原图
 button-cancel = 取消
 error-internal = 我们这边出了点问题（请求 { $id }）。未扣额度，请重试。
 error-unavailable = Easel 暂时不可用。未扣额度，请稍后再试。
+
+## Job failures and input images (nothing is charged for any of them)
+
+failure-busy = 图像服务当前繁忙。未扣除任何额度，请过几分钟再试。
+failure-busy-retry = 图像服务当前繁忙。未扣除任何额度，请在 { $when } 后再试。
+failure-blocked = 图像服务的安全系统拒绝了此请求。未扣除任何额度，请修改提示词或图片。
+failure-rejected = 图像服务拒绝了此请求（{ $reason }）。未扣除任何额度，请修改请求。
+failure-failed = 这次没有生成图片。未扣除任何额度，请重试。
+failure-timed-out = 生成时间过长。未扣除任何额度，请重试。
+failure-too-many-queued = 你已有 { $limit } 个请求在排队。未扣除任何额度，请等其中一个完成后再发送。
+input-bad = 第 { $index } 张图片无法使用：{ $reason } 未扣除任何额度。
+input-expired = 这张图片已不再保存，无法修改。未扣除任何额度，请重新发送。
+input-unreadable = 无法读取该消息中的图片。未扣除任何额度，请改用 /edit 上传图片。
+original-expired = 此结果的原始文件已过期。
+result-preview-note = 原图超过此聊天允许的大小，这里显示的是预览；在允许的地方，"原图"按钮会发送文件。
+image-empty = 文件是空的。
+image-too-many-bytes = 文件太大。
+image-not-an-image = 这不是图片。
+image-unsupported-format = 不支持此图片格式（请使用 PNG、JPEG、WebP 或 GIF）。
+image-too-large = 图片尺寸太大。
+image-truncated = 文件不完整。
+image-corrupt = 文件已损坏。
+image-mask-without-alpha = 蒙版需要透明区域（带 alpha 通道的 PNG）。
+image-internal = 我们这边出了问题。

@@ -3,6 +3,7 @@
 //! `now` where a relative time appears, so tests need no clock.
 
 pub mod admin;
+pub mod failure;
 pub mod quota;
 pub mod text;
 pub mod time;
