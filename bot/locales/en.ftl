@@ -207,3 +207,4 @@ image-truncated = the file is cut off.
 image-corrupt = the file is damaged.
 image-mask-without-alpha = a mask needs transparent areas (PNG with alpha).
 image-internal = something went wrong on our side.
+change-label = What should change?

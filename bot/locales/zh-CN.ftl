@@ -191,3 +191,4 @@ image-truncated = 文件不完整。
 image-corrupt = 文件已损坏。
 image-mask-without-alpha = 蒙版需要透明区域（带 alpha 通道的 PNG）。
 image-internal = 我们这边出了问题。
+change-label = 要改什么？

@@ -1,6 +1,7 @@
 //! Easel bot: the platform-free conversation core, the message catalogs,
-//! and (to come) the Telegram and Discord adapters built on them.
+//! and the Discord adapter built on them (Telegram to come).
 #![deny(missing_docs)]
 
 pub mod core;
+pub mod discord;
 pub mod i18n;

@@ -179,10 +179,16 @@ pub async fn open(
     let results = config.results.clone();
     if config.ledger.redis_url.is_empty() {
         let path = results.path.clone();
-        return Ok(std::sync::Arc::new(embedded::EmbeddedResultStore::open(path, results, clock).await?));
+        return Ok(std::sync::Arc::new(
+            embedded::EmbeddedResultStore::open(path, results, clock).await?,
+        ));
     }
-    let store =
-        redis::RedisResultStore::connect(&config.ledger.redis_url, &config.ledger.key_prefix, results, clock)
-            .await?;
+    let store = redis::RedisResultStore::connect(
+        &config.ledger.redis_url,
+        &config.ledger.key_prefix,
+        results,
+        clock,
+    )
+    .await?;
     Ok(std::sync::Arc::new(store))
 }

@@ -100,25 +100,37 @@ pub trait Gateway: Send + Sync + 'static {
     async fn result(&self, id: &ResultId) -> Result<Option<ResultRecord>, GatewayError>;
 
     /// The provider's untouched bytes of a result's image (`None`: expired).
-    async fn original(&self, id: &ResultId, index: usize) -> Result<Option<StoredImage>, GatewayError>;
+    async fn original(
+        &self,
+        id: &ResultId,
+        index: usize,
+    ) -> Result<Option<StoredImage>, GatewayError>;
 
     /// Records the platform message that shows a result.
     async fn attach_message(&self, id: &ResultId, message: MessageRef) -> Result<(), GatewayError>;
 
     /// The result a platform message shows, if any.
-    async fn find_by_message(&self, message: &MessageRef) -> Result<Option<ResultRecord>, GatewayError>;
+    async fn find_by_message(
+        &self,
+        message: &MessageRef,
+    ) -> Result<Option<ResultRecord>, GatewayError>;
 
     /// The user's saved defaults and language.
     async fn settings(&self, user: UserKey) -> Result<UserSettings, GatewayError>;
 
     /// Saves the user's defaults and language.
-    async fn set_settings(&self, user: UserKey, settings: UserSettings) -> Result<(), GatewayError>;
+    async fn set_settings(&self, user: UserKey, settings: UserSettings)
+    -> Result<(), GatewayError>;
 
     /// Remembers a @username seen on a platform.
     async fn remember_username(&self, user: UserKey, username: &str) -> Result<(), GatewayError>;
 
     /// Resolves a @username seen earlier.
-    async fn lookup_username(&self, platform: Platform, username: &str) -> Result<Option<UserKey>, GatewayError>;
+    async fn lookup_username(
+        &self,
+        platform: Platform,
+        username: &str,
+    ) -> Result<Option<UserKey>, GatewayError>;
 
     /// Deletes the user's stored prompts and images; returns how many results went.
     async fn forget(&self, user: UserKey) -> Result<u64, GatewayError>;

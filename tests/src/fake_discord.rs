@@ -52,7 +52,9 @@ impl Call {
 
     /// Whether this is a follow-up message for the interaction with this token.
     pub fn is_followup(&self, token: &str) -> bool {
-        self.method == "POST" && self.path.starts_with("/api/v10/webhooks/") && self.path.ends_with(&format!("/{token}"))
+        self.method == "POST"
+            && self.path.starts_with("/api/v10/webhooks/")
+            && self.path.ends_with(&format!("/{token}"))
     }
 
     /// The text a user reads: the content plus embed titles and descriptions.
@@ -145,7 +147,10 @@ impl FakeDiscord {
             origin: format!("http://{addr}"),
         };
         let app = Router::new()
-            .route("/api/v10/interactions/{id}/{token}/callback", post(callback))
+            .route(
+                "/api/v10/interactions/{id}/{token}/callback",
+                post(callback),
+            )
             .route(
                 "/api/v10/webhooks/{app}/{token}/messages/{message}",
                 get(get_original).patch(edit_original),
@@ -187,7 +192,10 @@ impl FakeDiscord {
 
     /// Stores a channel message (`GET /channels/{c}/messages/{m}` returns it).
     pub fn put_message(&self, message: Value) {
-        let id = message["id"].as_str().and_then(|s| s.parse().ok()).unwrap_or(0);
+        let id = message["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         self.shared.lock().messages.insert(id, message);
     }
 
@@ -223,8 +231,14 @@ impl FakeDiscord {
 
     /// The last edit of the original response of `token` whose payload
     /// satisfies `pred`, waiting for it like [`FakeDiscord::wait_for`].
-    pub async fn wait_for_edit(&self, token: &str, what: &str, pred: impl Fn(&Call) -> bool) -> Call {
-        self.wait_for(what, |c| c.is_edit_original(token) && pred(c)).await
+    pub async fn wait_for_edit(
+        &self,
+        token: &str,
+        what: &str,
+        pred: impl Fn(&Call) -> bool,
+    ) -> Call {
+        self.wait_for(what, |c| c.is_edit_original(token) && pred(c))
+            .await
     }
 }
 
@@ -241,10 +255,16 @@ fn record(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body
                 .find(|p| p.name == "payload_json")
                 .and_then(|p| serde_json::from_slice(&p.bytes).ok())
                 .unwrap_or(Value::Null);
-            let files = parts.into_iter().filter(|p| p.name.starts_with("files[")).collect();
+            let files = parts
+                .into_iter()
+                .filter(|p| p.name.starts_with("files["))
+                .collect();
             (json, files)
         }
-        None => (serde_json::from_slice(body).unwrap_or(Value::Null), Vec::new()),
+        None => (
+            serde_json::from_slice(body).unwrap_or(Value::Null),
+            Vec::new(),
+        ),
     };
     let call = Call {
         method: method.to_string(),
@@ -302,7 +322,11 @@ async fn get_original(
     Path((_app, token, _message)): Path<(u64, String, String)>,
 ) -> Response {
     let inner = shared.lock();
-    match inner.originals.get(&token).and_then(|id| inner.messages.get(id)) {
+    match inner
+        .originals
+        .get(&token)
+        .and_then(|id| inner.messages.get(id))
+    {
         Some(m) => axum::Json(m.clone()).into_response(),
         None => discord_error(404, 10008, "Unknown Message"),
     }
@@ -370,11 +394,21 @@ async fn commands(
     let call = record(&shared, &method, &uri, &headers, &body);
     let app = uri.path().split('/').nth(4).unwrap_or("0").to_owned();
     let mut out = Vec::new();
-    for (i, mut cmd) in call.json.as_array().cloned().unwrap_or_default().into_iter().enumerate() {
+    for (i, mut cmd) in call
+        .json
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
         cmd["id"] = json!(format!("{}", 1_200_000_000_000_000_000u64 + i as u64));
         cmd["application_id"] = json!(app);
         cmd["version"] = json!("1");
-        cmd["default_member_permissions"] = cmd.get("default_member_permissions").cloned().unwrap_or(Value::Null);
+        cmd["default_member_permissions"] = cmd
+            .get("default_member_permissions")
+            .cloned()
+            .unwrap_or(Value::Null);
         cmd["type"] = cmd.get("type").cloned().unwrap_or(json!(1));
         if cmd.get("description").is_none() {
             cmd["description"] = json!("");
@@ -391,14 +425,24 @@ async fn cdn(State(shared): State<Shared>, Path(name): Path<String>) -> Response
     }
 }
 
-async fn unknown(State(shared): State<Shared>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn unknown(
+    State(shared): State<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     record(&shared, &method, &uri, &headers, &body);
     discord_error(404, 0, "404: Not Found")
 }
 
 fn discord_error(status: u16, code: u32, message: &str) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, axum::Json(json!({ "code": code, "message": message }))).into_response()
+    (
+        status,
+        axum::Json(json!({ "code": code, "message": message })),
+    )
+        .into_response()
 }
 
 /// A complete Message object for what a call sent: content, embeds,

@@ -26,12 +26,18 @@ impl Api {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::default();
         config.http.admin_token = Secret::new(token);
-        config.plans.insert("pro".into(), config.plans["free"].clone());
+        config
+            .plans
+            .insert("pro".into(), config.plans["free"].clone());
         let config: SharedConfig = Arc::new(arc_swap::ArcSwap::from_pointee(config));
         let clock = Clock::manual(UnixMillis(1_800_000_000_000));
         let ledger =
             EmbeddedLedger::open(&dir.path().join("l.redb"), config.clone(), clock).unwrap();
-        let state = AppState { ledger: Arc::new(ledger), config, config_path: None };
+        let state = AppState {
+            ledger: Arc::new(ledger),
+            config,
+            config_path: None,
+        };
         Self { state, _dir: dir }
     }
 
@@ -73,7 +79,9 @@ fn code_spec(count: u32) -> Value {
 #[tokio::test]
 async fn admin_api_needs_a_configured_token_and_the_right_one() {
     let disabled = Api::new("");
-    let (status, body) = disabled.call("GET", "/admin/v1/spend", Some("anything"), None).await;
+    let (status, body) = disabled
+        .call("GET", "/admin/v1/spend", Some("anything"), None)
+        .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body["error"]["code"], "admin_disabled");
 
@@ -93,23 +101,39 @@ async fn admin_api_needs_a_configured_token_and_the_right_one() {
 async fn credits_plans_and_bans_change_the_users_status_and_are_audited() {
     let api = Api::new(TOKEN);
     let grant = json!({"delta": 5, "reason": "promo"});
-    let (status, body) = api.admin("POST", "/admin/v1/users/tg:7/credits", Some(grant)).await;
-    assert_eq!((status, body["credits"].as_u64()), (StatusCode::OK, Some(5)));
+    let (status, body) = api
+        .admin("POST", "/admin/v1/users/tg:7/credits", Some(grant))
+        .await;
+    assert_eq!(
+        (status, body["credits"].as_u64()),
+        (StatusCode::OK, Some(5))
+    );
 
     let deduct = json!({"delta": -10});
-    let (status, body) = api.admin("POST", "/admin/v1/users/tg:7/credits", Some(deduct)).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("refused")));
+    let (status, body) = api
+        .admin("POST", "/admin/v1/users/tg:7/credits", Some(deduct))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("refused"))
+    );
 
     let pro = json!({"plan": "pro", "days": 30});
-    let (status, body) = api.admin("PUT", "/admin/v1/users/tg:7/plan", Some(pro)).await;
+    let (status, body) = api
+        .admin("PUT", "/admin/v1/users/tg:7/plan", Some(pro))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(body["expires_at"].as_i64().is_some(), "{body}");
     let gold = json!({"plan": "gold", "days": 1});
-    let (status, _) = api.admin("PUT", "/admin/v1/users/tg:7/plan", Some(gold)).await;
+    let (status, _) = api
+        .admin("PUT", "/admin/v1/users/tg:7/plan", Some(gold))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     let ban = json!({"banned": true, "reason": "spam"});
-    let (status, _) = api.admin("PUT", "/admin/v1/users/tg:7/ban", Some(ban)).await;
+    let (status, _) = api
+        .admin("PUT", "/admin/v1/users/tg:7/ban", Some(ban))
+        .await;
     assert_eq!(status, StatusCode::OK);
 
     let (status, user) = api.admin("GET", "/admin/v1/users/tg:7", None).await;
@@ -120,8 +144,15 @@ async fn credits_plans_and_bans_change_the_users_status_and_are_audited() {
 
     let (_, audit) = api.admin("GET", "/admin/v1/audit?limit=10", None).await;
     let entries = audit.as_array().unwrap();
-    let actions: Vec<&str> = entries.iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["ban", "plan", "grant"], "newest first; refused changes not audited");
+    let actions: Vec<&str> = entries
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["ban", "plan", "grant"],
+        "newest first; refused changes not audited"
+    );
     assert!(entries.iter().all(|e| e["actor"] == "api"));
 
     let (status, body) = api.admin("GET", "/admin/v1/users/telegram:7", None).await;
@@ -132,7 +163,9 @@ async fn credits_plans_and_bans_change_the_users_status_and_are_audited() {
 #[tokio::test]
 async fn codes_are_minted_once_listed_without_plaintext_and_revoked() {
     let api = Api::new(TOKEN);
-    let (status, minted) = api.admin("POST", "/admin/v1/codes", Some(code_spec(2))).await;
+    let (status, minted) = api
+        .admin("POST", "/admin/v1/codes", Some(code_spec(2)))
+        .await;
     assert_eq!(status, StatusCode::OK);
     let minted = minted.as_array().unwrap().clone();
     assert_eq!(minted.len(), 2);
@@ -142,11 +175,16 @@ async fn codes_are_minted_once_listed_without_plaintext_and_revoked() {
     assert_eq!(listed.len(), 2);
     let shown = serde_json::to_string(&listed).unwrap();
     for code in &minted {
-        assert!(!shown.contains(code["code"].as_str().unwrap()), "a listing leaked a code");
+        assert!(
+            !shown.contains(code["code"].as_str().unwrap()),
+            "a listing leaked a code"
+        );
     }
 
     let id = minted[0]["id"].as_str().unwrap();
-    let (status, _) = api.admin("DELETE", &format!("/admin/v1/codes/{id}"), None).await;
+    let (status, _) = api
+        .admin("DELETE", &format!("/admin/v1/codes/{id}"), None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     let (_, listed) = api.admin("GET", "/admin/v1/codes", None).await;
     let revoked: Vec<bool> = listed
@@ -157,10 +195,14 @@ async fn codes_are_minted_once_listed_without_plaintext_and_revoked() {
         .map(|c| c["revoked"].as_bool().unwrap())
         .collect();
     assert_eq!(revoked, [true]);
-    let (status, _) = api.admin("DELETE", "/admin/v1/codes/nosuchcode", None).await;
+    let (status, _) = api
+        .admin("DELETE", "/admin/v1/codes/nosuchcode", None)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    let (status, _) = api.admin("POST", "/admin/v1/codes", Some(code_spec(0))).await;
+    let (status, _) = api
+        .admin("POST", "/admin/v1/codes", Some(code_spec(0)))
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
@@ -181,10 +223,17 @@ async fn reload_swaps_plans_and_a_bad_file_keeps_the_old_config() {
     assert_eq!(body["plans"], json!(["free", "team"]));
     assert_eq!(api.state.config.load().plans["team"].windows[0].limit, 9);
 
-    std::fs::write(&path, format!("[http]\nadmin_token = \"{TOKEN}\"\n[plans.free]\nwindows = []\n")).unwrap();
+    std::fs::write(
+        &path,
+        format!("[http]\nadmin_token = \"{TOKEN}\"\n[plans.free]\nwindows = []\n"),
+    )
+    .unwrap();
     let (status, body) = api.admin("POST", "/admin/v1/reload", None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let message = body["error"]["message"].as_str().unwrap();
     assert!(message.contains("plans.free.windows"), "{message}");
-    assert!(api.state.config.load().plans.contains_key("team"), "old config stays in force");
+    assert!(
+        api.state.config.load().plans.contains_key("team"),
+        "old config stays in force"
+    );
 }

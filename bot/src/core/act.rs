@@ -18,7 +18,9 @@ use crate::i18n::Locale;
 pub fn gateway_error(locale: Locale, err: &GatewayError, now: UnixMillis) -> Option<String> {
     Some(match err {
         GatewayError::Denied { denial, .. } => render::denial(locale, denial, now, None),
-        GatewayError::BadInput { index, error } => render::failure::bad_input(locale, *index, error.key()),
+        GatewayError::BadInput { index, error } => {
+            render::failure::bad_input(locale, *index, error.key())
+        }
         GatewayError::InputExpired(_) => render::failure::input_expired(locale),
         GatewayError::Duplicate(_) => return None,
         GatewayError::Forbidden => render::problem(locale, &super::Problem::NotAdmin),
@@ -28,7 +30,11 @@ pub fn gateway_error(locale: Locale, err: &GatewayError, now: UnixMillis) -> Opt
 }
 
 /// The /quota answer.
-pub async fn quota(gateway: &dyn Gateway, user: UserKey, locale: Locale) -> Result<String, GatewayError> {
+pub async fn quota(
+    gateway: &dyn Gateway,
+    user: UserKey,
+    locale: Locale,
+) -> Result<String, GatewayError> {
     Ok(render::quota_status(locale, &gateway.quota(user).await?))
 }
 
@@ -114,18 +120,56 @@ pub async fn admin(
         },
         None => None,
     };
-    let who = || key.unwrap_or(UserKey { platform: Platform::Web, id: 0 });
+    let who = || {
+        key.unwrap_or(UserKey {
+            platform: Platform::Web,
+            id: 0,
+        })
+    };
     let op = match cmd {
-        AdminCommand::Grant { credits, reason, .. } => AdminOp::Grant { user: who(), credits: *credits, reason: reason.clone() },
-        AdminCommand::Deduct { credits, reason, .. } => AdminOp::Deduct { user: who(), credits: *credits, reason: reason.clone() },
-        AdminCommand::Plan { plan, days, .. } => AdminOp::Plan { user: who(), plan: plan.clone(), days: days.unwrap_or(0) },
-        AdminCommand::Ban { reason, .. } => AdminOp::Ban { user: who(), banned: true, reason: reason.clone() },
-        AdminCommand::Unban { .. } => AdminOp::Ban { user: who(), banned: false, reason: String::new() },
-        AdminCommand::Mint(req) => AdminOp::MintCodes { spec: req.spec(now), count: req.count },
+        AdminCommand::Grant {
+            credits, reason, ..
+        } => AdminOp::Grant {
+            user: who(),
+            credits: *credits,
+            reason: reason.clone(),
+        },
+        AdminCommand::Deduct {
+            credits, reason, ..
+        } => AdminOp::Deduct {
+            user: who(),
+            credits: *credits,
+            reason: reason.clone(),
+        },
+        AdminCommand::Plan { plan, days, .. } => AdminOp::Plan {
+            user: who(),
+            plan: plan.clone(),
+            days: days.unwrap_or(0),
+        },
+        AdminCommand::Ban { reason, .. } => AdminOp::Ban {
+            user: who(),
+            banned: true,
+            reason: reason.clone(),
+        },
+        AdminCommand::Unban { .. } => AdminOp::Ban {
+            user: who(),
+            banned: false,
+            reason: String::new(),
+        },
+        AdminCommand::Mint(req) => AdminOp::MintCodes {
+            spec: req.spec(now),
+            count: req.count,
+        },
         AdminCommand::ListCodes => AdminOp::ListCodes,
         AdminCommand::Revoke { id } => AdminOp::RevokeCode { id: id.clone() },
-        AdminCommand::Usage { .. } => AdminOp::Usage { user: who(), limit: 20 },
-        AdminCommand::Top { days } => AdminOp::Top { days: *days, limit: 10 },
+        AdminCommand::Usage { .. } => AdminOp::Usage {
+            user: who(),
+            limit: 20,
+        },
+        AdminCommand::Top { days } => AdminOp::Top {
+            days: *days,
+            limit: 10,
+        },
         AdminCommand::Stats => AdminOp::Stats,
     };
     let reply = gateway.admin(actor, op).await?;

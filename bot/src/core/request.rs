@@ -38,7 +38,10 @@ pub fn fresh(
         user,
         prompt: prompt.to_owned(),
         options: flags.apply_to(&settings.apply(Default::default())),
-        inputs: uploads.into_iter().map(|bytes| InputImage::Upload { bytes }).collect(),
+        inputs: uploads
+            .into_iter()
+            .map(|bytes| InputImage::Upload { bytes })
+            .collect(),
         parent: None,
     }
 }
@@ -71,7 +74,10 @@ pub async fn from_result(
     what: FromResult,
 ) -> Result<Request, FromResultError> {
     let stored: StoredId = result.0.parse().map_err(|_| FromResultError::Expired)?;
-    let record = gateway.result(&stored).await?.ok_or(FromResultError::Expired)?;
+    let record = gateway
+        .result(&stored)
+        .await?
+        .ok_or(FromResultError::Expired)?;
     let own_output = InputImage::Output {
         result: stored.clone(),
         index: 0,
@@ -99,9 +105,17 @@ pub async fn from_result(
             options.n = 1;
             (record.prompt, options, vec![own_output])
         }
-        FromResult::Refine { prompt, flags, uploads } => {
+        FromResult::Refine {
+            prompt,
+            flags,
+            uploads,
+        } => {
             let mut inputs = vec![own_output];
-            inputs.extend(uploads.into_iter().map(|bytes| InputImage::Upload { bytes }));
+            inputs.extend(
+                uploads
+                    .into_iter()
+                    .map(|bytes| InputImage::Upload { bytes }),
+            );
             (prompt, flags.apply_to(&record.options), inputs)
         }
     };

@@ -6,32 +6,67 @@ use super::GatewayError;
 use crate::ledger::{Ledger, LedgerError};
 
 /// Runs `op`; the caller has already checked that `actor` is an admin.
-pub(super) async fn run(ledger: &dyn Ledger, actor: Actor, op: AdminOp) -> Result<AdminReply, GatewayError> {
+pub(super) async fn run(
+    ledger: &dyn Ledger,
+    actor: Actor,
+    op: AdminOp,
+) -> Result<AdminReply, GatewayError> {
     let reply = match op {
         AdminOp::Status { user } => AdminReply::Status(ledger.status(user).await?),
-        AdminOp::Grant { user, credits, reason } => {
-            let delta = i64::try_from(credits).map_err(|_| GatewayError::Refused("too many credits".into()))?;
-            AdminReply::Credits { user, balance: ledger.adjust_credits(user, delta, &reason, actor).await? }
+        AdminOp::Grant {
+            user,
+            credits,
+            reason,
+        } => {
+            let delta = i64::try_from(credits)
+                .map_err(|_| GatewayError::Refused("too many credits".into()))?;
+            AdminReply::Credits {
+                user,
+                balance: ledger.adjust_credits(user, delta, &reason, actor).await?,
+            }
         }
-        AdminOp::Deduct { user, credits, reason } => {
-            let delta = i64::try_from(credits).map_err(|_| GatewayError::Refused("too many credits".into()))?;
-            AdminReply::Credits { user, balance: ledger.adjust_credits(user, -delta, &reason, actor).await? }
+        AdminOp::Deduct {
+            user,
+            credits,
+            reason,
+        } => {
+            let delta = i64::try_from(credits)
+                .map_err(|_| GatewayError::Refused("too many credits".into()))?;
+            AdminReply::Credits {
+                user,
+                balance: ledger.adjust_credits(user, -delta, &reason, actor).await?,
+            }
         }
         AdminOp::Plan { user, plan, days } => {
-            let expires_at = ledger.set_plan(user, plan.as_deref(), days, "", actor).await?;
-            AdminReply::Plan { user, plan, expires_at }
+            let expires_at = ledger
+                .set_plan(user, plan.as_deref(), days, "", actor)
+                .await?;
+            AdminReply::Plan {
+                user,
+                plan,
+                expires_at,
+            }
         }
-        AdminOp::Ban { user, banned, reason } => {
+        AdminOp::Ban {
+            user,
+            banned,
+            reason,
+        } => {
             ledger.set_banned(user, banned, &reason, actor).await?;
             AdminReply::Banned { user, banned }
         }
-        AdminOp::MintCodes { spec, count } => AdminReply::Minted(ledger.mint_codes(&spec, count, actor).await?),
+        AdminOp::MintCodes { spec, count } => {
+            AdminReply::Minted(ledger.mint_codes(&spec, count, actor).await?)
+        }
         AdminOp::ListCodes => AdminReply::Codes(ledger.list_codes().await?),
         AdminOp::RevokeCode { id } => {
             let found = ledger.revoke_code(&id, actor).await?;
             AdminReply::Revoked { id, found }
         }
-        AdminOp::Usage { user, limit } => AdminReply::Usage { user, entries: ledger.usage(user, limit).await? },
+        AdminOp::Usage { user, limit } => AdminReply::Usage {
+            user,
+            entries: ledger.usage(user, limit).await?,
+        },
         AdminOp::Top { days, limit } => AdminReply::Top(ledger.top(days, limit).await?),
         AdminOp::Stats => AdminReply::Stats(ledger.spend_today().await?),
     };
@@ -42,7 +77,9 @@ impl From<LedgerError> for GatewayError {
     fn from(e: LedgerError) -> Self {
         match e {
             LedgerError::NotFound(m) | LedgerError::Refused(m) => GatewayError::Refused(m),
-            e @ (LedgerError::Unavailable(_) | LedgerError::Corrupt(_)) => GatewayError::Unavailable(e.to_string()),
+            e @ (LedgerError::Unavailable(_) | LedgerError::Corrupt(_)) => {
+                GatewayError::Unavailable(e.to_string())
+            }
         }
     }
 }

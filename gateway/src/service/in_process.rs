@@ -46,11 +46,28 @@ pub struct InProcessGateway {
 impl InProcessGateway {
     /// Wires the parts together and starts the job runner (needs a Tokio runtime).
     pub fn new(parts: Parts) -> Self {
-        let Parts { config, ledger, backend, results, clock } = parts;
+        let Parts {
+            config,
+            ledger,
+            backend,
+            results,
+            clock,
+        } = parts;
         let gatekeeper = Gatekeeper::new(ledger.clone(), config.clone(), clock);
-        let runner =
-            JobRunner::start(ledger.clone(), backend.clone(), config.clone(), Some(gatekeeper.safety()));
-        Self { config, ledger, backend, results, gatekeeper, runner }
+        let runner = JobRunner::start(
+            ledger.clone(),
+            backend.clone(),
+            config.clone(),
+            Some(gatekeeper.safety()),
+        );
+        Self {
+            config,
+            ledger,
+            backend,
+            results,
+            gatekeeper,
+            runner,
+        }
     }
 
     /// Refunds waiting jobs and lets running ones finish.
@@ -92,7 +109,13 @@ impl Gateway for InProcessGateway {
             est_cost_micros: self.backend.estimate_micros(&job),
         };
         let ticket = self.gatekeeper.admit(&admit).await.map_err(|e| match e {
-            AdmitError::Denied { denial, notify_admins } => GatewayError::Denied { denial, notify_admins },
+            AdmitError::Denied {
+                denial,
+                notify_admins,
+            } => GatewayError::Denied {
+                denial,
+                notify_admins,
+            },
             AdmitError::Ledger(e) => e.into(),
         })?;
         let handle = self.runner.submit(ticket, job).await.map_err(|e| match e {
@@ -125,10 +148,19 @@ impl Gateway for InProcessGateway {
     }
 
     async fn redeem(&self, user: UserKey, code: &str) -> Result<Redemption, GatewayError> {
-        self.gatekeeper.redeem(user, code).await.map_err(|e| match e {
-            AdmitError::Denied { denial, notify_admins } => GatewayError::Denied { denial, notify_admins },
-            AdmitError::Ledger(e) => e.into(),
-        })
+        self.gatekeeper
+            .redeem(user, code)
+            .await
+            .map_err(|e| match e {
+                AdmitError::Denied {
+                    denial,
+                    notify_admins,
+                } => GatewayError::Denied {
+                    denial,
+                    notify_admins,
+                },
+                AdmitError::Ledger(e) => e.into(),
+            })
     }
 
     fn is_admin(&self, user: UserKey) -> bool {
@@ -146,32 +178,63 @@ impl Gateway for InProcessGateway {
         self.results.get(id).await.map_err(unavailable)
     }
 
-    async fn original(&self, id: &ResultId, index: usize) -> Result<Option<StoredImage>, GatewayError> {
+    async fn original(
+        &self,
+        id: &ResultId,
+        index: usize,
+    ) -> Result<Option<StoredImage>, GatewayError> {
         self.results.original(id, index).await.map_err(unavailable)
     }
 
     async fn attach_message(&self, id: &ResultId, message: MessageRef) -> Result<(), GatewayError> {
-        self.results.attach_message(id, message).await.map(drop).map_err(unavailable)
+        self.results
+            .attach_message(id, message)
+            .await
+            .map(drop)
+            .map_err(unavailable)
     }
 
-    async fn find_by_message(&self, message: &MessageRef) -> Result<Option<ResultRecord>, GatewayError> {
-        self.results.find_by_message(message).await.map_err(unavailable)
+    async fn find_by_message(
+        &self,
+        message: &MessageRef,
+    ) -> Result<Option<ResultRecord>, GatewayError> {
+        self.results
+            .find_by_message(message)
+            .await
+            .map_err(unavailable)
     }
 
     async fn settings(&self, user: UserKey) -> Result<UserSettings, GatewayError> {
         self.results.settings(user).await.map_err(unavailable)
     }
 
-    async fn set_settings(&self, user: UserKey, settings: UserSettings) -> Result<(), GatewayError> {
-        self.results.set_settings(user, &settings).await.map_err(unavailable)
+    async fn set_settings(
+        &self,
+        user: UserKey,
+        settings: UserSettings,
+    ) -> Result<(), GatewayError> {
+        self.results
+            .set_settings(user, &settings)
+            .await
+            .map_err(unavailable)
     }
 
     async fn remember_username(&self, user: UserKey, username: &str) -> Result<(), GatewayError> {
-        self.results.remember_username(user, username).await.map_err(unavailable)
+        self.results
+            .remember_username(user, username)
+            .await
+            .map_err(unavailable)
     }
 
-    async fn lookup_username(&self, platform: Platform, username: &str) -> Result<Option<UserKey>, GatewayError> {
-        self.results.lookup_username(platform, username).await.map_err(unavailable)
+    async fn lookup_username(
+        &self,
+        platform: Platform,
+        username: &str,
+    ) -> Result<Option<UserKey>, GatewayError> {
+        self.results
+            .lookup_username(platform, username)
+            .await
+            .map_err(unavailable)
     }
 
     async fn forget(&self, user: UserKey) -> Result<u64, GatewayError> {
@@ -192,11 +255,16 @@ async fn forward(
         if let JobEvent::Done { images, result, .. } = &mut event {
             record.outputs = images
                 .iter()
-                .map(|i| StoredImage { mime: i.mime.clone(), bytes: i.bytes.clone() })
+                .map(|i| StoredImage {
+                    mime: i.mime.clone(),
+                    bytes: i.bytes.clone(),
+                })
                 .collect();
             match results.save(record.clone()).await {
                 Ok(saved) => *result = Some(saved.id),
-                Err(e) => tracing::warn!(request = %record.request, error = %e, "result not stored"),
+                Err(e) => {
+                    tracing::warn!(request = %record.request, error = %e, "result not stored")
+                }
             }
         }
         if tx.send(event).is_err() {

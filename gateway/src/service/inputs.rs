@@ -23,20 +23,32 @@ pub(super) async fn resolve(
     results: &Arc<dyn ResultStore>,
     long_side: u32,
 ) -> Result<Resolved, GatewayError> {
-    let mut resolved = Resolved { prepared: Vec::new(), stored: Vec::new() };
+    let mut resolved = Resolved {
+        prepared: Vec::new(),
+        stored: Vec::new(),
+    };
     for (index, input) in inputs.iter().enumerate() {
         let bytes = match input {
             InputImage::Upload { bytes } => bytes.clone(),
-            InputImage::Output { result, index: i } => results
-                .original(result, usize::from(*i))
-                .await
-                .map_err(|e| GatewayError::Unavailable(e.to_string()))?
-                .ok_or_else(|| GatewayError::InputExpired(result.clone()))?
-                .bytes,
+            InputImage::Output { result, index: i } => {
+                results
+                    .original(result, usize::from(*i))
+                    .await
+                    .map_err(|e| GatewayError::Unavailable(e.to_string()))?
+                    .ok_or_else(|| GatewayError::InputExpired(result.clone()))?
+                    .bytes
+            }
         };
         // Decoding is CPU work measured in tens of milliseconds: keep it off the runtime.
         let prepared = tokio::task::spawn_blocking(move || {
-            imaging::prepare(&bytes, &InputLimits::default(), Target { long_side, keep_alpha: true })
+            imaging::prepare(
+                &bytes,
+                &InputLimits::default(),
+                Target {
+                    long_side,
+                    keep_alpha: true,
+                },
+            )
         })
         .await
         .map_err(|e| GatewayError::Unavailable(format!("image preparation stopped: {e}")))?
@@ -48,9 +60,10 @@ pub(super) async fn resolve(
                 mime: prepared.mime.to_owned(),
                 bytes: prepared.bytes.clone(),
             }),
-            InputImage::Output { result, index } => {
-                NewInput::Output { result: result.clone(), index: *index }
-            }
+            InputImage::Output { result, index } => NewInput::Output {
+                result: result.clone(),
+                index: *index,
+            },
         });
         resolved.prepared.push(prepared);
     }

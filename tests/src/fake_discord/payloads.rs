@@ -183,7 +183,13 @@ pub fn button(id: u64, token: &str, who: &Who, custom_id: &str, message: Value) 
 }
 
 /// A modal submission (interaction type 5) with text inputs `(custom_id, value)`.
-pub fn modal_submit(id: u64, token: &str, who: &Who, custom_id: &str, fields: &[(&str, &str)]) -> Value {
+pub fn modal_submit(
+    id: u64,
+    token: &str,
+    who: &Who,
+    custom_id: &str,
+    fields: &[(&str, &str)],
+) -> Value {
     let rows: Vec<Value> = fields
         .iter()
         .map(|(cid, value)| {
@@ -206,7 +212,14 @@ pub fn ping() -> Value {
     })
 }
 
-fn interaction(id: u64, token: &str, who: &Who, kind: u8, data: Value, message: Option<Value>) -> Value {
+fn interaction(
+    id: u64,
+    token: &str,
+    who: &Who,
+    kind: u8,
+    data: Value,
+    message: Option<Value>,
+) -> Value {
     let mut v = json!({
         "id": id.to_string(),
         "application_id": APP_ID.to_string(),

@@ -14,20 +14,27 @@ pub fn job_failure(locale: Locale, failure: &JobFailure) -> String {
         } => tr(
             locale,
             "failure-busy-retry",
-            &[("when", super::time::duration(locale, (*s as i64).saturating_mul(1000)).into())],
+            &[(
+                "when",
+                super::time::duration(locale, (*s as i64).saturating_mul(1000)).into(),
+            )],
         ),
         JobFailure::Busy { .. } => t(locale, "failure-busy"),
         JobFailure::ServiceUnavailable | JobFailure::ShuttingDown => t(locale, "error-unavailable"),
         JobFailure::Blocked { .. } => t(locale, "failure-blocked"),
-        JobFailure::Rejected { reason } => {
-            tr(locale, "failure-rejected", &[("reason", reason.as_str().into())])
-        }
+        JobFailure::Rejected { reason } => tr(
+            locale,
+            "failure-rejected",
+            &[("reason", reason.as_str().into())],
+        ),
         JobFailure::Failed => t(locale, "failure-failed"),
         JobFailure::TimedOut => t(locale, "failure-timed-out"),
         JobFailure::Cancelled => t(locale, "progress-cancelled"),
-        JobFailure::TooManyQueued { limit } => {
-            tr(locale, "failure-too-many-queued", &[("limit", (*limit).into())])
-        }
+        JobFailure::TooManyQueued { limit } => tr(
+            locale,
+            "failure-too-many-queued",
+            &[("limit", (*limit).into())],
+        ),
     }
 }
 
