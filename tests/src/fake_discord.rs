@@ -50,6 +50,11 @@ impl Call {
         self.method == "PATCH" && self.path.ends_with(&format!("/{token}/messages/@original"))
     }
 
+    /// Whether this call deleted the original response of this token.
+    pub fn is_delete_original(&self, token: &str) -> bool {
+        self.method == "DELETE" && self.path.ends_with(&format!("/{token}/messages/@original"))
+    }
+
     /// Whether this is a follow-up message for the interaction with this token.
     pub fn is_followup(&self, token: &str) -> bool {
         self.method == "POST"
@@ -153,7 +158,9 @@ impl FakeDiscord {
             )
             .route(
                 "/api/v10/webhooks/{app}/{token}/messages/{message}",
-                get(get_original).patch(edit_original),
+                get(get_original)
+                    .patch(edit_original)
+                    .delete(delete_original),
             )
             .route("/api/v10/webhooks/{app}/{token}", post(followup))
             .route(
@@ -330,6 +337,16 @@ async fn get_original(
         Some(m) => axum::Json(m.clone()).into_response(),
         None => discord_error(404, 10008, "Unknown Message"),
     }
+}
+
+async fn delete_original(
+    State(shared): State<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    record(&shared, &method, &uri, &headers, &Bytes::new());
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn followup(

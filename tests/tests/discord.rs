@@ -1,0 +1,513 @@
+//! The Discord frontend end to end: real interaction payloads go through
+//! the adapter, serenity's real HTTP client answers the fake Discord REST
+//! server, and the real in-process gateway (embedded ledger and result
+//! store in a temp dir) calls the fake OpenAI server.
+
+#[path = "discord/harness.rs"]
+mod harness;
+#[path = "discord/http_mode.rs"]
+mod http_mode;
+
+use easel_gateway::service::Gateway;
+use easel_shared::UserKey;
+use easel_tests::fake_discord::payloads::{
+    Who, attachment_json, button, message_command, message_with_attachment, modal_submit,
+    opt_attachment, opt_int, opt_str, opt_user, slash, subcommand,
+};
+use easel_tests::fake_discord::{Call, FakeDiscord};
+use easel_tests::fake_openai::{FakeOpenAi, known_png};
+use harness::{ADMIN, Bot};
+use serde_json::Value;
+
+const USER: u64 = 200_000_000_000_000_002;
+const GUILD: u64 = 300_000_000_000_000_003;
+
+fn imagine(id: u64, token: &str, who: &Who, prompt: &str) -> Value {
+    slash(
+        id,
+        token,
+        who,
+        "imagine",
+        vec![opt_str("prompt", prompt)],
+        vec![],
+        vec![],
+    )
+}
+
+/// The final edit of `token`'s response: the one with the result buttons.
+async fn final_edit(fake: &FakeDiscord, token: &str) -> Call {
+    fake.wait_for_edit(token, "the result edit", |c| {
+        c.custom_ids().iter().any(|id| id.starts_with("a:"))
+    })
+    .await
+}
+
+/// The result id the buttons of a result carry.
+fn result_id(call: &Call) -> String {
+    let again = call
+        .custom_ids()
+        .into_iter()
+        .find(|id| id.starts_with("a:"))
+        .expect("Again button");
+    again["a:".len()..].to_owned()
+}
+
+/// What the user was told privately for `token` (an ephemeral message,
+/// an edited ephemeral defer, or an ephemeral follow-up).
+fn private_text(calls: &[Call], token: &str) -> String {
+    let deferred_privately = calls
+        .iter()
+        .any(|c| c.is_callback(token) && c.json["type"] == 5 && c.ephemeral());
+    calls
+        .iter()
+        .rev()
+        .find(|c| {
+            (c.is_callback(token) && c.json["type"] == 4 && c.ephemeral())
+                || (c.is_followup(token) && c.ephemeral())
+                || (deferred_privately && c.is_edit_original(token))
+        })
+        .map(Call::text)
+        .unwrap_or_else(|| panic!("nothing private for {token}: {calls:#?}"))
+}
+
+#[tokio::test]
+async fn imagine_defers_then_edits_in_the_image_with_embed_and_buttons() {
+    let bot = Bot::start(|_| {}).await;
+    let who = Who::member(USER, GUILD, &[]);
+    let mut payload = imagine(1_001, "tok-imagine", &who, "a red fox in the snow");
+    payload["data"]["options"]
+        .as_array_mut()
+        .unwrap()
+        .push(opt_str("aspect", "3:2"));
+    bot.deliver(payload).await;
+
+    let calls = bot.fake.calls();
+    let ack = calls
+        .iter()
+        .find(|c| c.is_callback("tok-imagine"))
+        .expect("acknowledged");
+    assert_eq!(ack.json["type"], 5, "deferred: {:?}", ack.json);
+    assert!(!ack.ephemeral(), "a result is for the channel");
+    let done = final_edit(&bot.fake, "tok-imagine").await;
+    assert_eq!(done.files.len(), 1);
+    assert_eq!(
+        done.files[0].bytes,
+        FakeOpenAi::final_image(0),
+        "the provider's bytes, untouched"
+    );
+    let text = done.text();
+    assert!(text.contains("a red fox in the snow"), "{text}");
+    assert!(text.contains("left in this"), "quota left: {text}");
+    assert!(text.contains("<t:"), "relative reset time: {text}");
+    let id = result_id(&done);
+    assert_eq!(
+        done.custom_ids(),
+        vec![
+            format!("a:{id}"),
+            format!("v:{id}"),
+            format!("e:{id}"),
+            format!("o:{id}")
+        ]
+    );
+
+    let sent = bot.openai.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].path, "/v1/images/generations");
+    assert_eq!(
+        sent[0].field("prompt").as_deref(),
+        Some("a red fox in the snow")
+    );
+    assert_eq!(sent[0].field("size").as_deref(), Some("1536x1024"));
+    // The message showing the result maps back to it.
+    let record = bot
+        .gateway
+        .result(&id.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.messages.len(), 1);
+}
+
+#[tokio::test]
+async fn imagine_with_two_attachments_is_one_edit_with_both_images() {
+    let bot = Bot::start(|_| {}).await;
+    let who = Who::dm(USER);
+    let (a, b) = (known_png(40), known_png(41));
+    let url_a = bot.fake.host_file("a.png", a.clone());
+    let url_b = bot.fake.host_file("b.png", b.clone());
+    let payload = slash(
+        1_002,
+        "tok-two",
+        &who,
+        "imagine",
+        vec![
+            opt_str("prompt", "put them side by side"),
+            opt_attachment("image1", 51),
+            opt_attachment("image2", 52),
+        ],
+        vec![
+            attachment_json(51, "a.png", &url_a, a.len() as u64),
+            attachment_json(52, "b.png", &url_b, b.len() as u64),
+        ],
+        vec![],
+    );
+    bot.deliver(payload).await;
+
+    final_edit(&bot.fake, "tok-two").await;
+    let sent = bot.openai.requests();
+    assert_eq!(sent.len(), 1, "one request for both images");
+    assert_eq!(sent[0].path, "/v1/images/edits");
+    let images: Vec<_> = sent[0]
+        .parts
+        .iter()
+        .filter(|p| p.name == "image[]")
+        .collect();
+    assert_eq!(images.len(), 2, "both attachments are inputs");
+    assert_eq!(
+        sent[0].field("prompt").as_deref(),
+        Some("put them side by side")
+    );
+}
+
+#[tokio::test]
+async fn context_menu_edit_asks_in_a_modal_and_edits_the_target_image() {
+    let bot = Bot::start(|_| {}).await;
+    let who = Who::member(USER, GUILD, &[]);
+    let png = known_png(77);
+    let url = bot.fake.host_file("cat.png", png.clone());
+    let target = message_with_attachment(
+        5_000,
+        who.channel,
+        4_242,
+        attachment_json(61, "cat.png", &url, png.len() as u64),
+    );
+    bot.fake.put_message(target.clone());
+    bot.deliver(message_command(
+        1_003,
+        "tok-menu",
+        &who,
+        "Edit image",
+        target,
+    ))
+    .await;
+
+    let modal = bot
+        .fake
+        .wait_for("the modal", |c| c.is_callback("tok-menu"))
+        .await;
+    assert_eq!(
+        modal.json["type"], 9,
+        "a modal must be the first response: {:?}",
+        modal.json
+    );
+    let custom_id = modal.json["data"]["custom_id"].as_str().unwrap().to_owned();
+    assert!(
+        custom_id.contains("5000") && custom_id.contains("61"),
+        "names message and attachment: {custom_id}"
+    );
+    assert!(custom_id.len() <= 100);
+
+    bot.deliver(modal_submit(
+        1_004,
+        "tok-submit",
+        &who,
+        &custom_id,
+        &[("prompt", "make it wear a hat")],
+    ))
+    .await;
+    let ack = bot
+        .fake
+        .wait_for("defer", |c| c.is_callback("tok-submit"))
+        .await;
+    assert_eq!(ack.json["type"], 5);
+    final_edit(&bot.fake, "tok-submit").await;
+    let sent = bot.openai.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].path, "/v1/images/edits");
+    assert_eq!(
+        sent[0].parts.iter().filter(|p| p.name == "image[]").count(),
+        1
+    );
+    assert_eq!(
+        sent[0].field("prompt").as_deref(),
+        Some("make it wear a hat")
+    );
+
+    // After a restart the modal still works: the image is read again over REST.
+    let bot = bot.restart().await;
+    bot.deliver(modal_submit(
+        1_005,
+        "tok-submit-2",
+        &who,
+        &custom_id,
+        &[("prompt", "now a scarf")],
+    ))
+    .await;
+    final_edit(&bot.fake, "tok-submit-2").await;
+    assert!(
+        bot.fake
+            .calls()
+            .iter()
+            .any(|c| c.method == "GET" && c.path.ends_with("/messages/5000"))
+    );
+    assert_eq!(bot.openai.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn again_works_after_a_restart_and_is_a_new_request() {
+    let bot = Bot::start(|_| {}).await;
+    let who = Who::member(USER, GUILD, &[]);
+    bot.deliver(imagine(1_010, "tok-first", &who, "a lighthouse at dusk"))
+        .await;
+    let first = final_edit(&bot.fake, "tok-first").await;
+    let id = result_id(&first);
+
+    let bot = bot.restart().await;
+    let shown = bot
+        .fake
+        .calls()
+        .into_iter()
+        .rev()
+        .find(|c| c.is_edit_original("tok-first"))
+        .unwrap();
+    let message = serde_json::json!({"id": "1", "channel_id": who.channel.to_string()});
+    let _ = shown;
+    bot.deliver(button(
+        1_011,
+        "tok-again",
+        &who,
+        &format!("a:{id}"),
+        message_stub(&bot.fake, message),
+    ))
+    .await;
+    let again = final_edit(&bot.fake, "tok-again").await;
+    assert_ne!(result_id(&again), id, "a new result");
+    let sent = bot.openai.requests();
+    assert_eq!(sent.len(), 2, "the press made a new request");
+    assert_eq!(
+        sent[1].field("prompt").as_deref(),
+        Some("a lighthouse at dusk")
+    );
+    let quota = bot.gateway.quota(UserKey::discord(USER)).await.unwrap();
+    assert_eq!(quota.windows[0].used, 2, "each deliberate press is charged");
+}
+
+/// A bot message as a button press carries it.
+fn message_stub(_fake: &FakeDiscord, base: Value) -> Value {
+    let mut m = message_with_attachment(
+        base["id"].as_str().unwrap().parse().unwrap(),
+        base["channel_id"].as_str().unwrap().parse().unwrap(),
+        easel_tests::fake_discord::BOT_USER_ID,
+        attachment_json(1, "easel-0.png", "http://127.0.0.1:1/x.png", 10),
+    );
+    m["author"]["bot"] = Value::Bool(true);
+    m
+}
+
+#[tokio::test]
+async fn original_sends_the_providers_bytes_privately() {
+    let bot = Bot::start(|_| {}).await;
+    let who = Who::dm(USER);
+    bot.deliver(imagine(1_020, "tok-o1", &who, "a teapot"))
+        .await;
+    let id = result_id(&final_edit(&bot.fake, "tok-o1").await);
+    let stub = message_stub(
+        &bot.fake,
+        serde_json::json!({"id": "2", "channel_id": who.channel.to_string()}),
+    );
+    bot.deliver(button(1_021, "tok-o2", &who, &format!("o:{id}"), stub))
+        .await;
+
+    let calls = bot.fake.calls();
+    let ack = calls.iter().find(|c| c.is_callback("tok-o2")).unwrap();
+    assert!(ack.ephemeral(), "the original goes to the presser only");
+    let file = calls
+        .iter()
+        .find(|c| c.is_edit_original("tok-o2"))
+        .expect("file sent");
+    assert_eq!(file.files.len(), 1);
+    assert_eq!(
+        file.files[0].bytes,
+        FakeOpenAi::final_image(0),
+        "byte for byte the provider's file"
+    );
+    assert_eq!(bot.openai.requests().len(), 1, "no new image was made");
+}
+
+#[tokio::test]
+async fn exhausted_quota_is_denied_privately_with_the_reset_time_and_nothing_charged() {
+    let bot = Bot::start(|c| {
+        let free = c.plans.get_mut("free").unwrap();
+        free.windows.truncate(1);
+        free.windows[0].limit = 1;
+    })
+    .await;
+    let who = Who::member(USER, GUILD, &[]);
+    bot.deliver(imagine(1_030, "tok-q1", &who, "one")).await;
+    final_edit(&bot.fake, "tok-q1").await;
+    bot.deliver(imagine(1_031, "tok-q2", &who, "two")).await;
+
+    let calls = bot.fake.calls();
+    let text = private_text(&calls, "tok-q2");
+    assert!(
+        text.contains("Quota used up") && text.contains("try again in"),
+        "{text}"
+    );
+    assert!(text.contains("Nothing was charged"), "{text}");
+    assert!(
+        calls.iter().any(|c| c.is_delete_original("tok-q2")),
+        "the public placeholder is removed"
+    );
+    assert_eq!(bot.openai.requests().len(), 1);
+    let quota = bot.gateway.quota(UserKey::discord(USER)).await.unwrap();
+    assert_eq!(quota.windows[0].used, 1);
+}
+
+#[tokio::test]
+async fn admin_from_a_guild_owner_who_is_not_configured_is_refused() {
+    let bot = Bot::start(|_| {}).await;
+    // Owner-level permissions in their own guild, but not in access.admins.
+    let owner = Who::member(USER, GUILD, &[999]);
+    let grant = |id, token: &str, who: &Who| {
+        slash(
+            id,
+            token,
+            who,
+            "admin",
+            vec![subcommand(
+                "grant",
+                vec![opt_user("user", USER), opt_int("credits", 5)],
+            )],
+            vec![],
+            vec![USER],
+        )
+    };
+    bot.deliver(grant(1_040, "tok-a1", &owner)).await;
+    let text = private_text(&bot.fake.calls(), "tok-a1");
+    assert!(text.contains("Only Easel's admins"), "{text}");
+    assert_eq!(
+        bot.gateway
+            .quota(UserKey::discord(USER))
+            .await
+            .unwrap()
+            .credits,
+        0
+    );
+
+    let admin = Who::member(ADMIN, GUILD, &[]);
+    bot.deliver(grant(1_041, "tok-a2", &admin)).await;
+    let text = private_text(&bot.fake.calls(), "tok-a2");
+    assert!(text.contains("Granted 5 credits"), "{text}");
+    assert_eq!(
+        bot.gateway
+            .quota(UserKey::discord(USER))
+            .await
+            .unwrap()
+            .credits,
+        5
+    );
+}
+
+#[tokio::test]
+async fn a_code_redeems_once_and_is_refused_the_second_time() {
+    let bot = Bot::start(|_| {}).await;
+    let admin = Who::dm(ADMIN);
+    let mint = slash(
+        1_050,
+        "tok-mint",
+        &admin,
+        "admin",
+        vec![subcommand(
+            "codes",
+            vec![opt_str("args", "mint 1 credits=7")],
+        )],
+        vec![],
+        vec![],
+    );
+    bot.deliver(mint).await;
+    let minted = private_text(&bot.fake.calls(), "tok-mint");
+    let code = minted
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().next())
+        .expect("a code")
+        .to_owned();
+
+    let user = Who::member(USER, GUILD, &[]);
+    let redeem = |id, token: &str| {
+        slash(
+            id,
+            token,
+            &user,
+            "redeem",
+            vec![opt_str("code", &code)],
+            vec![],
+            vec![],
+        )
+    };
+    bot.deliver(redeem(1_051, "tok-r1")).await;
+    let text = private_text(&bot.fake.calls(), "tok-r1");
+    assert!(
+        text.contains("Code redeemed") && text.contains("7 credits"),
+        "{text}"
+    );
+    bot.deliver(redeem(1_052, "tok-r2")).await;
+    let text = private_text(&bot.fake.calls(), "tok-r2");
+    assert!(text.contains("already redeemed"), "{text}");
+    assert_eq!(
+        bot.gateway
+            .quota(UserKey::discord(USER))
+            .await
+            .unwrap()
+            .credits,
+        7
+    );
+}
+
+#[tokio::test]
+async fn a_chinese_client_gets_chinese_replies() {
+    let bot = Bot::start(|_| {}).await;
+    let who = Who::member(USER, GUILD, &[]).locale("zh-CN");
+    bot.deliver(slash(
+        1_060,
+        "tok-zh",
+        &who,
+        "quota",
+        vec![],
+        vec![],
+        vec![],
+    ))
+    .await;
+    let text = private_text(&bot.fake.calls(), "tok-zh");
+    assert!(text.contains("窗口剩余"), "{text}");
+
+    bot.deliver(imagine(1_061, "tok-zh2", &who, "一只猫")).await;
+    let done = final_edit(&bot.fake, "tok-zh2").await;
+    assert!(done.text().contains("窗口剩余"), "{}", done.text());
+    assert!(
+        done.json["components"].to_string().contains("原"),
+        "Chinese button labels: {}",
+        done.json["components"]
+    );
+}
+
+#[tokio::test]
+async fn a_redelivered_interaction_is_charged_once() {
+    let bot = Bot::start(|_| {}).await;
+    let who = Who::member(USER, GUILD, &[]);
+    let payload = imagine(1_070, "tok-dup", &who, "a bridge");
+    bot.deliver(payload.clone()).await;
+    final_edit(&bot.fake, "tok-dup").await;
+    bot.deliver(payload).await;
+
+    assert_eq!(bot.openai.requests().len(), 1);
+    let quota = bot.gateway.quota(UserKey::discord(USER)).await.unwrap();
+    assert_eq!(quota.windows[0].used, 1, "charged once");
+    let results = bot
+        .fake
+        .calls()
+        .iter()
+        .filter(|c| c.is_edit_original("tok-dup") && !c.files.is_empty())
+        .count();
+    assert_eq!(results, 1, "one result message");
+}
