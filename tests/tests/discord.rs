@@ -263,21 +263,13 @@ async fn again_works_after_a_restart_and_is_a_new_request() {
     let id = result_id(&first);
 
     let bot = bot.restart().await;
-    let shown = bot
-        .fake
-        .calls()
-        .into_iter()
-        .rev()
-        .find(|c| c.is_edit_original("tok-first"))
-        .unwrap();
-    let message = serde_json::json!({"id": "1", "channel_id": who.channel.to_string()});
-    let _ = shown;
+    let pressed_on = bot_message(1, who.channel);
     bot.deliver(button(
         1_011,
         "tok-again",
         &who,
         &format!("a:{id}"),
-        message_stub(&bot.fake, message),
+        pressed_on,
     ))
     .await;
     let again = final_edit(&bot.fake, "tok-again").await;
@@ -292,11 +284,11 @@ async fn again_works_after_a_restart_and_is_a_new_request() {
     assert_eq!(quota.windows[0].used, 2, "each deliberate press is charged");
 }
 
-/// A bot message as a button press carries it.
-fn message_stub(_fake: &FakeDiscord, base: Value) -> Value {
+/// The bot's result message, as a button press carries it.
+fn bot_message(id: u64, channel: u64) -> Value {
     let mut m = message_with_attachment(
-        base["id"].as_str().unwrap().parse().unwrap(),
-        base["channel_id"].as_str().unwrap().parse().unwrap(),
+        id,
+        channel,
         easel_tests::fake_discord::BOT_USER_ID,
         attachment_json(1, "easel-0.png", "http://127.0.0.1:1/x.png", 10),
     );
@@ -311,12 +303,15 @@ async fn original_sends_the_providers_bytes_privately() {
     bot.deliver(imagine(1_020, "tok-o1", &who, "a teapot"))
         .await;
     let id = result_id(&final_edit(&bot.fake, "tok-o1").await);
-    let stub = message_stub(
-        &bot.fake,
-        serde_json::json!({"id": "2", "channel_id": who.channel.to_string()}),
-    );
-    bot.deliver(button(1_021, "tok-o2", &who, &format!("o:{id}"), stub))
-        .await;
+    let pressed_on = bot_message(2, who.channel);
+    bot.deliver(button(
+        1_021,
+        "tok-o2",
+        &who,
+        &format!("o:{id}"),
+        pressed_on,
+    ))
+    .await;
 
     let calls = bot.fake.calls();
     let ack = calls.iter().find(|c| c.is_callback("tok-o2")).unwrap();
@@ -510,4 +505,80 @@ async fn a_redelivered_interaction_is_charged_once() {
         .filter(|c| c.is_edit_original("tok-dup") && !c.files.is_empty())
         .count();
     assert_eq!(results, 1, "one result message");
+}
+
+#[tokio::test]
+async fn commands_register_per_guild_with_the_context_menu_and_a_hidden_admin() {
+    let bot = Bot::start(|_| {}).await;
+    easel_bot::discord::register(bot.discord.http(), &[GUILD])
+        .await
+        .expect("registered");
+    let calls = bot.fake.calls();
+    let put = calls
+        .iter()
+        .find(|c| c.method == "PUT" && c.path.ends_with(&format!("/guilds/{GUILD}/commands")))
+        .expect("bulk overwrite in the guild");
+    let cmds = put.json.as_array().unwrap();
+    let names: Vec<&str> = cmds.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "imagine",
+            "edit",
+            "Edit image",
+            "quota",
+            "redeem",
+            "settings",
+            "admin"
+        ]
+    );
+    let menu = &cmds[2];
+    assert_eq!(menu["type"], 3, "a message context-menu command");
+    let admin = &cmds[6];
+    assert_eq!(
+        admin["default_member_permissions"], "8",
+        "hidden from non-administrators"
+    );
+    let subs: Vec<&str> = admin["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        subs,
+        [
+            "grant", "deduct", "plan", "ban", "unban", "codes", "usage", "stats"
+        ]
+    );
+    let imagine_opts: Vec<&str> = cmds[0]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        imagine_opts,
+        [
+            "prompt",
+            "image1",
+            "image2",
+            "image3",
+            "image4",
+            "aspect",
+            "quality",
+            "n",
+            "background"
+        ]
+    );
+
+    easel_bot::discord::register(bot.discord.http(), &[])
+        .await
+        .expect("registered globally");
+    assert!(bot.fake.calls().iter().any(|c| c.method == "PUT"
+        && c.path
+            == format!(
+                "/api/v10/applications/{}/commands",
+                easel_tests::fake_discord::payloads::APP_ID
+            )));
 }
