@@ -5,6 +5,15 @@
 //! upload but its pixels reaches the provider. Outputs are never modified:
 //! [`preview`] hands back the provider's bytes when they fit a platform and
 //! derives a JPEG only when they do not.
+//!
+//! Crates: `image` sniffs, reads headers and EXIF orientation and decodes
+//! PNG, GIF, WebP and small JPEGs; `jpeg-decoder` decodes large JPEGs at
+//! 1/2..1/8 scale (see `scaled`); `fast_image_resize` downscales (SIMD
+//! Lanczos3); `jpeg-encoder` writes JPEG. docs/bench/imaging.md has the numbers.
+//!
+//! ICC profiles go with the rest of the metadata: a Display P3 photo is
+//! read as sRGB and shifts slightly in saturation, which a model input can
+//! afford and which keeps every output byte ours.
 
 use bytes::Bytes;
 

@@ -188,7 +188,9 @@ pub trait Ledger: Send + Sync + 'static {
     ) -> Result<u64, LedgerError>;
 
     /// Assigns a plan for `days` (0 = forever), extending it if the user already
-    /// has the same plan; `None` returns the user to the default. Returns the expiry.
+    /// has the same timed plan; a plan held forever stays so (a redeemed
+    /// 30-day code never shortens it). `None` returns the user to the
+    /// default. Returns the expiry.
     async fn set_plan(
         &self,
         user: UserKey,

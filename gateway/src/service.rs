@@ -17,7 +17,7 @@ use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
 use easel_shared::{Denial, Platform, QuotaStatus, RequestId, UserKey};
 use tokio::sync::mpsc;
 
-pub use in_process::{InProcessGateway, Parts};
+pub use in_process::{InProcessGateway, OpenError, Parts};
 
 use crate::imaging::ImageError;
 use crate::results::StoredImage;

@@ -207,6 +207,7 @@ async fn partial_delivery_charges_only_what_was_delivered(kind: Kind) {
         charged,
         cost_micros,
         quota,
+        ..
     }) = events.last()
     else {
         panic!("{events:?}");

@@ -7,6 +7,8 @@
 //! - [`slot`]: Redis Cluster hash slots, to check that scripts stay in one slot.
 //! - [`fake_openai`], [`fake_gemini`]: the image providers, speaking their
 //!   real wire formats, with scripted faults.
+//! - [`stack`]: a whole in-process gateway over temp-dir stores and the fake
+//!   OpenAI server, for end-to-end tests of the frontends.
 //! - [`fake_discord`]: Discord's REST API for serenity's real client, with
 //!   interaction payloads as Discord sends them.
 
@@ -16,3 +18,4 @@ pub mod fake_openai;
 pub mod ledger;
 pub mod redis_server;
 pub mod slot;
+pub mod stack;

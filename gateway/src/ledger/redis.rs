@@ -50,7 +50,9 @@
 //!   leaves a hint the reaper drops ("gone"); after (2) a pending reservation
 //!   the reaper refunds when its lease ends; after (2) but before (4) the
 //!   request's cost was not held (the worker never got an answer, so nothing
-//!   ran). A replayed pending reservation re-runs (4), which is idempotent.
+//!   ran). A replay drops its own hint (the first call's covers the
+//!   reservation) and, while the reservation is pending, re-runs (4), which
+//!   is idempotent.
 //! * settle: the user script first (it alone decides), then replace the held
 //!   estimate by the final cost (`s:<cost>`, idempotent), drop the hint and
 //!   add the charge to today's top list. A repeated settle re-runs the spend

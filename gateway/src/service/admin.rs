@@ -18,24 +18,20 @@ pub(super) async fn run(
             credits,
             reason,
         } => {
-            let delta = i64::try_from(credits)
-                .map_err(|_| GatewayError::Refused("too many credits".into()))?;
-            AdminReply::Credits {
-                user,
-                balance: ledger.adjust_credits(user, delta, &reason, actor).await?,
-            }
+            let balance = ledger
+                .adjust_credits(user, signed(credits)?, &reason, actor)
+                .await?;
+            AdminReply::Credits { user, balance }
         }
         AdminOp::Deduct {
             user,
             credits,
             reason,
         } => {
-            let delta = i64::try_from(credits)
-                .map_err(|_| GatewayError::Refused("too many credits".into()))?;
-            AdminReply::Credits {
-                user,
-                balance: ledger.adjust_credits(user, -delta, &reason, actor).await?,
-            }
+            let balance = ledger
+                .adjust_credits(user, -signed(credits)?, &reason, actor)
+                .await?;
+            AdminReply::Credits { user, balance }
         }
         AdminOp::Plan { user, plan, days } => {
             let expires_at = ledger
@@ -71,6 +67,11 @@ pub(super) async fn run(
         AdminOp::Stats => AdminReply::Stats(ledger.spend_today().await?),
     };
     Ok(reply)
+}
+
+/// Credits as the ledger's signed delta; no balance can hold more.
+fn signed(credits: u64) -> Result<i64, GatewayError> {
+    i64::try_from(credits).map_err(|_| GatewayError::Refused("too many credits".into()))
 }
 
 impl From<LedgerError> for GatewayError {

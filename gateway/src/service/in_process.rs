@@ -14,10 +14,28 @@ use tokio::sync::mpsc;
 
 use super::{Cancelled, Gateway, GatewayError, JobStream, admin, inputs};
 use crate::admission::{AdmitError, AdmitRequest, Gatekeeper};
-use crate::backend::{ImageBackend, ImageJob};
-use crate::ledger::{Clock, Ledger, SharedConfig};
-use crate::results::{NewResult, ResultStore, ResultStoreError, StoredImage};
+use crate::backend::{BuildError, ImageBackend, ImageJob, build_chain};
+use crate::ledger::{self, Clock, Ledger, LedgerError, SharedConfig};
+use crate::results::{self, NewResult, ResultStore, ResultStoreError, StoredImage};
 use crate::runner::{CancelOutcome, JobRunner, SubmitError};
+use crate::settings::Env;
+
+/// How often expired result images are purged.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Why a gateway could not be assembled from its configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The quota ledger could not be opened.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// The result store could not be opened.
+    #[error(transparent)]
+    Results(#[from] ResultStoreError),
+    /// A backend could not be built from `[backends]`.
+    #[error(transparent)]
+    Backend(#[from] BuildError),
+}
 
 /// The parts an in-process gateway is made of.
 pub struct Parts {
@@ -70,6 +88,60 @@ impl InProcessGateway {
         }
     }
 
+    /// Opens everything the configuration names: the ledger and result store
+    /// (Redis when `ledger.redis_url` is set, else embedded files) and the
+    /// backend chain (API keys from the config or the environment).
+    pub async fn open(
+        config: SharedConfig,
+        clock: Clock,
+        env: &dyn Env,
+    ) -> Result<Self, OpenError> {
+        let snapshot = config.load_full();
+        let backend: Arc<dyn ImageBackend> = Arc::new(build_chain(&snapshot.backends, env)?);
+        let ledger = ledger::open(&config, clock.clone()).await?;
+        let results = results::open(&snapshot, clock.clone()).await?;
+        Ok(Self::new(Parts {
+            config,
+            ledger,
+            backend,
+            results,
+            clock,
+        }))
+    }
+
+    /// The quota ledger (for the admin HTTP API).
+    pub fn ledger(&self) -> Arc<dyn Ledger> {
+        self.ledger.clone()
+    }
+
+    /// Runs the background upkeep until `stop`: the reaper (refunds of
+    /// vanished workers) and the purge of expired result images.
+    pub fn maintain(
+        &self,
+        stop: tokio_util::sync::CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
+        let reaper =
+            crate::server::reap_forever(self.ledger.clone(), self.config.clone(), stop.clone());
+        let results = self.results.clone();
+        tokio::spawn(async move {
+            let purge = async {
+                loop {
+                    tokio::time::sleep(PURGE_EVERY).await;
+                    match results.purge_expired().await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(images = n, "purged expired result images"),
+                        Err(e) => tracing::warn!(error = %e, "result purge failed; will retry"),
+                    }
+                }
+            };
+            tokio::select! {
+                () = reaper => {}
+                () = purge => {}
+                () = stop.cancelled() => {}
+            }
+        })
+    }
+
     /// Refunds waiting jobs and lets running ones finish.
     pub async fn shutdown(&self) {
         self.runner.shutdown().await;
@@ -81,6 +153,21 @@ impl InProcessGateway {
         let salt = &self.config.load().ledger.key_prefix;
         let digest = Sha256::digest(format!("{salt}|{user}").as_bytes());
         digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl From<AdmitError> for GatewayError {
+    fn from(e: AdmitError) -> Self {
+        match e {
+            AdmitError::Denied {
+                denial,
+                notify_admins,
+            } => GatewayError::Denied {
+                denial,
+                notify_admins,
+            },
+            AdmitError::Ledger(e) => e.into(),
+        }
     }
 }
 
@@ -108,16 +195,11 @@ impl Gateway for InProcessGateway {
             backend: self.backend.name().to_owned(),
             est_cost_micros: self.backend.estimate_micros(&job),
         };
-        let ticket = self.gatekeeper.admit(&admit).await.map_err(|e| match e {
-            AdmitError::Denied {
-                denial,
-                notify_admins,
-            } => GatewayError::Denied {
-                denial,
-                notify_admins,
-            },
-            AdmitError::Ledger(e) => e.into(),
-        })?;
+        let ticket = self
+            .gatekeeper
+            .admit(&admit)
+            .await
+            .map_err(GatewayError::from)?;
         let handle = self.runner.submit(ticket, job).await.map_err(|e| match e {
             SubmitError::Replayed(id) | SubmitError::Duplicate(id) => GatewayError::Duplicate(id),
         })?;
@@ -151,16 +233,7 @@ impl Gateway for InProcessGateway {
         self.gatekeeper
             .redeem(user, code)
             .await
-            .map_err(|e| match e {
-                AdmitError::Denied {
-                    denial,
-                    notify_admins,
-                } => GatewayError::Denied {
-                    denial,
-                    notify_admins,
-                },
-                AdmitError::Ledger(e) => e.into(),
-            })
+            .map_err(GatewayError::from)
     }
 
     fn is_admin(&self, user: UserKey) -> bool {

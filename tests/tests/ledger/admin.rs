@@ -77,12 +77,20 @@ pub(crate) async fn set_plan_assigns_extends_and_clears(s: Suite) {
         Some(UnixMillis(T0.0 + DAY + 5 * DAY)),
         "another plan starts now"
     );
-    assert_eq!(set(Some(PRO), 0).await, None, "0 days: no expiry");
+    assert_eq!(
+        set(Some(PRO), 7).await,
+        Some(UnixMillis(T0.0 + DAY + 7 * DAY))
+    );
+    assert_eq!(
+        set(Some(PRO), 0).await,
+        None,
+        "0 days: the same plan for good"
+    );
     assert_eq!(h.status(u).await.plan_expires_at, None);
     assert_eq!(
         set(Some(PRO), 3).await,
-        Some(UnixMillis(T0.0 + DAY + 3 * DAY)),
-        "a plan without expiry is not extended but reassigned"
+        None,
+        "a timed grant (a redeemed code) never shortens a plan held for good"
     );
     assert_eq!(set(None, 0).await, None);
     let st = h.status(u).await;
@@ -90,7 +98,7 @@ pub(crate) async fn set_plan_assigns_extends_and_clears(s: Suite) {
     assert_eq!(st.plan_expires_at, None);
 
     let audit = h.ledger.audit(100).await.expect("audit");
-    assert_eq!(audit.len(), 6, "{audit:?}");
+    assert_eq!(audit.len(), 7, "{audit:?}");
     assert!(
         audit
             .iter()

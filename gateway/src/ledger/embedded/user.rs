@@ -287,15 +287,18 @@ pub(crate) fn assign_plan(
             rec.plan = None;
             rec.plan_until = None;
         }
-        Some(name) => match rec.plan_until {
-            Some(until) if rec.plan.as_deref() == Some(name) && until > now => {
-                rec.plan_until = Some(UnixMillis(until.0.saturating_add(span)));
-            }
-            _ => {
-                rec.plan = Some(name.to_owned());
-                rec.plan_until = (days > 0).then(|| UnixMillis(now.0.saturating_add(span)));
-            }
-        },
+        Some(name) => {
+            let same = rec.plan.as_deref() == Some(name);
+            rec.plan_until = match rec.plan_until {
+                // Held for good: a timed grant of the same plan takes nothing away.
+                None if same => None,
+                Some(until) if same && until > now && days > 0 => {
+                    Some(UnixMillis(until.0.saturating_add(span)))
+                }
+                _ => (days > 0).then(|| UnixMillis(now.0.saturating_add(span))),
+            };
+            rec.plan = Some(name.to_owned());
+        }
     }
     rec.plan_until
 }

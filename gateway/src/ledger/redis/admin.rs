@@ -6,6 +6,7 @@ use easel_shared::admin::{Actor, AuditEntry, SpendStatus, TopEntry, UsageEntry};
 use easel_shared::{QuotaStatus, UnixMillis, UserKey, WindowStatus};
 
 use super::RedisLedger;
+use super::lifecycle::TOP_KEEP_DAYS;
 use super::scripts::SCRIPTS;
 use crate::ledger::LedgerError;
 
@@ -79,11 +80,8 @@ pub(super) async fn adjust_credits(
             delta.unsigned_abs()
         )));
     }
-    let (action, amount) = if delta >= 0 {
-        ("grant", delta)
-    } else {
-        ("deduct", -delta)
-    };
+    let action = if delta >= 0 { "grant" } else { "deduct" };
+    let amount = delta.unsigned_abs();
     let entry = AuditEntry {
         at: UnixMillis(r.int(1)?),
         actor,
@@ -187,9 +185,9 @@ pub(super) async fn top(
         return Ok(Vec::new());
     }
     let today = l.clock.now().day();
-    let keys: Vec<String> = (0..i64::from(days))
-        .map(|d| l.keys.top(today - d))
-        .collect();
+    // Older days have expired anyway; the cap keeps a silly `days` cheap.
+    let days = i64::from(days).min(TOP_KEEP_DAYS);
+    let keys: Vec<String> = (0..days).map(|d| l.keys.top(today - d)).collect();
     // All days share the `{top}` slot, so one ZUNION sums them.
     let flat: Vec<String> = l
         .query(

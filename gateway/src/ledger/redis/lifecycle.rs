@@ -14,8 +14,9 @@ use crate::ledger::{
 
 /// Spend hashes outlive their day by this much (late settles still land).
 const SPEND_TTL_MS: i64 = 3 * UnixMillis::DAY;
-/// Top-list days are kept this long.
-const TOP_TTL_MS: i64 = 40 * UnixMillis::DAY;
+/// Top-list days are kept this many days.
+pub(super) const TOP_KEEP_DAYS: i64 = 40;
+const TOP_TTL_MS: i64 = TOP_KEEP_DAYS * UnixMillis::DAY;
 /// Most leases one reap pass looks at.
 const REAP_BATCH: usize = 500;
 /// Reap scripts in flight at once (they pipeline on the shared connection).

@@ -200,7 +200,7 @@ fn effective_plan_follows_assignment_then_access_mode() {
 }
 
 #[test]
-fn set_plan_extends_the_same_timed_plan_else_replaces() {
+fn set_plan_extends_the_same_plan_keeps_forever_else_replaces() {
     let day = UnixMillis::DAY;
     let mut rec = UserRecord::default();
     let now = UnixMillis(0);
@@ -222,10 +222,9 @@ fn set_plan_extends_the_same_timed_plan_else_replaces() {
         assign_plan(&mut rec, Some("pro"), 1, later),
         Some(UnixMillis(11 * day))
     );
-    assert_eq!(
-        assign_plan(&mut rec, Some("pro"), 0, later),
-        Some(UnixMillis(11 * day))
-    );
+    // 0 days: the same plan for good, and a timed grant never shortens that.
+    assert_eq!(assign_plan(&mut rec, Some("pro"), 0, later), None);
+    assert_eq!(assign_plan(&mut rec, Some("pro"), 30, later), None);
     assert_eq!(assign_plan(&mut rec, Some("gold"), 0, later), None);
     assert_eq!(rec.plan.as_deref(), Some("gold"));
     assert_eq!(assign_plan(&mut rec, None, 5, later), None);

@@ -70,7 +70,11 @@ end
 local function assign_plan(meta_key, now, name, days)
   local v = redis.call('HMGET', meta_key, 'plan', 'plan_until')
   local current, expiry = v[1] or '', tonumber(v[2]) or 0
-  if current == name and expiry > now then
+  local same = current == name
+  if same and expiry == 0 then
+    -- Held for good: a timed grant of the same plan takes nothing away.
+    expiry = 0
+  elseif same and expiry > now and days > 0 then
     expiry = expiry + days * DAY
   elseif days == 0 then
     expiry = 0
