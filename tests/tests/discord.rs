@@ -110,7 +110,7 @@ async fn imagine_defers_then_edits_in_the_image_with_embed_and_buttons() {
         ]
     );
 
-    let sent = bot.openai.requests();
+    let sent = bot.stack.openai.requests();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].path, "/v1/images/generations");
     assert_eq!(
@@ -120,6 +120,7 @@ async fn imagine_defers_then_edits_in_the_image_with_embed_and_buttons() {
     assert_eq!(sent[0].field("size").as_deref(), Some("1536x1024"));
     // The message showing the result maps back to it.
     let record = bot
+        .stack
         .gateway
         .result(&id.parse().unwrap())
         .await
@@ -154,7 +155,7 @@ async fn imagine_with_two_attachments_is_one_edit_with_both_images() {
     bot.deliver(payload).await;
 
     final_edit(&bot.fake, "tok-two").await;
-    let sent = bot.openai.requests();
+    let sent = bot.stack.openai.requests();
     assert_eq!(sent.len(), 1, "one request for both images");
     assert_eq!(sent[0].path, "/v1/images/edits");
     let images: Vec<_> = sent[0]
@@ -221,7 +222,7 @@ async fn context_menu_edit_asks_in_a_modal_and_edits_the_target_image() {
         .await;
     assert_eq!(ack.json["type"], 5);
     final_edit(&bot.fake, "tok-submit").await;
-    let sent = bot.openai.requests();
+    let sent = bot.stack.openai.requests();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].path, "/v1/images/edits");
     assert_eq!(
@@ -250,7 +251,7 @@ async fn context_menu_edit_asks_in_a_modal_and_edits_the_target_image() {
             .iter()
             .any(|c| c.method == "GET" && c.path.ends_with("/messages/5000"))
     );
-    assert_eq!(bot.openai.requests().len(), 2);
+    assert_eq!(bot.stack.openai.requests().len(), 2);
 }
 
 #[tokio::test]
@@ -274,13 +275,18 @@ async fn again_works_after_a_restart_and_is_a_new_request() {
     .await;
     let again = final_edit(&bot.fake, "tok-again").await;
     assert_ne!(result_id(&again), id, "a new result");
-    let sent = bot.openai.requests();
+    let sent = bot.stack.openai.requests();
     assert_eq!(sent.len(), 2, "the press made a new request");
     assert_eq!(
         sent[1].field("prompt").as_deref(),
         Some("a lighthouse at dusk")
     );
-    let quota = bot.gateway.quota(UserKey::discord(USER)).await.unwrap();
+    let quota = bot
+        .stack
+        .gateway
+        .quota(UserKey::discord(USER))
+        .await
+        .unwrap();
     assert_eq!(quota.windows[0].used, 2, "each deliberate press is charged");
 }
 
@@ -326,7 +332,11 @@ async fn original_sends_the_providers_bytes_privately() {
         FakeOpenAi::final_image(0),
         "byte for byte the provider's file"
     );
-    assert_eq!(bot.openai.requests().len(), 1, "no new image was made");
+    assert_eq!(
+        bot.stack.openai.requests().len(),
+        1,
+        "no new image was made"
+    );
 }
 
 #[tokio::test]
@@ -345,16 +355,21 @@ async fn exhausted_quota_is_denied_privately_with_the_reset_time_and_nothing_cha
     let calls = bot.fake.calls();
     let text = private_text(&calls, "tok-q2");
     assert!(
-        text.contains("Quota used up") && text.contains("try again in"),
-        "{text}"
+        text.contains("0 of 1 left in this 3 h window") && text.contains("try again in 3 h"),
+        "why and when: {text}"
     );
     assert!(text.contains("Nothing was charged"), "{text}");
     assert!(
         calls.iter().any(|c| c.is_delete_original("tok-q2")),
         "the public placeholder is removed"
     );
-    assert_eq!(bot.openai.requests().len(), 1);
-    let quota = bot.gateway.quota(UserKey::discord(USER)).await.unwrap();
+    assert_eq!(bot.stack.openai.requests().len(), 1);
+    let quota = bot
+        .stack
+        .gateway
+        .quota(UserKey::discord(USER))
+        .await
+        .unwrap();
     assert_eq!(quota.windows[0].used, 1);
 }
 
@@ -381,7 +396,8 @@ async fn admin_from_a_guild_owner_who_is_not_configured_is_refused() {
     let text = private_text(&bot.fake.calls(), "tok-a1");
     assert!(text.contains("Only Easel's admins"), "{text}");
     assert_eq!(
-        bot.gateway
+        bot.stack
+            .gateway
             .quota(UserKey::discord(USER))
             .await
             .unwrap()
@@ -394,7 +410,8 @@ async fn admin_from_a_guild_owner_who_is_not_configured_is_refused() {
     let text = private_text(&bot.fake.calls(), "tok-a2");
     assert!(text.contains("Granted 5 credits"), "{text}");
     assert_eq!(
-        bot.gateway
+        bot.stack
+            .gateway
             .quota(UserKey::discord(USER))
             .await
             .unwrap()
@@ -450,7 +467,8 @@ async fn a_code_redeems_once_and_is_refused_the_second_time() {
     let text = private_text(&bot.fake.calls(), "tok-r2");
     assert!(text.contains("already redeemed"), "{text}");
     assert_eq!(
-        bot.gateway
+        bot.stack
+            .gateway
             .quota(UserKey::discord(USER))
             .await
             .unwrap()
@@ -495,8 +513,13 @@ async fn a_redelivered_interaction_is_charged_once() {
     final_edit(&bot.fake, "tok-dup").await;
     bot.deliver(payload).await;
 
-    assert_eq!(bot.openai.requests().len(), 1);
-    let quota = bot.gateway.quota(UserKey::discord(USER)).await.unwrap();
+    assert_eq!(bot.stack.openai.requests().len(), 1);
+    let quota = bot
+        .stack
+        .gateway
+        .quota(UserKey::discord(USER))
+        .await
+        .unwrap();
     assert_eq!(quota.windows[0].used, 1, "charged once");
     let results = bot
         .fake

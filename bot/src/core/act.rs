@@ -29,6 +29,30 @@ pub fn gateway_error(locale: Locale, err: &GatewayError, now: UnixMillis) -> Opt
     })
 }
 
+/// Like [`gateway_error`], but a denial is told with the user's quota
+/// numbers and on the gateway's clock (it says when it can work again).
+pub async fn explain(
+    gateway: &dyn Gateway,
+    user: UserKey,
+    locale: Locale,
+    err: &GatewayError,
+) -> Option<String> {
+    if let GatewayError::Denied { denial, .. } = err {
+        let status = gateway.quota(user).await.ok();
+        let now = status.as_ref().map_or_else(system_now, |s| s.now);
+        return Some(render::denial(locale, denial, now, status.as_ref()));
+    }
+    gateway_error(locale, err, system_now())
+}
+
+/// This machine's clock, for relative times when the gateway gave none.
+pub fn system_now() -> UnixMillis {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    UnixMillis(ms)
+}
+
 /// The /quota answer.
 pub async fn quota(
     gateway: &dyn Gateway,

@@ -262,7 +262,7 @@ impl Discord {
 
     async fn intent(&self, r: &Responder, who: &Who, intent: Intent) {
         let locale = who.locale;
-        let now = job::now();
+        let now = act::system_now();
         let g = &*self.gateway;
         let text = match intent {
             Intent::Generate { .. }
@@ -321,7 +321,7 @@ impl Discord {
         };
         let text = match text {
             Ok(t) => t,
-            Err(e) => match act::gateway_error(locale, &e, now) {
+            Err(e) => match act::explain(g, who.user, locale, &e).await {
                 Some(t) => t,
                 None => return,
             },
@@ -416,8 +416,10 @@ impl Discord {
             .await
             .map_err(|e| match e {
                 FromResultError::Expired => render::failure::input_expired(who.locale),
-                FromResultError::Gateway(e) => act::gateway_error(who.locale, &e, job::now())
-                    .unwrap_or_else(|| render::text::unavailable(who.locale)),
+                FromResultError::Gateway(e) => {
+                    act::gateway_error(who.locale, &e, act::system_now())
+                        .unwrap_or_else(|| render::text::unavailable(who.locale))
+                }
             })
     }
 
@@ -458,7 +460,7 @@ impl Discord {
             Ok(Some(image)) => image,
             Ok(None) => return tell(r, render::failure::original_expired(locale)).await,
             Err(e) => {
-                let text = act::gateway_error(locale, &e, job::now()).unwrap_or_default();
+                let text = act::gateway_error(locale, &e, act::system_now()).unwrap_or_default();
                 return tell(r, text).await;
             }
         };

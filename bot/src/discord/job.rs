@@ -10,7 +10,7 @@ use easel_gateway::service::Gateway;
 use easel_shared::job::{ImageData, JobEvent};
 use easel_shared::request::Request;
 use easel_shared::results::{MessageRef, ResultId};
-use easel_shared::{Platform, QuotaStatus, UnixMillis};
+use easel_shared::{Platform, QuotaStatus};
 use serenity::all::{
     ChannelId, CreateAttachment, CreateMessage, EditAttachments, EditInteractionResponse, Message,
 };
@@ -43,11 +43,12 @@ pub(crate) async fn run(gateway: &dyn Gateway, target: &JobTarget<'_>, request: 
     let locale = target.locale;
     let r = target.responder;
     let request_id = request.id.clone();
+    let user = request.user;
     let prompt = request.prompt.clone();
     let mut events = match gateway.submit(request).await {
         Ok(events) => events,
         Err(e) => {
-            match act::gateway_error(locale, &e, now()) {
+            match act::explain(gateway, user, locale, &e).await {
                 Some(text) => tell(r, text).await,
                 // A redelivered interaction: the first delivery answers.
                 None => tracing::info!(request = %request_id, "duplicate interaction ignored"),
@@ -222,12 +223,4 @@ pub(crate) fn file_name(stem: &str, i: usize, mime: &str) -> String {
         _ => "png",
     };
     format!("{stem}-{i}.{ext}")
-}
-
-/// Now, for relative times in texts.
-pub(crate) fn now() -> UnixMillis {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    UnixMillis(ms)
 }

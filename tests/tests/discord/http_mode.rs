@@ -18,7 +18,7 @@ struct Endpoint {
 
 impl Endpoint {
     async fn start(bot: &Bot) -> Self {
-        let router = endpoint::router(bot.discord.clone(), &bot.config.discord).expect("router");
+        let router = endpoint::router(bot.discord.clone(), &bot.config().discord).expect("router");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/interactions", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, router).await });
@@ -111,7 +111,7 @@ async fn a_signed_imagine_takes_the_same_path_as_over_the_gateway() {
     let done = super::final_edit(&bot.fake, "tok-http").await;
     assert_eq!(done.files[0].bytes, FakeOpenAi::final_image(0));
     assert_eq!(
-        bot.openai.requests()[0].field("prompt").as_deref(),
+        bot.stack.openai.requests()[0].field("prompt").as_deref(),
         Some("a kite")
     );
 }
