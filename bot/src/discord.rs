@@ -10,6 +10,7 @@
 
 mod commands;
 mod download;
+mod draw;
 pub mod endpoint;
 mod handle;
 mod job;
