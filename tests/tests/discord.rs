@@ -366,3 +366,69 @@ async fn a_redelivered_interaction_is_charged_once() {
         .count();
     assert_eq!(results, 1, "one result message");
 }
+
+#[tokio::test]
+async fn partial_previews_are_edited_in_while_the_model_works() {
+    let bot = Bot::start(|c| c.backends.chain[0].partial_images = 2).await;
+    let who = Who::dm(USER);
+    bot.deliver(imagine(1_080, "tok-partial", &who, "a comet"))
+        .await;
+
+    let done = final_edit(&bot.fake, "tok-partial").await;
+    assert_eq!(done.files[0].bytes, FakeOpenAi::final_image(0));
+    let calls = bot.fake.calls();
+    let preview = calls
+        .iter()
+        .find(|c| {
+            c.is_edit_original("tok-partial")
+                && c.files.iter().any(|f| {
+                    f.filename
+                        .as_deref()
+                        .is_some_and(|n| n.starts_with("preview"))
+                })
+        })
+        .expect("a partial preview edited in");
+    assert_eq!(preview.files[0].bytes, FakeOpenAi::partial_image(0));
+    assert!(preview.text().contains("Drawing"), "{}", preview.text());
+}
+
+#[tokio::test]
+async fn a_response_past_its_token_lifetime_is_finished_as_a_channel_message() {
+    let bot = Bot::start(|_| {}).await;
+    let who = Who::member(USER, GUILD, &[]);
+    // Discord refuses edits once the interaction token's 15 minutes are over.
+    bot.fake.fail_edits(Some(401));
+    bot.deliver(imagine(1_090, "tok-late", &who, "a slow sunrise"))
+        .await;
+
+    let calls = bot.fake.calls();
+    let message = calls
+        .iter()
+        .find(|c| {
+            c.method == "POST" && c.path == format!("/api/v10/channels/{}/messages", who.channel)
+        })
+        .expect("a normal channel message");
+    assert_eq!(message.files[0].bytes, FakeOpenAi::final_image(0));
+    assert!(
+        message.text().contains(&format!("<@{USER}>")),
+        "{}",
+        message.text()
+    );
+    let id = message
+        .custom_ids()
+        .into_iter()
+        .find_map(|c| c.strip_prefix("a:").map(str::to_owned))
+        .expect("buttons");
+    let record = bot
+        .stack
+        .gateway
+        .result(&id.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        record.messages.len(),
+        1,
+        "the channel message maps back to the result"
+    );
+}

@@ -57,18 +57,23 @@ pub(crate) async fn run(gateway: &dyn Gateway, target: &JobTarget<'_>, request: 
         }
     };
     let started = Instant::now();
-    let mut last_edit: Option<Instant> = None;
+    let (mut last_queued, mut last_preview): (Option<Instant>, Option<Instant>) = (None, None);
     while let Some(event) = events.recv().await {
         let elapsed = started.elapsed().as_millis() as i64;
-        let paced = last_edit.is_some_and(|t| t.elapsed() < EDIT_PACING);
+        // Queue positions and previews are paced apart, so the first preview
+        // is never held back by a queue or "Drawing…" edit.
+        let paced = |last: Option<Instant>| last.is_some_and(|t| t.elapsed() < EDIT_PACING);
+        let (queue_paced, preview_paced) = (paced(last_queued), paced(last_preview));
+        let is_queued = matches!(event, JobEvent::Queued { .. });
+        let is_preview = matches!(event, JobEvent::Partial { .. });
         let edit = match event {
-            JobEvent::Queued { position } if !paced => EditInteractionResponse::new()
+            JobEvent::Queued { position } if !queue_paced => EditInteractionResponse::new()
                 .content(text::text::progress_queued(locale, position + 1, elapsed))
                 .components(render::cancel_button(locale, &request_id)),
             JobEvent::Started => EditInteractionResponse::new()
                 .content(text::text::progress_running(locale, elapsed))
                 .components(Vec::new()),
-            JobEvent::Partial { preview, .. } if !paced => EditInteractionResponse::new()
+            JobEvent::Partial { preview, .. } if !preview_paced => EditInteractionResponse::new()
                 .content(text::text::progress_running(locale, elapsed))
                 .components(Vec::new())
                 .attachments(EditAttachments::new().add(CreateAttachment::bytes(
@@ -90,7 +95,12 @@ pub(crate) async fn run(gateway: &dyn Gateway, target: &JobTarget<'_>, request: 
             }
             _ => continue,
         };
-        last_edit = Some(Instant::now());
+        if is_queued {
+            last_queued = Some(Instant::now());
+        }
+        if is_preview {
+            last_preview = Some(Instant::now());
+        }
         if let Err(e) = r.edit(edit).await {
             tracing::debug!(request = %request_id, error = %e, "progress edit failed");
         }
