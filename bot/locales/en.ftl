@@ -208,3 +208,4 @@ image-corrupt = the file is damaged.
 image-mask-without-alpha = a mask needs transparent areas (PNG with alpha).
 image-internal = something went wrong on our side.
 change-label = What should change?
+mask-ignored = The mask was not used (masks are not supported yet), so any part of the image may change.

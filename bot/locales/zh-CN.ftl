@@ -192,3 +192,4 @@ image-corrupt = 文件已损坏。
 image-mask-without-alpha = 蒙版需要透明区域（带 alpha 通道的 PNG）。
 image-internal = 我们这边出了问题。
 change-label = 要改什么？
+mask-ignored = 未使用蒙版（暂不支持蒙版），图片的任何部分都可能被修改。

@@ -432,3 +432,44 @@ async fn a_response_past_its_token_lifetime_is_finished_as_a_channel_message() {
         "the channel message maps back to the result"
     );
 }
+
+#[tokio::test]
+async fn edit_takes_the_image_and_says_that_a_mask_was_not_used() {
+    let bot = Bot::start(|_| {}).await;
+    let who = Who::member(USER, GUILD, &[]);
+    let (img, mask) = (known_png(50), known_png(51));
+    let url = bot.fake.host_file("photo.png", img.clone());
+    let mask_url = bot.fake.host_file("mask.png", mask.clone());
+    let payload = slash(
+        1_120,
+        "tok-edit",
+        &who,
+        "edit",
+        vec![
+            opt_attachment("image", 71),
+            opt_str("prompt", "make the sky green"),
+            opt_attachment("mask", 72),
+        ],
+        vec![
+            attachment_json(71, "photo.png", &url, img.len() as u64),
+            attachment_json(72, "mask.png", &mask_url, mask.len() as u64),
+        ],
+        vec![],
+    );
+    bot.deliver(payload).await;
+
+    let done = final_edit(&bot.fake, "tok-edit").await;
+    assert!(done.text().contains("mask was not used"), "{}", done.text());
+    let sent = bot.stack.openai.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].path, "/v1/images/edits");
+    assert_eq!(
+        sent[0].parts.iter().filter(|p| p.name == "image[]").count(),
+        1,
+        "the mask is not an input image"
+    );
+    assert_eq!(
+        sent[0].field("prompt").as_deref(),
+        Some("make the sky green")
+    );
+}

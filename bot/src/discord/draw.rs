@@ -90,6 +90,9 @@ impl Discord {
             channel: who.channel,
             user_id: who.user.id,
             attachment_limit: who.attachment_limit,
+            note: who
+                .mask_ignored
+                .then(|| crate::i18n::t(locale, "mask-ignored")),
         };
         job::run(&*self.gateway, &target, request).await;
     }

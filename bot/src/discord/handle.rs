@@ -31,6 +31,8 @@ pub(crate) struct Who {
     pub(crate) admin: bool,
     pub(crate) interaction: InteractionId,
     pub(crate) attachment_limit: u32,
+    /// /edit came with a mask, which the gateway cannot use yet.
+    pub(crate) mask_ignored: bool,
 }
 
 impl Discord {
@@ -73,6 +75,7 @@ impl Discord {
             admin,
             interaction: id,
             attachment_limit: 0,
+            mask_ignored: false,
         }
     }
 
@@ -113,6 +116,7 @@ impl Discord {
             return self.edit_image_menu(&r, &who, &c).await;
         }
         let line = commands::command_line(&c);
+        who.mask_ignored = line.mask;
         let mut msg = self.incoming(&who, line.text);
         msg.images = line
             .images

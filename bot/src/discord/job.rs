@@ -36,6 +36,8 @@ pub(crate) struct JobTarget<'a> {
     pub(crate) user_id: u64,
     /// The interaction's per-file attachment limit in bytes (0: unknown).
     pub(crate) attachment_limit: u32,
+    /// Told under the result (e.g. that a mask was not used).
+    pub(crate) note: Option<String>,
 }
 
 /// Submits `request` (the response is already deferred) and renders its events.
@@ -150,7 +152,13 @@ async fn deliver(
             }
         }
     }
-    let note = previewed.then(|| text::failure::preview_note(locale));
+    let notes: Vec<String> = target
+        .note
+        .iter()
+        .cloned()
+        .chain(previewed.then(|| text::failure::preview_note(locale)))
+        .collect();
+    let note = (!notes.is_empty()).then(|| notes.join("\n"));
     let embed = render::result_embed(locale, prompt, quota, note);
     let buttons = result
         .as_ref()
