@@ -184,28 +184,37 @@ button-cancel = Cancel
 error-internal = Something went wrong on our side (request { $id }). Nothing was charged; please try again.
 error-unavailable = Easel is temporarily unavailable. Nothing was charged; please try again in a minute.
 
-## Job failures and input images (nothing is charged for any of them)
+## Job failures and results (nothing is charged for a failure)
 
-failure-busy = The image service is busy right now. Nothing was charged; please try again in a few minutes.
-failure-busy-retry = The image service is busy right now. Nothing was charged; try again in { $when }.
-failure-blocked = The image service's safety system refused this request. Nothing was charged; change the prompt or the images.
-failure-rejected = The image service refused this request ({ $reason }). Nothing was charged; change the request.
-failure-failed = No image came back this time. Nothing was charged; please try again.
+failure-busy = The image service is busy right now. Nothing was charged; try again { $when }.
+failure-busy-later = The image service is busy right now. Nothing was charged; try again in a minute.
+failure-unavailable = The image service is unavailable; the admins were told. Nothing was charged.
+failure-blocked = The safety system refused this ({ $reason }). Nothing was charged; change the prompt or images.
+failure-rejected = The image service refused this request ({ $reason }). Nothing was charged; change the options or images.
+failure-failed = No image came back. Nothing was charged; please try again.
 failure-timed-out = The image took too long. Nothing was charged; please try again.
 failure-too-many-queued = You already have { $limit } requests waiting. Nothing was charged; send the next one when one is done.
-input-bad = Image { $index } cannot be used: { $reason } Nothing was charged.
-input-expired = That image is no longer stored, so it cannot be changed. Nothing was charged; send it again.
-input-unreadable = I could not read the image of that message. Nothing was charged; attach it with /edit instead.
-original-expired = The original file of this result has expired.
-result-preview-note = The original is larger than this chat allows, so this is a preview; the Original button sends the file where it fits.
-image-empty = the file is empty.
-image-too-many-bytes = the file is too large.
-image-not-an-image = it is not an image.
-image-unsupported-format = this image format is not supported (use PNG, JPEG, WebP or GIF).
-image-too-large = its dimensions are too large.
-image-truncated = the file is cut off.
-image-corrupt = the file is damaged.
-image-mask-without-alpha = a mask needs transparent areas (PNG with alpha).
-image-internal = something went wrong on our side.
+failure-shutting-down = Easel is restarting. Nothing was charged; try again in a minute.
+input-bad = Image { $index } cannot be used: { $reason }. Nothing was charged; send a PNG, JPEG or WebP photo.
+input-too-large = Image { $index } is larger than { $mb } MB. Nothing was charged; send a smaller one.
+input-expired = That image is no longer stored (results are kept for a limited time). Nothing was charged; send the picture again.
+original-expired = The original file has expired (results are kept for a limited time).
+result-unknown = I do not know that result any more. Send the prompt again.
+cancel-too-late = Too late to cancel: the image is already being drawn.
+admin-only-own = This button belongs to someone else's request.
+image-empty = the file is empty
+image-too-many-bytes = the file is too big
+image-not-an-image = it is not an image
+image-unsupported-format = its format is not supported
+image-too-large = it has too many pixels
+image-truncated = the file looks cut off
+image-corrupt = the image is damaged
+image-mask-without-alpha = the mask has no transparent areas
+image-internal = it could not be processed
+
+## Discord (modals, context menu, notes under results)
+
 change-label = What should change?
+input-unreadable = I could not read the image of that message. Nothing was charged; attach it with /edit instead.
+result-preview-note = The original is larger than this chat allows, so this is a preview; the Original button sends the file where it fits.
 mask-ignored = The mask was not used (masks are not supported yet), so any part of the image may change.

@@ -168,28 +168,37 @@ button-cancel = 取消
 error-internal = 我们这边出了点问题（请求 { $id }）。未扣额度，请重试。
 error-unavailable = Easel 暂时不可用。未扣额度，请稍后再试。
 
-## Job failures and input images (nothing is charged for any of them)
+## 任务失败与结果（失败不扣额度）
 
-failure-busy = 图像服务当前繁忙。未扣除任何额度，请过几分钟再试。
-failure-busy-retry = 图像服务当前繁忙。未扣除任何额度，请在 { $when } 后再试。
-failure-blocked = 图像服务的安全系统拒绝了此请求。未扣除任何额度，请修改提示词或图片。
-failure-rejected = 图像服务拒绝了此请求（{ $reason }）。未扣除任何额度，请修改请求。
-failure-failed = 这次没有生成图片。未扣除任何额度，请重试。
-failure-timed-out = 生成时间过长。未扣除任何额度，请重试。
-failure-too-many-queued = 你已有 { $limit } 个请求在排队。未扣除任何额度，请等其中一个完成后再发送。
-input-bad = 第 { $index } 张图片无法使用：{ $reason } 未扣除任何额度。
-input-expired = 这张图片已不再保存，无法修改。未扣除任何额度，请重新发送。
-input-unreadable = 无法读取该消息中的图片。未扣除任何额度，请改用 /edit 上传图片。
-original-expired = 此结果的原始文件已过期。
-result-preview-note = 原图超过此聊天允许的大小，这里显示的是预览；在允许的地方，"原图"按钮会发送文件。
-image-empty = 文件是空的。
-image-too-many-bytes = 文件太大。
-image-not-an-image = 这不是图片。
-image-unsupported-format = 不支持此图片格式（请使用 PNG、JPEG、WebP 或 GIF）。
-image-too-large = 图片尺寸太大。
-image-truncated = 文件不完整。
-image-corrupt = 文件已损坏。
-image-mask-without-alpha = 蒙版需要透明区域（带 alpha 通道的 PNG）。
-image-internal = 我们这边出了问题。
+failure-busy = 图像服务正忙。未扣额度，请{ $when }再试。
+failure-busy-later = 图像服务正忙。未扣额度，请一分钟后再试。
+failure-unavailable = 图像服务暂不可用，已通知管理员。未扣额度。
+failure-blocked = 安全系统拒绝了这个请求（{ $reason }）。未扣额度，请修改提示词或图片。
+failure-rejected = 图像服务拒绝了这个请求（{ $reason }）。未扣额度，请修改选项或图片。
+failure-failed = 没有生成图片。未扣额度，请重试。
+failure-timed-out = 生成超时。未扣额度，请重试。
+failure-too-many-queued = 你已有 { $limit } 个请求在排队。未扣额度，请等其中一个完成后再发。
+failure-shutting-down = Easel 正在重启。未扣额度，请一分钟后再试。
+input-bad = 第 { $index } 张图片无法使用：{ $reason }。未扣额度，请发送 PNG、JPEG 或 WebP 图片。
+input-too-large = 第 { $index } 张图片超过 { $mb } MB。未扣额度，请发送更小的图片。
+input-expired = 那张图片已不再保存（结果只保留一段时间）。未扣额度，请重新发送图片。
+original-expired = 原图已过期（结果只保留一段时间）。
+result-unknown = 我已找不到这个结果。请重新发送提示词。
+cancel-too-late = 来不及取消了：图片已经在绘制中。
+admin-only-own = 这个按钮属于别人的请求。
+image-empty = 文件是空的
+image-too-many-bytes = 文件太大
+image-not-an-image = 这不是图片
+image-unsupported-format = 不支持这种格式
+image-too-large = 像素太多
+image-truncated = 文件似乎不完整
+image-corrupt = 图片已损坏
+image-mask-without-alpha = 蒙版没有透明区域
+image-internal = 无法处理
+
+## Discord (modals, context menu, notes under results)
+
 change-label = 要改什么？
+input-unreadable = 无法读取该消息中的图片。未扣除任何额度，请改用 /edit 上传图片。
+result-preview-note = 原图超过此聊天允许的大小，这里显示的是预览；在允许的地方，"原图"按钮会发送文件。
 mask-ignored = 未使用蒙版（暂不支持蒙版），图片的任何部分都可能被修改。

@@ -1,7 +1,8 @@
 //! Easel bot: the platform-free conversation core, the message catalogs,
-//! and the Discord adapter built on them (Telegram to come).
+//! and the chat adapters built on them ([`telegram`], [`discord`]).
 #![deny(missing_docs)]
 
 pub mod core;
 pub mod discord;
 pub mod i18n;
+pub mod telegram;

@@ -19,6 +19,8 @@ pub const NAMED_VARS: &[(&str, &str)] = &[
     ("EASEL_LEDGER_PATH", "ledger.path"),
     ("EASEL_ADMIN_TOKEN", "http.admin_token"),
     ("EASEL_LISTEN", "http.listen"),
+    ("EASEL_TELEGRAM_TOKEN", "telegram.token"),
+    ("EASEL_TELEGRAM_WEBHOOK_SECRET", "telegram.webhook_secret"),
     ("EASEL_DISCORD_TOKEN", "discord.token"),
 ];
 

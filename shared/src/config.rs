@@ -13,11 +13,13 @@ use crate::secret::Secret;
 
 mod backends;
 mod discord;
+mod telegram;
 
 pub use backends::{
     BackendConfig, BackendKind, BackendsConfig, BreakerConfig, ModelPrice, RetryConfig,
 };
 pub use discord::{DiscordConfig, DiscordMode, GuildAdminRoles};
+pub use telegram::{TelegramConfig, TelegramMode};
 
 /// The whole configuration. Sections are added by the crates that use them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,6 +49,9 @@ pub struct Config {
     pub runner: RunnerConfig,
     /// The cooldown after repeated safety blocks.
     pub safety: SafetyConfig,
+    /// The Telegram frontend.
+    #[serde(default)]
+    pub telegram: TelegramConfig,
     /// The Discord frontend.
     #[serde(default)]
     pub discord: DiscordConfig,
@@ -68,6 +73,7 @@ impl Default for Config {
             backends: BackendsConfig::default(),
             runner: RunnerConfig::default(),
             safety: SafetyConfig::default(),
+            telegram: TelegramConfig::default(),
             discord: DiscordConfig::default(),
         }
     }
@@ -133,6 +139,7 @@ impl Config {
             return Err(err("costs.per_image".into(), "must be >= 1"));
         }
         self.backends.validate()?;
+        self.telegram.validate()?;
         self.discord.validate()?;
         if self.ledger.lease < Duration::from_secs(5) {
             return Err(err("ledger.lease".into(), "must be at least 5s"));

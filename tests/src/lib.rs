@@ -7,6 +7,8 @@
 //! - [`slot`]: Redis Cluster hash slots, to check that scripts stay in one slot.
 //! - [`fake_openai`], [`fake_gemini`]: the image providers, speaking their
 //!   real wire formats, with scripted faults.
+//! - [`fake_telegram`]: the Telegram Bot API for the real teloxide client:
+//!   long polling, uploads, downloads, 429s, every call recorded.
 //! - [`stack`]: a whole in-process gateway over temp-dir stores and the fake
 //!   OpenAI server, for end-to-end tests of the frontends.
 //! - [`fake_discord`]: Discord's REST API for serenity's real client, with
@@ -15,6 +17,7 @@
 pub mod fake_discord;
 pub mod fake_gemini;
 pub mod fake_openai;
+pub mod fake_telegram;
 pub mod ledger;
 pub mod redis_server;
 pub mod slot;

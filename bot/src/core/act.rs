@@ -18,10 +18,8 @@ use crate::i18n::Locale;
 pub fn gateway_error(locale: Locale, err: &GatewayError, now: UnixMillis) -> Option<String> {
     Some(match err {
         GatewayError::Denied { denial, .. } => render::denial(locale, denial, now, None),
-        GatewayError::BadInput { index, error } => {
-            render::failure::bad_input(locale, *index, error.key())
-        }
-        GatewayError::InputExpired(_) => render::failure::input_expired(locale),
+        GatewayError::BadInput { index, error } => render::bad_input(locale, *index, error.key()),
+        GatewayError::InputExpired(_) => render::notice(locale, render::Notice::InputExpired),
         GatewayError::Duplicate(_) => return None,
         GatewayError::Forbidden => render::problem(locale, &super::Problem::NotAdmin),
         GatewayError::Refused(reason) => reason.clone(),

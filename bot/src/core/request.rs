@@ -11,13 +11,17 @@ use easel_shared::results::{InputRef, ResultId as StoredId, UserSettings};
 use easel_shared::{RequestId, UserKey};
 
 use super::message::ResultId;
+use super::render::VARY_PROMPT;
 
 /// Why a request about an earlier result cannot be made.
 #[derive(Debug, thiserror::Error)]
 pub enum FromResultError {
-    /// The result is unknown, or its images are no longer stored.
-    #[error("result expired")]
-    Expired,
+    /// The store does not know the result (a forged or very old id).
+    #[error("unknown result")]
+    Unknown,
+    /// Again of an edit whose uploads are not kept as re-submittable inputs.
+    #[error("the inputs of this result are not kept")]
+    InputsNotKept,
     /// The gateway could not answer.
     #[error(transparent)]
     Gateway(#[from] GatewayError),
@@ -65,6 +69,16 @@ pub enum FromResult {
     },
 }
 
+/// A request built from an earlier result, and the prompt its caption shows.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// What goes to the gateway.
+    pub request: Request,
+    /// The words to show under the result (for Vary the parent's prompt,
+    /// not the instruction sent upstream).
+    pub caption: String,
+}
+
 /// A request about an earlier result, named by the id its buttons carry.
 pub async fn from_result(
     gateway: &dyn Gateway,
@@ -72,12 +86,13 @@ pub async fn from_result(
     user: UserKey,
     result: &ResultId,
     what: FromResult,
-) -> Result<Request, FromResultError> {
-    let stored: StoredId = result.0.parse().map_err(|_| FromResultError::Expired)?;
+) -> Result<Built, FromResultError> {
+    let stored: StoredId = result.0.parse().map_err(|_| FromResultError::Unknown)?;
     let record = gateway
         .result(&stored)
         .await?
-        .ok_or(FromResultError::Expired)?;
+        .ok_or(FromResultError::Unknown)?;
+    let caption = record.prompt.clone();
     let own_output = InputImage::Output {
         result: stored.clone(),
         index: 0,
@@ -95,16 +110,12 @@ pub async fn from_result(
                         result: result.clone(),
                         index: *index,
                     }),
-                    InputRef::Stored { .. } => Err(FromResultError::Expired),
+                    InputRef::Stored { .. } => Err(FromResultError::InputsNotKept),
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             (record.prompt, record.options, inputs)
         }
-        FromResult::Vary => {
-            let mut options = record.options;
-            options.n = 1;
-            (record.prompt, options, vec![own_output])
-        }
+        FromResult::Vary => (VARY_PROMPT.to_owned(), record.options, vec![own_output]),
         FromResult::Refine {
             prompt,
             flags,
@@ -119,12 +130,18 @@ pub async fn from_result(
             (prompt, flags.apply_to(&record.options), inputs)
         }
     };
-    Ok(Request {
+    let caption = if prompt == VARY_PROMPT {
+        caption
+    } else {
+        prompt.clone()
+    };
+    let request = Request {
         id,
         user,
         prompt,
         options,
         inputs,
         parent: Some(stored),
-    })
+    };
+    Ok(Built { request, caption })
 }

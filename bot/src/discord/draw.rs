@@ -13,7 +13,8 @@ use super::handle::Who;
 use super::job::{self, JobTarget, tell};
 use super::render as dc;
 use super::respond::Responder;
-use crate::core::request::{self, FromResult, FromResultError};
+use crate::core::render::Notice;
+use crate::core::request::{self, Built, FromResult, FromResultError};
 use crate::core::{ImageRef, Intent, ResultId as CoreId, act, render};
 use crate::i18n::Locale;
 
@@ -29,28 +30,28 @@ impl Discord {
         let Ok(id) = RequestId::new(format!("dc:{}", who.interaction)) else {
             return tell(r, render::text::internal_error(locale, "id")).await;
         };
-        let built: Result<Request, String> = match intent {
-            Intent::Generate { prompt, flags } => Ok(request::fresh(
+        let built: Result<Built, String> = match intent {
+            Intent::Generate { prompt, flags } => Ok(fresh(request::fresh(
                 id,
                 who.user,
                 &prompt,
                 &flags,
                 &who.settings,
                 Vec::new(),
-            )),
+            ))),
             Intent::Edit {
                 prompt,
                 flags,
                 inputs,
             } => match self.download_all(locale, &inputs).await {
-                Ok(uploads) => Ok(request::fresh(
+                Ok(uploads) => Ok(fresh(request::fresh(
                     id,
                     who.user,
                     &prompt,
                     &flags,
                     &who.settings,
                     uploads,
-                )),
+                ))),
                 Err(text) => Err(text),
             },
             Intent::Refine {
@@ -80,8 +81,8 @@ impl Discord {
             Intent::Vary { result } => self.request_from(id, who, &result, FromResult::Vary).await,
             _ => Err(render::text::internal_error(locale, "draw")),
         };
-        let request = match built {
-            Ok(req) => req,
+        let Built { request, caption } = match built {
+            Ok(b) => b,
             Err(text) => return tell(r, text).await,
         };
         let target = JobTarget {
@@ -92,9 +93,9 @@ impl Discord {
             attachment_limit: who.attachment_limit,
             note: who
                 .mask_ignored
-                .then(|| crate::i18n::t(locale, "mask-ignored")),
+                .then(|| render::notice(locale, Notice::MaskIgnored)),
         };
-        job::run(&*self.gateway, &target, request).await;
+        job::run(&*self.gateway, &target, request, caption).await;
     }
 
     async fn request_from(
@@ -103,11 +104,12 @@ impl Discord {
         who: &Who,
         result: &CoreId,
         what: FromResult,
-    ) -> Result<Request, String> {
+    ) -> Result<Built, String> {
         request::from_result(&*self.gateway, id, who.user, result, what)
             .await
             .map_err(|e| match e {
-                FromResultError::Expired => render::failure::input_expired(who.locale),
+                FromResultError::Unknown => render::notice(who.locale, Notice::ResultUnknown),
+                FromResultError::InputsNotKept => render::notice(who.locale, Notice::InputExpired),
                 FromResultError::Gateway(e) => {
                     act::gateway_error(who.locale, &e, act::system_now())
                         .unwrap_or_else(|| render::text::unavailable(who.locale))
@@ -123,7 +125,7 @@ impl Discord {
         let cap = self.config.max_input_bytes;
         let mut out = Vec::with_capacity(inputs.len());
         for (i, image) in inputs.iter().enumerate() {
-            let too_large = || render::failure::bad_input(locale, i, "image.too_many_bytes");
+            let too_large = || render::input_too_large(locale, i, cap);
             if image.size.is_some_and(|s| s > cap) {
                 return Err(too_large());
             }
@@ -132,7 +134,7 @@ impl Discord {
                 Err(download::DownloadError::TooLarge(_)) => return Err(too_large()),
                 Err(e) => {
                     tracing::info!(input = i, error = %e, "input download failed");
-                    return Err(render::failure::image_unreadable(locale));
+                    return Err(render::notice(locale, Notice::ImageUnreadable));
                 }
             }
         }
@@ -146,11 +148,11 @@ impl Discord {
             return tracing::warn!(error = %e, "could not defer");
         }
         let Some((id, index)) = dc::original_target(result) else {
-            return tell(r, render::failure::original_expired(locale)).await;
+            return tell(r, render::notice(locale, Notice::OriginalExpired)).await;
         };
         let image = match self.gateway.original(&id, index).await {
             Ok(Some(image)) => image,
-            Ok(None) => return tell(r, render::failure::original_expired(locale)).await,
+            Ok(None) => return tell(r, render::notice(locale, Notice::OriginalExpired)).await,
             Err(e) => {
                 let text = act::gateway_error(locale, &e, act::system_now()).unwrap_or_default();
                 return tell(r, text).await;
@@ -162,7 +164,15 @@ impl Discord {
         );
         if let Err(e) = r.edit(edit).await {
             tracing::info!(error = %e, "original not delivered (too large for this chat?)");
-            tell(r, render::failure::preview_note(locale)).await;
+            tell(r, render::notice(locale, Notice::PreviewOnly)).await;
         }
+    }
+}
+
+/// A new request shows its own prompt under the result.
+fn fresh(request: Request) -> Built {
+    Built {
+        caption: request.prompt.clone(),
+        request,
     }
 }

@@ -187,7 +187,13 @@ impl Discord {
         } else if let Some(target) = id.strip_prefix(MODAL_IMAGE) {
             match self.image_target(id, target).await {
                 Some(image) => msg.images = vec![image],
-                None => return tell(&r, render::failure::image_unreadable(who.locale)).await,
+                None => {
+                    return tell(
+                        &r,
+                        render::notice(who.locale, render::Notice::ImageUnreadable),
+                    )
+                    .await;
+                }
             }
         } else {
             return tell(&r, render::text::internal_error(who.locale, id)).await;
@@ -207,7 +213,11 @@ impl Discord {
             _ => None,
         };
         let Some((message, a)) = image else {
-            return tell(r, render::failure::image_unreadable(who.locale)).await;
+            return tell(
+                r,
+                render::notice(who.locale, render::Notice::ImageUnreadable),
+            )
+            .await;
         };
         let custom_id = format!("{MODAL_IMAGE}{}:{}:{}", c.channel_id, message, a.id);
         self.targets.put(

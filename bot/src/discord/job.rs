@@ -40,13 +40,19 @@ pub(crate) struct JobTarget<'a> {
     pub(crate) note: Option<String>,
 }
 
-/// Submits `request` (the response is already deferred) and renders its events.
-pub(crate) async fn run(gateway: &dyn Gateway, target: &JobTarget<'_>, request: Request) {
+/// Submits `request` (the response is already deferred) and renders its
+/// events; `caption` is the prompt shown under the result.
+pub(crate) async fn run(
+    gateway: &dyn Gateway,
+    target: &JobTarget<'_>,
+    request: Request,
+    caption: String,
+) {
     let locale = target.locale;
     let r = target.responder;
     let request_id = request.id.clone();
     let user = request.user;
-    let prompt = request.prompt.clone();
+    let prompt = caption;
     let mut events = match gateway.submit(request).await {
         Ok(events) => events,
         Err(e) => {
@@ -92,7 +98,7 @@ pub(crate) async fn run(gateway: &dyn Gateway, target: &JobTarget<'_>, request: 
                 return;
             }
             JobEvent::Failed { failure, .. } => {
-                tell(r, text::failure::job_failure(locale, &failure)).await;
+                tell(r, text::failure(locale, &failure, act::system_now())).await;
                 return;
             }
             _ => continue,
@@ -156,7 +162,7 @@ async fn deliver(
         .note
         .iter()
         .cloned()
-        .chain(previewed.then(|| text::failure::preview_note(locale)))
+        .chain(previewed.then(|| text::notice(locale, text::Notice::PreviewOnly)))
         .collect();
     let note = (!notes.is_empty()).then(|| notes.join("\n"));
     let embed = render::result_embed(locale, prompt, quota, note);

@@ -1,0 +1,131 @@
+//! Texts about one job's outcome: why it failed (nothing charged), why an
+//! input cannot be used, and the small replies around results (original
+//! expired, cancel too late). Shared by every frontend.
+
+use easel_shared::UnixMillis;
+use easel_shared::job::JobFailure;
+
+use super::time::until;
+use crate::i18n::{Locale, t, tr};
+
+/// The prompt sent upstream for Vary: the result itself is the input.
+/// Not user-facing (the model reads it), so it is not translated.
+pub const VARY_PROMPT: &str = "Make a close variation of this image: same subject, composition and style, with small natural differences.";
+
+/// Why a job produced no image, and what the user can do. `now` turns a
+/// provider's retry-after into a relative time.
+pub fn failure(locale: Locale, failure: &JobFailure, now: UnixMillis) -> String {
+    match failure {
+        JobFailure::Busy {
+            retry_after_secs: Some(secs),
+        } => {
+            let at = now.plus(std::time::Duration::from_secs(*secs));
+            tr(
+                locale,
+                "failure-busy",
+                &[("when", until(locale, now, at).into())],
+            )
+        }
+        JobFailure::Busy { .. } => t(locale, "failure-busy-later"),
+        JobFailure::ServiceUnavailable => t(locale, "failure-unavailable"),
+        JobFailure::Blocked { reason } => tr(
+            locale,
+            "failure-blocked",
+            &[("reason", reason.as_str().into())],
+        ),
+        JobFailure::Rejected { reason } => tr(
+            locale,
+            "failure-rejected",
+            &[("reason", reason.as_str().into())],
+        ),
+        JobFailure::Failed => t(locale, "failure-failed"),
+        JobFailure::TimedOut => t(locale, "failure-timed-out"),
+        JobFailure::Cancelled => t(locale, "progress-cancelled"),
+        JobFailure::TooManyQueued { limit } => tr(
+            locale,
+            "failure-too-many-queued",
+            &[("limit", (*limit).into())],
+        ),
+        JobFailure::ShuttingDown => t(locale, "failure-shutting-down"),
+    }
+}
+
+/// Input image `index` (0-based) is unusable; `key` is the imaging error's
+/// stable key (`image.not_an_image`, ...), translated here.
+pub fn bad_input(locale: Locale, index: usize, key: &str) -> String {
+    let known = [
+        "image.empty",
+        "image.too_many_bytes",
+        "image.not_an_image",
+        "image.unsupported_format",
+        "image.too_large",
+        "image.truncated",
+        "image.corrupt",
+        "image.mask_without_alpha",
+    ];
+    let key = if known.contains(&key) {
+        key
+    } else {
+        "image.internal"
+    };
+    let reason = t(locale, &key.replace(['.', '_'], "-"));
+    tr(
+        locale,
+        "input-bad",
+        &[("index", (index + 1).into()), ("reason", reason.into())],
+    )
+}
+
+/// Input image `index` (0-based) is over the download limit.
+pub fn input_too_large(locale: Locale, index: usize, max_bytes: u64) -> String {
+    tr(
+        locale,
+        "input-too-large",
+        &[
+            ("index", (index + 1).into()),
+            ("mb", (max_bytes / (1024 * 1024)).into()),
+        ],
+    )
+}
+
+/// One of the texts without arguments about results: `input-expired`,
+/// `original-expired`, `result-unknown`, `cancel-too-late`, `admin-only-own`.
+pub fn notice(locale: Locale, id: Notice) -> String {
+    t(locale, id.message_id())
+}
+
+/// The fixed notices about results and buttons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// An input result's image is no longer stored.
+    InputExpired,
+    /// The Original button's file is gone.
+    OriginalExpired,
+    /// A button names a result the store does not know.
+    ResultUnknown,
+    /// Cancel pressed after the job started.
+    CancelTooLate,
+    /// A button of another user's request.
+    NotYours,
+    /// The image of a message could not be read (deleted, or not an image).
+    ImageUnreadable,
+    /// A result too large for the chat was sent as a preview.
+    PreviewOnly,
+    /// An edit's mask was not used (the gateway takes no masks yet).
+    MaskIgnored,
+}
+
+impl Notice {
+    fn message_id(self) -> &'static str {
+        match self {
+            Notice::InputExpired => "input-expired",
+            Notice::OriginalExpired => "original-expired",
+            Notice::ResultUnknown => "result-unknown",
+            Notice::CancelTooLate => "cancel-too-late",
+            Notice::NotYours => "admin-only-own",
+            Notice::ImageUnreadable => "input-unreadable",
+            Notice::PreviewOnly => "result-preview-note",
+            Notice::MaskIgnored => "mask-ignored",
+        }
+    }
+}

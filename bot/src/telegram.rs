@@ -1,0 +1,205 @@
+//! The Telegram frontend (teloxide): updates in, conversation core in the
+//! middle, `Gateway` calls out, and results, progress and replies back.
+//!
+//! Module map: [`convert`] turns a Telegram message into the core's neutral
+//! `Incoming`; [`album`] collects album items into one message; [`handlers`]
+//! acts on each intent; [`job`] follows a submitted request (progress,
+//! results, failures); [`send`] knows Telegram's media rules; [`pacing`]
+//! keeps edits and chat actions within Telegram's limits; [`webhook`] serves
+//! webhook mode with the secret token checked in constant time.
+//!
+//! Invariant: the adapter never touches the ledger, a backend or the result
+//! store: everything goes through the `Gateway` port. Long work (downloads,
+//! jobs, album debounce) is spawned, so one chat's slow request never blocks
+//! its next updates (teloxide handles a chat's updates one at a time).
+
+mod album;
+mod convert;
+mod handlers;
+mod job;
+mod pacing;
+mod send;
+mod webhook;
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use easel_gateway::service::Gateway;
+use easel_shared::UserKey;
+use easel_shared::config::{Config, TelegramConfig, TelegramMode};
+use teloxide::adaptors::Throttle;
+use teloxide::adaptors::throttle::Limits;
+use teloxide::dispatching::{DefaultKey, Dispatcher, UpdateFilterExt, UpdateHandler};
+use teloxide::error_handlers::LoggingErrorHandler;
+use teloxide::prelude::*;
+use teloxide::update_listeners::Polling;
+
+pub use webhook::check_secret;
+
+/// The bot as handlers use it: sends are paced by teloxide's `Throttle`
+/// (per chat and overall); edits and chat actions by [`pacing`].
+pub type TgBot = Throttle<Bot>;
+
+/// Why the Telegram frontend stopped or could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum TelegramError {
+    /// No token configured (`telegram.token` / `EASEL_TELEGRAM_TOKEN`).
+    #[error("no Telegram bot token configured (telegram.token or EASEL_TELEGRAM_TOKEN)")]
+    NoToken,
+    /// `telegram.api_url` is not a URL.
+    #[error("telegram.api_url is not a valid URL")]
+    BadApiUrl,
+    /// The Bot API refused the token or could not be reached at start-up.
+    /// The message never contains the token.
+    #[error("the Telegram Bot API could not be reached at start-up: {0}")]
+    Startup(String),
+    /// The webhook server could not listen.
+    #[error("webhook server: {0}")]
+    Webhook(#[from] std::io::Error),
+}
+
+/// What every handler shares. Cheap to clone.
+#[derive(Clone)]
+pub struct State {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    gateway: Arc<dyn Gateway>,
+    config: TelegramConfig,
+    /// The bot's username, for `/cmd@Bot` and `@Bot` mentions.
+    username: String,
+    /// The bot's user id, to tell replies to the bot apart.
+    bot_id: u64,
+    /// Who hears about the daily spend cap (`access.admins`).
+    admins: Vec<UserKey>,
+    /// Plain client for file downloads (the throttled one paces sends only).
+    raw: Bot,
+    albums: album::Albums,
+    pacer: pacing::Pacer,
+    /// Recently handled updates, so a redelivery is answered once.
+    seen: Mutex<convert::Recent>,
+}
+
+impl State {
+    /// Shared state for the handlers.
+    pub fn new(
+        gateway: Arc<dyn Gateway>,
+        config: &Config,
+        raw: Bot,
+        me: &teloxide::types::Me,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                gateway,
+                pacer: pacing::Pacer::new(&config.telegram),
+                config: config.telegram.clone(),
+                admins: config.access.admins.clone(),
+                username: me.username.clone().unwrap_or_default(),
+                bot_id: me.id.0,
+                raw,
+                albums: album::Albums::default(),
+                seen: Mutex::new(convert::Recent::new(4096)),
+            }),
+        }
+    }
+}
+
+/// The handler tree: messages (including album items and replies) and
+/// button presses. Everything else is ignored.
+pub fn schema() -> UpdateHandler<anyhow::Error> {
+    dptree::entry()
+        .branch(Update::filter_message().endpoint(handlers::message))
+        .branch(Update::filter_callback_query().endpoint(handlers::callback))
+}
+
+/// Runs the Telegram frontend until `shutdown` resolves; then stops taking
+/// updates and returns (jobs already running finish in the gateway).
+pub async fn run(
+    config: Config,
+    gateway: Arc<dyn Gateway>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), TelegramError> {
+    run_with_listener(config, gateway, shutdown, None).await
+}
+
+/// Like [`run`]; in webhook mode it serves on `listener` instead of binding
+/// `telegram.webhook_listen` (tests pass a listener on 127.0.0.1:0).
+pub async fn run_with_listener(
+    full: Config,
+    gateway: Arc<dyn Gateway>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    listener: Option<tokio::net::TcpListener>,
+) -> Result<(), TelegramError> {
+    let config = &full.telegram;
+    if !config.enabled() {
+        return Err(TelegramError::NoToken);
+    }
+    let url = reqwest::Url::parse(&config.api_url).map_err(|_| TelegramError::BadApiUrl)?;
+    let raw = Bot::new(config.token.expose()).set_api_url(url);
+    // Errors from teloxide can quote the request URL, which holds the token:
+    // report only what kind of failure it was.
+    let me = raw
+        .get_me()
+        .await
+        .map_err(|e| TelegramError::Startup(redact(&e)))?;
+    let bot = raw.clone().throttle(Limits::default());
+    let mode = config.mode;
+    let state = State::new(gateway, &full, raw, &me);
+    let mut dispatcher = dispatcher(bot.clone(), state);
+    let token = dispatcher.shutdown_token();
+    tokio::spawn(async move {
+        shutdown.await;
+        if let Ok(done) = token.shutdown() {
+            done.await;
+        }
+    });
+    let errors = LoggingErrorHandler::with_custom_text("telegram update listener");
+    match mode {
+        TelegramMode::Polling => {
+            let _ = bot.delete_webhook().await;
+            let polling = Polling::builder(bot).build();
+            dispatcher.dispatch_with_listener(polling, errors).await;
+        }
+        TelegramMode::Webhook => {
+            let listener = match listener {
+                Some(l) => l,
+                None => tokio::net::TcpListener::bind(&config.webhook_listen).await?,
+            };
+            let updates = webhook::start(&bot, config, listener)
+                .await
+                .map_err(|e| TelegramError::Startup(redact(&e)))?;
+            dispatcher.dispatch_with_listener(updates, errors).await;
+        }
+    }
+    Ok(())
+}
+
+fn dispatcher(bot: TgBot, state: State) -> Dispatcher<TgBot, anyhow::Error, DefaultKey> {
+    Dispatcher::builder(bot, schema())
+        .dependencies(dptree::deps![state])
+        .default_handler(|_| async {})
+        .error_handler(LoggingErrorHandler::with_custom_text("telegram handler"))
+        .build()
+}
+
+/// The adapter's clock for relative times in replies (denials carry
+/// absolute times; "in 5 min" needs a now).
+fn now() -> easel_shared::UnixMillis {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    easel_shared::UnixMillis(ms)
+}
+
+/// A Bot API error without anything that could hold the token (a
+/// transport error may print the request URL).
+fn redact(e: &teloxide::RequestError) -> String {
+    match e {
+        teloxide::RequestError::Api(api) => api.to_string(),
+        teloxide::RequestError::RetryAfter(s) => format!("rate limited for {}s", s.seconds()),
+        teloxide::RequestError::Network(_) => "network error".to_owned(),
+        teloxide::RequestError::InvalidJson { .. } => "invalid response".to_owned(),
+        _ => "request failed".to_owned(),
+    }
+}

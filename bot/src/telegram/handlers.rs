@@ -1,0 +1,392 @@
+//! The endpoints of the handler tree and the dispatch on intents. A chat's
+//! updates are handled in order up to the gateway's answer (so `/lang`
+//! then a prompt, or a redelivery then the next message, keep their order);
+//! what takes long runs in spawned tasks: following a job to its end,
+//! sending an original, and collecting an album, so the chat's next updates
+//! (the rest of an album, a Cancel press) are never stuck behind them.
+
+mod admin;
+mod request;
+
+use easel_shared::UserKey;
+use easel_shared::results::UserSettings;
+use teloxide::prelude::*;
+use teloxide::types::{ForceReply, InputFile, Message, MessageId, ReplyMarkup};
+
+use super::convert::{self, images_of, message_ref, text_of, user_key};
+use super::job::reply_to;
+use super::send;
+use super::{State, TgBot, album, now};
+use crate::core::render::{self, Notice};
+use crate::core::{
+    Action, ChangeTarget, Context, ImageRef, Incoming, Intent, ResultId as CoreResultId,
+    SettingsChange, interpret,
+};
+use crate::i18n::Locale;
+
+/// A message (text, photo, document, album item, reply).
+pub(super) async fn message(bot: TgBot, msg: Message, state: State) -> anyhow::Result<()> {
+    let Some(from) = msg.from.clone() else {
+        return Ok(());
+    };
+    if from.is_bot || !state.first_time(format!("m:{}:{}", msg.chat.id.0, msg.id.0)) {
+        return Ok(());
+    }
+    if let Some(username) = &from.username {
+        state.remember(user_key(&from), username).await;
+    }
+    if let Some(group) = msg.media_group_id() {
+        album::add(&state, &bot, group.0.clone(), msg);
+        return Ok(());
+    }
+    let images = images_of(&msg);
+    let text = text_of(&msg);
+    on_message(state, bot, msg, images, text).await;
+    Ok(())
+}
+
+/// A button press.
+pub(super) async fn callback(bot: TgBot, q: CallbackQuery, state: State) -> anyhow::Result<()> {
+    if !state.first_time(format!("q:{}", q.id.0)) {
+        return Ok(());
+    }
+    // Stop the client's spinner first; the answer follows as messages.
+    let _ = bot.answer_callback_query(q.id.clone()).await;
+    let (Some(data), Some(shown)) = (q.data.as_deref(), q.message.as_ref()) else {
+        return Ok(());
+    };
+    let Some(action) = Action::decode(data) else {
+        return Ok(());
+    };
+    let Some(shown) = shown.regular_message().cloned() else {
+        return Ok(());
+    };
+    let user = user_key(&q.from);
+    let settings = state.settings(user).await;
+    let locale = locale_for(&settings, q.from.language_code.as_deref());
+    let mut incoming = Incoming::new(
+        user,
+        crate::core::Chat {
+            id: shown.chat.id.0,
+            kind: if shown.chat.is_private() {
+                crate::core::ChatKind::Private
+            } else {
+                crate::core::ChatKind::Group
+            },
+        },
+    );
+    incoming.action = Some(action.clone());
+    let ctx = Ctx {
+        msg: shown,
+        user,
+        locale,
+        settings,
+        request: convert::button_request_id(&q.id.0),
+    };
+    if let Action::Original(id) = &action {
+        let (result, index) = split_original(id);
+        if let Some(result) = result {
+            let (chat, reply) = (ctx.msg.chat.id, ctx.msg.id);
+            tokio::spawn(async move {
+                send::original(&state, &bot, chat, reply, locale, &result, index).await;
+            });
+        }
+        return Ok(());
+    }
+    let owned = state.context(user);
+    if let Ok(intent) = interpret(&incoming, &Context::from(&owned)) {
+        act(state, bot, ctx, incoming, intent).await;
+    }
+    Ok(())
+}
+
+/// Splits the core's `Original` id `<result>[:<index>]` (our keyboards write
+/// `o:<result>:<index>`, one button per image).
+fn split_original(id: &CoreResultId) -> (Option<easel_shared::results::ResultId>, u8) {
+    let (result, index) = match id.0.split_once(':') {
+        Some((r, i)) => (r, i.parse().unwrap_or(0)),
+        None => (id.0.as_str(), 0),
+    };
+    (result.parse().ok(), index)
+}
+
+/// What an intent is carried out for.
+pub(super) struct Ctx {
+    /// The message to answer (the user's message, or the one with the button).
+    pub(super) msg: Message,
+    /// Who asked.
+    pub(super) user: UserKey,
+    /// Their language.
+    pub(super) locale: Locale,
+    /// Their saved defaults.
+    pub(super) settings: UserSettings,
+    /// The request id of this event, if it is a valid one.
+    pub(super) request: Option<easel_shared::RequestId>,
+}
+
+/// A whole message (an album: every item's images, the caption found).
+pub(super) async fn on_message(
+    state: State,
+    bot: TgBot,
+    msg: Message,
+    images: Vec<ImageRef>,
+    text: String,
+) {
+    let Some(from) = msg.from.clone() else {
+        return;
+    };
+    let mut incoming = convert::incoming(&msg, &from, state.inner.bot_id, images, text);
+    let user = incoming.user;
+    // Only a reply to one of our messages can name a result.
+    if let (Some(reply), Some(replied)) = (incoming.reply_to.as_mut(), msg.reply_to_message())
+        && reply.from_bot
+        && let Ok(Some(record)) = state
+            .inner
+            .gateway
+            .find_by_message(&message_ref(replied))
+            .await
+    {
+        reply.result = Some(CoreResultId(record.id.to_string()));
+    }
+    let owned = state.context(user);
+    let intent = interpret(&incoming, &Context::from(&owned));
+    if matches!(intent, Ok(Intent::Ignore)) {
+        return;
+    }
+    let settings = state.settings(user).await;
+    let locale = locale_for(&settings, incoming.locale.as_deref());
+    let ctx = Ctx {
+        request: convert::request_id(msg.chat.id.0, msg.id.0),
+        msg,
+        user,
+        locale,
+        settings,
+    };
+    match intent {
+        Ok(intent) => act(state, bot, ctx, incoming, intent).await,
+        Err(problem) => reply(&bot, &ctx.msg, render::problem(locale, &problem)).await,
+    }
+}
+
+/// Carries out one intent.
+async fn act(state: State, bot: TgBot, ctx: Ctx, incoming: Incoming, intent: Intent) {
+    let locale = ctx.locale;
+    let gateway = state.inner.gateway.clone();
+    let text = match intent {
+        Intent::Ignore => return,
+        Intent::Start => render::start(locale),
+        Intent::Help { admin } => render::help(locale, admin),
+        Intent::Generate { .. }
+        | Intent::Edit { .. }
+        | Intent::Refine { .. }
+        | Intent::Again { .. }
+        | Intent::Vary { .. } => {
+            request::run(&state, &bot, &ctx, &incoming, intent).await;
+            return;
+        }
+        Intent::AskChange(target) => {
+            ask_change(&state, &bot, &ctx, target).await;
+            return;
+        }
+        Intent::Original { result } => {
+            let (result, index) = split_original(&result);
+            match result {
+                Some(result) => {
+                    send::original(
+                        &state,
+                        &bot,
+                        ctx.msg.chat.id,
+                        ctx.msg.id,
+                        locale,
+                        &result,
+                        index,
+                    )
+                    .await;
+                    return;
+                }
+                None => render::notice(locale, Notice::ResultUnknown),
+            }
+        }
+        Intent::Cancel { job } => match gateway.cancel(ctx.user, &job).await {
+            // The job's own stream reports the cancellation in place.
+            Ok(easel_gateway::service::Cancelled::Yes) => return,
+            Ok(easel_gateway::service::Cancelled::TooLate) => {
+                render::notice(locale, Notice::CancelTooLate)
+            }
+            Ok(easel_gateway::service::Cancelled::Unknown) => return,
+            Err(_) => render::text::unavailable(locale),
+        },
+        Intent::Quota => match gateway.quota(ctx.user).await {
+            Ok(status) => render::quota_status(locale, &status),
+            Err(_) => render::text::unavailable(locale),
+        },
+        Intent::Redeem { code } => match gateway.redeem(ctx.user, &code).await {
+            Ok(outcome) => render::redemption(locale, &outcome, now()),
+            Err(e) => match request::explain(&state, &bot, ctx.user, locale, e).await {
+                Some(text) => text,
+                None => return,
+            },
+        },
+        Intent::Settings(change) => settings(&state, &ctx, change).await,
+        Intent::Lang(chosen) => {
+            let mut s = ctx.settings.clone();
+            s.language = Some(chosen.tag().to_owned());
+            match gateway.set_settings(ctx.user, s).await {
+                Ok(()) => render::text::lang_set(chosen),
+                Err(_) => render::text::unavailable(locale),
+            }
+        }
+        Intent::Forget { confirmed } => {
+            if confirmed && gateway.forget(ctx.user).await.is_err() {
+                render::text::unavailable(locale)
+            } else {
+                render::text::forget(locale, confirmed)
+            }
+        }
+        Intent::Admin(cmd) => admin::run(&state, &bot, &ctx, cmd).await,
+    };
+    reply(&bot, &ctx.msg, text).await;
+}
+
+/// `/settings`: show, change or reset the user's defaults.
+async fn settings(state: &State, ctx: &Ctx, change: SettingsChange) -> String {
+    let mut s = ctx.settings.clone();
+    let changed = match change {
+        SettingsChange::Show => false,
+        SettingsChange::Reset => {
+            s = UserSettings {
+                language: s.language,
+                ..UserSettings::default()
+            };
+            true
+        }
+        SettingsChange::Set(flags) => {
+            s.shape = flags.shape.or(s.shape);
+            s.quality = flags.quality.or(s.quality);
+            s.background = flags.background.or(s.background);
+            s.format = flags.format.or(s.format);
+            s.n = flags.n.or(s.n);
+            true
+        }
+    };
+    if changed
+        && state
+            .inner
+            .gateway
+            .set_settings(ctx.user, s.clone())
+            .await
+            .is_err()
+    {
+        return render::text::unavailable(ctx.locale);
+    }
+    render::text::settings(ctx.locale, &s.apply(Default::default()), changed)
+}
+
+/// Asks what to change; the user's reply to the question is read like any reply.
+async fn ask_change(state: &State, bot: &TgBot, ctx: &Ctx, target: ChangeTarget) {
+    let question = render::ask_change(ctx.locale);
+    let force = ReplyMarkup::ForceReply(ForceReply::new().selective());
+    match target {
+        ChangeTarget::Result(id) => {
+            let sent = bot
+                .send_message(ctx.msg.chat.id, question)
+                .reply_parameters(reply_to(ctx.msg.id))
+                .reply_markup(force)
+                .await;
+            if let (Ok(sent), Ok(id)) = (sent, id.0.parse()) {
+                let _ = state
+                    .inner
+                    .gateway
+                    .attach_message(&id, message_ref(&sent))
+                    .await;
+            }
+        }
+        ChangeTarget::Images(images) => {
+            // Re-show the (first) image by file id, so the reply carries it.
+            let Some(first) = images.first() else { return };
+            let _ = bot
+                .send_photo(
+                    ctx.msg.chat.id,
+                    InputFile::file_id(first.handle.clone().into()),
+                )
+                .caption(question)
+                .reply_parameters(reply_to(ctx.msg.id))
+                .reply_markup(force)
+                .await;
+        }
+    }
+}
+
+/// The user's language: their /lang choice, else Telegram's language code.
+fn locale_for(settings: &UserSettings, platform: Option<&str>) -> Locale {
+    let chosen = settings.language.as_deref().and_then(Locale::from_choice);
+    Locale::pick(chosen, platform)
+}
+
+/// Replies to `msg` with plain text.
+pub(super) async fn reply(bot: &TgBot, msg: &Message, text: String) {
+    reply_id(bot, msg.chat.id, msg.id, text).await;
+}
+
+/// Replies to message `id` in `chat` with plain text.
+pub(super) async fn reply_id(bot: &TgBot, chat: ChatId, id: MessageId, text: String) {
+    if let Err(e) = bot
+        .send_message(chat, text)
+        .reply_parameters(reply_to(id))
+        .await
+    {
+        tracing::warn!(error = %e, "sending a reply failed");
+    }
+}
+
+impl State {
+    /// True the first time an update key is seen (redeliveries are dropped).
+    fn first_time(&self, key: String) -> bool {
+        self.inner
+            .seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .first_time(key)
+    }
+
+    /// Remembers `@username` once per process, for admin commands naming users.
+    async fn remember(&self, user: UserKey, username: &str) {
+        if self.first_time(format!("u:{user}:{username}")) {
+            let _ = self.inner.gateway.remember_username(user, username).await;
+        }
+    }
+
+    /// The user's saved defaults, or none if the store is unreachable (the
+    /// request then fails closed at admission with a clear reply).
+    async fn settings(&self, user: UserKey) -> UserSettings {
+        self.inner.gateway.settings(user).await.unwrap_or_default()
+    }
+
+    /// The core's view of the deployment for `user`. Admin rights come from
+    /// the gateway (live config), so a changed admin list needs no restart.
+    fn context(&self, user: UserKey) -> OwnedContext {
+        OwnedContext {
+            username: self.inner.username.clone(),
+            admins: if self.inner.gateway.is_admin(user) {
+                vec![user]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
+/// Owned data behind a core [`Context`].
+pub(super) struct OwnedContext {
+    username: String,
+    admins: Vec<UserKey>,
+}
+
+impl<'a> From<&'a OwnedContext> for Context<'a> {
+    fn from(c: &'a OwnedContext) -> Self {
+        Context {
+            bot_username: &c.username,
+            admins: &c.admins,
+        }
+    }
+}

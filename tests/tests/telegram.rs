@@ -1,0 +1,15 @@
+//! The Telegram frontend end to end: the real teloxide client against the
+//! fake Bot API (`easel_tests::fake_telegram`), the real in-process gateway
+//! over embedded stores, and the fake OpenAI server upstream. No mocks of
+//! Easel's own components; waits poll recorded calls, never fixed sleeps.
+
+#[path = "telegram/groups.rs"]
+mod groups;
+#[path = "telegram/harness.rs"]
+mod harness;
+#[path = "telegram/private.rs"]
+mod private;
+#[path = "telegram/results.rs"]
+mod results;
+#[path = "telegram/webhook.rs"]
+mod webhook;
