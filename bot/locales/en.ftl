@@ -211,3 +211,10 @@ image-truncated = the file looks cut off
 image-corrupt = the image is damaged
 image-mask-without-alpha = the mask has no transparent areas
 image-internal = it could not be processed
+
+## Discord (modals, context menu, notes under results)
+
+change-label = What should change?
+input-unreadable = I could not read the image of that message. Nothing was charged; attach it with /edit instead.
+result-preview-note = The original is larger than this chat allows, so this is a preview; the Original button sends the file where it fits.
+mask-ignored = The mask was not used (masks are not supported yet), so any part of the image may change.

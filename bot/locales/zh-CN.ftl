@@ -195,3 +195,10 @@ image-truncated = 文件似乎不完整
 image-corrupt = 图片已损坏
 image-mask-without-alpha = 蒙版没有透明区域
 image-internal = 无法处理
+
+## Discord (modals, context menu, notes under results)
+
+change-label = 要改什么？
+input-unreadable = 无法读取该消息中的图片。未扣除任何额度，请改用 /edit 上传图片。
+result-preview-note = 原图超过此聊天允许的大小，这里显示的是预览；在允许的地方，"原图"按钮会发送文件。
+mask-ignored = 未使用蒙版（暂不支持蒙版），图片的任何部分都可能被修改。

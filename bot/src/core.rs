@@ -4,12 +4,14 @@
 //! the user reads. No teloxide or serenity type appears here, so Telegram,
 //! Discord and tests share one copy of the logic.
 
+pub mod act;
 pub mod admin;
 pub mod command;
 pub mod intent;
 pub mod interpret;
 pub mod message;
 pub mod render;
+pub mod request;
 
 pub use admin::{AdminCommand, MintRequest, UserRef};
 pub use command::{AdminVerb, Command};

@@ -21,6 +21,7 @@ pub const NAMED_VARS: &[(&str, &str)] = &[
     ("EASEL_LISTEN", "http.listen"),
     ("EASEL_TELEGRAM_TOKEN", "telegram.token"),
     ("EASEL_TELEGRAM_WEBHOOK_SECRET", "telegram.webhook_secret"),
+    ("EASEL_DISCORD_TOKEN", "discord.token"),
 ];
 
 /// Prefix of the generic override form; `__` separates key segments.

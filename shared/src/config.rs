@@ -12,11 +12,13 @@ use crate::render::{Quality, Shape};
 use crate::secret::Secret;
 
 mod backends;
+mod discord;
 mod telegram;
 
 pub use backends::{
     BackendConfig, BackendKind, BackendsConfig, BreakerConfig, ModelPrice, RetryConfig,
 };
+pub use discord::{DiscordConfig, DiscordMode, GuildAdminRoles};
 pub use telegram::{TelegramConfig, TelegramMode};
 
 /// The whole configuration. Sections are added by the crates that use them.
@@ -50,6 +52,9 @@ pub struct Config {
     /// The Telegram frontend.
     #[serde(default)]
     pub telegram: TelegramConfig,
+    /// The Discord frontend.
+    #[serde(default)]
+    pub discord: DiscordConfig,
 }
 
 impl Default for Config {
@@ -69,6 +74,7 @@ impl Default for Config {
             runner: RunnerConfig::default(),
             safety: SafetyConfig::default(),
             telegram: TelegramConfig::default(),
+            discord: DiscordConfig::default(),
         }
     }
 }
@@ -134,6 +140,7 @@ impl Config {
         }
         self.backends.validate()?;
         self.telegram.validate()?;
+        self.discord.validate()?;
         if self.ledger.lease < Duration::from_secs(5) {
             return Err(err("ledger.lease".into(), "must be at least 5s"));
         }

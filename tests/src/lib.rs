@@ -11,7 +11,10 @@
 //!   long polling, uploads, downloads, 429s, every call recorded.
 //! - [`stack`]: a whole in-process gateway over temp-dir stores and the fake
 //!   OpenAI server, for end-to-end tests of the frontends.
+//! - [`fake_discord`]: Discord's REST API for serenity's real client, with
+//!   interaction payloads as Discord sends them.
 
+pub mod fake_discord;
 pub mod fake_gemini;
 pub mod fake_openai;
 pub mod fake_telegram;

@@ -107,6 +107,12 @@ pub enum Notice {
     CancelTooLate,
     /// A button of another user's request.
     NotYours,
+    /// The image of a message could not be read (deleted, or not an image).
+    ImageUnreadable,
+    /// A result too large for the chat was sent as a preview.
+    PreviewOnly,
+    /// An edit's mask was not used (the gateway takes no masks yet).
+    MaskIgnored,
 }
 
 impl Notice {
@@ -117,6 +123,9 @@ impl Notice {
             Notice::ResultUnknown => "result-unknown",
             Notice::CancelTooLate => "cancel-too-late",
             Notice::NotYours => "admin-only-own",
+            Notice::ImageUnreadable => "input-unreadable",
+            Notice::PreviewOnly => "result-preview-note",
+            Notice::MaskIgnored => "mask-ignored",
         }
     }
 }

@@ -1,0 +1,94 @@
+//! A bot as deployed in embedded mode, for the Discord tests: the shared
+//! test [`Stack`] (the real `InProcessGateway` over temp-dir stores and the
+//! fake OpenAI server) and the Discord adapter talking to the fake Discord
+//! REST server through serenity's client.
+
+use std::sync::Arc;
+
+use easel_bot::discord::{Ack, Discord, rest_client};
+use easel_shared::UserKey;
+use easel_shared::config::Config;
+use easel_shared::secret::Secret;
+use easel_tests::fake_discord::FakeDiscord;
+use easel_tests::fake_discord::payloads::APP_ID;
+use easel_tests::stack::Stack;
+use serde_json::Value;
+use serenity::all::Interaction;
+
+/// The configured admin's user id.
+pub(crate) const ADMIN: u64 = 100_000_000_000_000_001;
+
+/// The Ed25519 seed of the application's key in HTTP-mode tests.
+pub(crate) const SIGNING_SEED: [u8; 32] = [7; 32];
+
+/// A running bot and the fakes around it.
+pub(crate) struct Bot {
+    pub(crate) discord: Arc<Discord>,
+    pub(crate) stack: Stack,
+    pub(crate) fake: FakeDiscord,
+}
+
+impl Bot {
+    /// Starts the fakes and a bot with the test configuration changed by `tweak`.
+    pub(crate) async fn start(tweak: impl FnOnce(&mut Config)) -> Self {
+        let fake = FakeDiscord::start().await;
+        let base = fake.base_url();
+        let stack = Stack::start(|c| {
+            c.access.admins = vec![UserKey::discord(ADMIN)];
+            c.discord.token = Secret::new("discord-test-token");
+            c.discord.application_id = APP_ID;
+            c.discord.rest_base_url = base;
+            let key = ed25519_dalek::SigningKey::from_bytes(&SIGNING_SEED);
+            c.discord.public_key = key
+                .verifying_key()
+                .to_bytes()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            tweak(c);
+        })
+        .await;
+        let discord = adapter(&stack);
+        Self {
+            discord,
+            stack,
+            fake,
+        }
+    }
+
+    /// Stops the bot and starts it again over the same stores (a restart).
+    pub(crate) async fn restart(self) -> Self {
+        let Bot {
+            discord,
+            stack,
+            fake,
+        } = self;
+        drop(discord);
+        let stack = stack.restart().await;
+        let discord = adapter(&stack);
+        Self {
+            discord,
+            stack,
+            fake,
+        }
+    }
+
+    /// The configuration the bot runs with.
+    pub(crate) fn config(&self) -> Config {
+        Config::clone(&self.stack.config.load())
+    }
+
+    /// Delivers an interaction payload as the gateway websocket would and
+    /// waits until the bot has finished with it.
+    pub(crate) async fn deliver(&self, payload: Value) {
+        let interaction: Interaction =
+            serde_json::from_value(payload).expect("interaction payload");
+        self.discord.handle(interaction, Ack::Rest).await;
+    }
+}
+
+fn adapter(stack: &Stack) -> Arc<Discord> {
+    let config = stack.config.load();
+    let gateway: Arc<dyn easel_gateway::service::Gateway> = stack.gateway.clone();
+    Arc::new(Discord::new(rest_client(&config.discord), gateway, &config))
+}

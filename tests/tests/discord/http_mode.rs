@@ -1,0 +1,117 @@
+//! HTTP interactions endpoint mode: signatures, the replay window, PING,
+//! and a signed /imagine taking the same path as in gateway mode.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use easel_bot::discord::endpoint;
+use easel_tests::fake_discord::payloads::{Who, opt_str, ping, slash};
+use easel_tests::fake_openai::FakeOpenAi;
+use ed25519_dalek::{Signer, SigningKey};
+use serde_json::Value;
+
+use super::harness::{Bot, SIGNING_SEED};
+
+struct Endpoint {
+    url: String,
+    client: reqwest::Client,
+}
+
+impl Endpoint {
+    async fn start(bot: &Bot) -> Self {
+        let router = endpoint::router(bot.discord.clone(), &bot.config().discord).expect("router");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/interactions", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Self {
+            url,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    async fn post(&self, body: &str, timestamp: i64, key: &SigningKey) -> (u16, Value) {
+        let ts = timestamp.to_string();
+        let signature = key.sign(format!("{ts}{body}").as_bytes());
+        let hex: String = signature
+            .to_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let res = self
+            .client
+            .post(&self.url)
+            .header("x-signature-ed25519", hex)
+            .header("x-signature-timestamp", ts)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+#[tokio::test]
+async fn http_endpoint_checks_signatures_and_age_and_answers_ping() {
+    let bot = Bot::start(|_| {}).await;
+    let ep = Endpoint::start(&bot).await;
+    let key = SigningKey::from_bytes(&SIGNING_SEED);
+    let body = ping().to_string();
+
+    let (status, reply) = ep.post(&body, now(), &key).await;
+    assert_eq!(status, 200);
+    assert_eq!(reply, serde_json::json!({ "type": 1 }));
+
+    let stranger = SigningKey::from_bytes(&[9; 32]);
+    assert_eq!(
+        ep.post(&body, now(), &stranger).await.0,
+        401,
+        "bad signature"
+    );
+    assert_eq!(
+        ep.post(&body, now() - 3_600, &key).await.0,
+        401,
+        "stale timestamp"
+    );
+    let unsigned = ep.client.post(&ep.url).body(body).send().await.unwrap();
+    assert_eq!(unsigned.status().as_u16(), 401, "no signature");
+}
+
+#[tokio::test]
+async fn a_signed_imagine_takes_the_same_path_as_over_the_gateway() {
+    let bot = Bot::start(|_| {}).await;
+    let ep = Endpoint::start(&bot).await;
+    let key = SigningKey::from_bytes(&SIGNING_SEED);
+    let who = Who::member(super::USER, super::GUILD, &[]);
+    let body = slash(
+        1_100,
+        "tok-http",
+        &who,
+        "imagine",
+        vec![opt_str("prompt", "a kite")],
+        vec![],
+        vec![],
+    )
+    .to_string();
+
+    let (status, reply) = ep.post(&body, now(), &key).await;
+    assert_eq!(status, 200);
+    assert_eq!(reply["type"], 5, "deferred in the reply body: {reply}");
+    assert!(
+        !bot.fake.calls().iter().any(|c| c.is_callback("tok-http")),
+        "no REST callback in HTTP mode"
+    );
+    let done = super::final_edit(&bot.fake, "tok-http").await;
+    assert_eq!(done.files[0].bytes, FakeOpenAi::final_image(0));
+    assert_eq!(
+        bot.stack.openai.requests()[0].field("prompt").as_deref(),
+        Some("a kite")
+    );
+}
