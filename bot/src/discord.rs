@@ -22,7 +22,6 @@ use std::future::Future;
 use std::sync::Arc;
 
 use easel_gateway::service::Gateway;
-use easel_shared::UserKey;
 use easel_shared::config::{Config, DiscordConfig, DiscordMode};
 use serenity::all::{
     ApplicationId, Client, Context, EventHandler, GatewayIntents, Http, HttpBuilder, Interaction,
@@ -37,8 +36,6 @@ pub struct Discord {
     http: Arc<Http>,
     gateway: Arc<dyn Gateway>,
     config: DiscordConfig,
-    /// `access.admins`: the users who may run /admin anywhere.
-    admins: Vec<UserKey>,
     downloads: reqwest::Client,
     /// Context-menu targets between the modal and its submission.
     targets: targets::Targets,
@@ -51,7 +48,6 @@ impl Discord {
             http,
             gateway,
             config: config.discord.clone(),
-            admins: config.access.admins.clone(),
             downloads: download::client(),
             targets: targets::Targets::default(),
         }

@@ -10,7 +10,7 @@ mod in_process;
 mod inputs;
 
 use async_trait::async_trait;
-use easel_shared::admin::{AdminOp, AdminReply, Redemption};
+use easel_shared::admin::{AdminActor, AdminOp, AdminReply, Redemption};
 use easel_shared::job::JobEvent;
 use easel_shared::request::Request;
 use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
@@ -90,11 +90,12 @@ pub trait Gateway: Send + Sync + 'static {
     /// Redeems an access code (attempts are rate limited: `Denied(RedeemRate)`).
     async fn redeem(&self, user: UserKey, code: &str) -> Result<Redemption, GatewayError>;
 
-    /// Whether `user` may run admin operations.
-    fn is_admin(&self, user: UserKey) -> bool;
+    /// Whether `actor` may run admin operations (configured admins, or
+    /// members holding a configured admin role of a configured guild).
+    fn is_admin(&self, actor: &AdminActor) -> bool;
 
     /// Runs an admin operation for `actor` (refused unless an admin).
-    async fn admin(&self, actor: UserKey, op: AdminOp) -> Result<AdminReply, GatewayError>;
+    async fn admin(&self, actor: AdminActor, op: AdminOp) -> Result<AdminReply, GatewayError>;
 
     /// A stored result.
     async fn result(&self, id: &ResultId) -> Result<Option<ResultRecord>, GatewayError>;

@@ -193,6 +193,34 @@ pub struct SpendStatus {
     pub by_backend: BTreeMap<String, u64>,
 }
 
+/// Who asks for an admin operation, and on what authority. The gateway
+/// decides against its configuration; the frontend only reports facts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum AdminActor {
+    /// A user, admin if listed in `access.admins`.
+    User(UserKey),
+    /// A Discord member, admin if one of their `roles` in `guild` is listed
+    /// for that guild in `discord.admin_roles` (or if listed in `access.admins`).
+    GuildMember {
+        /// Who.
+        user: UserKey,
+        /// The guild the interaction came from.
+        guild: u64,
+        /// The member's roles there, from the interaction.
+        roles: Vec<u64>,
+    },
+}
+
+impl AdminActor {
+    /// The user behind the request (audited as the actor).
+    pub fn user(&self) -> UserKey {
+        match self {
+            AdminActor::User(user) | AdminActor::GuildMember { user, .. } => *user,
+        }
+    }
+}
+
 /// An admin operation with its users resolved, as a frontend hands it to the
 /// gateway. The gateway checks that the actor is an admin before running it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use easel_gateway::service::{Gateway, GatewayError, JobStream};
-use easel_shared::admin::{AdminOp, AdminReply};
+use easel_shared::admin::{AdminActor, AdminOp, AdminReply};
 use easel_shared::job::{JobEvent, JobFailure};
 use easel_shared::render::RenderOptions;
 use easel_shared::request::{InputImage, Request};
@@ -276,12 +276,19 @@ async fn admin_operations_need_a_configured_admin() {
         credits: 5,
         reason: "welcome".into(),
     };
-    let refused = stack.gateway.admin(ALICE, op.clone()).await;
+    let refused = stack
+        .gateway
+        .admin(AdminActor::User(ALICE), op.clone())
+        .await;
     assert!(
         matches!(refused, Err(GatewayError::Forbidden)),
         "{refused:?}"
     );
-    let granted = stack.gateway.admin(admin, op).await.unwrap();
+    let granted = stack
+        .gateway
+        .admin(AdminActor::User(admin), op)
+        .await
+        .unwrap();
     assert_eq!(
         granted,
         AdminReply::Credits {

@@ -4,6 +4,7 @@
 //! only delivers the returned text.
 
 use easel_gateway::service::{Gateway, GatewayError};
+use easel_shared::admin::AdminActor;
 use easel_shared::admin::{AdminOp, AdminReply};
 use easel_shared::results::UserSettings;
 use easel_shared::{Platform, UnixMillis, UserKey};
@@ -108,7 +109,7 @@ pub async fn settings(
 /// Runs an admin command for `actor` and renders the outcome.
 pub async fn admin(
     gateway: &dyn Gateway,
-    actor: UserKey,
+    actor: &AdminActor,
     cmd: &AdminCommand,
     locale: Locale,
     now: UnixMillis,
@@ -116,7 +117,7 @@ pub async fn admin(
     let resolve = |u: UserRef| async move {
         match u {
             UserRef::Key(k) => Ok::<_, GatewayError>(Some(k)),
-            UserRef::Username(name) => gateway.lookup_username(actor.platform, &name).await,
+            UserRef::Username(name) => gateway.lookup_username(actor.user().platform, &name).await,
         }
     };
     let user_of = |u: &UserRef| u.clone();
@@ -194,7 +195,7 @@ pub async fn admin(
         },
         AdminCommand::Stats => AdminOp::Stats,
     };
-    let reply = gateway.admin(actor, op).await?;
+    let reply = gateway.admin(actor.clone(), op).await?;
     Ok(match reply {
         AdminReply::Minted(codes) => render::minted(locale, &codes),
         AdminReply::Codes(codes) => render::code_list(locale, &codes, now),

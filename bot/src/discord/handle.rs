@@ -19,6 +19,7 @@ use crate::core::{
     ResultId as CoreId, act, render,
 };
 use crate::i18n::Locale;
+use easel_shared::admin::AdminActor;
 
 /// The person behind an interaction, and where they are.
 pub(crate) struct Who {
@@ -28,6 +29,8 @@ pub(crate) struct Who {
     pub(crate) locale: Locale,
     pub(crate) platform_locale: String,
     pub(crate) settings: UserSettings,
+    /// The facts the gateway judges admin rights by (user, guild roles).
+    pub(crate) actor: AdminActor,
     pub(crate) admin: bool,
     pub(crate) interaction: InteractionId,
     pub(crate) attachment_limit: u32,
@@ -62,9 +65,17 @@ impl Discord {
         let roles: Vec<u64> = member
             .map(|m| m.roles.iter().map(|r| r.get()).collect())
             .unwrap_or_default();
-        // Quotas are global: a guild's owner is no admin unless configured.
-        let admin = self.admins.contains(&key)
-            || guild.is_some_and(|g| self.config.has_admin_role(g.get(), &roles));
+        // Quotas are global: a guild's owner is no admin unless configured;
+        // the gateway judges by its live config (admins and guild roles).
+        let actor = match guild {
+            Some(g) => AdminActor::GuildMember {
+                user: key,
+                guild: g.get(),
+                roles,
+            },
+            None => AdminActor::User(key),
+        };
+        let admin = self.gateway.is_admin(&actor);
         Who {
             user: key,
             channel,
@@ -72,6 +83,7 @@ impl Discord {
             locale: Locale::pick(choice, Some(platform_locale)),
             platform_locale: platform_locale.to_owned(),
             settings,
+            actor,
             admin,
             interaction: id,
             attachment_limit: 0,
@@ -308,7 +320,7 @@ impl Discord {
                     Intent::Quota => act::quota(g, who.user, locale).await,
                     Intent::Redeem { code } => act::redeem(g, who.user, &code, locale, now).await,
                     Intent::Settings(change) => act::settings(g, who.user, &change, locale).await,
-                    Intent::Admin(cmd) => act::admin(g, who.user, &cmd, locale, now).await,
+                    Intent::Admin(cmd) => act::admin(g, &who.actor, &cmd, locale, now).await,
                     Intent::Help { admin } => Ok(render::help(locale, admin)),
                     Intent::Start => Ok(render::start(locale)),
                     Intent::Lang(l) => {

@@ -9,6 +9,7 @@ mod admin;
 mod request;
 
 use easel_shared::UserKey;
+use easel_shared::admin::AdminActor;
 use easel_shared::results::UserSettings;
 use teloxide::prelude::*;
 use teloxide::types::{ForceReply, InputFile, Message, MessageId, ReplyMarkup};
@@ -367,7 +368,7 @@ impl State {
     fn context(&self, user: UserKey) -> OwnedContext {
         OwnedContext {
             username: self.inner.username.clone(),
-            admins: if self.inner.gateway.is_admin(user) {
+            admins: if self.inner.gateway.is_admin(&AdminActor::User(user)) {
                 vec![user]
             } else {
                 Vec::new()

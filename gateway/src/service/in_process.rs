@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use easel_shared::admin::{Actor, AdminOp, AdminReply, Redemption};
+use easel_shared::admin::{Actor, AdminActor, AdminOp, AdminReply, Redemption};
 use easel_shared::job::JobEvent;
 use easel_shared::request::Request;
 use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
@@ -236,15 +236,18 @@ impl Gateway for InProcessGateway {
             .map_err(GatewayError::from)
     }
 
-    fn is_admin(&self, user: UserKey) -> bool {
-        self.config.load().access.admins.contains(&user)
+    fn is_admin(&self, actor: &AdminActor) -> bool {
+        let config = self.config.load();
+        config.access.admins.contains(&actor.user())
+            || matches!(actor, AdminActor::GuildMember { guild, roles, .. }
+                if config.discord.has_admin_role(*guild, roles))
     }
 
-    async fn admin(&self, actor: UserKey, op: AdminOp) -> Result<AdminReply, GatewayError> {
-        if !self.is_admin(actor) {
+    async fn admin(&self, actor: AdminActor, op: AdminOp) -> Result<AdminReply, GatewayError> {
+        if !self.is_admin(&actor) {
             return Err(GatewayError::Forbidden);
         }
-        admin::run(&*self.ledger, Actor::Admin(actor), op).await
+        admin::run(&*self.ledger, Actor::Admin(actor.user()), op).await
     }
 
     async fn result(&self, id: &ResultId) -> Result<Option<ResultRecord>, GatewayError> {

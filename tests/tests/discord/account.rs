@@ -85,6 +85,52 @@ async fn admin_from_a_guild_owner_who_is_not_configured_is_refused() {
 }
 
 #[tokio::test]
+async fn a_configured_admin_role_works_only_in_its_own_guild() {
+    const ROLE: u64 = 555;
+    const OTHER_GUILD: u64 = 424_242;
+    let bot = Bot::start(|c| {
+        c.discord.admin_roles = vec![easel_shared::config::GuildAdminRoles {
+            guild: GUILD,
+            roles: [ROLE].into(),
+        }];
+    })
+    .await;
+    let grant = |id, token: &str, who: &Who| {
+        slash(
+            id,
+            token,
+            who,
+            "admin",
+            vec![subcommand(
+                "grant",
+                vec![opt_user("user", USER), opt_int("credits", 3)],
+            )],
+            vec![],
+            vec![USER],
+        )
+    };
+    let elsewhere = Who::member(USER + 1, OTHER_GUILD, &[ROLE]);
+    bot.deliver(grant(1_045, "tok-r1", &elsewhere)).await;
+    let text = private_text(&bot.fake.calls(), "tok-r1");
+    assert!(
+        text.contains("Only Easel's admins"),
+        "the role counts only where configured: {text}"
+    );
+
+    let moderator = Who::member(USER + 1, GUILD, &[ROLE]);
+    bot.deliver(grant(1_046, "tok-r2", &moderator)).await;
+    let text = private_text(&bot.fake.calls(), "tok-r2");
+    assert!(text.contains("Granted 3 credits"), "{text}");
+    let quota = bot
+        .stack
+        .gateway
+        .quota(UserKey::discord(USER))
+        .await
+        .unwrap();
+    assert_eq!(quota.credits, 3);
+}
+
+#[tokio::test]
 async fn a_code_redeems_once_and_is_refused_the_second_time() {
     let bot = Bot::start(|_| {}).await;
     let admin = Who::dm(ADMIN);

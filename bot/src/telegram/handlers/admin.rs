@@ -2,6 +2,7 @@
 //! seen, or by replying to their message; the gateway checks the actor is an
 //! admin (live config) and carries the change out at once.
 
+use easel_shared::admin::AdminActor;
 use easel_shared::admin::{AdminOp, AdminReply};
 use easel_shared::{Platform, UserKey};
 
@@ -21,7 +22,12 @@ pub(super) async fn run(state: &State, bot: &TgBot, ctx: &Ctx, cmd: AdminCommand
         Ok(op) => op,
         Err(text) => return text(locale),
     };
-    match state.inner.gateway.admin(ctx.user, op).await {
+    match state
+        .inner
+        .gateway
+        .admin(AdminActor::User(ctx.user), op)
+        .await
+    {
         Ok(reply) => match (reply, &cmd) {
             (AdminReply::Minted(codes), _) => render::minted(locale, &codes),
             (AdminReply::Codes(codes), _) => render::code_list(locale, &codes, now()),

@@ -2,6 +2,7 @@
 //! the user's photos, naming earlier results as inputs), submit it, and
 //! follow the job; or explain in the user's language why it was not taken.
 
+use easel_shared::admin::AdminActor;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -250,7 +251,7 @@ async fn notify_budget(gateway: Arc<dyn Gateway>, bot: TgBot, admins: Vec<UserKe
         .filter(|a| a.platform == easel_shared::Platform::Telegram);
     for admin in telegram {
         let Ok(easel_shared::admin::AdminReply::Stats(spend)) =
-            gateway.admin(admin, AdminOp::Stats).await
+            gateway.admin(AdminActor::User(admin), AdminOp::Stats).await
         else {
             continue;
         };
