@@ -77,8 +77,16 @@ pub async fn run(
                 .map_err(|e| AppError::Frontend(format!("telegram: {e}")))
         });
     }
-    if tasks.is_empty() {
-        tracing::warn!("nothing to serve: set EASEL_TELEGRAM_TOKEN or http.listen");
+    if config.discord.enabled() {
+        let (config, port, stopped) = (config.clone(), port.clone(), stop.clone());
+        tasks.spawn(async move {
+            crate::discord::run(config, port, stopped.cancelled_owned())
+                .await
+                .map_err(|e| AppError::Frontend(format!("discord: {e}")))
+        });
+    }
+    if !config.telegram.enabled() && !config.discord.enabled() {
+        tracing::warn!("no chat frontend: set EASEL_TELEGRAM_TOKEN and/or EASEL_DISCORD_TOKEN");
     }
 
     let outcome = tokio::select! {

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use easel_gateway::service::OpenError;
 use easel_gateway::settings;
 
 /// Easel: image generation and editing for Telegram and Discord, with fair quotas.
@@ -36,6 +37,10 @@ async fn main() -> ExitCode {
     };
     match easel_bot::app::run(config, args.config, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e @ easel_bot::app::AppError::Open(OpenError::Backend(_))) => {
+            eprintln!("easel: {e}");
+            ExitCode::from(EXIT_CONFIG)
+        }
         Err(e) => {
             tracing::error!(error = %e, "easel stopped");
             ExitCode::FAILURE
