@@ -7,7 +7,7 @@ use bytes::Bytes;
 use easel_gateway::service::{Gateway, GatewayError};
 use easel_shared::flags::FlagSet;
 use easel_shared::request::{InputImage, Request};
-use easel_shared::results::{InputRef, ResultId as StoredId, UserSettings};
+use easel_shared::results::{ResultId as StoredId, UserSettings};
 use easel_shared::{RequestId, UserKey};
 
 use super::message::ResultId;
@@ -19,9 +19,6 @@ pub enum FromResultError {
     /// The store does not know the result (a forged or very old id).
     #[error("unknown result")]
     Unknown,
-    /// Again of an edit whose uploads are not kept as re-submittable inputs.
-    #[error("the inputs of this result are not kept")]
-    InputsNotKept,
     /// The gateway could not answer.
     #[error(transparent)]
     Gateway(#[from] GatewayError),
@@ -99,20 +96,15 @@ pub async fn from_result(
     };
     let (prompt, options, inputs) = match what {
         FromResult::Again => {
-            // An upload's bytes are only reachable through the result that
-            // made use of them, which the port does not expose: such an edit
-            // cannot be repeated, only refined.
-            let inputs = record
-                .inputs
-                .iter()
-                .map(|i| match i {
-                    InputRef::Output { result, index } => Ok(InputImage::Output {
-                        result: result.clone(),
-                        index: *index,
-                    }),
-                    InputRef::Stored { .. } => Err(FromResultError::InputsNotKept),
+            // The inputs exactly as they were sent upstream; the gateway says
+            // `InputExpired` once their bytes passed the retention.
+            let inputs = (0..record.inputs.len())
+                .filter_map(|i| u8::try_from(i).ok())
+                .map(|index| InputImage::Input {
+                    result: stored.clone(),
+                    index,
                 })
-                .collect::<Result<Vec<_>, _>>()?;
+                .collect();
             (record.prompt, record.options, inputs)
         }
         FromResult::Vary => (VARY_PROMPT.to_owned(), record.options, vec![own_output]),

@@ -109,7 +109,6 @@ impl Discord {
             .await
             .map_err(|e| match e {
                 FromResultError::Unknown => render::notice(who.locale, Notice::ResultUnknown),
-                FromResultError::InputsNotKept => render::notice(who.locale, Notice::InputExpired),
                 FromResultError::Gateway(e) => {
                     act::gateway_error(who.locale, &e, act::system_now())
                         .unwrap_or_else(|| render::text::unavailable(who.locale))
