@@ -217,4 +217,4 @@ image-internal = it could not be processed
 change-label = What should change?
 input-unreadable = I could not read the image of that message. Nothing was charged; attach it with /edit instead.
 result-preview-note = The original is larger than this chat allows, so this is a preview; the Original button sends the file where it fits.
-mask-ignored = The mask was not used (masks are not supported yet), so any part of the image may change.
+mask-bad = The mask cannot be used: { $reason }. Nothing was charged; send a PNG of the same picture with the parts to change made transparent.

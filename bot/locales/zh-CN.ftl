@@ -201,4 +201,4 @@ image-internal = 无法处理
 change-label = 要改什么？
 input-unreadable = 无法读取该消息中的图片。未扣除任何额度，请改用 /edit 上传图片。
 result-preview-note = 原图超过此聊天允许的大小，这里显示的是预览；在允许的地方，"原图"按钮会发送文件。
-mask-ignored = 未使用蒙版（暂不支持蒙版），图片的任何部分都可能被修改。
+mask-bad = 蒙版无法使用：{ $reason }。未扣额度，请发送同一张图片的 PNG，并把要修改的部分设为透明。

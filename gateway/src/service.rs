@@ -46,6 +46,12 @@ pub enum GatewayError {
         /// What is wrong with it; `error.key()` names the message.
         error: ImageError,
     },
+    /// The mask is unusable (not an image, no transparent areas...).
+    #[error("mask: {error}")]
+    BadMask {
+        /// What is wrong with it; `error.key()` names the message.
+        error: ImageError,
+    },
     /// A referenced result's image is no longer stored (retention passed).
     #[error("the image of result {0} has expired")]
     InputExpired(ResultId),

@@ -22,6 +22,9 @@ pub struct Request {
     pub inputs: Vec<InputImage>,
     /// The result this refines or varies (lineage).
     pub parent: Option<ResultId>,
+    /// A mask for the first input: a PNG of the same picture, transparent
+    /// where it should change (ignored without inputs).
+    pub mask: Option<Bytes>,
 }
 
 impl Request {

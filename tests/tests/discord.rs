@@ -12,6 +12,7 @@ mod harness;
 #[path = "discord/http_mode.rs"]
 mod http_mode;
 
+use bytes::Bytes;
 use easel_gateway::service::Gateway;
 use easel_shared::UserKey;
 use easel_tests::fake_discord::payloads::{
@@ -350,16 +351,26 @@ async fn a_response_past_its_token_lifetime_is_finished_as_a_channel_message() {
     );
 }
 
-#[tokio::test]
-async fn edit_takes_the_image_and_says_that_a_mask_was_not_used() {
+/// An 8x8 PNG mask: transparent on the left half (change there), opaque elsewhere.
+fn alpha_mask() -> Bytes {
+    let img = image::RgbaImage::from_fn(8, 8, |x, _| {
+        image::Rgba([0, 0, 0, if x < 4 { 0 } else { 255 }])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    Bytes::from(out.into_inner())
+}
+
+/// Runs `/edit image prompt mask` and returns the bot once the job is over.
+async fn edit_with_mask(token: &str, mask: Bytes) -> Bot {
     let bot = Bot::start(|_| {}).await;
     let who = Who::member(USER, GUILD, &[]);
-    let (img, mask) = (known_png(50), known_png(51));
+    let img = known_png(50);
     let url = bot.fake.host_file("photo.png", img.clone());
     let mask_url = bot.fake.host_file("mask.png", mask.clone());
     let payload = slash(
         1_120,
-        "tok-edit",
+        token,
         &who,
         "edit",
         vec![
@@ -374,19 +385,46 @@ async fn edit_takes_the_image_and_says_that_a_mask_was_not_used() {
         vec![],
     );
     bot.deliver(payload).await;
+    bot
+}
 
+#[tokio::test]
+async fn edit_with_a_mask_sends_the_mask_beside_the_image() {
+    let bot = edit_with_mask("tok-edit", alpha_mask()).await;
     let done = final_edit(&bot.fake, "tok-edit").await;
-    assert!(done.text().contains("mask was not used"), "{}", done.text());
+    assert!(!done.text().contains("mask"), "{}", done.text());
     let sent = bot.stack.openai.requests();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].path, "/v1/images/edits");
+    let parts = |name: &str| sent[0].parts.iter().filter(|p| p.name == name).count();
     assert_eq!(
-        sent[0].parts.iter().filter(|p| p.name == "image[]").count(),
-        1,
-        "the mask is not an input image"
+        (parts("image[]"), parts("mask")),
+        (1, 1),
+        "the mask is its own part"
     );
+    let mask = sent[0].parts.iter().find(|p| p.name == "mask").unwrap();
+    let mask = image::load_from_memory(&mask.bytes).expect("a PNG mask");
+    assert!(mask.color().has_alpha(), "transparency is what a mask says");
     assert_eq!(
         sent[0].field("prompt").as_deref(),
         Some("make the sky green")
     );
+}
+
+#[tokio::test]
+async fn a_mask_without_transparency_is_explained_and_nothing_is_charged() {
+    let bot = edit_with_mask("tok-edit", known_png(51)).await;
+    let text = private_text(&bot.fake.calls(), "tok-edit");
+    assert!(text.contains("mask cannot be used"), "{text}");
+    assert!(
+        bot.stack.openai.requests().is_empty(),
+        "nothing sent upstream"
+    );
+    let quota = bot
+        .stack
+        .gateway
+        .quota(UserKey::discord(USER))
+        .await
+        .unwrap();
+    assert_eq!((quota.windows[0].used, quota.in_flight), (0, 0));
 }

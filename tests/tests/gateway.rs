@@ -25,6 +25,7 @@ fn request(id: &str, prompt: &str, inputs: Vec<InputImage>) -> Request {
         options: RenderOptions::default(),
         inputs,
         parent: None,
+        mask: None,
     }
 }
 

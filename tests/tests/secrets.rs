@@ -126,6 +126,7 @@ async fn a_provider_refusing_the_key_does_not_leak_it() {
         options: RenderOptions::default(),
         inputs: Vec::new(),
         parent: None,
+        mask: None,
     };
     let mut events = stack.gateway.submit(request).await.unwrap();
     let mut seen = String::new();

@@ -20,6 +20,7 @@ pub fn gateway_error(locale: Locale, err: &GatewayError, now: UnixMillis) -> Opt
     Some(match err {
         GatewayError::Denied { denial, .. } => render::denial(locale, denial, now, None),
         GatewayError::BadInput { index, error } => render::bad_input(locale, *index, error.key()),
+        GatewayError::BadMask { error } => render::bad_mask(locale, error.key()),
         GatewayError::InputExpired(_) => render::notice(locale, render::Notice::InputExpired),
         GatewayError::Duplicate(_) => return None,
         GatewayError::Forbidden => render::problem(locale, &super::Problem::NotAdmin),

@@ -44,6 +44,7 @@ pub fn fresh(
             .map(|bytes| InputImage::Upload { bytes })
             .collect(),
         parent: None,
+        mask: None,
     }
 }
 
@@ -134,6 +135,7 @@ pub async fn from_result(
         options,
         inputs,
         parent: Some(stored),
+        mask: None,
     };
     Ok(Built { request, caption })
 }

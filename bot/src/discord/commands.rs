@@ -172,8 +172,8 @@ pub(crate) struct CommandLine<'a> {
     pub(crate) text: String,
     /// The images to edit, in option order.
     pub(crate) images: Vec<&'a Attachment>,
-    /// Whether a mask was attached (not passed on yet).
-    pub(crate) mask: bool,
+    /// The mask of /edit, if attached.
+    pub(crate) mask: Option<&'a Attachment>,
 }
 
 /// Turns a slash command into the core's command line.
@@ -182,7 +182,7 @@ pub(crate) fn command_line(cmd: &CommandInteraction) -> CommandLine<'_> {
     let mut line = CommandLine {
         text: String::new(),
         images: Vec::new(),
-        mask: false,
+        mask: None,
     };
     let mut flags = Vec::new();
     let mut prompt = String::new();
@@ -193,7 +193,7 @@ pub(crate) fn command_line(cmd: &CommandInteraction) -> CommandLine<'_> {
             for o in &options {
                 match (o.name, &o.value) {
                     ("prompt", ResolvedValue::String(p)) => prompt = (*p).to_owned(),
-                    ("mask", ResolvedValue::Attachment(_)) => line.mask = true,
+                    ("mask", ResolvedValue::Attachment(a)) => line.mask = Some(a),
                     (_, ResolvedValue::Attachment(a)) => line.images.push(a),
                     ("reset", ResolvedValue::Boolean(true)) => words.push("reset".into()),
                     (name, value) => {

@@ -81,19 +81,26 @@ impl Discord {
             Intent::Vary { result } => self.request_from(id, who, &result, FromResult::Vary).await,
             _ => Err(render::text::internal_error(locale, "draw")),
         };
-        let Built { request, caption } = match built {
+        let Built {
+            mut request,
+            caption,
+        } = match built {
             Ok(b) => b,
             Err(text) => return tell(r, text).await,
         };
+        if let Some(mask) = &who.mask {
+            match self.download_all(locale, std::slice::from_ref(mask)).await {
+                Ok(mut bytes) => request.mask = bytes.pop(),
+                Err(text) => return tell(r, text).await,
+            }
+        }
         let target = JobTarget {
             responder: r,
             locale,
             channel: who.channel,
             user_id: who.user.id,
             attachment_limit: who.attachment_limit,
-            note: who
-                .mask_ignored
-                .then(|| render::notice(locale, Notice::MaskIgnored)),
+            note: None,
         };
         job::run(&*self.gateway, &target, request, caption).await;
     }

@@ -34,8 +34,8 @@ pub(crate) struct Who {
     pub(crate) admin: bool,
     pub(crate) interaction: InteractionId,
     pub(crate) attachment_limit: u32,
-    /// /edit came with a mask, which the gateway cannot use yet.
-    pub(crate) mask_ignored: bool,
+    /// The mask attached to /edit.
+    pub(crate) mask: Option<ImageRef>,
 }
 
 impl Discord {
@@ -87,7 +87,7 @@ impl Discord {
             admin,
             interaction: id,
             attachment_limit: 0,
-            mask_ignored: false,
+            mask: None,
         }
     }
 
@@ -128,7 +128,10 @@ impl Discord {
             return self.edit_image_menu(&r, &who, &c).await;
         }
         let line = commands::command_line(&c);
-        who.mask_ignored = line.mask;
+        who.mask = line.mask.map(|a| ImageRef {
+            handle: a.url.clone(),
+            size: Some(u64::from(a.size)),
+        });
         let mut msg = self.incoming(&who, line.text);
         msg.images = line
             .images

@@ -179,12 +179,16 @@ fn unavailable(e: ResultStoreError) -> GatewayError {
 impl Gateway for InProcessGateway {
     async fn submit(&self, request: Request) -> Result<JobStream, GatewayError> {
         let caps = self.backend.capabilities();
-        let inputs = inputs::resolve(&request.inputs, &self.results, caps.input_long_side).await?;
+        let mut inputs =
+            inputs::resolve(&request.inputs, &self.results, caps.input_long_side).await?;
+        if let (Some(bytes), Some(first)) = (request.mask.clone(), inputs.prepared.first()) {
+            inputs.mask = Some(inputs::mask(bytes, first).await?);
+        }
         let job = ImageJob {
             prompt: request.prompt.clone(),
             options: request.options.clone(),
             inputs: inputs.prepared,
-            mask: None,
+            mask: inputs.mask,
             user_tag: self.user_tag(request.user),
         };
         let admit = AdmitRequest {

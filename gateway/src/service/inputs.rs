@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use easel_shared::request::InputImage;
 
 use super::GatewayError;
@@ -14,6 +15,8 @@ use crate::results::{NewInput, ResultStore, StoredImage};
 pub(super) struct Resolved {
     pub(super) prepared: Vec<PreparedImage>,
     pub(super) stored: Vec<NewInput>,
+    /// The mask, at the first input's size.
+    pub(super) mask: Option<PreparedImage>,
 }
 
 /// Prepares every input. An unusable image is the user's to fix
@@ -26,6 +29,7 @@ pub(super) async fn resolve(
     let mut resolved = Resolved {
         prepared: Vec::new(),
         stored: Vec::new(),
+        mask: None,
     };
     for (index, input) in inputs.iter().enumerate() {
         let stored = match input {
@@ -78,6 +82,20 @@ pub(super) async fn resolve(
         resolved.prepared.push(prepared);
     }
     Ok(resolved)
+}
+
+/// Prepares a mask to the first input's size (PNG with alpha).
+pub(super) async fn mask(
+    bytes: Bytes,
+    first: &PreparedImage,
+) -> Result<PreparedImage, GatewayError> {
+    let size = (first.width, first.height);
+    tokio::task::spawn_blocking(move || {
+        imaging::prepare_mask(&bytes, &InputLimits::default(), size)
+    })
+    .await
+    .map_err(|e| GatewayError::Unavailable(format!("mask preparation stopped: {e}")))?
+    .map_err(|error| GatewayError::BadMask { error })
 }
 
 fn unavailable(e: crate::results::ResultStoreError) -> GatewayError {

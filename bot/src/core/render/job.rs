@@ -53,6 +53,27 @@ pub fn failure(locale: Locale, failure: &JobFailure, now: UnixMillis) -> String 
 /// Input image `index` (0-based) is unusable; `key` is the imaging error's
 /// stable key (`image.not_an_image`, ...), translated here.
 pub fn bad_input(locale: Locale, index: usize, key: &str) -> String {
+    tr(
+        locale,
+        "input-bad",
+        &[
+            ("index", (index + 1).into()),
+            ("reason", image_reason(locale, key).into()),
+        ],
+    )
+}
+
+/// The mask is unusable; `key` as for [`bad_input`].
+pub fn bad_mask(locale: Locale, key: &str) -> String {
+    tr(
+        locale,
+        "mask-bad",
+        &[("reason", image_reason(locale, key).into())],
+    )
+}
+
+/// An imaging error's stable key in the user's words.
+fn image_reason(locale: Locale, key: &str) -> String {
     let known = [
         "image.empty",
         "image.too_many_bytes",
@@ -68,12 +89,7 @@ pub fn bad_input(locale: Locale, index: usize, key: &str) -> String {
     } else {
         "image.internal"
     };
-    let reason = t(locale, &key.replace(['.', '_'], "-"));
-    tr(
-        locale,
-        "input-bad",
-        &[("index", (index + 1).into()), ("reason", reason.into())],
-    )
+    t(locale, &key.replace(['.', '_'], "-"))
 }
 
 /// Input image `index` (0-based) is over the download limit.
@@ -111,8 +127,6 @@ pub enum Notice {
     ImageUnreadable,
     /// A result too large for the chat was sent as a preview.
     PreviewOnly,
-    /// An edit's mask was not used (the gateway takes no masks yet).
-    MaskIgnored,
 }
 
 impl Notice {
@@ -125,7 +139,6 @@ impl Notice {
             Notice::NotYours => "admin-only-own",
             Notice::ImageUnreadable => "input-unreadable",
             Notice::PreviewOnly => "result-preview-note",
-            Notice::MaskIgnored => "mask-ignored",
         }
     }
 }

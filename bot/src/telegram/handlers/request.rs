@@ -99,6 +99,7 @@ pub(super) async fn run(
         options,
         inputs,
         parent,
+        mask: None,
     };
     let target = Target {
         chat: ctx.msg.chat.id,
@@ -233,6 +234,7 @@ pub(super) async fn explain(
             render::denial(locale, &denial, now, status.as_ref())
         }
         GatewayError::BadInput { index, error } => render::bad_input(locale, index, error.key()),
+        GatewayError::BadMask { error } => render::bad_mask(locale, error.key()),
         GatewayError::InputExpired(_) => render::notice(locale, Notice::InputExpired),
         GatewayError::Duplicate(_) => return None,
         GatewayError::Forbidden => render::problem(locale, &crate::core::Problem::NotAdmin),
