@@ -5,9 +5,9 @@
 //! sending an original, and collecting an album, so the chat's next updates
 //! (the rest of an album, a Cancel press) are never stuck behind them.
 
-mod admin;
 mod request;
 
+use easel_gateway::service::GatewayError;
 use easel_shared::UserKey;
 use easel_shared::admin::AdminActor;
 use easel_shared::results::UserSettings;
@@ -17,11 +17,11 @@ use teloxide::types::{ForceReply, InputFile, Message, MessageId, ReplyMarkup};
 use super::convert::{self, images_of, message_ref, text_of, user_key};
 use super::job::reply_to;
 use super::send;
-use super::{State, TgBot, album, now};
+use super::{State, TgBot, album};
 use crate::core::render::{self, Notice};
 use crate::core::{
-    Action, ChangeTarget, Context, ImageRef, Incoming, Intent, ResultId as CoreResultId,
-    SettingsChange, interpret,
+    Action, ChangeTarget, Context, ImageRef, Incoming, Intent, ResultId as CoreResultId, act,
+    interpret,
 };
 use crate::i18n::Locale;
 
@@ -217,18 +217,15 @@ async fn act(state: State, bot: TgBot, ctx: Ctx, incoming: Incoming, intent: Int
             Ok(easel_gateway::service::Cancelled::Unknown) => return,
             Err(_) => render::text::unavailable(locale),
         },
-        Intent::Quota => match gateway.quota(ctx.user).await {
-            Ok(status) => render::quota_status(locale, &status),
-            Err(_) => render::text::unavailable(locale),
-        },
-        Intent::Redeem { code } => match gateway.redeem(ctx.user, &code).await {
-            Ok(outcome) => render::redemption(locale, &outcome, now()),
-            Err(e) => match request::explain(&state, &bot, ctx.user, locale, e).await {
-                Some(text) => text,
-                None => return,
-            },
-        },
-        Intent::Settings(change) => settings(&state, &ctx, change).await,
+        Intent::Quota | Intent::Redeem { .. } | Intent::Settings(_) | Intent::Admin(_) => {
+            match answer(&state, &ctx, intent).await {
+                Ok(text) => text,
+                Err(e) => match request::explain(&state, &bot, ctx.user, locale, e).await {
+                    Some(text) => text,
+                    None => return,
+                },
+            }
+        }
         Intent::Lang(chosen) => {
             let mut s = ctx.settings.clone();
             s.language = Some(chosen.tag().to_owned());
@@ -244,43 +241,26 @@ async fn act(state: State, bot: TgBot, ctx: Ctx, incoming: Incoming, intent: Int
                 render::text::forget(locale, confirmed)
             }
         }
-        Intent::Admin(cmd) => admin::run(&state, &bot, &ctx, cmd).await,
     };
     reply(&bot, &ctx.msg, text).await;
 }
 
-/// `/settings`: show, change or reset the user's defaults.
-async fn settings(state: &State, ctx: &Ctx, change: SettingsChange) -> String {
-    let mut s = ctx.settings.clone();
-    let changed = match change {
-        SettingsChange::Show => false,
-        SettingsChange::Reset => {
-            s = UserSettings {
-                language: s.language,
-                ..UserSettings::default()
-            };
-            true
+/// The intents the core answers with text through the gateway.
+async fn answer(state: &State, ctx: &Ctx, intent: Intent) -> Result<String, GatewayError> {
+    let gateway = &*state.inner.gateway;
+    let (user, locale) = (ctx.user, ctx.locale);
+    match intent {
+        Intent::Quota => act::quota(gateway, user, locale).await,
+        Intent::Redeem { code } => {
+            act::redeem(gateway, user, &code, locale, act::system_now()).await
         }
-        SettingsChange::Set(flags) => {
-            s.shape = flags.shape.or(s.shape);
-            s.quality = flags.quality.or(s.quality);
-            s.background = flags.background.or(s.background);
-            s.format = flags.format.or(s.format);
-            s.n = flags.n.or(s.n);
-            true
+        Intent::Settings(change) => act::settings(gateway, user, &change, locale).await,
+        Intent::Admin(cmd) => {
+            let actor = AdminActor::User(user);
+            act::admin(gateway, &actor, &cmd, locale, act::system_now()).await
         }
-    };
-    if changed
-        && state
-            .inner
-            .gateway
-            .set_settings(ctx.user, s.clone())
-            .await
-            .is_err()
-    {
-        return render::text::unavailable(ctx.locale);
+        _ => Ok(render::text::internal_error(locale, "intent")),
     }
-    render::text::settings(ctx.locale, &s.apply(Default::default()), changed)
 }
 
 /// Asks what to change; the user's reply to the question is read like any reply.
