@@ -130,6 +130,33 @@ const USAGE_LIMIT: usize = 20;
 /// Users shown by `/usage top` (a short list fits one Discord message too).
 const TOP_LIMIT: usize = 10;
 
+/// The /lang answer: saves the chosen language over the user's current
+/// settings (read afresh, so a failed read never overwrites them).
+pub async fn lang(
+    gateway: &dyn Gateway,
+    user: UserKey,
+    chosen: Locale,
+) -> Result<String, GatewayError> {
+    let mut current = gateway.settings(user).await?;
+    current.language = Some(chosen.tag().to_owned());
+    gateway.set_settings(user, current).await?;
+    Ok(render::text::lang_set(chosen))
+}
+
+/// The /forget answer: deletes the user's stored images once confirmed,
+/// otherwise asks for the confirmation.
+pub async fn forget(
+    gateway: &dyn Gateway,
+    user: UserKey,
+    confirmed: bool,
+    locale: Locale,
+) -> Result<String, GatewayError> {
+    if confirmed {
+        gateway.forget(user).await?;
+    }
+    Ok(render::text::forget(locale, confirmed))
+}
+
 /// Runs an admin command for `actor` and renders the outcome.
 pub async fn admin(
     gateway: &dyn Gateway,

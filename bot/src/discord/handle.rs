@@ -323,20 +323,9 @@ impl Discord {
                     Intent::Admin(cmd) => act::admin(g, &who.actor, &cmd, locale, now).await,
                     Intent::Help { admin } => Ok(render::help(locale, admin)),
                     Intent::Start => Ok(render::start(locale)),
-                    Intent::Lang(l) => {
-                        let mut s = who.settings.clone();
-                        s.language = Some(l.tag().to_owned());
-                        g.set_settings(who.user, s)
-                            .await
-                            .map(|()| render::text::lang_set(l))
-                    }
+                    Intent::Lang(l) => act::lang(g, who.user, l).await,
                     Intent::Forget { confirmed } => {
-                        let done = if confirmed {
-                            g.forget(who.user).await.map(drop)
-                        } else {
-                            Ok(())
-                        };
-                        done.map(|()| render::text::forget(locale, confirmed))
+                        act::forget(g, who.user, confirmed, locale).await
                     }
                     _ => Ok(render::text::internal_error(locale, "intent")),
                 }

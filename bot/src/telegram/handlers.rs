@@ -217,30 +217,18 @@ async fn act(state: State, bot: TgBot, ctx: Ctx, incoming: Incoming, intent: Int
             Ok(easel_gateway::service::Cancelled::Unknown) => return,
             Err(_) => render::text::unavailable(locale),
         },
-        Intent::Quota | Intent::Redeem { .. } | Intent::Settings(_) | Intent::Admin(_) => {
-            match answer(&state, &ctx, intent).await {
-                Ok(text) => text,
-                Err(e) => match request::explain(&state, &bot, ctx.user, locale, e).await {
-                    Some(text) => text,
-                    None => return,
-                },
-            }
-        }
-        Intent::Lang(chosen) => {
-            let mut s = ctx.settings.clone();
-            s.language = Some(chosen.tag().to_owned());
-            match gateway.set_settings(ctx.user, s).await {
-                Ok(()) => render::text::lang_set(chosen),
-                Err(_) => render::text::unavailable(locale),
-            }
-        }
-        Intent::Forget { confirmed } => {
-            if confirmed && gateway.forget(ctx.user).await.is_err() {
-                render::text::unavailable(locale)
-            } else {
-                render::text::forget(locale, confirmed)
-            }
-        }
+        Intent::Quota
+        | Intent::Redeem { .. }
+        | Intent::Settings(_)
+        | Intent::Lang(_)
+        | Intent::Forget { .. }
+        | Intent::Admin(_) => match answer(&state, &ctx, intent).await {
+            Ok(text) => text,
+            Err(e) => match request::explain(&state, &bot, ctx.user, locale, e).await {
+                Some(text) => text,
+                None => return,
+            },
+        },
     };
     reply(&bot, &ctx.msg, text).await;
 }
@@ -255,6 +243,8 @@ async fn answer(state: &State, ctx: &Ctx, intent: Intent) -> Result<String, Gate
             act::redeem(gateway, user, &code, locale, act::system_now()).await
         }
         Intent::Settings(change) => act::settings(gateway, user, &change, locale).await,
+        Intent::Lang(chosen) => act::lang(gateway, user, chosen).await,
+        Intent::Forget { confirmed } => act::forget(gateway, user, confirmed, locale).await,
         Intent::Admin(cmd) => {
             let actor = AdminActor::User(user);
             act::admin(gateway, &actor, &cmd, locale, act::system_now()).await

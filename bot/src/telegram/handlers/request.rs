@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use easel_gateway::service::{Gateway, GatewayError};
-use easel_shared::request::Request;
 use easel_shared::{RequestId, UserKey};
 use teloxide::net::Download;
 use teloxide::prelude::*;
@@ -14,8 +13,8 @@ use teloxide::prelude::*;
 use super::super::send::Target;
 use super::super::{State, TgBot, job};
 use super::{Ctx, reply};
-use crate::core::render::{self, Notice};
-use crate::core::request::{self, Built, FromResult, FromResultError};
+use crate::core::render;
+use crate::core::request::{self, Built, FromResult};
 use crate::core::{ImageRef, Incoming, Intent, ResultId, act};
 use crate::i18n::Locale;
 
@@ -34,14 +33,14 @@ pub(super) async fn run(
     };
     let gateway = &*state.inner.gateway;
     let built = match intent {
-        Intent::Generate { prompt, flags } => Ok(fresh(request::fresh(
+        Intent::Generate { prompt, flags } => Ok(request::fresh(
             id.clone(),
             ctx.user,
             &prompt,
             &flags,
             &ctx.settings,
             Vec::new(),
-        ))),
+        )),
         Intent::Edit {
             prompt,
             flags,
@@ -49,14 +48,14 @@ pub(super) async fn run(
         } => download_all(state, locale, &inputs, 0)
             .await
             .map(|uploads| {
-                fresh(request::fresh(
+                request::fresh(
                     id.clone(),
                     ctx.user,
                     &prompt,
                     &flags,
                     &ctx.settings,
                     uploads,
-                ))
+                )
             }),
         Intent::Refine {
             result,
@@ -104,14 +103,6 @@ pub(super) async fn run(
     }
 }
 
-/// A new request shows its own prompt under the result.
-fn fresh(request: Request) -> Built {
-    Built {
-        caption: request.prompt.clone(),
-        request,
-    }
-}
-
 /// The core's request about an earlier result, or the text saying why not.
 async fn from_result(
     gateway: &dyn Gateway,
@@ -122,11 +113,7 @@ async fn from_result(
 ) -> Result<Built, String> {
     request::from_result(gateway, id.clone(), ctx.user, result, what)
         .await
-        .map_err(|e| match e {
-            FromResultError::Unknown => render::notice(ctx.locale, Notice::ResultUnknown),
-            FromResultError::Gateway(e) => act::gateway_error(ctx.locale, &e, act::system_now())
-                .unwrap_or_else(|| render::text::unavailable(ctx.locale)),
-        })
+        .map_err(|e| e.text(ctx.locale))
 }
 
 /// Downloads every image; `first` numbers them in error messages.
