@@ -10,7 +10,6 @@ use super::Discord;
 use super::download;
 use super::handle::Who;
 use super::job::{self, JobTarget, tell};
-use super::render as dc;
 use super::respond::Responder;
 use crate::core::render::Notice;
 use crate::core::request::{self, Built, FromResult};
@@ -139,7 +138,7 @@ impl Discord {
         if let Err(e) = r.defer_ephemeral().await {
             return tracing::warn!(error = %e, "could not defer");
         }
-        let Some((id, index)) = dc::original_target(result) else {
+        let Some((id, index)) = result.original_target() else {
             return tell(r, render::notice(locale, Notice::OriginalExpired)).await;
         };
         let image = match self.gateway.original(&id, index).await {

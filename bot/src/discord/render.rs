@@ -131,31 +131,12 @@ pub(crate) fn change_modal(locale: Locale, custom_id: String) -> CreateModal {
     CreateModal::new(custom_id, title).components(vec![CreateActionRow::InputText(input)])
 }
 
-/// Splits an Original button's result part: `ID` or `ID:index`.
-pub(crate) fn original_target(result: &CoreId) -> Option<(ResultId, usize)> {
-    let (id, index) = match result.0.split_once(':') {
-        Some((id, i)) => (id, i.parse().ok()?),
-        None => (result.0.as_str(), 0),
-    };
-    Some((id.parse().ok()?, index))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn original_targets_parse_with_and_without_index() {
-        let id = "0123456789AB";
-        assert_eq!(
-            original_target(&CoreId(id.into())),
-            Some((id.parse().unwrap(), 0))
-        );
-        assert_eq!(
-            original_target(&CoreId(format!("{id}:3"))),
-            Some((id.parse().unwrap(), 3))
-        );
-        assert_eq!(original_target(&CoreId("nope".into())), None);
+    fn relative_times_are_discord_timestamps() {
         assert_eq!(relative(1_800_000_000_999), "<t:1800000000:R>");
     }
 }

@@ -85,8 +85,7 @@ pub(super) async fn callback(bot: TgBot, q: CallbackQuery, state: State) -> anyh
         request: convert::button_request_id(&q.id.0),
     };
     if let Action::Original(id) = &action {
-        let (result, index) = split_original(id);
-        if let Some(result) = result {
+        if let Some((result, index)) = id.original_target() {
             let (chat, reply) = (ctx.msg.chat.id, ctx.msg.id);
             tokio::spawn(async move {
                 send::original(&state, &bot, chat, reply, locale, &result, index).await;
@@ -99,16 +98,6 @@ pub(super) async fn callback(bot: TgBot, q: CallbackQuery, state: State) -> anyh
         act(state, bot, ctx, incoming, intent).await;
     }
     Ok(())
-}
-
-/// Splits the core's `Original` id `<result>[:<index>]` (our keyboards write
-/// `o:<result>:<index>`, one button per image).
-fn split_original(id: &CoreResultId) -> (Option<easel_shared::results::ResultId>, u8) {
-    let (result, index) = match id.0.split_once(':') {
-        Some((r, i)) => (r, i.parse().unwrap_or(0)),
-        None => (id.0.as_str(), 0),
-    };
-    (result.parse().ok(), index)
 }
 
 /// What an intent is carried out for.
@@ -189,25 +178,22 @@ async fn act(state: State, bot: TgBot, ctx: Ctx, incoming: Incoming, intent: Int
             ask_change(&state, &bot, &ctx, target).await;
             return;
         }
-        Intent::Original { result } => {
-            let (result, index) = split_original(&result);
-            match result {
-                Some(result) => {
-                    send::original(
-                        &state,
-                        &bot,
-                        ctx.msg.chat.id,
-                        ctx.msg.id,
-                        locale,
-                        &result,
-                        index,
-                    )
-                    .await;
-                    return;
-                }
-                None => render::notice(locale, Notice::ResultUnknown),
+        Intent::Original { result } => match result.original_target() {
+            Some((result, index)) => {
+                send::original(
+                    &state,
+                    &bot,
+                    ctx.msg.chat.id,
+                    ctx.msg.id,
+                    locale,
+                    &result,
+                    index,
+                )
+                .await;
+                return;
             }
-        }
+            None => render::notice(locale, Notice::ResultUnknown),
+        },
         Intent::Cancel { job } => match gateway.cancel(ctx.user, &job).await {
             // The job's own stream reports the cancellation in place.
             Ok(easel_gateway::service::Cancelled::Yes) => return,

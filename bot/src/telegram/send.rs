@@ -105,14 +105,9 @@ pub(super) async fn original(
     reply: MessageId,
     locale: Locale,
     result: &ResultId,
-    index: u8,
+    index: usize,
 ) {
-    let text = match state
-        .inner
-        .gateway
-        .original(result, usize::from(index))
-        .await
-    {
+    let text = match state.inner.gateway.original(result, index).await {
         Ok(Some(image)) => {
             let name = format!("easel-{result}-{}.{}", index + 1, extension(&image.mime));
             let sent = bot
