@@ -61,7 +61,6 @@ impl Discord {
     ) -> Who {
         let key = UserKey::discord(user.id.get());
         let settings = self.gateway.settings(key).await.unwrap_or_default();
-        let choice = settings.language.as_deref().and_then(Locale::from_choice);
         let roles: Vec<u64> = member
             .map(|m| m.roles.iter().map(|r| r.get()).collect())
             .unwrap_or_default();
@@ -80,7 +79,7 @@ impl Discord {
             user: key,
             channel,
             guild,
-            locale: Locale::pick(choice, Some(platform_locale)),
+            locale: Locale::for_user(settings.language.as_deref(), Some(platform_locale)),
             platform_locale: platform_locale.to_owned(),
             settings,
             actor,

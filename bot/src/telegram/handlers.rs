@@ -64,7 +64,10 @@ pub(super) async fn callback(bot: TgBot, q: CallbackQuery, state: State) -> anyh
     };
     let user = user_key(&q.from);
     let settings = state.settings(user).await;
-    let locale = locale_for(&settings, q.from.language_code.as_deref());
+    let locale = Locale::for_user(
+        settings.language.as_deref(),
+        q.from.language_code.as_deref(),
+    );
     let mut incoming = Incoming::new(
         user,
         crate::core::Chat {
@@ -144,7 +147,7 @@ pub(super) async fn on_message(
         return;
     }
     let settings = state.settings(user).await;
-    let locale = locale_for(&settings, incoming.locale.as_deref());
+    let locale = Locale::for_user(settings.language.as_deref(), incoming.locale.as_deref());
     let ctx = Ctx {
         request: convert::request_id(msg.chat.id.0, msg.id.0),
         msg,
@@ -272,12 +275,6 @@ async fn ask_change(state: &State, bot: &TgBot, ctx: &Ctx, target: ChangeTarget)
                 .await;
         }
     }
-}
-
-/// The user's language: their /lang choice, else Telegram's language code.
-fn locale_for(settings: &UserSettings, platform: Option<&str>) -> Locale {
-    let chosen = settings.language.as_deref().and_then(Locale::from_choice);
-    Locale::pick(chosen, platform)
 }
 
 /// Replies to `msg` with plain text.
