@@ -51,6 +51,12 @@ impl Locale {
         choice.unwrap_or_else(|| platform_code.map_or(Locale::En, Locale::from_language_code))
     }
 
+    /// The user's language: their saved /lang choice (`UserSettings::language`)
+    /// if it still names a locale, else the platform's language code.
+    pub fn for_user(saved: Option<&str>, platform_code: Option<&str>) -> Locale {
+        Locale::pick(saved.and_then(Locale::from_choice), platform_code)
+    }
+
     /// The BCP 47 tag, as stored in user settings and used for the catalog file name.
     pub fn tag(self) -> &'static str {
         match self {

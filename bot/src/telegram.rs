@@ -183,15 +183,6 @@ fn dispatcher(bot: TgBot, state: State) -> Dispatcher<TgBot, anyhow::Error, Defa
         .build()
 }
 
-/// The adapter's clock for relative times in replies (denials carry
-/// absolute times; "in 5 min" needs a now).
-fn now() -> easel_shared::UnixMillis {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    easel_shared::UnixMillis(ms)
-}
-
 /// A Bot API error without anything that could hold the token (a
 /// transport error may print the request URL).
 fn redact(e: &teloxide::RequestError) -> String {

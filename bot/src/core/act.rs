@@ -25,7 +25,10 @@ pub fn gateway_error(locale: Locale, err: &GatewayError, now: UnixMillis) -> Opt
         GatewayError::Duplicate(_) => return None,
         GatewayError::Forbidden => render::problem(locale, &super::Problem::NotAdmin),
         GatewayError::Refused(reason) => reason.clone(),
-        GatewayError::Unavailable(_) => render::text::unavailable(locale),
+        GatewayError::Unavailable(why) => {
+            tracing::warn!(reason = %why, "gateway unavailable");
+            render::text::unavailable(locale)
+        }
     })
 }
 
@@ -43,6 +46,21 @@ pub async fn explain(
         return Some(render::denial(locale, denial, now, status.as_ref()));
     }
     gateway_error(locale, err, system_now())
+}
+
+/// The note an admin gets once the daily spend cap is reached (the
+/// gateway's `notify_admins`), with the cap from the gateway's spend
+/// figures; `None` if the gateway cannot tell (or `admin` is no admin).
+/// The adapter delivers it privately, once per admin.
+pub async fn budget_notice(
+    gateway: &dyn Gateway,
+    admin: UserKey,
+    locale: Locale,
+) -> Option<String> {
+    match gateway.admin(AdminActor::User(admin), AdminOp::Stats).await {
+        Ok(AdminReply::Stats(spend)) => Some(render::admin::budget_reached(locale, &spend)),
+        _ => None,
+    }
 }
 
 /// This machine's clock, for relative times when the gateway gave none.
@@ -105,6 +123,39 @@ pub async fn settings(
     }
     let defaults = current.apply(Default::default());
     Ok(render::text::settings(locale, &defaults, changed))
+}
+
+/// Ledger entries shown by `/usage USER`.
+const USAGE_LIMIT: usize = 20;
+
+/// Users shown by `/usage top` (a short list fits one Discord message too).
+const TOP_LIMIT: usize = 10;
+
+/// The /lang answer: saves the chosen language over the user's current
+/// settings (read afresh, so a failed read never overwrites them).
+pub async fn lang(
+    gateway: &dyn Gateway,
+    user: UserKey,
+    chosen: Locale,
+) -> Result<String, GatewayError> {
+    let mut current = gateway.settings(user).await?;
+    current.language = Some(chosen.tag().to_owned());
+    gateway.set_settings(user, current).await?;
+    Ok(render::text::lang_set(chosen))
+}
+
+/// The /forget answer: deletes the user's stored images once confirmed,
+/// otherwise asks for the confirmation.
+pub async fn forget(
+    gateway: &dyn Gateway,
+    user: UserKey,
+    confirmed: bool,
+    locale: Locale,
+) -> Result<String, GatewayError> {
+    if confirmed {
+        gateway.forget(user).await?;
+    }
+    Ok(render::text::forget(locale, confirmed))
 }
 
 /// Runs an admin command for `actor` and renders the outcome.
@@ -188,11 +239,11 @@ pub async fn admin(
         AdminCommand::Revoke { id } => AdminOp::RevokeCode { id: id.clone() },
         AdminCommand::Usage { .. } => AdminOp::Usage {
             user: who(),
-            limit: 20,
+            limit: USAGE_LIMIT,
         },
         AdminCommand::Top { days } => AdminOp::Top {
             days: *days,
-            limit: 10,
+            limit: TOP_LIMIT,
         },
         AdminCommand::Stats => AdminOp::Stats,
     };

@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use easel_shared::results::ResultId as StoredId;
 use easel_shared::{RequestId, UserKey};
 
 /// One message or button press, as the core sees it.
@@ -111,6 +112,18 @@ impl fmt::Display for ResultId {
     }
 }
 
+impl ResultId {
+    /// Splits an Original button's id, `ID` or `ID:index`, into the stored
+    /// result and the image; `None` for forged data (never image 0 instead).
+    pub fn original_target(&self) -> Option<(StoredId, usize)> {
+        let (id, index) = match self.0.split_once(':') {
+            Some((id, i)) => (id, i.parse().ok()?),
+            None => (self.0.as_str(), 0),
+        };
+        Some((id.parse().ok()?, index))
+    }
+}
+
 /// A button press on a result or a progress message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
@@ -178,5 +191,20 @@ mod tests {
         for junk in ["", "a", "a:", "x:1", "c:has space"] {
             assert_eq!(Action::decode(junk), None, "{junk}");
         }
+    }
+
+    #[test]
+    fn original_targets_parse_with_and_without_index() {
+        let id = "0123456789AB";
+        assert_eq!(
+            ResultId(id.into()).original_target(),
+            Some((id.parse().unwrap(), 0))
+        );
+        assert_eq!(
+            ResultId(format!("{id}:3")).original_target(),
+            Some((id.parse().unwrap(), 3))
+        );
+        assert_eq!(ResultId(format!("{id}:x")).original_target(), None);
+        assert_eq!(ResultId("nope".into()).original_target(), None);
     }
 }

@@ -9,7 +9,10 @@ pub mod text;
 pub mod time;
 
 pub use admin::{admin_done, code_list, minted, redemption, stats, top, usage};
-pub use job::{Notice, VARY_PROMPT, bad_input, bad_mask, failure, input_too_large, notice};
+pub use job::{
+    Notice, ResultButton, VARY_PROMPT, bad_input, bad_mask, failure, input_too_large, notice,
+    result_buttons,
+};
 pub use quota::{denial, quota_line, quota_status, window_line};
 pub use text::{
     ButtonKind, CAPTION_PROMPT_CHARS, ask_change, excerpt, help, problem, result_caption, start,

@@ -10,8 +10,10 @@ use easel_shared::request::{InputImage, Request};
 use easel_shared::results::{ResultId as StoredId, UserSettings};
 use easel_shared::{RequestId, UserKey};
 
+use super::act;
 use super::message::ResultId;
-use super::render::VARY_PROMPT;
+use super::render::{self, Notice, VARY_PROMPT};
+use crate::i18n::Locale;
 
 /// Why a request about an earlier result cannot be made.
 #[derive(Debug, thiserror::Error)]
@@ -24,8 +26,19 @@ pub enum FromResultError {
     Gateway(#[from] GatewayError),
 }
 
+impl FromResultError {
+    /// What the user reads instead of a result.
+    pub fn text(&self, locale: Locale) -> String {
+        match self {
+            Self::Unknown => render::notice(locale, Notice::ResultUnknown),
+            Self::Gateway(e) => act::gateway_error(locale, e, act::system_now())
+                .unwrap_or_else(|| render::text::unavailable(locale)),
+        }
+    }
+}
+
 /// A new request from text (and uploads, for an edit): the user's saved
-/// defaults, then the flags they typed.
+/// defaults, then the flags they typed. Its caption is its own prompt.
 pub fn fresh(
     id: RequestId,
     user: UserKey,
@@ -33,8 +46,8 @@ pub fn fresh(
     flags: &FlagSet,
     settings: &UserSettings,
     uploads: Vec<Bytes>,
-) -> Request {
-    Request {
+) -> Built {
+    let request = Request {
         id,
         user,
         prompt: prompt.to_owned(),
@@ -45,6 +58,10 @@ pub fn fresh(
             .collect(),
         parent: None,
         mask: None,
+    };
+    Built {
+        caption: request.prompt.clone(),
+        request,
     }
 }
 

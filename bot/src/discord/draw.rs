@@ -4,17 +4,15 @@
 
 use bytes::Bytes;
 use easel_shared::RequestId;
-use easel_shared::request::Request;
 use serenity::all::{CreateAttachment, EditAttachments, EditInteractionResponse};
 
 use super::Discord;
 use super::download;
 use super::handle::Who;
 use super::job::{self, JobTarget, tell};
-use super::render as dc;
 use super::respond::Responder;
 use crate::core::render::Notice;
-use crate::core::request::{self, Built, FromResult, FromResultError};
+use crate::core::request::{self, Built, FromResult};
 use crate::core::{ImageRef, Intent, ResultId as CoreId, act, render};
 use crate::i18n::Locale;
 
@@ -31,27 +29,27 @@ impl Discord {
             return tell(r, render::text::internal_error(locale, "id")).await;
         };
         let built: Result<Built, String> = match intent {
-            Intent::Generate { prompt, flags } => Ok(fresh(request::fresh(
+            Intent::Generate { prompt, flags } => Ok(request::fresh(
                 id,
                 who.user,
                 &prompt,
                 &flags,
                 &who.settings,
                 Vec::new(),
-            ))),
+            )),
             Intent::Edit {
                 prompt,
                 flags,
                 inputs,
             } => match self.download_all(locale, &inputs).await {
-                Ok(uploads) => Ok(fresh(request::fresh(
+                Ok(uploads) => Ok(request::fresh(
                     id,
                     who.user,
                     &prompt,
                     &flags,
                     &who.settings,
                     uploads,
-                ))),
+                )),
                 Err(text) => Err(text),
             },
             Intent::Refine {
@@ -114,13 +112,7 @@ impl Discord {
     ) -> Result<Built, String> {
         request::from_result(&*self.gateway, id, who.user, result, what)
             .await
-            .map_err(|e| match e {
-                FromResultError::Unknown => render::notice(who.locale, Notice::ResultUnknown),
-                FromResultError::Gateway(e) => {
-                    act::gateway_error(who.locale, &e, act::system_now())
-                        .unwrap_or_else(|| render::text::unavailable(who.locale))
-                }
-            })
+            .map_err(|e| e.text(who.locale))
     }
 
     async fn download_all(
@@ -153,7 +145,7 @@ impl Discord {
         if let Err(e) = r.defer_ephemeral().await {
             return tracing::warn!(error = %e, "could not defer");
         }
-        let Some((id, index)) = dc::original_target(result) else {
+        let Some((id, index)) = result.original_target() else {
             return tell(r, render::notice(locale, Notice::OriginalExpired)).await;
         };
         let image = match self.gateway.original(&id, index).await {
@@ -172,13 +164,5 @@ impl Discord {
             tracing::info!(error = %e, "original not delivered (too large for this chat?)");
             tell(r, render::notice(locale, Notice::PreviewOnly)).await;
         }
-    }
-}
-
-/// A new request shows its own prompt under the result.
-fn fresh(request: Request) -> Built {
-    Built {
-        caption: request.prompt.clone(),
-        request,
     }
 }

@@ -61,7 +61,6 @@ impl Discord {
     ) -> Who {
         let key = UserKey::discord(user.id.get());
         let settings = self.gateway.settings(key).await.unwrap_or_default();
-        let choice = settings.language.as_deref().and_then(Locale::from_choice);
         let roles: Vec<u64> = member
             .map(|m| m.roles.iter().map(|r| r.get()).collect())
             .unwrap_or_default();
@@ -80,7 +79,7 @@ impl Discord {
             user: key,
             channel,
             guild,
-            locale: Locale::pick(choice, Some(platform_locale)),
+            locale: Locale::for_user(settings.language.as_deref(), Some(platform_locale)),
             platform_locale: platform_locale.to_owned(),
             settings,
             actor,
@@ -326,20 +325,9 @@ impl Discord {
                     Intent::Admin(cmd) => act::admin(g, &who.actor, &cmd, locale, now).await,
                     Intent::Help { admin } => Ok(render::help(locale, admin)),
                     Intent::Start => Ok(render::start(locale)),
-                    Intent::Lang(l) => {
-                        let mut s = who.settings.clone();
-                        s.language = Some(l.tag().to_owned());
-                        g.set_settings(who.user, s)
-                            .await
-                            .map(|()| render::text::lang_set(l))
-                    }
+                    Intent::Lang(l) => act::lang(g, who.user, l).await,
                     Intent::Forget { confirmed } => {
-                        let done = if confirmed {
-                            g.forget(who.user).await.map(drop)
-                        } else {
-                            Ok(())
-                        };
-                        done.map(|()| render::text::forget(locale, confirmed))
+                        act::forget(g, who.user, confirmed, locale).await
                     }
                     _ => Ok(render::text::internal_error(locale, "intent")),
                 }

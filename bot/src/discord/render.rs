@@ -63,49 +63,24 @@ pub(crate) fn result_embed(
     CreateEmbed::new().description(description)
 }
 
-/// Again / Vary / Edit, then one Original button per image.
+/// The core's result buttons; Original buttons five to a row (Discord's
+/// limit), Again stands out.
 pub(crate) fn result_buttons(locale: Locale, id: &ResultId, images: usize) -> Vec<CreateActionRow> {
-    let core = CoreId(id.as_str().to_owned());
-    let button = |action: Action, kind: ButtonKind, style: ButtonStyle| {
-        CreateButton::new(action.encode())
-            .label(render::text::button(locale, kind))
+    let [first, originals] =
+        render::result_buttons(locale, &CoreId(id.as_str().to_owned()), images);
+    let button = |b: &render::ResultButton| {
+        let style = if b.kind == ButtonKind::Again {
+            ButtonStyle::Primary
+        } else {
+            ButtonStyle::Secondary
+        };
+        CreateButton::new(b.data.clone())
+            .label(b.label.clone())
             .style(style)
     };
-    let mut rows = vec![CreateActionRow::Buttons(vec![
-        button(
-            Action::Again(core.clone()),
-            ButtonKind::Again,
-            ButtonStyle::Primary,
-        ),
-        button(
-            Action::Vary(core.clone()),
-            ButtonKind::Vary,
-            ButtonStyle::Secondary,
-        ),
-        button(
-            Action::Edit(core.clone()),
-            ButtonKind::Edit,
-            ButtonStyle::Secondary,
-        ),
-    ])];
-    let label = render::text::button(locale, ButtonKind::Original);
-    let originals: Vec<CreateButton> = (0..images.min(10))
-        .map(|i| {
-            let (id, label) = if images == 1 {
-                (Action::Original(core.clone()).encode(), label.clone())
-            } else {
-                (
-                    format!("{}:{i}", Action::Original(core.clone()).encode()),
-                    format!("{label} {}", i + 1),
-                )
-            };
-            CreateButton::new(id)
-                .label(label)
-                .style(ButtonStyle::Secondary)
-        })
-        .collect();
+    let mut rows = vec![CreateActionRow::Buttons(first.iter().map(button).collect())];
     for chunk in originals.chunks(5) {
-        rows.push(CreateActionRow::Buttons(chunk.to_vec()));
+        rows.push(CreateActionRow::Buttons(chunk.iter().map(button).collect()));
     }
     rows
 }
@@ -131,31 +106,12 @@ pub(crate) fn change_modal(locale: Locale, custom_id: String) -> CreateModal {
     CreateModal::new(custom_id, title).components(vec![CreateActionRow::InputText(input)])
 }
 
-/// Splits an Original button's result part: `ID` or `ID:index`.
-pub(crate) fn original_target(result: &CoreId) -> Option<(ResultId, usize)> {
-    let (id, index) = match result.0.split_once(':') {
-        Some((id, i)) => (id, i.parse().ok()?),
-        None => (result.0.as_str(), 0),
-    };
-    Some((id.parse().ok()?, index))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn original_targets_parse_with_and_without_index() {
-        let id = "0123456789AB";
-        assert_eq!(
-            original_target(&CoreId(id.into())),
-            Some((id.parse().unwrap(), 0))
-        );
-        assert_eq!(
-            original_target(&CoreId(format!("{id}:3"))),
-            Some((id.parse().unwrap(), 3))
-        );
-        assert_eq!(original_target(&CoreId("nope".into())), None);
+    fn relative_times_are_discord_timestamps() {
         assert_eq!(relative(1_800_000_000_999), "<t:1800000000:R>");
     }
 }

@@ -5,9 +5,9 @@
 //! sending an original, and collecting an album, so the chat's next updates
 //! (the rest of an album, a Cancel press) are never stuck behind them.
 
-mod admin;
 mod request;
 
+use easel_gateway::service::GatewayError;
 use easel_shared::UserKey;
 use easel_shared::admin::AdminActor;
 use easel_shared::results::UserSettings;
@@ -17,11 +17,11 @@ use teloxide::types::{ForceReply, InputFile, Message, MessageId, ReplyMarkup};
 use super::convert::{self, images_of, message_ref, text_of, user_key};
 use super::job::reply_to;
 use super::send;
-use super::{State, TgBot, album, now};
+use super::{State, TgBot, album};
 use crate::core::render::{self, Notice};
 use crate::core::{
-    Action, ChangeTarget, Context, ImageRef, Incoming, Intent, ResultId as CoreResultId,
-    SettingsChange, interpret,
+    Action, ChangeTarget, Context, ImageRef, Incoming, Intent, ResultId as CoreResultId, act,
+    interpret,
 };
 use crate::i18n::Locale;
 
@@ -64,7 +64,10 @@ pub(super) async fn callback(bot: TgBot, q: CallbackQuery, state: State) -> anyh
     };
     let user = user_key(&q.from);
     let settings = state.settings(user).await;
-    let locale = locale_for(&settings, q.from.language_code.as_deref());
+    let locale = Locale::for_user(
+        settings.language.as_deref(),
+        q.from.language_code.as_deref(),
+    );
     let mut incoming = Incoming::new(
         user,
         crate::core::Chat {
@@ -85,8 +88,7 @@ pub(super) async fn callback(bot: TgBot, q: CallbackQuery, state: State) -> anyh
         request: convert::button_request_id(&q.id.0),
     };
     if let Action::Original(id) = &action {
-        let (result, index) = split_original(id);
-        if let Some(result) = result {
+        if let Some((result, index)) = id.original_target() {
             let (chat, reply) = (ctx.msg.chat.id, ctx.msg.id);
             tokio::spawn(async move {
                 send::original(&state, &bot, chat, reply, locale, &result, index).await;
@@ -99,16 +101,6 @@ pub(super) async fn callback(bot: TgBot, q: CallbackQuery, state: State) -> anyh
         act(state, bot, ctx, incoming, intent).await;
     }
     Ok(())
-}
-
-/// Splits the core's `Original` id `<result>[:<index>]` (our keyboards write
-/// `o:<result>:<index>`, one button per image).
-fn split_original(id: &CoreResultId) -> (Option<easel_shared::results::ResultId>, u8) {
-    let (result, index) = match id.0.split_once(':') {
-        Some((r, i)) => (r, i.parse().unwrap_or(0)),
-        None => (id.0.as_str(), 0),
-    };
-    (result.parse().ok(), index)
 }
 
 /// What an intent is carried out for.
@@ -155,7 +147,7 @@ pub(super) async fn on_message(
         return;
     }
     let settings = state.settings(user).await;
-    let locale = locale_for(&settings, incoming.locale.as_deref());
+    let locale = Locale::for_user(settings.language.as_deref(), incoming.locale.as_deref());
     let ctx = Ctx {
         request: convert::request_id(msg.chat.id.0, msg.id.0),
         msg,
@@ -189,25 +181,22 @@ async fn act(state: State, bot: TgBot, ctx: Ctx, incoming: Incoming, intent: Int
             ask_change(&state, &bot, &ctx, target).await;
             return;
         }
-        Intent::Original { result } => {
-            let (result, index) = split_original(&result);
-            match result {
-                Some(result) => {
-                    send::original(
-                        &state,
-                        &bot,
-                        ctx.msg.chat.id,
-                        ctx.msg.id,
-                        locale,
-                        &result,
-                        index,
-                    )
-                    .await;
-                    return;
-                }
-                None => render::notice(locale, Notice::ResultUnknown),
+        Intent::Original { result } => match result.original_target() {
+            Some((result, index)) => {
+                send::original(
+                    &state,
+                    &bot,
+                    ctx.msg.chat.id,
+                    ctx.msg.id,
+                    locale,
+                    &result,
+                    index,
+                )
+                .await;
+                return;
             }
-        }
+            None => render::notice(locale, Notice::ResultUnknown),
+        },
         Intent::Cancel { job } => match gateway.cancel(ctx.user, &job).await {
             // The job's own stream reports the cancellation in place.
             Ok(easel_gateway::service::Cancelled::Yes) => return,
@@ -217,70 +206,40 @@ async fn act(state: State, bot: TgBot, ctx: Ctx, incoming: Incoming, intent: Int
             Ok(easel_gateway::service::Cancelled::Unknown) => return,
             Err(_) => render::text::unavailable(locale),
         },
-        Intent::Quota => match gateway.quota(ctx.user).await {
-            Ok(status) => render::quota_status(locale, &status),
-            Err(_) => render::text::unavailable(locale),
-        },
-        Intent::Redeem { code } => match gateway.redeem(ctx.user, &code).await {
-            Ok(outcome) => render::redemption(locale, &outcome, now()),
+        Intent::Quota
+        | Intent::Redeem { .. }
+        | Intent::Settings(_)
+        | Intent::Lang(_)
+        | Intent::Forget { .. }
+        | Intent::Admin(_) => match answer(&state, &ctx, intent).await {
+            Ok(text) => text,
             Err(e) => match request::explain(&state, &bot, ctx.user, locale, e).await {
                 Some(text) => text,
                 None => return,
             },
         },
-        Intent::Settings(change) => settings(&state, &ctx, change).await,
-        Intent::Lang(chosen) => {
-            let mut s = ctx.settings.clone();
-            s.language = Some(chosen.tag().to_owned());
-            match gateway.set_settings(ctx.user, s).await {
-                Ok(()) => render::text::lang_set(chosen),
-                Err(_) => render::text::unavailable(locale),
-            }
-        }
-        Intent::Forget { confirmed } => {
-            if confirmed && gateway.forget(ctx.user).await.is_err() {
-                render::text::unavailable(locale)
-            } else {
-                render::text::forget(locale, confirmed)
-            }
-        }
-        Intent::Admin(cmd) => admin::run(&state, &bot, &ctx, cmd).await,
     };
     reply(&bot, &ctx.msg, text).await;
 }
 
-/// `/settings`: show, change or reset the user's defaults.
-async fn settings(state: &State, ctx: &Ctx, change: SettingsChange) -> String {
-    let mut s = ctx.settings.clone();
-    let changed = match change {
-        SettingsChange::Show => false,
-        SettingsChange::Reset => {
-            s = UserSettings {
-                language: s.language,
-                ..UserSettings::default()
-            };
-            true
+/// The intents the core answers with text through the gateway.
+async fn answer(state: &State, ctx: &Ctx, intent: Intent) -> Result<String, GatewayError> {
+    let gateway = &*state.inner.gateway;
+    let (user, locale) = (ctx.user, ctx.locale);
+    match intent {
+        Intent::Quota => act::quota(gateway, user, locale).await,
+        Intent::Redeem { code } => {
+            act::redeem(gateway, user, &code, locale, act::system_now()).await
         }
-        SettingsChange::Set(flags) => {
-            s.shape = flags.shape.or(s.shape);
-            s.quality = flags.quality.or(s.quality);
-            s.background = flags.background.or(s.background);
-            s.format = flags.format.or(s.format);
-            s.n = flags.n.or(s.n);
-            true
+        Intent::Settings(change) => act::settings(gateway, user, &change, locale).await,
+        Intent::Lang(chosen) => act::lang(gateway, user, chosen).await,
+        Intent::Forget { confirmed } => act::forget(gateway, user, confirmed, locale).await,
+        Intent::Admin(cmd) => {
+            let actor = AdminActor::User(user);
+            act::admin(gateway, &actor, &cmd, locale, act::system_now()).await
         }
-    };
-    if changed
-        && state
-            .inner
-            .gateway
-            .set_settings(ctx.user, s.clone())
-            .await
-            .is_err()
-    {
-        return render::text::unavailable(ctx.locale);
+        _ => Ok(render::text::internal_error(locale, "intent")),
     }
-    render::text::settings(ctx.locale, &s.apply(Default::default()), changed)
 }
 
 /// Asks what to change; the user's reply to the question is read like any reply.
@@ -316,12 +275,6 @@ async fn ask_change(state: &State, bot: &TgBot, ctx: &Ctx, target: ChangeTarget)
                 .await;
         }
     }
-}
-
-/// The user's language: their /lang choice, else Telegram's language code.
-fn locale_for(settings: &UserSettings, platform: Option<&str>) -> Locale {
-    let chosen = settings.language.as_deref().and_then(Locale::from_choice);
-    Locale::pick(chosen, platform)
 }
 
 /// Replies to `msg` with plain text.

@@ -17,9 +17,9 @@ use teloxide::types::{
 };
 
 use super::send::{self, Target};
-use super::{State, TgBot, now};
-use crate::core::Action;
+use super::{State, TgBot};
 use crate::core::render::{self, ButtonKind};
+use crate::core::{Action, act};
 use crate::i18n::Locale;
 
 /// How often the chat action is re-sent (it shows for ~5 s).
@@ -61,7 +61,7 @@ pub(super) async fn follow(
                 }
                 Some(JobEvent::Failed { failure, .. }) => {
                     actions.abort();
-                    let text = render::failure(target.locale, &failure, now());
+                    let text = render::failure(target.locale, &failure, act::system_now());
                     status.finish(&bot, text).await;
                     return;
                 }

@@ -18,8 +18,8 @@ use teloxide::types::{
 use super::convert::message_ref;
 use super::job::reply_to;
 use super::{State, TgBot};
-use crate::core::render::{self, ButtonKind, Notice};
-use crate::core::{Action, ResultId as CoreResultId};
+use crate::core::ResultId as CoreResultId;
+use crate::core::render::{self, Notice};
 use crate::i18n::Locale;
 
 /// Telegram's caption limit, in UTF-16 code units.
@@ -105,14 +105,9 @@ pub(super) async fn original(
     reply: MessageId,
     locale: Locale,
     result: &ResultId,
-    index: u8,
+    index: usize,
 ) {
-    let text = match state
-        .inner
-        .gateway
-        .original(result, usize::from(index))
-        .await
-    {
+    let text = match state.inner.gateway.original(result, index).await {
         Ok(Some(image)) => {
             let name = format!("easel-{result}-{}.{}", index + 1, extension(&image.mime));
             let sent = bot
@@ -166,29 +161,14 @@ fn caption(locale: Locale, prompt: &str, quota: Option<&QuotaStatus>) -> String 
     }
 }
 
-/// Again / Vary / Edit, then one Original button per image.
+/// The core's result buttons as an inline keyboard.
 fn buttons(locale: Locale, id: &ResultId, count: usize) -> InlineKeyboardMarkup {
-    let core_id = CoreResultId(id.to_string());
-    let button = |kind, action: Action| {
-        InlineKeyboardButton::callback(render::text::button(locale, kind), action.encode())
-    };
-    let first = vec![
-        button(ButtonKind::Again, Action::Again(core_id.clone())),
-        button(ButtonKind::Vary, Action::Vary(core_id.clone())),
-        button(ButtonKind::Edit, Action::Edit(core_id)),
-    ];
-    let label = render::text::button(locale, ButtonKind::Original);
-    let originals = (0..count.min(10))
-        .map(|i| {
-            let text = if count == 1 {
-                label.clone()
-            } else {
-                format!("{label} {}", i + 1)
-            };
-            InlineKeyboardButton::callback(text, format!("o:{id}:{i}"))
-        })
-        .collect();
-    InlineKeyboardMarkup::new(vec![first, originals])
+    let rows = render::result_buttons(locale, &CoreResultId(id.to_string()), count);
+    InlineKeyboardMarkup::new(rows.map(|row| {
+        row.into_iter()
+            .map(|b| InlineKeyboardButton::callback(b.label, b.data))
+            .collect::<Vec<_>>()
+    }))
 }
 
 fn extension(mime: &str) -> &'static str {

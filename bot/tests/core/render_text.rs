@@ -210,3 +210,39 @@ fn help_problems_and_small_texts_are_complete() {
     );
     assert!(usage.contains("/grant USER N [reason]"), "{usage}");
 }
+
+#[test]
+fn result_buttons_decode_to_their_actions_and_images() {
+    use easel_bot::core::{Action, ResultId};
+    let id = ResultId("0123456789AB".into());
+    let [first, originals] = render::result_buttons(Locale::En, &id, 3);
+    let kinds: Vec<_> = first.iter().map(|b| b.kind).collect();
+    assert_eq!(
+        kinds,
+        [ButtonKind::Again, ButtonKind::Vary, ButtonKind::Edit]
+    );
+    assert_eq!(
+        Action::decode(&first[1].data),
+        Some(Action::Vary(id.clone()))
+    );
+    assert_eq!(originals.len(), 3);
+    let Some(Action::Original(third)) = Action::decode(&originals[2].data) else {
+        panic!("not an Original button: {:?}", originals[2]);
+    };
+    let (stored, index) = third.original_target().expect("a valid target");
+    assert_eq!((stored.to_string(), index), ("0123456789AB".to_owned(), 2));
+    assert!(originals[2].label.ends_with(" 3"), "{}", originals[2].label);
+
+    // One image: one plain button, the result's first image.
+    let [_, single] = render::result_buttons(Locale::En, &id, 1);
+    assert_eq!(single.len(), 1);
+    let Some(Action::Original(only)) = Action::decode(&single[0].data) else {
+        panic!("not an Original button: {:?}", single[0]);
+    };
+    assert_eq!(only.original_target().map(|(_, i)| i), Some(0));
+    assert!(!single[0].label.ends_with(" 1"), "{}", single[0].label);
+
+    // An album holds ten images; more get no button.
+    let [_, many] = render::result_buttons(Locale::En, &id, 12);
+    assert_eq!(many.len(), 10);
+}

@@ -5,12 +5,56 @@
 use easel_shared::UnixMillis;
 use easel_shared::job::JobFailure;
 
+use super::text::{ButtonKind, button};
 use super::time::until;
+use crate::core::message::{Action, ResultId};
 use crate::i18n::{Locale, t, tr};
 
 /// The prompt sent upstream for Vary: the result itself is the input.
 /// Not user-facing (the model reads it), so it is not translated.
 pub const VARY_PROMPT: &str = "Make a close variation of this image: same subject, composition and style, with small natural differences.";
+
+/// Original buttons under one result at most (an album holds ten images).
+const MAX_ORIGINALS: usize = 10;
+
+/// One button under a result; the adapter picks its look from `kind`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultButton {
+    /// What it does.
+    pub kind: ButtonKind,
+    /// Its label in the user's language.
+    pub label: String,
+    /// Its data, read back by [`Action::decode`].
+    pub data: String,
+}
+
+/// The buttons under a result of `images` images: Again / Vary / Edit, then
+/// one Original per image ("Original 2" among several), as two rows.
+pub fn result_buttons(locale: Locale, result: &ResultId, images: usize) -> [Vec<ResultButton>; 2] {
+    let of = |kind, action: Action| ResultButton {
+        kind,
+        label: button(locale, kind),
+        data: action.encode(),
+    };
+    let first = vec![
+        of(ButtonKind::Again, Action::Again(result.clone())),
+        of(ButtonKind::Vary, Action::Vary(result.clone())),
+        of(ButtonKind::Edit, Action::Edit(result.clone())),
+    ];
+    let original = of(ButtonKind::Original, Action::Original(result.clone()));
+    let originals = if images <= 1 {
+        vec![original]
+    } else {
+        (0..images.min(MAX_ORIGINALS))
+            .map(|i| ResultButton {
+                kind: ButtonKind::Original,
+                label: format!("{} {}", original.label, i + 1),
+                data: format!("{}:{i}", original.data),
+            })
+            .collect()
+    };
+    [first, originals]
+}
 
 /// Why a job produced no image, and what the user can do. `now` turns a
 /// provider's retry-after into a relative time.

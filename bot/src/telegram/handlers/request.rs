@@ -1,28 +1,25 @@
-//! Image requests: build the gateway `Request` from an intent (downloading
-//! the user's photos, naming earlier results as inputs), submit it, and
-//! follow the job; or explain in the user's language why it was not taken.
+//! Image requests: download the user's photos, let the core build the
+//! gateway `Request` from the intent, submit it, and follow the job; or
+//! explain (the core's words) why it was not taken.
 
-use easel_shared::admin::AdminActor;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use easel_gateway::service::{Gateway, GatewayError};
-use easel_shared::admin::AdminOp;
-use easel_shared::render::RenderOptions;
-use easel_shared::request::{InputImage, Request};
-use easel_shared::results::{InputRef, ResultId};
-use easel_shared::{Denial, UserKey};
+use easel_shared::{RequestId, UserKey};
 use teloxide::net::Download;
 use teloxide::prelude::*;
 
 use super::super::send::Target;
-use super::super::{State, TgBot, job, now};
+use super::super::{State, TgBot, job};
 use super::{Ctx, reply};
-use crate::core::render::{self, Notice, VARY_PROMPT};
-use crate::core::{ImageRef, Incoming, Intent};
+use crate::core::render;
+use crate::core::request::{self, Built, FromResult};
+use crate::core::{ImageRef, Incoming, Intent, ResultId, act};
 use crate::i18n::Locale;
 
-/// Submits the request an intent describes; a spawned task follows the job.
+/// Submits the request an intent describes (built by the core); a spawned
+/// task follows the job.
 pub(super) async fn run(
     state: &State,
     bot: &TgBot,
@@ -34,80 +31,65 @@ pub(super) async fn run(
     let Some(id) = ctx.request.clone() else {
         return;
     };
-    let defaults = ctx.settings.apply(RenderOptions::default());
+    let gateway = &*state.inner.gateway;
     let built = match intent {
-        Intent::Generate { prompt, flags } => {
-            Ok((prompt, flags.apply_to(&defaults), Vec::new(), None))
-        }
+        Intent::Generate { prompt, flags } => Ok(request::fresh(
+            id.clone(),
+            ctx.user,
+            &prompt,
+            &flags,
+            &ctx.settings,
+            Vec::new(),
+        )),
         Intent::Edit {
             prompt,
             flags,
             inputs,
         } => download_all(state, locale, &inputs, 0)
             .await
-            .map(|inputs| (prompt, flags.apply_to(&defaults), inputs, None)),
+            .map(|uploads| {
+                request::fresh(
+                    id.clone(),
+                    ctx.user,
+                    &prompt,
+                    &flags,
+                    &ctx.settings,
+                    uploads,
+                )
+            }),
         Intent::Refine {
             result,
             prompt,
             flags,
             extra_inputs,
-        } => match stored(state, locale, &result.0).await {
-            Ok((rid, record_options, _)) => {
-                let mut inputs = vec![InputImage::Output {
-                    result: rid.clone(),
-                    index: 0,
-                }];
-                match download_all(state, locale, &extra_inputs, 1).await {
-                    Ok(extra) => {
-                        inputs.extend(extra);
-                        Ok((prompt, flags.apply_to(&record_options), inputs, Some(rid)))
-                    }
-                    Err(text) => Err(text),
-                }
+        } => match download_all(state, locale, &extra_inputs, 1).await {
+            // Numbered from 2: the refined result is the request's first input.
+            Ok(uploads) => {
+                let what = FromResult::Refine {
+                    prompt,
+                    flags,
+                    uploads,
+                };
+                from_result(gateway, &id, ctx, &result, what).await
             }
             Err(text) => Err(text),
         },
-        Intent::Again { result } => match stored(state, locale, &result.0).await {
-            Ok((rid, options, record)) => {
-                let inputs = again_inputs(&rid, &record.inputs);
-                Ok((record.prompt.clone(), options, inputs, Some(rid)))
-            }
-            Err(text) => Err(text),
-        },
-        Intent::Vary { result } => match stored(state, locale, &result.0).await {
-            Ok((rid, options, _)) => Ok((
-                VARY_PROMPT.to_owned(),
-                options,
-                vec![InputImage::Output {
-                    result: rid.clone(),
-                    index: 0,
-                }],
-                Some(rid),
-            )),
-            Err(text) => Err(text),
-        },
+        Intent::Again { result } => {
+            from_result(gateway, &id, ctx, &result, FromResult::Again).await
+        }
+        Intent::Vary { result } => from_result(gateway, &id, ctx, &result, FromResult::Vary).await,
         _ => return,
     };
-    let (prompt, options, inputs, parent) = match built {
-        Ok(parts) => parts,
+    let Built { request, caption } = match built {
+        Ok(built) => built,
         Err(text) => return reply(bot, &ctx.msg, text).await,
-    };
-    let request = Request {
-        id: id.clone(),
-        user: ctx.user,
-        prompt: prompt.clone(),
-        options,
-        inputs,
-        parent,
-        mask: None,
     };
     let target = Target {
         chat: ctx.msg.chat.id,
         group: incoming.chat.kind == crate::core::ChatKind::Group,
         reply_to: ctx.msg.id,
         locale,
-        // The caption of a variation shows the prompt it varies.
-        prompt: prompt_for_caption(state, &request).await.unwrap_or(prompt),
+        prompt: caption,
     };
     match state.inner.gateway.submit(request).await {
         Ok(events) => {
@@ -121,42 +103,17 @@ pub(super) async fn run(
     }
 }
 
-/// For Vary, the parent's prompt reads better in the caption than the
-/// instruction sent upstream.
-async fn prompt_for_caption(state: &State, request: &Request) -> Option<String> {
-    if request.prompt != VARY_PROMPT {
-        return None;
-    }
-    let parent = request.parent.as_ref()?;
-    let record = state.inner.gateway.result(parent).await.ok()??;
-    Some(record.prompt)
-}
-
-/// The stored result named by a button or reply, with its options.
-async fn stored(
-    state: &State,
-    locale: Locale,
-    id: &str,
-) -> Result<(ResultId, RenderOptions, easel_shared::results::ResultRecord), String> {
-    let unknown = || render::notice(locale, Notice::ResultUnknown);
-    let rid: ResultId = id.parse().map_err(|_| unknown())?;
-    match state.inner.gateway.result(&rid).await {
-        Ok(Some(record)) => Ok((rid, record.options.clone(), record)),
-        Ok(None) => Err(unknown()),
-        Err(_) => Err(render::text::unavailable(locale)),
-    }
-}
-
-/// Again repeats a request's inputs exactly as they were sent upstream; the
-/// gateway answers `InputExpired` once their bytes passed the retention.
-fn again_inputs(result: &ResultId, inputs: &[InputRef]) -> Vec<InputImage> {
-    (0..inputs.len())
-        .filter_map(|i| u8::try_from(i).ok())
-        .map(|index| InputImage::Input {
-            result: result.clone(),
-            index,
-        })
-        .collect()
+/// The core's request about an earlier result, or the text saying why not.
+async fn from_result(
+    gateway: &dyn Gateway,
+    id: &RequestId,
+    ctx: &Ctx,
+    result: &ResultId,
+    what: FromResult,
+) -> Result<Built, String> {
+    request::from_result(gateway, id.clone(), ctx.user, result, what)
+        .await
+        .map_err(|e| e.text(ctx.locale))
 }
 
 /// Downloads every image; `first` numbers them in error messages.
@@ -165,11 +122,10 @@ async fn download_all(
     locale: Locale,
     images: &[ImageRef],
     first: usize,
-) -> Result<Vec<InputImage>, String> {
+) -> Result<Vec<Bytes>, String> {
     let mut out = Vec::with_capacity(images.len());
     for (i, image) in images.iter().enumerate() {
-        let bytes = download(state, locale, image, first + i).await?;
-        out.push(InputImage::Upload { bytes });
+        out.push(download(state, locale, image, first + i).await?);
     }
     Ok(out)
 }
@@ -203,8 +159,10 @@ async fn download(
     Ok(Bytes::from(buf))
 }
 
-/// What to tell the user about a refusal; `None`: say nothing (a redelivered
-/// event that was already answered). Nothing was charged in any case.
+/// What to tell the user about a refusal (the core's words); `None`: say
+/// nothing (a redelivered event that was already answered). Nothing was
+/// charged in any case. A refusal that reached the daily spend cap also
+/// tells the Telegram admins, once.
 pub(super) async fn explain(
     state: &State,
     bot: &TgBot,
@@ -213,37 +171,18 @@ pub(super) async fn explain(
     error: GatewayError,
 ) -> Option<String> {
     let gateway = &state.inner.gateway;
-    Some(match error {
-        GatewayError::Denied {
-            denial,
-            notify_admins,
-        } => {
-            if notify_admins {
-                tokio::spawn(notify_budget(
-                    gateway.clone(),
-                    bot.clone(),
-                    state.inner.admins.clone(),
-                ));
-            }
-            // The window's numbers make a quota denial concrete.
-            let status = match denial {
-                Denial::Quota { .. } => gateway.quota(user).await.ok(),
-                _ => None,
-            };
-            let now = status.as_ref().map_or_else(now, |s| s.now);
-            render::denial(locale, &denial, now, status.as_ref())
-        }
-        GatewayError::BadInput { index, error } => render::bad_input(locale, index, error.key()),
-        GatewayError::BadMask { error } => render::bad_mask(locale, error.key()),
-        GatewayError::InputExpired(_) => render::notice(locale, Notice::InputExpired),
-        GatewayError::Duplicate(_) => return None,
-        GatewayError::Forbidden => render::problem(locale, &crate::core::Problem::NotAdmin),
-        GatewayError::Refused(why) => why,
-        GatewayError::Unavailable(why) => {
-            tracing::warn!(reason = %why, "gateway unavailable");
-            render::text::unavailable(locale)
-        }
-    })
+    if let GatewayError::Denied {
+        notify_admins: true,
+        ..
+    } = error
+    {
+        tokio::spawn(notify_budget(
+            gateway.clone(),
+            bot.clone(),
+            state.inner.admins.clone(),
+        ));
+    }
+    act::explain(&**gateway, user, locale, &error).await
 }
 
 /// Tells every Telegram admin, once, that the daily spend cap is reached.
@@ -252,12 +191,9 @@ async fn notify_budget(gateway: Arc<dyn Gateway>, bot: TgBot, admins: Vec<UserKe
         .into_iter()
         .filter(|a| a.platform == easel_shared::Platform::Telegram);
     for admin in telegram {
-        let Ok(easel_shared::admin::AdminReply::Stats(spend)) =
-            gateway.admin(AdminActor::User(admin), AdminOp::Stats).await
-        else {
+        let Some(text) = act::budget_notice(&*gateway, admin, Locale::En).await else {
             continue;
         };
-        let text = render::admin::budget_reached(Locale::En, &spend);
         let _ = bot.send_message(ChatId(admin.id as i64), text).await;
     }
 }
