@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use easel_gateway::service::Gateway;
 use easel_shared::config::{Config, DiscordConfig, DiscordMode};
+use easel_shared::{Platform, UserKey};
 use serenity::all::{
     ApplicationId, Client, Context, EventHandler, GatewayIntents, Http, HttpBuilder, Interaction,
 };
@@ -36,6 +37,8 @@ pub struct Discord {
     http: Arc<Http>,
     gateway: Arc<dyn Gateway>,
     config: DiscordConfig,
+    /// Discord users in `access.admins`: told when the daily budget is reached.
+    admins: Vec<UserKey>,
     downloads: reqwest::Client,
     /// Context-menu targets between the modal and its submission.
     targets: targets::Targets,
@@ -48,6 +51,13 @@ impl Discord {
             http,
             gateway,
             config: config.discord.clone(),
+            admins: config
+                .access
+                .admins
+                .iter()
+                .copied()
+                .filter(|a| a.platform == Platform::Discord)
+                .collect(),
             downloads: download::client(),
             targets: targets::Targets::default(),
         }

@@ -21,7 +21,7 @@ pub mod payloads;
 mod routes;
 
 use routes::{
-    callback, cdn, channel_message, commands, delete_original, edit_original, followup,
+    callback, cdn, channel_message, commands, delete_original, dm_channel, edit_original, followup,
     get_message, get_original, unknown,
 };
 
@@ -178,6 +178,7 @@ impl FakeDiscord {
                 "/api/v10/channels/{channel}/messages/{message}",
                 get(get_message),
             )
+            .route("/api/v10/users/@me/channels", post(dm_channel))
             .route("/api/v10/applications/{app}/commands", put(commands))
             .route(
                 "/api/v10/applications/{app}/guilds/{guild}/commands",

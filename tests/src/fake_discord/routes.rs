@@ -157,6 +157,31 @@ pub(super) fn new_message(
     axum::Json(msg).into_response()
 }
 
+/// `POST /users/@me/channels`: opens a DM channel whose id is the recipient's id + 1.
+pub(super) async fn dm_channel(
+    State(shared): State<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let call = record(&shared, &method, &uri, &headers, &body);
+    // Snowflakes travel as strings; accept a number too.
+    let id = &call.json["recipient_id"];
+    let recipient: u64 = id
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .or(id.as_u64())
+        .unwrap_or(0);
+    axum::Json(serde_json::json!({
+        "id": (recipient + 1).to_string(),
+        "type": 1,
+        "last_message_id": null,
+        "recipients": [{"id": recipient.to_string(), "username": "admin", "discriminator": "0", "global_name": null, "avatar": null}],
+    }))
+    .into_response()
+}
+
 pub(super) async fn get_message(
     State(shared): State<Shared>,
     Path((_channel, message)): Path<(u64, u64)>,

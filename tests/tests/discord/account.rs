@@ -289,3 +289,50 @@ async fn commands_register_per_guild_with_the_context_menu_and_a_hidden_admin() 
                 easel_tests::fake_discord::payloads::APP_ID
             )));
 }
+
+#[tokio::test]
+async fn admins_are_told_by_direct_message_once_when_the_daily_budget_is_reached() {
+    let bot = Bot::start(|c| {
+        c.spend.daily_cap_micros = 50_000;
+        c.backends.prices.insert(
+            "gpt-image-1.5".into(),
+            easel_shared::config::ModelPrice {
+                default_per_image: 40_000,
+                ..Default::default()
+            },
+        );
+    })
+    .await;
+    let who = Who::member(USER, GUILD, &[]);
+    bot.deliver(imagine(1_060, "tok-b1", &who, "a first picture"))
+        .await;
+    final_edit(&bot.fake, "tok-b1").await;
+    bot.deliver(imagine(1_061, "tok-b2", &who, "one more"))
+        .await;
+    bot.deliver(imagine(1_062, "tok-b3", &who, "and another"))
+        .await;
+    for token in ["tok-b2", "tok-b3"] {
+        let text = private_text(&bot.fake.calls(), token);
+        assert!(text.contains("daily budget"), "{text}");
+    }
+
+    let dm = format!("/api/v10/channels/{}/messages", ADMIN + 1);
+    let notice = bot
+        .fake
+        .wait_for("the admin's notice", |c| c.path == dm)
+        .await;
+    assert!(
+        notice.json["content"]
+            .as_str()
+            .is_some_and(|t| t.contains("reached")),
+        "{:?}",
+        notice.json
+    );
+    let notices = bot.fake.calls().iter().filter(|c| c.path == dm).count();
+    assert_eq!(notices, 1, "told once, not per denial");
+    assert_eq!(
+        bot.stack.openai.requests().len(),
+        1,
+        "denied requests never went upstream"
+    );
+}
