@@ -1,0 +1,52 @@
+//! What both binaries (`easel`, `easel-gateway`) do the same way around
+//! their work: logging, loading the config, and the shutdown signal.
+
+use std::path::Path;
+
+use easel_shared::config::Config;
+
+use crate::settings;
+
+/// Exit code for a configuration error (sysexits EX_USAGE).
+pub const EXIT_CONFIG: u8 = 64;
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`).
+pub fn init_logging() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+}
+
+/// Loads the configuration from `path` and the process environment, or
+/// prints why not (naming the key) prefixed with the program's name.
+pub fn load_config(program: &str, path: Option<&Path>) -> Option<Config> {
+    match settings::load(path, &settings::ProcessEnv) {
+        Ok(config) => Some(config),
+        Err(e) => {
+            eprintln!("{program}: {e}");
+            None
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutting down");
+}
