@@ -39,22 +39,11 @@ pub struct GeminiBackend {
 impl GeminiBackend {
     /// Builds the backend and its HTTP client from config.
     pub fn new(config: &BackendConfig, prices: PriceTable) -> Result<Self, String> {
-        if config.model.trim().is_empty() {
-            return Err("no model configured".into());
-        }
-        let base = if config.base_url.is_empty() {
-            DEFAULT_BASE_URL
-        } else {
-            config.base_url.as_str()
-        };
+        let base = http::base_url(config, DEFAULT_BASE_URL)?;
         Ok(Self {
             name: config.name.clone(),
             client: http::client(config.connect_timeout, config.request_timeout)?,
-            url: format!(
-                "{}/v1beta/models/{}:generateContent",
-                base.trim_end_matches('/'),
-                config.model
-            ),
+            url: format!("{}/v1beta/models/{}:generateContent", base, config.model),
             api_key: config.api_key.clone(),
             model: config.model.clone(),
             max_inputs: config.max_inputs,

@@ -13,6 +13,24 @@ use super::BackendError;
 /// Longest upstream message kept in an error (they can be pages of HTML).
 const MAX_MESSAGE_CHARS: usize = 300;
 
+/// The configured base URL without a trailing slash (or the provider's
+/// default), once the config names a model: models get retired, so there is
+/// no built-in one.
+pub(crate) fn base_url<'a>(
+    config: &'a easel_shared::config::BackendConfig,
+    default: &'a str,
+) -> Result<&'a str, String> {
+    if config.model.trim().is_empty() {
+        return Err("no model configured".into());
+    }
+    let base = if config.base_url.is_empty() {
+        default
+    } else {
+        config.base_url.as_str()
+    };
+    Ok(base.trim_end_matches('/'))
+}
+
 /// Builds the one client a backend shares across calls (connection reuse).
 pub(crate) fn client(connect: Duration, overall: Duration) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()

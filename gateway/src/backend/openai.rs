@@ -50,18 +50,11 @@ pub struct OpenAiBackend {
 impl OpenAiBackend {
     /// Builds the backend and its HTTP client from config.
     pub fn new(config: &BackendConfig, prices: PriceTable) -> Result<Self, String> {
-        if config.model.trim().is_empty() {
-            return Err("no model configured".into());
-        }
-        let base = if config.base_url.is_empty() {
-            DEFAULT_BASE_URL
-        } else {
-            config.base_url.as_str()
-        };
+        let base = http::base_url(config, DEFAULT_BASE_URL)?;
         Ok(Self {
             name: config.name.clone(),
             client: http::client(config.connect_timeout, config.request_timeout)?,
-            base_url: base.trim_end_matches('/').to_owned(),
+            base_url: base.to_owned(),
             api_key: config.api_key.clone(),
             organization: config.organization.clone(),
             project: config.project.clone(),
