@@ -8,6 +8,7 @@ use easel_shared::admin::{AdminActor, AdminOp, AdminReply};
 use easel_shared::job::{JobEvent, JobFailure};
 use easel_shared::render::RenderOptions;
 use easel_shared::request::{InputImage, Request};
+use easel_shared::results::ResultId;
 use easel_shared::{Denial, RequestId, UserKey};
 use easel_tests::fake_openai::{FakeOpenAi, Reply};
 use easel_tests::stack::Stack;
@@ -40,6 +41,17 @@ async fn finish(mut events: JobStream) -> Vec<JobEvent> {
         }
     }
     seen
+}
+
+/// Runs a request to its end and returns the stored result it produced.
+async fn stored_result(stack: &Stack, request: Request) -> ResultId {
+    let events = finish(stack.gateway.submit(request).await.unwrap()).await;
+    match events.last() {
+        Some(JobEvent::Done {
+            result: Some(id), ..
+        }) => id.clone(),
+        _ => panic!("no stored result: {events:?}"),
+    }
 }
 
 fn png(seed: u8) -> Bytes {
@@ -139,21 +151,7 @@ async fn a_redelivered_request_runs_and_charges_once() {
 #[tokio::test]
 async fn an_edit_of_an_earlier_result_sends_that_image_and_records_lineage() {
     let stack = Stack::start(|_| {}).await;
-    let events = finish(
-        stack
-            .gateway
-            .submit(request("tg:1:4", "a house", vec![]))
-            .await
-            .unwrap(),
-    )
-    .await;
-    let Some(JobEvent::Done {
-        result: Some(parent),
-        ..
-    }) = events.last()
-    else {
-        panic!()
-    };
+    let parent = stored_result(&stack, request("tg:1:4", "a house", vec![])).await;
 
     let mut edit = request(
         "tg:1:5",
@@ -167,21 +165,14 @@ async fn an_edit_of_an_earlier_result_sends_that_image_and_records_lineage() {
         ],
     );
     edit.parent = Some(parent.clone());
-    let events = finish(stack.gateway.submit(edit).await.unwrap()).await;
-    let Some(JobEvent::Done {
-        result: Some(child),
-        ..
-    }) = events.last()
-    else {
-        panic!("{events:?}")
-    };
+    let child = stored_result(&stack, edit).await;
 
     let sent = stack.openai.requests().pop().unwrap();
     assert!(sent.path.ends_with("/images/edits"), "{}", sent.path);
     let images = sent.parts.iter().filter(|p| p.name == "image[]").count();
     assert_eq!(images, 2, "both inputs, as image[] parts");
-    let record = stack.gateway.result(child).await.unwrap().unwrap();
-    assert_eq!(record.parent.as_ref(), Some(parent));
+    let record = stack.gateway.result(&child).await.unwrap().unwrap();
+    assert_eq!(record.parent.as_ref(), Some(&parent));
     assert_eq!(record.inputs.len(), 2);
     assert_eq!(stack.gateway.quota(ALICE).await.unwrap().windows[0].used, 2);
 }
@@ -303,21 +294,7 @@ async fn admin_operations_need_a_configured_admin() {
 #[tokio::test]
 async fn results_and_lineage_survive_a_restart_and_forget_removes_them() {
     let stack = Stack::start(|_| {}).await;
-    let events = finish(
-        stack
-            .gateway
-            .submit(request("tg:1:10", "a tree", vec![]))
-            .await
-            .unwrap(),
-    )
-    .await;
-    let Some(JobEvent::Done {
-        result: Some(id), ..
-    }) = events.last()
-    else {
-        panic!()
-    };
-    let id = id.clone();
+    let id = stored_result(&stack, request("tg:1:10", "a tree", vec![])).await;
 
     let stack = stack.restart().await;
     let record = stack
@@ -347,22 +324,7 @@ async fn results_and_lineage_survive_a_restart_and_forget_removes_them() {
 async fn again_of_an_upload_edit_resends_the_inputs_even_after_a_restart() {
     let stack = Stack::start(|_| {}).await;
     let upload = InputImage::Upload { bytes: png(3) };
-    let events = finish(
-        stack
-            .gateway
-            .submit(request("tg:1:11", "add a hat", vec![upload]))
-            .await
-            .unwrap(),
-    )
-    .await;
-    let Some(JobEvent::Done {
-        result: Some(first),
-        ..
-    }) = events.last()
-    else {
-        panic!("{events:?}")
-    };
-    let first = first.clone();
+    let first = stored_result(&stack, request("tg:1:11", "add a hat", vec![upload])).await;
 
     let stack = stack.restart().await;
     let again = request(
