@@ -1,6 +1,7 @@
 //! The `Gateway` port end to end: the real in-process gateway (admission,
-//! runner, imaging, backend chain, embedded ledger and result store) against
-//! the fake OpenAI server. What a frontend relies on, checked in one place.
+//! runner, imaging, backend chain, embedded ledger and result store; once a
+//! Redis ledger beside a full results Redis) against the fake OpenAI server.
+//! What a frontend relies on, checked in one place.
 
 use bytes::Bytes;
 use easel_gateway::service::{Gateway, GatewayError, JobStream};
@@ -365,4 +366,95 @@ async fn again_of_an_upload_edit_resends_the_inputs_even_after_a_restart() {
         dims[0], dims[1],
         "the same picture went upstream both times"
     );
+}
+
+/// Fills a private Redis up to its `maxmemory` (noeviction): from then on
+/// every write fails with `OOM command not allowed ...`.
+async fn full_redis() -> easel_tests::redis_server::PrivateRedis {
+    let server = easel_tests::redis_server::PrivateRedis::start();
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut con = client.get_multiplexed_async_connection().await.unwrap();
+    for (name, value) in [("maxmemory", "2mb"), ("maxmemory-policy", "noeviction")] {
+        let _: () = redis::cmd("CONFIG")
+            .arg("SET")
+            .arg(name)
+            .arg(value)
+            .query_async(&mut con)
+            .await
+            .unwrap();
+    }
+    let filler = vec![b'x'; 64 * 1024];
+    for n in 0..1000 {
+        let set: redis::RedisResult<()> = redis::cmd("SET")
+            .arg(format!("filler:{n}"))
+            .arg(&filler)
+            .query_async(&mut con)
+            .await;
+        match set {
+            Ok(()) => {}
+            Err(e) if e.code() == Some("OOM") => return server,
+            Err(e) => panic!("filling the private Redis: {e}"),
+        }
+    }
+    panic!("2 MB of maxmemory never filled up");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_results_redis_never_blocks_generation_or_quotas() {
+    let full = full_redis().await;
+    let prefix = easel_tests::ledger::unique_prefix("full-results");
+    // The store on its own is full: writes are refused as such, reads work.
+    let store = easel_gateway::results::redis::RedisResultStore::connect(
+        &full.url(),
+        &prefix,
+        easel_shared::config::ResultsConfig::default(),
+        easel_gateway::ledger::Clock::real(),
+    )
+    .await
+    .unwrap();
+    let err = easel_gateway::results::ResultStore::settings(&store, ALICE).await;
+    assert_eq!(err.unwrap(), Default::default(), "reads still work");
+    let err = easel_gateway::results::ResultStore::set_settings(&store, ALICE, &Default::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, easel_gateway::results::ResultStoreError::Full(_)),
+        "{err:?}"
+    );
+
+    // The ledger on the shared Redis, results on the full one.
+    let (results_url, ledger_url) = (full.url(), easel_tests::ledger::redis_url());
+    let stack = Stack::start(move |c| {
+        c.ledger.redis_url = ledger_url;
+        c.ledger.key_prefix = prefix;
+        c.results.redis_url = results_url;
+    })
+    .await;
+    for (n, id) in ["tg:1:1", "tg:1:2"].into_iter().enumerate() {
+        let events = finish(
+            stack
+                .gateway
+                .submit(request(id, "a red fox", vec![]))
+                .await
+                .unwrap(),
+        )
+        .await;
+        let Some(JobEvent::Done {
+            images,
+            charged,
+            result,
+            quota: Some(quota),
+            ..
+        }) = events.last()
+        else {
+            panic!("no image: {events:?}");
+        };
+        assert_eq!(images[0].bytes, FakeOpenAi::final_image(0));
+        assert_eq!(*charged, 1);
+        assert_eq!(*result, None, "nothing could be stored");
+        assert_eq!(quota.windows[0].used, n as u32 + 1, "charged exactly once");
+        assert_eq!(stack.gateway.results_not_stored(), n as u64 + 1);
+    }
+    let quota = stack.gateway.quota(ALICE).await.unwrap();
+    assert_eq!((quota.windows[0].used, quota.in_flight), (2, 0));
 }

@@ -2,17 +2,36 @@
 //!
 //! Keys (all under `<prefix>res:`): a result's record `{r:<id>}` (JSON), the
 //! messages showing it `{r:<id>}:m` (a set), its image blobs `{r:<id>}:o:<n>`
-//! and `{r:<id>}:i:<n>` (hashes of expiry, MIME type and bytes, with a TTL of
-//! the retention); the size index `{idx}:*` (see [`index`]); per user
-//! `{u:tg:1}:results` (ids, for /forget) and `{u:tg:1}:settings`; and the
-//! lookups `msg:<platform>:<chat>:<message>` -> id and
-//! `name:<platform>:<username>` -> user. Blobs carry their expiry so that
-//! "expired" is decided by the store's clock (tests move it) as well as by
-//! Redis's TTL.
+//! and `{r:<id>}:i:<n>` (hashes of expiry, MIME type and bytes); the size
+//! index `{idx}:*` (see [`index`]); per user `{u:tg:1}:results` (ids, for
+//! /forget) and `{u:tg:1}:settings`; and the lookups
+//! `msg:<platform>:<chat>:<message>` -> id and `name:<platform>:<username>`
+//! -> user. Blobs carry their expiry so that "expired" is decided by the
+//! store's clock (tests move it) as well as by Redis's TTL.
+//!
+//! # Lifetimes (Redis TTLs)
+//!
+//! Nothing here lives forever, so the store may run on a Redis that evicts
+//! (`allkeys-lru`) and never grows without bound:
+//!
+//! * image blobs: `results.retention` from the save;
+//! * records, their message sets, message lookups and a user's result index:
+//!   `results.record_retention` (at least `retention`) from the save (the
+//!   index and message entries from their latest write);
+//! * settings and usernames: [`PROFILE_TTL`], refreshed whenever they are
+//!   read or written (a username at every sighting);
+//! * the size index `{idx}:*`: no TTL: its scripts keep it in step with the
+//!   blobs and the purge empties it.
+//!
+//! # Cluster legality
+//!
+//! Every MULTI and every script stays within one hash tag; writes spanning
+//! tags go through [`RedisLink::query_each`].
 
 mod index;
 mod keys;
 mod redact;
+mod ttl;
 
 use std::time::Duration;
 
@@ -21,15 +40,17 @@ use bytes::Bytes;
 use easel_shared::config::ResultsConfig;
 use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
 use easel_shared::{Platform, UserKey};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{AsyncCommands, RedisError};
+use redis::{AsyncCommands, Cmd, RedisError};
 
 use self::index::{Entry, SizeIndex};
 use self::keys::Keys;
 use self::redact::{map_err, scrubbed, url_password};
+pub use self::ttl::PROFILE_TTL;
+use self::ttl::Ttls;
 use super::blob::{self, Prepared};
 use super::{NewResult, ResultStore, ResultStoreError, StoredImage, new_id};
 use crate::ledger::Clock;
+use crate::redis_link::{RedisLink, Timeouts};
 
 /// How many expired blobs one purge step takes (keeps each script short).
 const PURGE_BATCH: usize = 256;
@@ -37,10 +58,11 @@ const PURGE_BATCH: usize = 256;
 /// The [`ResultStore`] on Redis. Cheap to share behind an `Arc`; calls clone
 /// the multiplexed connection, so concurrent calls pipeline on one socket.
 pub struct RedisResultStore {
-    con: ConnectionManager,
+    con: RedisLink,
     keys: Keys,
     index: SizeIndex,
     config: ResultsConfig,
+    ttls: Ttls,
     clock: Clock,
     /// The URL's password, scrubbed from error texts.
     secret: Option<String>,
@@ -55,8 +77,10 @@ impl std::fmt::Debug for RedisResultStore {
 }
 
 impl RedisResultStore {
-    /// Connects (1 s connect timeout, 5 s response timeout: images are
-    /// megabytes) and fails with `Unavailable` if Redis cannot be reached.
+    /// Connects to a node or a cluster (`redis+cluster://`, see
+    /// [`crate::redis_link`]; 1 s connect timeout, 5 s response timeout:
+    /// images are megabytes) and fails with `Unavailable` if Redis cannot be
+    /// reached.
     pub async fn connect(
         url: &str,
         prefix: &str,
@@ -70,18 +94,15 @@ impl RedisResultStore {
                 "the Redis key prefix must not contain `{` or `}` (they are hash tags)".into(),
             ));
         }
-        let client = redis::Client::open(url).map_err(fail)?;
-        let settings = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(1)))
-            .set_response_timeout(Some(Duration::from_secs(5)))
-            .set_number_of_retries(2)
-            .set_max_delay(Duration::from_millis(500));
-        let con = ConnectionManager::new_with_config(client, settings)
-            .await
-            .map_err(fail)?;
+        let timeouts = Timeouts {
+            connect: Duration::from_secs(1),
+            response: Duration::from_secs(5),
+        };
+        let con = RedisLink::connect(url, timeouts).await.map_err(fail)?;
         let base = format!("{prefix}res:");
         Ok(Self {
             con,
+            ttls: Ttls::new(&config),
             index: SizeIndex::new(&base),
             keys: Keys { base },
             config,
@@ -103,6 +124,8 @@ impl RedisResultStore {
             .arg(self.keys.record(&record.id))
             .arg(json)
             .arg("NX")
+            .arg("PX")
+            .arg(self.ttls.record_ms)
             .query_async::<Option<String>>(&mut con)
             .await
             .map_err(|e| self.err(e))?
@@ -110,7 +133,7 @@ impl RedisResultStore {
         if !fresh {
             return Ok(false);
         }
-        let ttl = self.config.retention.as_millis().clamp(1, i64::MAX as u128) as i64;
+        // The blobs share the record's hash tag: one MULTI on its slot.
         let mut pipe = redis::pipe();
         pipe.atomic();
         for b in &prepared.blobs {
@@ -124,12 +147,23 @@ impl RedisResultStore {
                 .arg("d")
                 .arg(b.image.bytes.as_ref())
                 .ignore()
-                .pexpire(&key, ttl)
+                .pexpire(&key, self.ttls.blob_ms)
                 .ignore();
         }
-        pipe.sadd(self.keys.user_results(record.user), record.id.as_str())
-            .ignore();
-        pipe.query_async::<()>(&mut con)
+        if !prepared.blobs.is_empty() {
+            pipe.query_async::<()>(&mut con)
+                .await
+                .map_err(|e| self.err(e))?;
+        }
+        // The user's index is in the user's slot: a MULTI of its own.
+        let mine = self.keys.user_results(record.user);
+        redis::pipe()
+            .atomic()
+            .sadd(&mine, record.id.as_str())
+            .ignore()
+            .pexpire(&mine, self.ttls.record_ms)
+            .ignore()
+            .query_async::<()>(&mut con)
             .await
             .map_err(|e| self.err(e))?;
         let entries: Vec<Entry<'_>> = prepared
@@ -150,17 +184,30 @@ impl RedisResultStore {
         Ok(true)
     }
 
+    /// Deletes blobs of any results (one command per key on a cluster).
     async fn delete_blobs(&self, names: &[String]) -> Result<(), ResultStoreError> {
-        if names.is_empty() {
-            return Ok(());
-        }
-        let mut pipe = redis::pipe();
-        for name in names {
-            pipe.del(self.keys.blob(name)).ignore();
-        }
-        let mut con = self.con.clone();
-        pipe.query_async::<()>(&mut con)
+        let dels: Vec<Cmd> = names.iter().map(|n| del(self.keys.blob(n))).collect();
+        self.query_each(&dels).await
+    }
+
+    /// Writes a setting or username with its TTL, refreshed by every write.
+    async fn set_profile(&self, key: String, value: Vec<u8>) -> Result<(), ResultStoreError> {
+        redis::cmd("SET")
+            .arg(key)
+            .arg(value)
+            .arg("PX")
+            .arg(self.ttls.profile_ms)
+            .query_async::<()>(&mut self.con.clone())
             .await
+            .map_err(|e| self.err(e))
+    }
+
+    /// Runs independent commands that may span slots, ignoring their replies.
+    async fn query_each(&self, cmds: &[Cmd]) -> Result<(), ResultStoreError> {
+        self.con
+            .query_each::<redis::Value>(cmds)
+            .await
+            .map(drop)
             .map_err(|e| self.err(e))
     }
 
@@ -257,15 +304,19 @@ impl ResultStore for RedisResultStore {
             return Ok(false);
         }
         let member = serde_json::to_vec(&message).map_err(corrupt)?;
-        redis::pipe()
-            .atomic()
-            .sadd(self.keys.messages(id), member)
-            .ignore()
-            .set(self.keys.message(&message), id.as_str())
-            .ignore()
-            .query_async::<()>(&mut con)
-            .await
-            .map_err(|e| self.err(e))?;
+        let ttl = self.ttls.record_ms;
+        // The record's message set and the lookup live in different slots.
+        let mut add = redis::cmd("SADD");
+        add.arg(self.keys.messages(id)).arg(member);
+        let mut keep = redis::cmd("PEXPIRE");
+        keep.arg(self.keys.messages(id)).arg(ttl);
+        let mut lookup = redis::cmd("SET");
+        lookup
+            .arg(self.keys.message(&message))
+            .arg(id.as_str())
+            .arg("PX")
+            .arg(ttl);
+        self.query_each(&[add, keep, lookup]).await?;
         Ok(true)
     }
 
@@ -285,8 +336,12 @@ impl ResultStore for RedisResultStore {
 
     async fn settings(&self, user: UserKey) -> Result<UserSettings, ResultStoreError> {
         let mut con = self.con.clone();
-        let json: Option<Vec<u8>> = con
-            .get(self.keys.settings(user))
+        // Reading refreshes the TTL: settings in use never expire.
+        let json: Option<Vec<u8>> = redis::cmd("GETEX")
+            .arg(self.keys.settings(user))
+            .arg("PX")
+            .arg(self.ttls.profile_ms)
+            .query_async(&mut con)
             .await
             .map_err(|e| self.err(e))?;
         match json {
@@ -301,10 +356,7 @@ impl ResultStore for RedisResultStore {
         settings: &UserSettings,
     ) -> Result<(), ResultStoreError> {
         let json = serde_json::to_vec(settings).map_err(corrupt)?;
-        let mut con = self.con.clone();
-        con.set::<_, _, ()>(self.keys.settings(user), json)
-            .await
-            .map_err(|e| self.err(e))
+        self.set_profile(self.keys.settings(user), json).await
     }
 
     async fn remember_username(
@@ -313,10 +365,7 @@ impl ResultStore for RedisResultStore {
         username: &str,
     ) -> Result<(), ResultStoreError> {
         let key = self.keys.username(user.platform, username);
-        let mut con = self.con.clone();
-        con.set::<_, _, ()>(key, user.to_string())
-            .await
-            .map_err(|e| self.err(e))
+        self.set_profile(key, user.to_string().into_bytes()).await
     }
 
     async fn lookup_username(
@@ -355,6 +404,7 @@ impl ResultStore for RedisResultStore {
                 .remove(&mut con, &blobs)
                 .await
                 .map_err(|e| self.err(e))?;
+            // The record, its message set and blobs share one slot.
             let mut pipe = redis::pipe();
             pipe.del(self.keys.record(&parsed))
                 .del(self.keys.messages(&parsed))
@@ -362,11 +412,17 @@ impl ResultStore for RedisResultStore {
             for name in &blobs {
                 pipe.del(self.keys.blob(name)).ignore();
             }
-            for m in &record.messages {
-                pipe.del(self.keys.message(m)).ignore();
-            }
-            pipe.srem(&mine, &id).ignore();
             let (deleted,): (u64,) = pipe.query_async(&mut con).await.map_err(|e| self.err(e))?;
+            // The lookups are in slots of their own.
+            let lookups: Vec<Cmd> = record
+                .messages
+                .iter()
+                .map(|m| del(self.keys.message(m)))
+                .collect();
+            self.query_each(&lookups).await?;
+            con.srem::<_, _, ()>(&mine, &id)
+                .await
+                .map_err(|e| self.err(e))?;
             removed += deleted;
         }
         Ok(removed)
@@ -389,6 +445,12 @@ impl ResultStore for RedisResultStore {
             }
         }
     }
+}
+
+fn del(key: String) -> Cmd {
+    let mut c = redis::cmd("DEL");
+    c.arg(key);
+    c
 }
 
 fn corrupt(e: impl std::fmt::Display) -> ResultStoreError {

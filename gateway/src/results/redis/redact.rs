@@ -4,8 +4,12 @@ use redis::{ErrorKind, RedisError};
 
 use crate::results::ResultStoreError;
 
-/// Connection and I/O trouble is `Unavailable`; replies that do not decode are `Corrupt`.
+/// Redis at its `maxmemory` is `Full`; connection and I/O trouble is
+/// `Unavailable`; replies that do not decode are `Corrupt`.
 pub(super) fn map_err(e: RedisError) -> ResultStoreError {
+    if crate::redis_link::is_out_of_memory(&e) {
+        return ResultStoreError::Full(e.to_string());
+    }
     match e.kind() {
         ErrorKind::Parse | ErrorKind::UnexpectedReturnType => {
             ResultStoreError::Corrupt(e.to_string())
@@ -29,6 +33,7 @@ pub(super) fn scrubbed(e: ResultStoreError, secret: Option<&str>) -> ResultStore
     match e {
         ResultStoreError::Unavailable(m) => ResultStoreError::Unavailable(m.replace(secret, "***")),
         ResultStoreError::Corrupt(m) => ResultStoreError::Corrupt(m.replace(secret, "***")),
+        ResultStoreError::Full(m) => ResultStoreError::Full(m.replace(secret, "***")),
         other => other,
     }
 }

@@ -1,0 +1,81 @@
+//! The Redis ledger on a real 3-master Redis Cluster, beyond the conformance
+//! suite (which runs whole on it): state really spreads over the masters,
+//! cross-slot reads and writes (codes, their index) work, and the start-up
+//! check reads every master.
+
+use crate::codes::spec as codes_spec;
+use easel_gateway::ledger::{Clock, Ledger};
+use easel_shared::admin::Actor;
+use easel_tests::ledger::config::{HOUR, one_window};
+use easel_tests::ledger::{T0, admit, connect_redis, req, shared, unique_prefix, user};
+use easel_tests::redis_cluster;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ledger_state_spreads_over_every_master_and_cross_slot_calls_work() {
+    let cluster = redis_cluster::shared();
+    let prefix = unique_prefix("spread");
+    let ledger = connect_redis(
+        &cluster.url(),
+        &prefix,
+        shared(one_window(5, 3 * HOUR)),
+        Clock::manual(T0),
+    )
+    .await
+    .expect("connect to the cluster");
+    for n in 1..=30 {
+        admit(&ledger, &req(user(n), "tg:1:1", 1)).await;
+    }
+    // Codes: one slot per code plus the id index in another, minted and
+    // listed in one call each.
+    let minted = ledger
+        .mint_codes(&codes_spec(3, 1), 12, Actor::System)
+        .await
+        .expect("mint on a cluster");
+    let listed = ledger.list_codes().await.expect("list on a cluster");
+    assert_eq!(listed.len(), 12);
+    for m in &minted {
+        assert!(listed.iter().any(|c| c.id == m.id), "{} not listed", m.id);
+    }
+
+    // Every master holds some of this test's keys: a real cluster, not one node.
+    for node in cluster.node_urls() {
+        let client = redis::Client::open(node.as_str()).expect("node URL");
+        let mut con = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("connect to a master");
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{prefix}*"))
+            .query_async(&mut con)
+            .await
+            .expect("KEYS on one master");
+        assert!(!keys.is_empty(), "no keys of this test on {node}");
+    }
+}
+
+#[tokio::test]
+async fn start_up_check_reads_every_master() {
+    let cluster = redis_cluster::shared();
+    let ledger = connect_redis(
+        &cluster.url(),
+        &unique_prefix("check"),
+        shared(one_window(5, 3 * HOUR)),
+        Clock::manual(T0),
+    )
+    .await
+    .expect("connect to the cluster");
+    // The test cluster runs without persistence: each master says so, by address.
+    let warnings = ledger.check_server().await;
+    let persistence: Vec<&String> = warnings
+        .iter()
+        .filter(|w| w.contains("persistence is off"))
+        .collect();
+    assert_eq!(persistence.len(), 3, "{warnings:?}");
+    for node in cluster.node_urls() {
+        let addr = node.trim_start_matches("redis://");
+        assert!(
+            persistence.iter().any(|w| w.contains(addr)),
+            "{addr} not checked: {warnings:?}"
+        );
+    }
+}
