@@ -7,7 +7,8 @@ use crate::codes::spec as codes_spec;
 use easel_gateway::ledger::{Clock, Ledger};
 use easel_shared::admin::Actor;
 use easel_tests::ledger::config::{HOUR, one_window};
-use easel_tests::ledger::{T0, admit, connect_redis, req, shared, unique_prefix, user};
+use easel_tests::ledger::requests::admit;
+use easel_tests::ledger::{T0, connect_redis, req, shared, unique_prefix, user};
 use easel_tests::redis_cluster;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
