@@ -383,7 +383,8 @@ async fn full_redis() -> easel_tests::redis_server::PrivateRedis {
             .await
             .unwrap();
     }
-    let filler = vec![b'x'; 64 * 1024];
+    let filler = vec![b'x'; 16 * 1024];
+    let mut full = false;
     for n in 0..1000 {
         let set: redis::RedisResult<()> = redis::cmd("SET")
             .arg(format!("filler:{n}"))
@@ -392,11 +393,25 @@ async fn full_redis() -> easel_tests::redis_server::PrivateRedis {
             .await;
         match set {
             Ok(()) => {}
-            Err(e) if e.code() == Some("OOM") => return server,
+            Err(e) if e.code() == Some("OOM") => {
+                full = true;
+                break;
+            }
             Err(e) => panic!("filling the private Redis: {e}"),
         }
     }
-    panic!("2 MB of maxmemory never filled up");
+    assert!(full, "2 MB of maxmemory never filled up");
+    // At the limit, Redis frees idle clients' buffers now and then, which
+    // would let a small write through again: put the limit well below what
+    // is used, so every write is refused from here on.
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory")
+        .arg("1mb")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    server
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
