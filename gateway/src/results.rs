@@ -236,3 +236,26 @@ pub async fn open(
         redis::RedisResultStore::connect(&url, &config.ledger.key_prefix, results, clock).await?;
     Ok(std::sync::Arc::new(store))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use easel_shared::config::Config;
+
+    #[test]
+    fn results_go_to_their_own_redis_then_the_ledgers_then_a_file() {
+        let mut config = Config::default();
+        config.results.path = "r.redb".into();
+        assert_eq!(Location::of(&config), Location::File("r.redb".into()));
+        config.ledger.redis_url = "redis://ledger".into();
+        assert_eq!(
+            Location::of(&config),
+            Location::LedgerRedis("redis://ledger".into())
+        );
+        config.results.redis_url = "redis+cluster://a:1,b:2".into();
+        assert_eq!(
+            Location::of(&config),
+            Location::OwnRedis("redis+cluster://a:1,b:2".into())
+        );
+    }
+}

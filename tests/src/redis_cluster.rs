@@ -73,7 +73,11 @@ impl RedisCluster {
     /// The URL the ledger and the result store take: `redis+cluster://` with
     /// every node as a seed.
     pub fn url(&self) -> String {
-        let seeds: Vec<String> = self.ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        let seeds: Vec<String> = self
+            .ports
+            .iter()
+            .map(|p| format!("127.0.0.1:{p}"))
+            .collect();
         format!("redis+cluster://{}", seeds.join(","))
     }
 
@@ -145,7 +149,9 @@ impl RedisCluster {
             }
             std::thread::sleep(POLL);
         }
-        Err(format!("node {port} never answered `{command}` as expected"))
+        Err(format!(
+            "node {port} never answered `{command}` as expected"
+        ))
     }
 
     fn any_exited(&self) -> bool {

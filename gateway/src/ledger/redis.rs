@@ -99,11 +99,11 @@ use self::keys::Keys;
 pub use self::keys::key_slot;
 use self::policy::{Policy, PolicyCache};
 use self::scripts::Reply;
-use crate::redis_link::{RedisLink, Timeouts};
 use super::{
     Admission, Clock, Ledger, LedgerError, ReapReport, ReserveRequest, SettleOutcome, Settlement,
     SharedConfig,
 };
+use crate::redis_link::{RedisLink, Timeouts};
 
 /// Sends once more if the connection was refused: then nothing reached
 /// Redis, so even a non-idempotent command is safe to resend, and the

@@ -38,23 +38,21 @@ pub(super) async fn mint(
         let code = CodeText::generate();
         let hash = code.hash();
         let mut fields = redis::cmd("HSET");
-        fields
-            .arg(l.keys.code(&hash))
-            .arg(&[
-                ("credits", spec.credits.to_string()),
-                ("plan", spec.plan.clone().unwrap_or_default()),
-                ("plan_days", spec.plan_days.to_string()),
-                ("max_uses", spec.max_uses.to_string()),
-                (
-                    "redeem_by",
-                    spec.redeem_by.map(|t| t.0.to_string()).unwrap_or_default(),
-                ),
-                ("note", spec.note.clone()),
-                ("uses", "0".to_owned()),
-                ("revoked", "0".to_owned()),
-                ("created_at", now.0.to_string()),
-                ("created_by", actor.to_string()),
-            ]);
+        fields.arg(l.keys.code(&hash)).arg(&[
+            ("credits", spec.credits.to_string()),
+            ("plan", spec.plan.clone().unwrap_or_default()),
+            ("plan_days", spec.plan_days.to_string()),
+            ("max_uses", spec.max_uses.to_string()),
+            (
+                "redeem_by",
+                spec.redeem_by.map(|t| t.0.to_string()).unwrap_or_default(),
+            ),
+            ("note", spec.note.clone()),
+            ("uses", "0".to_owned()),
+            ("revoked", "0".to_owned()),
+            ("created_at", now.0.to_string()),
+            ("created_by", actor.to_string()),
+        ]);
         let mut index = redis::cmd("HSET");
         index.arg(l.keys.codes()).arg(code.id()).arg(&hash);
         writes.extend([fields, index]);

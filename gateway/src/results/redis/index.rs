@@ -5,8 +5,8 @@
 //! dropped and the caller deletes those blobs (a crash in between leaves a
 //! blob that its own TTL removes).
 
-use redis::Script;
 use crate::redis_link::RedisLink;
+use redis::Script;
 
 /// Adds members (`ARGV[2..]` as triples: member, expiry ms, size) and then
 /// drops the soonest-expiring until the total is within `ARGV[1]`.

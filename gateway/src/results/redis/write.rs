@@ -85,7 +85,11 @@ impl RedisResultStore {
     }
 
     /// Writes a setting or username with its TTL, refreshed by every write.
-    pub(super) async fn set_profile(&self, key: String, value: Vec<u8>) -> Result<(), ResultStoreError> {
+    pub(super) async fn set_profile(
+        &self,
+        key: String,
+        value: Vec<u8>,
+    ) -> Result<(), ResultStoreError> {
         redis::cmd("SET")
             .arg(key)
             .arg(value)
