@@ -44,9 +44,14 @@ async fn finish(mut events: JobStream) -> Vec<JobEvent> {
     seen
 }
 
+/// Submits a request and reads its events to the end.
+async fn run(stack: &Stack, request: Request) -> Vec<JobEvent> {
+    finish(stack.gateway.submit(request).await.unwrap()).await
+}
+
 /// Runs a request to its end and returns the stored result it produced.
 async fn stored_result(stack: &Stack, request: Request) -> ResultId {
-    let events = finish(stack.gateway.submit(request).await.unwrap()).await;
+    let events = run(stack, request).await;
     match events.last() {
         Some(JobEvent::Done {
             result: Some(id), ..
@@ -62,14 +67,7 @@ fn png(seed: u8) -> Bytes {
 #[tokio::test]
 async fn a_generated_image_arrives_untouched_and_is_stored_with_its_prompt() {
     let stack = Stack::start(|_| {}).await;
-    let events = finish(
-        stack
-            .gateway
-            .submit(request("tg:1:1", "a red fox", vec![]))
-            .await
-            .unwrap(),
-    )
-    .await;
+    let events = run(&stack, request("tg:1:1", "a red fox", vec![])).await;
     let Some(JobEvent::Done {
         images,
         charged,
@@ -446,14 +444,7 @@ async fn a_full_results_redis_never_blocks_generation_or_quotas() {
     })
     .await;
     for (n, id) in ["tg:1:1", "tg:1:2"].into_iter().enumerate() {
-        let events = finish(
-            stack
-                .gateway
-                .submit(request(id, "a red fox", vec![]))
-                .await
-                .unwrap(),
-        )
-        .await;
+        let events = run(&stack, request(id, "a red fox", vec![])).await;
         let Some(JobEvent::Done {
             images,
             charged,
