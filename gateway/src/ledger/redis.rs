@@ -260,7 +260,7 @@ impl RedisLedger {
     /// Runs `before`, the script and `after` in ONE round trip (a pipeline).
     /// On NOSCRIPT the surrounding commands have already run, so only the
     /// script is retried (with a reload): they must not depend on its result.
-    /// On a cluster (where a pipeline must stay in one slot) the three steps
+    /// On a cluster (where a pipeline must stay in one slot) the commands
     /// are sent one after the other, in the same order.
     async fn run_with(
         &self,
@@ -271,9 +271,15 @@ impl RedisLedger {
         after: Vec<redis::Cmd>,
     ) -> Result<Reply, LedgerError> {
         if self.con.is_cluster() {
-            self.query_each::<redis::Value>(&before).await?;
+            // One by one: a later command may need an earlier one's effect
+            // (PEXPIRE after the ZINCRBY that creates the key).
+            for c in &before {
+                self.query::<redis::Value>(c).await?;
+            }
             let reply = self.run(script, keys, args).await?;
-            self.query_each::<redis::Value>(&after).await?;
+            for c in &after {
+                self.query::<redis::Value>(c).await?;
+            }
             return Ok(reply);
         }
         let mut pipe = redis::pipe();

@@ -211,18 +211,26 @@ impl ResultStore for RedisResultStore {
         }
         let member = serde_json::to_vec(&message).map_err(corrupt)?;
         let ttl = self.ttls.record_ms;
-        // The record's message set and the lookup live in different slots.
-        let mut add = redis::cmd("SADD");
-        add.arg(self.keys.messages(id)).arg(member);
-        let mut keep = redis::cmd("PEXPIRE");
-        keep.arg(self.keys.messages(id)).arg(ttl);
-        let mut lookup = redis::cmd("SET");
-        lookup
+        // The record's message set (a MULTI on the record's slot), then the
+        // lookup in its own slot.
+        let set = self.keys.messages(id);
+        redis::pipe()
+            .atomic()
+            .sadd(&set, member)
+            .ignore()
+            .pexpire(&set, ttl)
+            .ignore()
+            .query_async::<()>(&mut con)
+            .await
+            .map_err(|e| self.err(e))?;
+        redis::cmd("SET")
             .arg(self.keys.message(&message))
             .arg(id.as_str())
             .arg("PX")
-            .arg(ttl);
-        self.query_each(&[add, keep, lookup]).await?;
+            .arg(ttl)
+            .query_async::<()>(&mut con)
+            .await
+            .map_err(|e| self.err(e))?;
         Ok(true)
     }
 
