@@ -1,7 +1,7 @@
 //! The Redis ledger on a real 3-master Redis Cluster, beyond the conformance
 //! suite (which runs whole on it): state really spreads over the masters,
-//! cross-slot reads and writes (codes, their index) work, and the start-up
-//! check reads every master.
+//! cross-slot reads and writes (codes, their index) work, the start-up
+//! check reads every master, and the cluster refuses cross-slot MULTI.
 
 use crate::codes::spec as codes_spec;
 use easel_gateway::ledger::{Clock, Ledger};
@@ -79,4 +79,26 @@ async fn start_up_check_reads_every_master() {
             "{addr} not checked: {warnings:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_test_cluster_refuses_a_cross_slot_multi() {
+    // Guards the harness: through the real cluster client (which checks the
+    // slots itself, and the server after it), a MULTI over two slots fails
+    // here as it would in production, so the suites above prove legality.
+    let cluster = redis_cluster::shared();
+    let client = redis::cluster::ClusterClient::new(cluster.node_urls()).expect("cluster client");
+    let mut con = client
+        .get_async_connection()
+        .await
+        .expect("connect to the cluster");
+    let prefix = unique_prefix("crossslot");
+    let err = redis::pipe()
+        .atomic()
+        .set(format!("{prefix}{{a}}"), 1)
+        .set(format!("{prefix}{{b}}"), 2)
+        .query_async::<()>(&mut con)
+        .await
+        .expect_err("a MULTI over two slots");
+    assert_eq!(err.code(), Some("CROSSSLOT"), "{err}");
 }
