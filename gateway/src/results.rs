@@ -216,7 +216,8 @@ pub async fn open(
     clock: crate::ledger::Clock,
 ) -> Result<std::sync::Arc<dyn ResultStore>, ResultStoreError> {
     let results = config.results.clone();
-    let url = match Location::of(config) {
+    let location = Location::of(config);
+    let url = match &location {
         Location::File(path) => {
             return Ok(std::sync::Arc::new(
                 embedded::EmbeddedResultStore::open(path, results, clock).await?,
@@ -233,7 +234,13 @@ pub async fn open(
         Location::OwnRedis(url) => url,
     };
     let store =
-        redis::RedisResultStore::connect(&url, &config.ledger.key_prefix, results, clock).await?;
+        redis::RedisResultStore::connect(url, &config.ledger.key_prefix, results, clock).await?;
+    // The ledger's Redis must not evict: that is already warned about above.
+    if matches!(location, Location::OwnRedis(_)) {
+        for warning in store.check_server().await {
+            tracing::warn!("{warning}");
+        }
+    }
     Ok(std::sync::Arc::new(store))
 }
 

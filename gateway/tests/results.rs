@@ -641,3 +641,36 @@ async fn redis_store_gives_every_key_but_the_size_index_a_ttl() {
     // Record, message set, message lookup, user index; two blobs; settings + name.
     assert_eq!(keys.len(), 4 + 2 + 2 + 3, "{keys:?}");
 }
+
+#[tokio::test]
+async fn redis_store_warns_about_every_master_that_never_evicts() {
+    let store = RedisResultStore::connect(&redis_url(), "easel-test:check:", config(), start())
+        .await
+        .unwrap();
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut con = client.get_multiplexed_async_connection().await.unwrap();
+    let pair: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("maxmemory-policy")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    let never_evicts = pair[1] == "noeviction";
+    let warnings = store.check_server().await;
+    assert_eq!(warnings.len(), usize::from(never_evicts), "{warnings:?}");
+
+    // The test cluster keeps Redis's default, noeviction: each master is named.
+    let cluster = redis_cluster::shared();
+    let store = RedisResultStore::connect(&cluster.url(), "easel-test:check:", config(), start())
+        .await
+        .unwrap();
+    let warnings = store.check_server().await;
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    for node in cluster.node_urls() {
+        let addr = node.trim_start_matches("redis://");
+        assert!(
+            warnings.iter().any(|w| w.contains(addr)),
+            "{addr}: {warnings:?}"
+        );
+    }
+}

@@ -113,6 +113,39 @@ impl RedisResultStore {
         })
     }
 
+    /// Warnings about the server: a results Redis that never evicts stops
+    /// storing new results once full (checked on every master of a cluster).
+    pub async fn check_server(&self) -> Vec<String> {
+        let mut get = redis::cmd("CONFIG");
+        get.arg("GET").arg("maxmemory-policy");
+        let nodes = match self.con.on_every_master(&get).await {
+            Ok(nodes) => nodes,
+            Err(e) => {
+                return vec![format!(
+                    "could not check the results Redis (CONFIG GET failed: {})",
+                    self.err(e)
+                )];
+            }
+        };
+        let mut warnings = Vec::new();
+        for (node, reply) in nodes {
+            let pair: Vec<String> = redis::from_redis_value(reply).unwrap_or_default();
+            let policy = pair.get(1).map_or("", String::as_str);
+            if policy == "noeviction" {
+                let on = if node.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (on {node})")
+                };
+                warnings.push(format!(
+                    "the results Redis never evicts{on}: once full, new results are not \
+                     stored (images are still delivered); set maxmemory-policy allkeys-lru"
+                ));
+            }
+        }
+        warnings
+    }
+
     fn err(&self, e: RedisError) -> ResultStoreError {
         scrubbed(map_err(e), self.secret.as_deref())
     }
