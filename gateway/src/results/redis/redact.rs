@@ -53,6 +53,10 @@ mod tests {
             url_password("rediss://me:p%40ss@host/0").as_deref(),
             Some("p%40ss")
         );
+        assert_eq!(
+            url_password("redis+cluster://:cl-pass@h1:7000,h2:7000").as_deref(),
+            Some("cl-pass")
+        );
         let e = scrubbed(
             ResultStoreError::Unavailable("auth hunter2 refused".into()),
             Some("hunter2"),
