@@ -15,7 +15,7 @@
 //! MULTI touches keys of ONE slot (hash tags); a pipeline is sent to the node
 //! of its first key, so pipelines spanning slots go through
 //! [`RedisLink::query_each`] (one pipeline on a node, one command per key on
-//! a cluster, all in flight at once); `SCRIPT LOAD` is sent to every master
+//! a cluster, all in flight at once); `SCRIPT LOAD` is sent to every node
 //! by the cluster client itself (so `Script::invoke_async` works unchanged);
 //! server checks use [`RedisLink::on_every_master`].
 
