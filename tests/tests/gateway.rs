@@ -1,6 +1,7 @@
 //! The `Gateway` port end to end: the real in-process gateway (admission,
 //! runner, imaging, backend chain, embedded ledger and result store; once a
-//! Redis ledger beside a full results Redis) against the fake OpenAI server.
+//! Redis ledger beside a full results Redis, once all on a Redis Cluster)
+//! against the fake OpenAI server.
 //! What a frontend relies on, checked in one place.
 
 use bytes::Bytes;
@@ -463,4 +464,49 @@ async fn a_full_results_redis_never_blocks_generation_or_quotas() {
     }
     let quota = stack.gateway.quota(ALICE).await.unwrap();
     assert_eq!((quota.windows[0].used, quota.in_flight), (2, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_gateway_runs_on_a_redis_cluster() {
+    let url = easel_tests::redis_cluster::shared().url();
+    let prefix = easel_tests::ledger::unique_prefix("cluster-stack");
+    let stack = Stack::start(move |c| {
+        c.ledger.redis_url = url.clone();
+        c.ledger.key_prefix = prefix;
+        c.results.redis_url = url;
+    })
+    .await;
+    // Generate, then edit that result: ledger scripts, result records, blobs,
+    // lineage and the size index all on the cluster.
+    let parent = stored_result(&stack, request("tg:1:4", "a house", vec![])).await;
+    let message = easel_shared::results::MessageRef {
+        platform: easel_shared::Platform::Telegram,
+        chat: 9,
+        message: 10,
+    };
+    stack
+        .gateway
+        .attach_message(&parent, message.clone())
+        .await
+        .unwrap();
+    let mut edit = request(
+        "tg:1:5",
+        "make the sky purple",
+        vec![InputImage::Output {
+            result: parent.clone(),
+            index: 0,
+        }],
+    );
+    edit.parent = Some(parent.clone());
+    let child = stored_result(&stack, edit).await;
+
+    let found = stack.gateway.find_by_message(&message).await.unwrap();
+    assert_eq!(found.map(|r| r.id), Some(parent.clone()));
+    let record = stack.gateway.result(&child).await.unwrap().unwrap();
+    assert_eq!(record.parent.as_ref(), Some(&parent));
+    let quota = stack.gateway.quota(ALICE).await.unwrap();
+    assert_eq!((quota.windows[0].used, quota.in_flight), (2, 0));
+    assert_eq!(stack.gateway.results_not_stored(), 0);
+    assert_eq!(stack.gateway.forget(ALICE).await.unwrap(), 2);
+    assert_eq!(stack.gateway.result(&parent).await.unwrap(), None);
 }
