@@ -89,6 +89,16 @@ impl RedisCluster {
             .collect()
     }
 
+    /// The masters' `host:port` that none of `texts` mentions (per-node
+    /// messages, such as start-up warnings, must name every master).
+    pub fn unnamed_nodes<S: AsRef<str>>(&self, texts: &[S]) -> Vec<String> {
+        self.ports
+            .iter()
+            .map(|p| format!("127.0.0.1:{p}"))
+            .filter(|addr| !texts.iter().any(|t| t.as_ref().contains(addr.as_str())))
+            .collect()
+    }
+
     fn try_start() -> Result<Self, String> {
         let mut ports = Vec::new();
         let mut nodes = Vec::new();

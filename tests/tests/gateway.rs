@@ -486,7 +486,7 @@ async fn the_whole_gateway_runs_on_a_redis_cluster() {
     };
     stack
         .gateway
-        .attach_message(&parent, message.clone())
+        .attach_message(&parent, message)
         .await
         .unwrap();
     let mut edit = request(
