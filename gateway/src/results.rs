@@ -16,8 +16,9 @@
 //! Results are kept apart from quotas: `results.redis_url` names a Redis of
 //! their own where eviction is allowed; without it they share the ledger's
 //! Redis (a start-up warning says so). On Redis every key has a TTL (see
-//! [`redis`]); the embedded file keeps records until /forget and drops image
-//! bytes by retention. Storing a result is best effort after the ledger
+//! [`redis`]); the embedded file drops image bytes after `retention` and
+//! records with their message lookups after `record_retention` (in
+//! [`ResultStore::purge_expired`]), and keeps settings and usernames. Storing a result is best effort after the ledger
 //! settled: a failing or full store ([`ResultStoreError::Full`]) never blocks
 //! admission or settling; the user gets the images without stored-result
 //! buttons.
@@ -166,14 +167,21 @@ pub trait ResultStore: Send + Sync + 'static {
     /// results were removed.
     async fn forget(&self, user: UserKey) -> Result<u64, ResultStoreError>;
 
-    /// Deletes image bytes past their retention; run periodically. Returns how
-    /// many images were removed.
+    /// Deletes image bytes past their retention, and records with their
+    /// message lookups past `record_retention` where no Redis TTL does it;
+    /// run periodically. Returns how many images were removed.
     async fn purge_expired(&self) -> Result<u64, ResultStoreError>;
 }
 
 /// A fresh random result id.
 fn new_id() -> ResultId {
     ResultId::from_entropy(rand::random())
+}
+
+/// How long records, lineage and message lookups are kept:
+/// `record_retention`, never less than the images' `retention`.
+fn record_keep(config: &easel_shared::config::ResultsConfig) -> std::time::Duration {
+    config.record_retention.max(config.retention)
 }
 
 /// The key under which a username is remembered: platform-scoped, lower case,

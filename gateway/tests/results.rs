@@ -668,3 +668,28 @@ async fn redis_store_warns_about_every_master_that_never_evicts() {
     assert_eq!(warnings.len(), 3, "{warnings:?}");
     assert!(cluster.unnamed_nodes(&warnings).is_empty(), "{warnings:?}");
 }
+
+#[tokio::test]
+async fn embedded_store_drops_records_after_record_retention() {
+    // Redis drops them by TTL (real time, checked above); the file by purge.
+    let f = open_embedded(config()).await;
+    let old = f.store.save(new_result(1, vec![png(1, 10)])).await.unwrap();
+    f.store
+        .attach_message(&old.id, tg_message(1, 1))
+        .await
+        .unwrap();
+    f.clock.advance(Duration::from_secs(3600));
+    let newer = f.store.save(new_result(1, vec![png(2, 10)])).await.unwrap();
+    f.clock.advance(Duration::from_secs(3599));
+    f.store.purge_expired().await.unwrap();
+    assert!(f.store.get(&old.id).await.unwrap().is_some(), "not yet");
+    f.clock.advance(Duration::from_secs(1));
+    f.store.purge_expired().await.unwrap();
+    assert_eq!(f.store.get(&old.id).await.unwrap(), None);
+    assert_eq!(
+        f.store.find_by_message(&tg_message(1, 1)).await.unwrap(),
+        None
+    );
+    assert!(f.store.get(&newer.id).await.unwrap().is_some());
+    assert_eq!(f.store.forget(UserKey::telegram(1)).await.unwrap(), 1);
+}

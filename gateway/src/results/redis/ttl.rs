@@ -26,7 +26,7 @@ impl Ttls {
         let blob_ms = millis(config.retention);
         Self {
             blob_ms,
-            record_ms: millis(config.record_retention).max(blob_ms),
+            record_ms: millis(crate::results::record_keep(config)),
             profile_ms: millis(PROFILE_TTL),
         }
     }
