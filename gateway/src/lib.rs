@@ -12,6 +12,7 @@ pub mod http;
 pub mod imaging;
 pub mod ledger;
 pub mod process;
+pub mod redis_link;
 pub mod results;
 pub mod runner;
 pub mod server;

@@ -8,9 +8,20 @@
 //! then answers `None`: "the original has expired"). Per-user settings and the
 //! @usernames seen live here too.
 //!
-//! Two implementations pass one suite (`gateway/tests/results.rs`):
-//! [`redis::RedisResultStore`] and [`embedded::EmbeddedResultStore`] (a redb
-//! file of its own, never the ledger's).
+//! Two implementations pass one suite (`gateway/tests/results.rs`, and on a
+//! Redis Cluster in `tests/tests/cluster.rs`): [`redis::RedisResultStore`]
+//! and [`embedded::EmbeddedResultStore`] (a redb file of its own, never the
+//! ledger's).
+//!
+//! Results are kept apart from quotas: `results.redis_url` names a Redis of
+//! their own where eviction is allowed; without it they share the ledger's
+//! Redis (a start-up warning says so). On Redis every key has a TTL (see
+//! [`redis`]); the embedded file drops image bytes after `retention` and
+//! records with their message lookups after `record_retention` (in
+//! [`ResultStore::purge_expired`]), and keeps settings and usernames. Storing a result is best effort after the ledger
+//! settled: a failing or full store ([`ResultStoreError::Full`]) never blocks
+//! admission or settling; the user gets the images without stored-result
+//! buttons.
 //!
 //! Invariant: the ledger's usage amounts are not here; [`ResultStore::forget`]
 //! never touches quota state.
@@ -73,6 +84,10 @@ pub enum ResultStoreError {
     /// Redis or the file cannot be reached or written (retry later).
     #[error("result store unavailable: {0}")]
     Unavailable(String),
+    /// The store's Redis is at its `maxmemory` and refuses writes (`OOM`):
+    /// nothing new is stored until memory frees; reads still work.
+    #[error("result store full: {0}")]
+    Full(String),
     /// Stored data does not decode: a bug or a foreign writer under our prefix.
     #[error("result store data is corrupt: {0}")]
     Corrupt(String),
@@ -152,14 +167,21 @@ pub trait ResultStore: Send + Sync + 'static {
     /// results were removed.
     async fn forget(&self, user: UserKey) -> Result<u64, ResultStoreError>;
 
-    /// Deletes image bytes past their retention; run periodically. Returns how
-    /// many images were removed.
+    /// Deletes image bytes past their retention, and records with their
+    /// message lookups past `record_retention` where no Redis TTL does it;
+    /// run periodically. Returns how many images were removed.
     async fn purge_expired(&self) -> Result<u64, ResultStoreError>;
 }
 
 /// A fresh random result id.
 fn new_id() -> ResultId {
     ResultId::from_entropy(rand::random())
+}
+
+/// How long records, lineage and message lookups are kept:
+/// `record_retention`, never less than the images' `retention`.
+fn record_keep(config: &easel_shared::config::ResultsConfig) -> std::time::Duration {
+    config.record_retention.max(config.retention)
 }
 
 /// The key under which a username is remembered: platform-scoped, lower case,
@@ -169,26 +191,86 @@ fn username_key(platform: Platform, username: &str) -> String {
     format!("{}:{name}", platform.tag())
 }
 
-/// Opens the result store the configuration asks for: Redis when
-/// `ledger.redis_url` is set (under the same key prefix), else its own
-/// embedded file at `results.path`.
+/// Where the result store lives, as the configuration asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// `results.redis_url`: a Redis of its own.
+    OwnRedis(String),
+    /// No `results.redis_url` but a `ledger.redis_url`: images share the
+    /// ledger's Redis and its memory.
+    LedgerRedis(String),
+    /// The embedded file at `results.path`.
+    File(String),
+}
+
+impl Location {
+    /// Reads `results.redis_url`, then `ledger.redis_url`, then `results.path`.
+    pub fn of(config: &easel_shared::config::Config) -> Self {
+        if !config.results.redis_url.is_empty() {
+            Self::OwnRedis(config.results.redis_url.clone())
+        } else if !config.ledger.redis_url.is_empty() {
+            Self::LedgerRedis(config.ledger.redis_url.clone())
+        } else {
+            Self::File(config.results.path.clone())
+        }
+    }
+}
+
+/// Opens the result store the configuration asks for (see [`Location`]),
+/// under the ledger's key prefix on Redis. Warns when images would share the
+/// ledger's Redis: a full Redis there refuses quota writes too.
 pub async fn open(
     config: &easel_shared::config::Config,
     clock: crate::ledger::Clock,
 ) -> Result<std::sync::Arc<dyn ResultStore>, ResultStoreError> {
     let results = config.results.clone();
-    if config.ledger.redis_url.is_empty() {
-        let path = results.path.clone();
-        return Ok(std::sync::Arc::new(
-            embedded::EmbeddedResultStore::open(path, results, clock).await?,
-        ));
+    let location = Location::of(config);
+    let url = match &location {
+        Location::File(path) => {
+            return Ok(std::sync::Arc::new(
+                embedded::EmbeddedResultStore::open(path, results, clock).await?,
+            ));
+        }
+        Location::LedgerRedis(url) => {
+            tracing::warn!(
+                "results.redis_url is not set: result images share the ledger's Redis and \
+                 its memory; set results.redis_url to a Redis with an eviction policy \
+                 (allkeys-lru) so images can never block quota writes"
+            );
+            url
+        }
+        Location::OwnRedis(url) => url,
+    };
+    let store =
+        redis::RedisResultStore::connect(url, &config.ledger.key_prefix, results, clock).await?;
+    // The ledger's Redis must not evict: that is already warned about above.
+    if matches!(location, Location::OwnRedis(_)) {
+        for warning in store.check_server().await {
+            tracing::warn!("{warning}");
+        }
     }
-    let store = redis::RedisResultStore::connect(
-        &config.ledger.redis_url,
-        &config.ledger.key_prefix,
-        results,
-        clock,
-    )
-    .await?;
     Ok(std::sync::Arc::new(store))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use easel_shared::config::Config;
+
+    #[test]
+    fn results_go_to_their_own_redis_then_the_ledgers_then_a_file() {
+        let mut config = Config::default();
+        config.results.path = "r.redb".into();
+        assert_eq!(Location::of(&config), Location::File("r.redb".into()));
+        config.ledger.redis_url = "redis://ledger".into();
+        assert_eq!(
+            Location::of(&config),
+            Location::LedgerRedis("redis://ledger".into())
+        );
+        config.results.redis_url = "redis+cluster://a:1,b:2".into();
+        assert_eq!(
+            Location::of(&config),
+            Location::OwnRedis("redis+cluster://a:1,b:2".into())
+        );
+    }
 }

@@ -15,6 +15,7 @@ use easel_shared::config::{Config, ConfigError};
 /// Their values are taken as strings (a token of digits stays a string).
 pub const NAMED_VARS: &[(&str, &str)] = &[
     ("EASEL_REDIS_URL", "ledger.redis_url"),
+    ("EASEL_RESULTS_REDIS_URL", "results.redis_url"),
     ("EASEL_KEY_PREFIX", "ledger.key_prefix"),
     ("EASEL_LEDGER_PATH", "ledger.path"),
     ("EASEL_ADMIN_TOKEN", "http.admin_token"),

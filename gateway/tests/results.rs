@@ -1,7 +1,9 @@
 //! One result-store suite, run against both implementations: Redis (REDIS_URL,
-//! default redis://127.0.0.1:6379, a unique key prefix per test) and the
-//! embedded redb file (a temp dir per test). Time moves through a manual
-//! clock, so expiry needs no waiting. Run with `--features test-clock`.
+//! default redis://127.0.0.1:6379, a unique key prefix per test), the Redis
+//! store again on a local 3-master Redis Cluster (one per run, see
+//! `tests/src/redis_cluster.rs`), and the embedded redb file (a temp dir per
+//! test). Time moves through a manual clock, so expiry needs no waiting. Run
+//! with `--features test-clock`.
 #![cfg(feature = "test-clock")]
 
 use std::future::Future;
@@ -43,22 +45,35 @@ fn start() -> Clock {
     Clock::manual(UnixMillis(1_800_000_000_000))
 }
 
+/// The local Redis Cluster. The harness lives in the tests crate (which
+/// depends on this one), so it is included by path; it needs only std and redis.
+#[allow(unreachable_pub, dead_code)]
+#[path = "../../tests/src/redis_cluster.rs"]
+mod redis_cluster;
+
 fn open_redis(config: ResultsConfig) -> Pin<Box<dyn Future<Output = Fixture>>> {
-    Box::pin(async move {
-        let prefix = format!("easel-test:results:{:016x}:", rand::random::<u64>());
-        let clock = start();
-        let store = RedisResultStore::connect(&redis_url(), &prefix, config, clock.clone())
-            .await
-            .expect("Redis at REDIS_URL");
-        Fixture {
-            store: Arc::new(store),
-            clock,
-            _guard: Guard {
-                redis_prefix: Some(prefix),
-                _dir: None,
-            },
-        }
-    })
+    Box::pin(open_redis_at(redis_url(), config, true))
+}
+
+/// The cluster dies with this test binary: nothing to clean up there.
+fn open_cluster(config: ResultsConfig) -> Pin<Box<dyn Future<Output = Fixture>>> {
+    Box::pin(open_redis_at(redis_cluster::shared().url(), config, false))
+}
+
+async fn open_redis_at(url: String, config: ResultsConfig, clean_up: bool) -> Fixture {
+    let prefix = format!("easel-test:results:{:016x}:", rand::random::<u64>());
+    let clock = start();
+    let store = RedisResultStore::connect(&url, &prefix, config, clock.clone())
+        .await
+        .expect("Redis at REDIS_URL");
+    Fixture {
+        store: Arc::new(store),
+        clock,
+        _guard: Guard {
+            redis_prefix: clean_up.then_some(prefix),
+            _dir: None,
+        },
+    }
 }
 
 fn open_embedded(config: ResultsConfig) -> Pin<Box<dyn Future<Output = Fixture>>> {
@@ -80,7 +95,7 @@ fn open_embedded(config: ResultsConfig) -> Pin<Box<dyn Future<Output = Fixture>>
 }
 
 impl Drop for Guard {
-    /// Test keys must not pile up in the shared Redis (records have no TTL).
+    /// Test keys must not pile up in the shared Redis (the size index has no TTL).
     fn drop(&mut self) {
         let Some(prefix) = &self.redis_prefix else {
             return;
@@ -104,8 +119,9 @@ impl Drop for Guard {
 fn config() -> ResultsConfig {
     ResultsConfig {
         retention: Duration::from_secs(3600),
+        record_retention: Duration::from_secs(7200),
         max_total_bytes: 1_000_000,
-        path: String::new(),
+        ..ResultsConfig::default()
     }
 }
 
@@ -467,6 +483,7 @@ macro_rules! suite {
 }
 
 suite!(redis_store, super::open_redis);
+suite!(cluster_store, super::open_cluster);
 suite!(embedded_store, super::open_embedded);
 
 #[tokio::test]
@@ -567,4 +584,112 @@ async fn redis_store_reports_unavailable_when_redis_goes_away() {
         .await
         .unwrap_err();
     assert!(matches!(err, ResultStoreError::Unavailable(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn redis_store_gives_every_key_but_the_size_index_a_ttl() {
+    let f = open_redis(config()).await;
+    let me = UserKey::telegram(1);
+    let mut new = new_result(1, vec![png(1, 100)]);
+    new.inputs.push(NewInput::Upload(png(2, 10)));
+    let saved = f.store.save(new).await.unwrap();
+    f.store
+        .attach_message(&saved.id, tg_message(5, 6))
+        .await
+        .unwrap();
+    f.store
+        .set_settings(me, &UserSettings::default())
+        .await
+        .unwrap();
+    f.store.settings(me).await.unwrap();
+    f.store.remember_username(me, "Ann").await.unwrap();
+
+    let prefix = f._guard.redis_prefix.clone().unwrap();
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut con = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    let (hour, two_hours) = (3_600_000, 7_200_000);
+    let mut kinds = std::collections::BTreeSet::new();
+    for key in &keys {
+        let ttl: i64 = redis::cmd("PTTL")
+            .arg(key)
+            .query_async(&mut con)
+            .await
+            .unwrap();
+        let rest = &key[prefix.len()..];
+        // Which lifetime each kind has (see the results::redis module doc).
+        let (kind, range) = if rest.starts_with("res:{idx}") {
+            ("index", -1..=-1)
+        } else if rest.contains(":o:") || rest.contains(":i:") {
+            ("blob", 1..=hour)
+        } else if rest.ends_with(":settings") || rest.starts_with("res:name:") {
+            ("profile", two_hours + 1..=i64::MAX)
+        } else {
+            ("record", hour + 1..=two_hours)
+        };
+        assert!(range.contains(&ttl), "{rest}: {kind} with PTTL {ttl}");
+        kinds.insert(kind);
+    }
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        ["blob", "index", "profile", "record"]
+    );
+    // Record, message set, message lookup, user index; two blobs; settings + name.
+    assert_eq!(keys.len(), 4 + 2 + 2 + 3, "{keys:?}");
+}
+
+#[tokio::test]
+async fn redis_store_warns_about_every_master_that_never_evicts() {
+    let store = RedisResultStore::connect(&redis_url(), "easel-test:check:", config(), start())
+        .await
+        .unwrap();
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut con = client.get_multiplexed_async_connection().await.unwrap();
+    let pair: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("maxmemory-policy")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    let never_evicts = pair[1] == "noeviction";
+    let warnings = store.check_server().await;
+    assert_eq!(warnings.len(), usize::from(never_evicts), "{warnings:?}");
+
+    // The test cluster keeps Redis's default, noeviction: each master is named.
+    let cluster = redis_cluster::shared();
+    let store = RedisResultStore::connect(&cluster.url(), "easel-test:check:", config(), start())
+        .await
+        .unwrap();
+    let warnings = store.check_server().await;
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert!(cluster.unnamed_nodes(&warnings).is_empty(), "{warnings:?}");
+}
+
+#[tokio::test]
+async fn embedded_store_drops_records_after_record_retention() {
+    // Redis drops them by TTL (real time, checked above); the file by purge.
+    let f = open_embedded(config()).await;
+    let old = f.store.save(new_result(1, vec![png(1, 10)])).await.unwrap();
+    f.store
+        .attach_message(&old.id, tg_message(1, 1))
+        .await
+        .unwrap();
+    f.clock.advance(Duration::from_secs(3600));
+    let newer = f.store.save(new_result(1, vec![png(2, 10)])).await.unwrap();
+    f.clock.advance(Duration::from_secs(3599));
+    f.store.purge_expired().await.unwrap();
+    assert!(f.store.get(&old.id).await.unwrap().is_some(), "not yet");
+    f.clock.advance(Duration::from_secs(1));
+    f.store.purge_expired().await.unwrap();
+    assert_eq!(f.store.get(&old.id).await.unwrap(), None);
+    assert_eq!(
+        f.store.find_by_message(&tg_message(1, 1)).await.unwrap(),
+        None
+    );
+    assert!(f.store.get(&newer.id).await.unwrap().is_some());
+    assert_eq!(f.store.forget(UserKey::telegram(1)).await.unwrap(), 1);
 }

@@ -405,10 +405,19 @@ impl Default for RunnerConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ResultsConfig {
+    /// A Redis (or `redis+cluster://` cluster) of its own for results, where
+    /// eviction is allowed (e.g. `allkeys-lru`), so images never fill the
+    /// ledger's memory. Empty: the ledger's Redis if it has one (with a
+    /// start-up warning), else the embedded file at `path`.
+    pub redis_url: String,
     /// How long the provider's original bytes (and the inputs) are kept; the
     /// prompt and lineage outlive them.
     #[serde(with = "humantime_serde")]
     pub retention: Duration,
+    /// How long prompts, lineage and message lookups are kept on Redis (their
+    /// TTL; never shorter than `retention`).
+    #[serde(with = "humantime_serde")]
+    pub record_retention: Duration,
     /// Most bytes of stored images in total; the oldest are evicted first.
     pub max_total_bytes: u64,
     /// The embedded store's file (separate from the ledger's).
@@ -418,7 +427,9 @@ pub struct ResultsConfig {
 impl Default for ResultsConfig {
     fn default() -> Self {
         Self {
+            redis_url: String::new(),
             retention: Duration::from_secs(7 * 86_400),
+            record_retention: Duration::from_secs(30 * 86_400),
             max_total_bytes: 2 << 30,
             path: "easel-results.redb".to_owned(),
         }

@@ -1,6 +1,7 @@
-//! The ledger test harness: a fresh ledger of either kind per test, driven by a
-//! manual clock, plus the [`conformance!`](crate::conformance) macro that
-//! instantiates each conformance test once per kind.
+//! The ledger test harness: a fresh ledger of each kind per test (Redis, a
+//! local Redis Cluster, embedded), driven by a manual clock, plus the
+//! [`conformance!`](crate::conformance) macro that instantiates each
+//! conformance test once per kind.
 //!
 //! Redis ledgers use the shared Redis (`REDIS_URL`) with a unique key prefix
 //! per test; "independent instances" are separate `RedisLedger`s, each with its
@@ -37,6 +38,9 @@ pub enum Kind {
     Redis,
     /// `EmbeddedLedger` in a fresh temp file.
     Embedded,
+    /// `RedisLedger` on this binary's local Redis Cluster
+    /// ([`crate::redis_cluster::shared`]) with a unique key prefix.
+    Cluster,
 }
 
 /// One conformance test's identity: the kind and the test's name (for key prefixes).
@@ -117,6 +121,12 @@ impl Harness {
         match kind {
             Kind::Redis => Self::open_redis(&redis_url(), name, config).await,
             Kind::Embedded => Self::open_embedded(config).await,
+            Kind::Cluster => {
+                let url = crate::redis_cluster::shared().url();
+                let mut h = Self::open_redis(&url, name, config).await;
+                h.kind = Kind::Cluster;
+                h
+            }
         }
     }
 

@@ -1,9 +1,11 @@
 //! Easel tests: the helpers and fakes shared by the integration tests in `tests/tests/`.
 //!
 //! - [`ledger`]: builds fresh ledgers of each kind on a manual clock, and the
-//!   [`conformance!`] macro that runs one test body against both.
+//!   [`conformance!`] macro that runs one test body against each kind.
 //! - [`redis_server`]: a private `redis-server` on a unix socket, for tests
 //!   that must stop or restart Redis (the shared one is never touched).
+//! - [`redis_cluster`]: a local 3-master Redis Cluster, one per test binary,
+//!   for the cluster runs of the ledger and result-store suites.
 //! - [`slot`]: Redis Cluster hash slots, to check that scripts stay in one slot.
 //! - [`fake_openai`], [`fake_gemini`]: the image providers, speaking their
 //!   real wire formats, with scripted faults.
@@ -19,6 +21,7 @@ pub mod fake_gemini;
 pub mod fake_openai;
 pub mod fake_telegram;
 pub mod ledger;
+pub mod redis_cluster;
 pub mod redis_server;
 pub mod slot;
 pub mod stack;

@@ -1,6 +1,8 @@
 //! The `Gateway` port end to end: the real in-process gateway (admission,
-//! runner, imaging, backend chain, embedded ledger and result store) against
-//! the fake OpenAI server. What a frontend relies on, checked in one place.
+//! runner, imaging, backend chain, embedded ledger and result store; once a
+//! Redis ledger beside a full results Redis, once all on a Redis Cluster)
+//! against the fake OpenAI server.
+//! What a frontend relies on, checked in one place.
 
 use bytes::Bytes;
 use easel_gateway::service::{Gateway, GatewayError, JobStream};
@@ -43,9 +45,14 @@ async fn finish(mut events: JobStream) -> Vec<JobEvent> {
     seen
 }
 
+/// Submits a request and reads its events to the end.
+async fn run(stack: &Stack, request: Request) -> Vec<JobEvent> {
+    finish(stack.gateway.submit(request).await.unwrap()).await
+}
+
 /// Runs a request to its end and returns the stored result it produced.
 async fn stored_result(stack: &Stack, request: Request) -> ResultId {
-    let events = finish(stack.gateway.submit(request).await.unwrap()).await;
+    let events = run(stack, request).await;
     match events.last() {
         Some(JobEvent::Done {
             result: Some(id), ..
@@ -61,14 +68,7 @@ fn png(seed: u8) -> Bytes {
 #[tokio::test]
 async fn a_generated_image_arrives_untouched_and_is_stored_with_its_prompt() {
     let stack = Stack::start(|_| {}).await;
-    let events = finish(
-        stack
-            .gateway
-            .submit(request("tg:1:1", "a red fox", vec![]))
-            .await
-            .unwrap(),
-    )
-    .await;
+    let events = run(&stack, request("tg:1:1", "a red fox", vec![])).await;
     let Some(JobEvent::Done {
         images,
         charged,
@@ -365,4 +365,148 @@ async fn again_of_an_upload_edit_resends_the_inputs_even_after_a_restart() {
         dims[0], dims[1],
         "the same picture went upstream both times"
     );
+}
+
+/// Fills a private Redis up to its `maxmemory` (noeviction): from then on
+/// every write fails with `OOM command not allowed ...`.
+async fn full_redis() -> easel_tests::redis_server::PrivateRedis {
+    let server = easel_tests::redis_server::PrivateRedis::start();
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut con = client.get_multiplexed_async_connection().await.unwrap();
+    for (name, value) in [("maxmemory", "2mb"), ("maxmemory-policy", "noeviction")] {
+        let _: () = redis::cmd("CONFIG")
+            .arg("SET")
+            .arg(name)
+            .arg(value)
+            .query_async(&mut con)
+            .await
+            .unwrap();
+    }
+    let filler = vec![b'x'; 16 * 1024];
+    let mut full = false;
+    for n in 0..1000 {
+        let set: redis::RedisResult<()> = redis::cmd("SET")
+            .arg(format!("filler:{n}"))
+            .arg(&filler)
+            .query_async(&mut con)
+            .await;
+        match set {
+            Ok(()) => {}
+            Err(e) if e.code() == Some("OOM") => {
+                full = true;
+                break;
+            }
+            Err(e) => panic!("filling the private Redis: {e}"),
+        }
+    }
+    assert!(full, "2 MB of maxmemory never filled up");
+    // At the limit, Redis frees idle clients' buffers now and then, which
+    // would let a small write through again: put the limit well below what
+    // is used, so every write is refused from here on.
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory")
+        .arg("1mb")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    server
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_results_redis_never_blocks_generation_or_quotas() {
+    let full = full_redis().await;
+    let prefix = easel_tests::ledger::unique_prefix("full-results");
+    // The store on its own is full: writes are refused as such, reads work.
+    let store = easel_gateway::results::redis::RedisResultStore::connect(
+        &full.url(),
+        &prefix,
+        easel_shared::config::ResultsConfig::default(),
+        easel_gateway::ledger::Clock::real(),
+    )
+    .await
+    .unwrap();
+    let err = easel_gateway::results::ResultStore::settings(&store, ALICE).await;
+    assert_eq!(err.unwrap(), Default::default(), "reads still work");
+    let err = easel_gateway::results::ResultStore::set_settings(&store, ALICE, &Default::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, easel_gateway::results::ResultStoreError::Full(_)),
+        "{err:?}"
+    );
+
+    // The ledger on the shared Redis, results on the full one.
+    let (results_url, ledger_url) = (full.url(), easel_tests::ledger::redis_url());
+    let stack = Stack::start(move |c| {
+        c.ledger.redis_url = ledger_url;
+        c.ledger.key_prefix = prefix;
+        c.results.redis_url = results_url;
+    })
+    .await;
+    for (n, id) in ["tg:1:1", "tg:1:2"].into_iter().enumerate() {
+        let events = run(&stack, request(id, "a red fox", vec![])).await;
+        let Some(JobEvent::Done {
+            images,
+            charged,
+            result,
+            quota: Some(quota),
+            ..
+        }) = events.last()
+        else {
+            panic!("no image: {events:?}");
+        };
+        assert_eq!(images[0].bytes, FakeOpenAi::final_image(0));
+        assert_eq!(*charged, 1);
+        assert_eq!(*result, None, "nothing could be stored");
+        assert_eq!(quota.windows[0].used, n as u32 + 1, "charged exactly once");
+        assert_eq!(stack.gateway.results_not_stored(), n as u64 + 1);
+    }
+    let quota = stack.gateway.quota(ALICE).await.unwrap();
+    assert_eq!((quota.windows[0].used, quota.in_flight), (2, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_gateway_runs_on_a_redis_cluster() {
+    let url = easel_tests::redis_cluster::shared().url();
+    let prefix = easel_tests::ledger::unique_prefix("cluster-stack");
+    let stack = Stack::start(move |c| {
+        c.ledger.redis_url = url.clone();
+        c.ledger.key_prefix = prefix;
+        c.results.redis_url = url;
+    })
+    .await;
+    // Generate, then edit that result: ledger scripts, result records, blobs,
+    // lineage and the size index all on the cluster.
+    let parent = stored_result(&stack, request("tg:1:4", "a house", vec![])).await;
+    let message = easel_shared::results::MessageRef {
+        platform: easel_shared::Platform::Telegram,
+        chat: 9,
+        message: 10,
+    };
+    stack
+        .gateway
+        .attach_message(&parent, message)
+        .await
+        .unwrap();
+    let mut edit = request(
+        "tg:1:5",
+        "make the sky purple",
+        vec![InputImage::Output {
+            result: parent.clone(),
+            index: 0,
+        }],
+    );
+    edit.parent = Some(parent.clone());
+    let child = stored_result(&stack, edit).await;
+
+    let found = stack.gateway.find_by_message(&message).await.unwrap();
+    assert_eq!(found.map(|r| r.id), Some(parent.clone()));
+    let record = stack.gateway.result(&child).await.unwrap().unwrap();
+    assert_eq!(record.parent.as_ref(), Some(&parent));
+    let quota = stack.gateway.quota(ALICE).await.unwrap();
+    assert_eq!((quota.windows[0].used, quota.in_flight), (2, 0));
+    assert_eq!(stack.gateway.results_not_stored(), 0);
+    assert_eq!(stack.gateway.forget(ALICE).await.unwrap(), 2);
+    assert_eq!(stack.gateway.result(&parent).await.unwrap(), None);
 }

@@ -1,6 +1,8 @@
-//! The ledger conformance suite: every rule of LEDGER.md, run against both the
-//! Redis ledger (`redis::*`, shared Redis, unique key prefix per test) and the
-//! embedded ledger (`embedded::*`, a fresh temp file per test), on a manual
+//! The ledger conformance suite: every rule of LEDGER.md, run against the
+//! Redis ledger (`redis::*`, shared Redis, unique key prefix per test), the
+//! Redis ledger on a local 3-master Redis Cluster (`cluster::*`, one cluster
+//! for this binary, unique key prefix per test) and the embedded ledger
+//! (`embedded::*`, a fresh temp file per test), on a manual
 //! clock so windows and leases age out exactly, without sleeping. Then the
 //! tests that only make sense for one store.
 //!
@@ -12,6 +14,9 @@ mod access;
 /// Admin operations (credits, plans, bans), their audit entries, status fields.
 #[path = "ledger/admin.rs"]
 mod admin;
+/// Redis Cluster only: state spread over the masters, cross-slot calls, per-master checks.
+#[path = "ledger/cluster.rs"]
+mod cluster_only;
 /// Access codes: mint, list, revoke, invalid text, typos, expiry, uses, plan days.
 #[path = "ledger/codes.rs"]
 mod codes;

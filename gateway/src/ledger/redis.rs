@@ -92,7 +92,6 @@ use easel_shared::admin::{
     UsageEntry,
 };
 use easel_shared::{QuotaStatus, RequestId, UserKey};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{ErrorKind, ServerErrorKind};
 
 use self::errors::Redactor;
@@ -104,6 +103,7 @@ use super::{
     Admission, Clock, Ledger, LedgerError, ReapReport, ReserveRequest, SettleOutcome, Settlement,
     SharedConfig,
 };
+use crate::redis_link::{RedisLink, Timeouts};
 
 /// Sends once more if the connection was refused: then nothing reached
 /// Redis, so even a non-idempotent command is safe to resend, and the
@@ -127,9 +127,10 @@ macro_rules! retry_refused {
 }
 
 /// The [`Ledger`] on Redis. Cheap to share behind an `Arc`; every call clones
-/// the multiplexed connection, so concurrent calls pipeline on one socket.
+/// the multiplexed connection, so concurrent calls pipeline on one socket
+/// (one per node on a Redis Cluster).
 pub struct RedisLedger {
-    con: ConnectionManager,
+    con: RedisLink,
     keys: Keys,
     config: SharedConfig,
     clock: Clock,
@@ -146,8 +147,9 @@ impl std::fmt::Debug for RedisLedger {
 }
 
 impl RedisLedger {
-    /// Connects (1 s connect timeout, 2 s response timeout) and checks the
-    /// prefix. Fails with `Unavailable` if Redis cannot be reached.
+    /// Connects to a node or a cluster (`redis+cluster://`, see
+    /// [`crate::redis_link`]; 1 s connect timeout, 2 s response timeout) and
+    /// checks the prefix. Fails with `Unavailable` if Redis cannot be reached.
     pub async fn connect(
         url: &str,
         prefix: &str,
@@ -160,13 +162,11 @@ impl RedisLedger {
             ));
         }
         let redactor = Redactor::for_url(url);
-        let client = redis::Client::open(url).map_err(|e| redactor.unavailable(&e))?;
-        let settings = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(1)))
-            .set_response_timeout(Some(Duration::from_secs(2)))
-            .set_number_of_retries(2)
-            .set_max_delay(Duration::from_millis(500));
-        let con = ConnectionManager::new_with_config(client, settings)
+        let timeouts = Timeouts {
+            connect: Duration::from_secs(1),
+            response: Duration::from_secs(2),
+        };
+        let con = RedisLink::connect(url, timeouts)
             .await
             .map_err(|e| redactor.unavailable(&e))?;
         Ok(Self {
@@ -180,7 +180,8 @@ impl RedisLedger {
     }
 
     /// Warnings about server settings that would silently lose quota state:
-    /// an eviction policy other than `noeviction`, or no persistence at all.
+    /// an eviction policy other than `noeviction`, or no persistence at all
+    /// (checked on every master of a cluster).
     pub async fn check_server(&self) -> Vec<String> {
         server::check(self).await
     }
@@ -259,6 +260,8 @@ impl RedisLedger {
     /// Runs `before`, the script and `after` in ONE round trip (a pipeline).
     /// On NOSCRIPT the surrounding commands have already run, so only the
     /// script is retried (with a reload): they must not depend on its result.
+    /// On a cluster (where a pipeline must stay in one slot) the commands
+    /// are sent one after the other, in the same order.
     async fn run_with(
         &self,
         before: Vec<redis::Cmd>,
@@ -267,6 +270,18 @@ impl RedisLedger {
         args: &[&str],
         after: Vec<redis::Cmd>,
     ) -> Result<Reply, LedgerError> {
+        if self.con.is_cluster() {
+            // One by one: a later command may need an earlier one's effect
+            // (PEXPIRE after the ZINCRBY that creates the key).
+            for c in &before {
+                self.query::<redis::Value>(c).await?;
+            }
+            let reply = self.run(script, keys, args).await?;
+            for c in &after {
+                self.query::<redis::Value>(c).await?;
+            }
+            return Ok(reply);
+        }
         let mut pipe = redis::pipe();
         for c in before {
             pipe.add_command(c).ignore();
@@ -298,7 +313,23 @@ impl RedisLedger {
             .map_err(|e| self.redactor.unavailable(&e))
     }
 
-    /// Runs a pipeline (several slots are fine: this is one node's connection).
+    /// Runs independent commands that may touch different slots (see
+    /// [`RedisLink::query_each`]): one round trip on a node, one command per
+    /// key on a cluster.
+    async fn query_each<T: redis::FromRedisValue>(
+        &self,
+        cmds: &[redis::Cmd],
+    ) -> Result<Vec<T>, LedgerError> {
+        // Resent once if refused, like `retry_refused!`.
+        let sent = match self.con.query_each(cmds).await {
+            Err(e) if e.is_connection_refusal() => self.con.query_each(cmds).await,
+            other => other,
+        };
+        sent.map_err(|e| self.redactor.unavailable(&e))
+    }
+
+    /// Runs a pipeline whose commands all touch ONE slot (a cluster sends a
+    /// pipeline to a single node).
     async fn query_pipe<T: redis::FromRedisValue>(
         &self,
         pipe: &redis::Pipeline,

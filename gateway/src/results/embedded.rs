@@ -285,22 +285,9 @@ impl ResultStore for EmbeddedResultStore {
             };
             let mut removed = 0;
             for id in ids {
-                let rec = {
-                    let mut results = txn.open_table(RESULTS).map_err(unavailable)?;
-                    let json = results.remove(id.as_str()).map_err(unavailable)?;
-                    json.map(|j| decode(j.value())).transpose()?
-                };
-                let Some(rec) = rec else { continue };
-                for name in blob::own_blobs(&rec) {
-                    images::remove(txn, &name)?;
+                if remove_result(txn, &id)? {
+                    removed += 1;
                 }
-                let mut messages = txn.open_table(MESSAGES).map_err(unavailable)?;
-                for m in &rec.messages {
-                    messages
-                        .remove(m.to_string().as_str())
-                        .map_err(unavailable)?;
-                }
-                removed += 1;
             }
             Ok(removed)
         })
@@ -309,8 +296,60 @@ impl ResultStore for EmbeddedResultStore {
 
     async fn purge_expired(&self) -> Result<u64, ResultStoreError> {
         let now = self.clock.now().0;
-        self.write(move |txn| images::purge(txn, now)).await
+        let keep = i64::try_from(super::record_keep(&self.config).as_millis()).unwrap_or(i64::MAX);
+        self.write(move |txn| {
+            let purged = images::purge(txn, now)?;
+            // Records, lineage and message lookups go after `record_retention`,
+            // as their Redis TTL does.
+            expire_records(txn, now.saturating_sub(keep))?;
+            Ok(purged)
+        })
+        .await
     }
+}
+
+/// Deletes a result's record, its own image bytes and its message lookups
+/// (not the owner's index entry); `false` if it was not stored.
+fn remove_result(txn: &WriteTransaction, id: &str) -> Result<bool, ResultStoreError> {
+    let rec = {
+        let mut results = txn.open_table(RESULTS).map_err(unavailable)?;
+        let json = results.remove(id).map_err(unavailable)?;
+        json.map(|j| decode(j.value())).transpose()?
+    };
+    let Some(rec) = rec else { return Ok(false) };
+    for name in blob::own_blobs(&rec) {
+        images::remove(txn, &name)?;
+    }
+    let mut messages = txn.open_table(MESSAGES).map_err(unavailable)?;
+    for m in &rec.messages {
+        messages
+            .remove(m.to_string().as_str())
+            .map_err(unavailable)?;
+    }
+    Ok(true)
+}
+
+/// Removes every result created at or before `cutoff` (ms), with its index entry.
+fn expire_records(txn: &WriteTransaction, cutoff: i64) -> Result<(), ResultStoreError> {
+    let old: Vec<(String, String)> = {
+        let results = txn.open_table(RESULTS).map_err(unavailable)?;
+        let mut old = Vec::new();
+        for row in results.iter().map_err(unavailable)? {
+            let (id, json) = row.map_err(unavailable)?;
+            let rec = decode(json.value())?;
+            if rec.created_at.0 <= cutoff {
+                old.push((id.value().to_owned(), rec.user.to_string()));
+            }
+        }
+        old
+    };
+    for (id, user) in old {
+        remove_result(txn, &id)?;
+        let mut mine = txn.open_multimap_table(USER_RESULTS).map_err(unavailable)?;
+        mine.remove(user.as_str(), id.as_str())
+            .map_err(unavailable)?;
+    }
+    Ok(())
 }
 
 /// An id no stored result has (60 random bits: a clash is a curiosity, not a plan).

@@ -2,17 +2,37 @@
 //!
 //! Keys (all under `<prefix>res:`): a result's record `{r:<id>}` (JSON), the
 //! messages showing it `{r:<id>}:m` (a set), its image blobs `{r:<id>}:o:<n>`
-//! and `{r:<id>}:i:<n>` (hashes of expiry, MIME type and bytes, with a TTL of
-//! the retention); the size index `{idx}:*` (see [`index`]); per user
-//! `{u:tg:1}:results` (ids, for /forget) and `{u:tg:1}:settings`; and the
-//! lookups `msg:<platform>:<chat>:<message>` -> id and
-//! `name:<platform>:<username>` -> user. Blobs carry their expiry so that
-//! "expired" is decided by the store's clock (tests move it) as well as by
-//! Redis's TTL.
+//! and `{r:<id>}:i:<n>` (hashes of expiry, MIME type and bytes); the size
+//! index `{idx}:*` (see [`index`]); per user `{u:tg:1}:results` (ids, for
+//! /forget) and `{u:tg:1}:settings`; and the lookups
+//! `msg:<platform>:<chat>:<message>` -> id and `name:<platform>:<username>`
+//! -> user. Blobs carry their expiry so that "expired" is decided by the
+//! store's clock (tests move it) as well as by Redis's TTL.
+//!
+//! # Lifetimes (Redis TTLs)
+//!
+//! Nothing here lives forever, so the store may run on a Redis that evicts
+//! (`allkeys-lru`) and never grows without bound:
+//!
+//! * image blobs: `results.retention` from the save;
+//! * records, their message sets, message lookups and a user's result index:
+//!   `results.record_retention` (at least `retention`) from the save (the
+//!   index and message entries from their latest write);
+//! * settings and usernames: [`PROFILE_TTL`], refreshed whenever they are
+//!   read or written (a username at every sighting);
+//! * the size index `{idx}:*`: no TTL: its scripts keep it in step with the
+//!   blobs and the purge empties it.
+//!
+//! # Cluster legality
+//!
+//! Every MULTI and every script stays within one hash tag; writes spanning
+//! tags go through [`RedisLink::query_each`].
 
 mod index;
 mod keys;
 mod redact;
+mod ttl;
+mod write;
 
 use std::time::Duration;
 
@@ -21,15 +41,18 @@ use bytes::Bytes;
 use easel_shared::config::ResultsConfig;
 use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
 use easel_shared::{Platform, UserKey};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{AsyncCommands, RedisError};
+use redis::{AsyncCommands, Cmd, RedisError};
 
-use self::index::{Entry, SizeIndex};
+use self::index::SizeIndex;
 use self::keys::Keys;
 use self::redact::{map_err, scrubbed, url_password};
-use super::blob::{self, Prepared};
+pub use self::ttl::PROFILE_TTL;
+use self::ttl::Ttls;
+use self::write::del;
+use super::blob;
 use super::{NewResult, ResultStore, ResultStoreError, StoredImage, new_id};
 use crate::ledger::Clock;
+use crate::redis_link::{RedisLink, Timeouts};
 
 /// How many expired blobs one purge step takes (keeps each script short).
 const PURGE_BATCH: usize = 256;
@@ -37,10 +60,11 @@ const PURGE_BATCH: usize = 256;
 /// The [`ResultStore`] on Redis. Cheap to share behind an `Arc`; calls clone
 /// the multiplexed connection, so concurrent calls pipeline on one socket.
 pub struct RedisResultStore {
-    con: ConnectionManager,
+    con: RedisLink,
     keys: Keys,
     index: SizeIndex,
     config: ResultsConfig,
+    ttls: Ttls,
     clock: Clock,
     /// The URL's password, scrubbed from error texts.
     secret: Option<String>,
@@ -55,8 +79,10 @@ impl std::fmt::Debug for RedisResultStore {
 }
 
 impl RedisResultStore {
-    /// Connects (1 s connect timeout, 5 s response timeout: images are
-    /// megabytes) and fails with `Unavailable` if Redis cannot be reached.
+    /// Connects to a node or a cluster (`redis+cluster://`, see
+    /// [`crate::redis_link`]; 1 s connect timeout, 5 s response timeout:
+    /// images are megabytes) and fails with `Unavailable` if Redis cannot be
+    /// reached.
     pub async fn connect(
         url: &str,
         prefix: &str,
@@ -70,18 +96,15 @@ impl RedisResultStore {
                 "the Redis key prefix must not contain `{` or `}` (they are hash tags)".into(),
             ));
         }
-        let client = redis::Client::open(url).map_err(fail)?;
-        let settings = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(1)))
-            .set_response_timeout(Some(Duration::from_secs(5)))
-            .set_number_of_retries(2)
-            .set_max_delay(Duration::from_millis(500));
-        let con = ConnectionManager::new_with_config(client, settings)
-            .await
-            .map_err(fail)?;
+        let timeouts = Timeouts {
+            connect: Duration::from_secs(1),
+            response: Duration::from_secs(5),
+        };
+        let con = RedisLink::connect(url, timeouts).await.map_err(fail)?;
         let base = format!("{prefix}res:");
         Ok(Self {
             con,
+            ttls: Ttls::new(&config),
             index: SizeIndex::new(&base),
             keys: Keys { base },
             config,
@@ -90,78 +113,41 @@ impl RedisResultStore {
         })
     }
 
+    /// Warnings about the server: a results Redis that never evicts stops
+    /// storing new results once full (checked on every master of a cluster).
+    pub async fn check_server(&self) -> Vec<String> {
+        let mut get = redis::cmd("CONFIG");
+        get.arg("GET").arg("maxmemory-policy");
+        let nodes = match self.con.on_every_master(&get).await {
+            Ok(nodes) => nodes,
+            Err(e) => {
+                return vec![format!(
+                    "could not check the results Redis (CONFIG GET failed: {})",
+                    self.err(e)
+                )];
+            }
+        };
+        let mut warnings = Vec::new();
+        for (node, reply) in nodes {
+            let pair: Vec<String> = redis::from_redis_value(reply).unwrap_or_default();
+            let policy = pair.get(1).map_or("", String::as_str);
+            if policy == "noeviction" {
+                let on = if node.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (on {node})")
+                };
+                warnings.push(format!(
+                    "the results Redis never evicts{on}: once full, new results are not \
+                     stored (images are still delivered); set maxmemory-policy allkeys-lru"
+                ));
+            }
+        }
+        warnings
+    }
+
     fn err(&self, e: RedisError) -> ResultStoreError {
         scrubbed(map_err(e), self.secret.as_deref())
-    }
-
-    /// Writes a prepared result; `false` if its id is taken (then nothing was written).
-    async fn write(&self, prepared: &Prepared) -> Result<bool, ResultStoreError> {
-        let mut con = self.con.clone();
-        let record = &prepared.record;
-        let json = serde_json::to_vec(record).map_err(corrupt)?;
-        let fresh: bool = redis::cmd("SET")
-            .arg(self.keys.record(&record.id))
-            .arg(json)
-            .arg("NX")
-            .query_async::<Option<String>>(&mut con)
-            .await
-            .map_err(|e| self.err(e))?
-            .is_some();
-        if !fresh {
-            return Ok(false);
-        }
-        let ttl = self.config.retention.as_millis().clamp(1, i64::MAX as u128) as i64;
-        let mut pipe = redis::pipe();
-        pipe.atomic();
-        for b in &prepared.blobs {
-            let key = self.keys.blob(&b.name);
-            pipe.cmd("HSET")
-                .arg(&key)
-                .arg("e")
-                .arg(record.images_until.0)
-                .arg("m")
-                .arg(&b.image.mime)
-                .arg("d")
-                .arg(b.image.bytes.as_ref())
-                .ignore()
-                .pexpire(&key, ttl)
-                .ignore();
-        }
-        pipe.sadd(self.keys.user_results(record.user), record.id.as_str())
-            .ignore();
-        pipe.query_async::<()>(&mut con)
-            .await
-            .map_err(|e| self.err(e))?;
-        let entries: Vec<Entry<'_>> = prepared
-            .blobs
-            .iter()
-            .map(|b| Entry {
-                member: &b.name,
-                expires: record.images_until.0,
-                size: b.size(),
-            })
-            .collect();
-        let evicted = self
-            .index
-            .add(&mut con, &entries, self.config.max_total_bytes)
-            .await
-            .map_err(|e| self.err(e))?;
-        self.delete_blobs(&evicted).await?;
-        Ok(true)
-    }
-
-    async fn delete_blobs(&self, names: &[String]) -> Result<(), ResultStoreError> {
-        if names.is_empty() {
-            return Ok(());
-        }
-        let mut pipe = redis::pipe();
-        for name in names {
-            pipe.del(self.keys.blob(name)).ignore();
-        }
-        let mut con = self.con.clone();
-        pipe.query_async::<()>(&mut con)
-            .await
-            .map_err(|e| self.err(e))
     }
 
     /// A blob's bytes unless missing or expired by the store's clock.
@@ -257,12 +243,24 @@ impl ResultStore for RedisResultStore {
             return Ok(false);
         }
         let member = serde_json::to_vec(&message).map_err(corrupt)?;
+        let ttl = self.ttls.record_ms;
+        // The record's message set (a MULTI on the record's slot), then the
+        // lookup in its own slot.
+        let set = self.keys.messages(id);
         redis::pipe()
             .atomic()
-            .sadd(self.keys.messages(id), member)
+            .sadd(&set, member)
             .ignore()
-            .set(self.keys.message(&message), id.as_str())
+            .pexpire(&set, ttl)
             .ignore()
+            .query_async::<()>(&mut con)
+            .await
+            .map_err(|e| self.err(e))?;
+        redis::cmd("SET")
+            .arg(self.keys.message(&message))
+            .arg(id.as_str())
+            .arg("PX")
+            .arg(ttl)
             .query_async::<()>(&mut con)
             .await
             .map_err(|e| self.err(e))?;
@@ -285,8 +283,12 @@ impl ResultStore for RedisResultStore {
 
     async fn settings(&self, user: UserKey) -> Result<UserSettings, ResultStoreError> {
         let mut con = self.con.clone();
-        let json: Option<Vec<u8>> = con
-            .get(self.keys.settings(user))
+        // Reading refreshes the TTL: settings in use never expire.
+        let json: Option<Vec<u8>> = redis::cmd("GETEX")
+            .arg(self.keys.settings(user))
+            .arg("PX")
+            .arg(self.ttls.profile_ms)
+            .query_async(&mut con)
             .await
             .map_err(|e| self.err(e))?;
         match json {
@@ -301,10 +303,7 @@ impl ResultStore for RedisResultStore {
         settings: &UserSettings,
     ) -> Result<(), ResultStoreError> {
         let json = serde_json::to_vec(settings).map_err(corrupt)?;
-        let mut con = self.con.clone();
-        con.set::<_, _, ()>(self.keys.settings(user), json)
-            .await
-            .map_err(|e| self.err(e))
+        self.set_profile(self.keys.settings(user), json).await
     }
 
     async fn remember_username(
@@ -313,10 +312,7 @@ impl ResultStore for RedisResultStore {
         username: &str,
     ) -> Result<(), ResultStoreError> {
         let key = self.keys.username(user.platform, username);
-        let mut con = self.con.clone();
-        con.set::<_, _, ()>(key, user.to_string())
-            .await
-            .map_err(|e| self.err(e))
+        self.set_profile(key, user.to_string().into_bytes()).await
     }
 
     async fn lookup_username(
@@ -355,6 +351,7 @@ impl ResultStore for RedisResultStore {
                 .remove(&mut con, &blobs)
                 .await
                 .map_err(|e| self.err(e))?;
+            // The record, its message set and blobs share one slot.
             let mut pipe = redis::pipe();
             pipe.del(self.keys.record(&parsed))
                 .del(self.keys.messages(&parsed))
@@ -362,11 +359,17 @@ impl ResultStore for RedisResultStore {
             for name in &blobs {
                 pipe.del(self.keys.blob(name)).ignore();
             }
-            for m in &record.messages {
-                pipe.del(self.keys.message(m)).ignore();
-            }
-            pipe.srem(&mine, &id).ignore();
             let (deleted,): (u64,) = pipe.query_async(&mut con).await.map_err(|e| self.err(e))?;
+            // The lookups are in slots of their own.
+            let lookups: Vec<Cmd> = record
+                .messages
+                .iter()
+                .map(|m| del(self.keys.message(m)))
+                .collect();
+            self.query_each(&lookups).await?;
+            con.srem::<_, _, ()>(&mine, &id)
+                .await
+                .map_err(|e| self.err(e))?;
             removed += deleted;
         }
         Ok(removed)

@@ -2,6 +2,7 @@
 //! the result store behind the [`Gateway`] port.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use easel_shared::admin::{Actor, AdminActor, AdminOp, AdminReply, Redemption};
@@ -59,6 +60,8 @@ pub struct InProcessGateway {
     results: Arc<dyn ResultStore>,
     gatekeeper: Gatekeeper,
     runner: JobRunner,
+    /// Results that could not be stored (store down or full), for operators.
+    results_not_stored: Arc<AtomicU64>,
 }
 
 impl InProcessGateway {
@@ -85,11 +88,20 @@ impl InProcessGateway {
             results,
             gatekeeper,
             runner,
+            results_not_stored: Arc::default(),
         }
     }
 
-    /// Opens everything the configuration names: the ledger and result store
-    /// (Redis when `ledger.redis_url` is set, else embedded files) and the
+    /// How many delivered results could not be stored since start (the
+    /// result store was unreachable or full); their users got the images
+    /// without stored-result buttons.
+    pub fn results_not_stored(&self) -> u64 {
+        self.results_not_stored.load(Ordering::Relaxed)
+    }
+
+    /// Opens everything the configuration names: the ledger (Redis when
+    /// `ledger.redis_url` is set, else an embedded file), the result store
+    /// (see [`results::Location`]) and the
     /// backend chain (API keys from the config or the environment).
     pub async fn open(
         config: SharedConfig,
@@ -217,7 +229,11 @@ impl Gateway for InProcessGateway {
             parent: request.parent,
             outputs: Vec::new(),
         };
-        tokio::spawn(forward(handle.events, tx, self.results.clone(), record));
+        let store = Store {
+            results: self.results.clone(),
+            not_stored: self.results_not_stored.clone(),
+        };
+        tokio::spawn(forward(handle.events, tx, store, record));
         Ok(rx)
     }
 
@@ -322,13 +338,24 @@ impl Gateway for InProcessGateway {
     }
 }
 
+/// Where [`forward`] stores a finished result and counts failures.
+struct Store {
+    results: Arc<dyn ResultStore>,
+    not_stored: Arc<AtomicU64>,
+}
+
 /// Passes a job's events on, storing the result before `Done` goes out so
-/// the frontend's buttons can name it. A store failure costs the user
-/// nothing: the images are delivered, only without a stored result.
+/// the frontend's buttons can name it.
+///
+/// The runner sends `Done` only after the ledger settled, so storing is best
+/// effort and can never block admission or settling: a store that is down
+/// or full (its Redis at `maxmemory`) costs the user nothing. The images are
+/// delivered with `result: None` (no buttons that need the record), and the
+/// failure is logged and counted.
 async fn forward(
     mut events: mpsc::UnboundedReceiver<JobEvent>,
     tx: mpsc::UnboundedSender<JobEvent>,
-    results: Arc<dyn ResultStore>,
+    store: Store,
     mut record: NewResult,
 ) {
     while let Some(mut event) = events.recv().await {
@@ -340,10 +367,19 @@ async fn forward(
                     bytes: i.bytes.clone(),
                 })
                 .collect();
-            match results.save(record.clone()).await {
+            match store.results.save(record.clone()).await {
                 Ok(saved) => *result = Some(saved.id),
                 Err(e) => {
-                    tracing::warn!(request = %record.request, error = %e, "result not stored")
+                    store.not_stored.fetch_add(1, Ordering::Relaxed);
+                    if matches!(e, ResultStoreError::Full(_)) {
+                        tracing::warn!(
+                            request = %record.request,
+                            "result not stored: the result store's Redis is full \
+                             (maxmemory); give it an eviction policy such as allkeys-lru"
+                        );
+                    } else {
+                        tracing::warn!(request = %record.request, error = %e, "result not stored");
+                    }
                 }
             }
         }

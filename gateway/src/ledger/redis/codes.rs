@@ -30,42 +30,38 @@ pub(super) async fn mint(
         return Err(LedgerError::Refused("max_uses must be at least 1".into()));
     }
     let now = l.clock.now();
-    let mut pipe = redis::pipe();
+    // Each code's hash and the id index live in different slots: independent
+    // writes (one round trip on a node, one command per key on a cluster).
+    let mut writes = Vec::new();
     let mut minted = Vec::new();
     for _ in 0..count {
         let code = CodeText::generate();
         let hash = code.hash();
-        pipe.cmd("HSET")
-            .arg(l.keys.code(&hash))
-            .arg(&[
-                ("credits", spec.credits.to_string()),
-                ("plan", spec.plan.clone().unwrap_or_default()),
-                ("plan_days", spec.plan_days.to_string()),
-                ("max_uses", spec.max_uses.to_string()),
-                (
-                    "redeem_by",
-                    spec.redeem_by.map(|t| t.0.to_string()).unwrap_or_default(),
-                ),
-                ("note", spec.note.clone()),
-                ("uses", "0".to_owned()),
-                ("revoked", "0".to_owned()),
-                ("created_at", now.0.to_string()),
-                ("created_by", actor.to_string()),
-            ])
-            .ignore();
-        pipe.cmd("HSET")
-            .arg(l.keys.codes())
-            .arg(code.id())
-            .arg(&hash)
-            .ignore();
+        let mut fields = redis::cmd("HSET");
+        fields.arg(l.keys.code(&hash)).arg(&[
+            ("credits", spec.credits.to_string()),
+            ("plan", spec.plan.clone().unwrap_or_default()),
+            ("plan_days", spec.plan_days.to_string()),
+            ("max_uses", spec.max_uses.to_string()),
+            (
+                "redeem_by",
+                spec.redeem_by.map(|t| t.0.to_string()).unwrap_or_default(),
+            ),
+            ("note", spec.note.clone()),
+            ("uses", "0".to_owned()),
+            ("revoked", "0".to_owned()),
+            ("created_at", now.0.to_string()),
+            ("created_by", actor.to_string()),
+        ]);
+        let mut index = redis::cmd("HSET");
+        index.arg(l.keys.codes()).arg(code.id()).arg(&hash);
+        writes.extend([fields, index]);
         minted.push(MintedCode {
             id: code.id(),
             code: code.display(),
         });
     }
-    if !minted.is_empty() {
-        l.query_pipe::<()>(&pipe).await?;
-    }
+    l.query_each::<redis::Value>(&writes).await?;
     let ids: Vec<&str> = minted.iter().map(|m| m.id.as_str()).collect();
     let entry = AuditEntry {
         at: now,
@@ -183,12 +179,17 @@ pub(super) async fn list(l: &RedisLedger) -> Result<Vec<CodeInfo>, LedgerError> 
     if index.is_empty() {
         return Ok(Vec::new());
     }
-    let mut pipe = redis::pipe();
     let ids: Vec<&String> = index.keys().collect();
-    for id in &ids {
-        pipe.cmd("HGETALL").arg(l.keys.code(&index[*id]));
-    }
-    let hashes: Vec<HashMap<String, String>> = l.query_pipe(&pipe).await?;
+    // One slot per code: read them as independent commands.
+    let reads: Vec<redis::Cmd> = ids
+        .iter()
+        .map(|id| {
+            let mut c = redis::cmd("HGETALL");
+            c.arg(l.keys.code(&index[*id]));
+            c
+        })
+        .collect();
+    let hashes: Vec<HashMap<String, String>> = l.query_each(&reads).await?;
     let mut codes = Vec::with_capacity(ids.len());
     for (id, fields) in ids.into_iter().zip(hashes) {
         if !fields.is_empty() {

@@ -77,6 +77,8 @@ mod tests {
         assert_eq!(r.scrub("x only-pass y"), "x *** y");
         let r = Redactor::for_url("redis://u:p%40ss@host");
         assert_eq!(r.scrub("p@ss and p%40ss"), "*** and ***");
+        let r = Redactor::for_url("redis+cluster://u:cl-pass@h1:7000,h2:7000");
+        assert_eq!(r.scrub("h2:7000 auth cl-pass"), "h2:7000 auth ***");
         let r = Redactor::for_url("redis://127.0.0.1:6379");
         assert_eq!(r.scrub("6379 refused"), "6379 refused");
     }

@@ -5,8 +5,8 @@
 //! dropped and the caller deletes those blobs (a crash in between leaves a
 //! blob that its own TTL removes).
 
+use crate::redis_link::RedisLink;
 use redis::Script;
-use redis::aio::ConnectionManager;
 
 /// Adds members (`ARGV[2..]` as triples: member, expiry ms, size) and then
 /// drops the soonest-expiring until the total is within `ARGV[1]`.
@@ -99,7 +99,7 @@ impl SizeIndex {
     /// Counts `entries` and returns the members evicted to stay within `cap`.
     pub(super) async fn add(
         &self,
-        con: &mut ConnectionManager,
+        con: &mut RedisLink,
         entries: &[Entry<'_>],
         cap: u64,
     ) -> redis::RedisResult<Vec<String>> {
@@ -117,7 +117,7 @@ impl SizeIndex {
     /// Uncounts `members` (absent ones are skipped).
     pub(super) async fn remove(
         &self,
-        con: &mut ConnectionManager,
+        con: &mut RedisLink,
         members: &[String],
     ) -> redis::RedisResult<()> {
         if members.is_empty() {
@@ -134,7 +134,7 @@ impl SizeIndex {
     /// Uncounts and returns up to `limit` members expired by `now` (ms).
     pub(super) async fn take_expired(
         &self,
-        con: &mut ConnectionManager,
+        con: &mut RedisLink,
         now: i64,
         limit: usize,
     ) -> redis::RedisResult<Vec<String>> {

@@ -4,8 +4,12 @@ use redis::{ErrorKind, RedisError};
 
 use crate::results::ResultStoreError;
 
-/// Connection and I/O trouble is `Unavailable`; replies that do not decode are `Corrupt`.
+/// Redis at its `maxmemory` is `Full`; connection and I/O trouble is
+/// `Unavailable`; replies that do not decode are `Corrupt`.
 pub(super) fn map_err(e: RedisError) -> ResultStoreError {
+    if crate::redis_link::is_out_of_memory(&e) {
+        return ResultStoreError::Full(e.to_string());
+    }
     match e.kind() {
         ErrorKind::Parse | ErrorKind::UnexpectedReturnType => {
             ResultStoreError::Corrupt(e.to_string())
@@ -29,6 +33,7 @@ pub(super) fn scrubbed(e: ResultStoreError, secret: Option<&str>) -> ResultStore
     match e {
         ResultStoreError::Unavailable(m) => ResultStoreError::Unavailable(m.replace(secret, "***")),
         ResultStoreError::Corrupt(m) => ResultStoreError::Corrupt(m.replace(secret, "***")),
+        ResultStoreError::Full(m) => ResultStoreError::Full(m.replace(secret, "***")),
         other => other,
     }
 }
@@ -47,6 +52,10 @@ mod tests {
         assert_eq!(
             url_password("rediss://me:p%40ss@host/0").as_deref(),
             Some("p%40ss")
+        );
+        assert_eq!(
+            url_password("redis+cluster://:cl-pass@h1:7000,h2:7000").as_deref(),
+            Some("cl-pass")
         );
         let e = scrubbed(
             ResultStoreError::Unavailable("auth hunter2 refused".into()),
