@@ -98,6 +98,7 @@ use redis::{ErrorKind, ServerErrorKind};
 use self::errors::Redactor;
 use self::keys::Keys;
 pub use self::keys::key_slot;
+pub use self::server::ServerRisk;
 use self::policy::{Policy, PolicyCache};
 use self::scripts::Reply;
 use super::{
@@ -182,6 +183,16 @@ impl RedisLedger {
     /// Warnings about server settings that would silently lose quota state:
     /// an eviction policy other than `noeviction`, or no persistence at all.
     pub async fn check_server(&self) -> Vec<String> {
+        self.server_risks()
+            .await
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    /// The same check as [`Self::check_server`], as values a caller can
+    /// weigh (`easel doctor` fails on eviction, warns on no persistence).
+    pub async fn server_risks(&self) -> Vec<ServerRisk> {
         server::check(self).await
     }
 
