@@ -31,7 +31,7 @@ enum Command {
     /// chat tokens; exits 1 if any check fails (64 if the config does not parse).
     Doctor,
     /// Make one image through the whole gateway and save the provider's file.
-    Try(TryCommand),
+    Try(Box<TryCommand>),
 }
 
 /// `easel try "a red fox in the snow" --ar 3:2`
@@ -70,7 +70,7 @@ struct TryCommand {
 }
 
 impl TryCommand {
-    fn into_args(self) -> try_::TryArgs {
+    fn into_args(self: Box<Self>) -> try_::TryArgs {
         let flags = [
             ("ar", self.ar),
             ("size", self.size),

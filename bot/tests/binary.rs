@@ -63,10 +63,14 @@ fn doctor_exits_1_on_a_failed_check_and_prints_no_token() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(
-        stdout.contains("FAIL  backends.chain[0]: `openai`: environment variable EASEL_BIN_TEST_KEY"),
+        stdout
+            .contains("FAIL  backends.chain[0]: `openai`: environment variable EASEL_BIN_TEST_KEY"),
         "{stdout}"
     );
-    assert!(stdout.contains("FAIL  telegram.token: cannot reach"), "{stdout}");
+    assert!(
+        stdout.contains("FAIL  telegram.token: cannot reach"),
+        "{stdout}"
+    );
     let all = stdout + &text(&out.stderr);
     assert!(!all.contains("SECRET"), "{all}");
 }

@@ -66,7 +66,8 @@ impl UserKey {
 
     /// The operator at a terminal, by name: 1-12 of `a-z`, `0-9`, `-`, `_`.
     pub fn cli(name: &str) -> Result<Self, IdError> {
-        let id = cli_name::encode(name).ok_or_else(|| IdError::BadUserKey(format!("cli:{name}")))?;
+        let id =
+            cli_name::encode(name).ok_or_else(|| IdError::BadUserKey(format!("cli:{name}")))?;
         Ok(Self {
             platform: Platform::Cli,
             id,
@@ -232,7 +233,14 @@ mod tests {
 
     #[test]
     fn cli_keys_carry_their_name_and_stay_apart() {
-        for name in ["operator", "a", "0", "ops-team_2", "zzzzzzzzzzzz", "____________"] {
+        for name in [
+            "operator",
+            "a",
+            "0",
+            "ops-team_2",
+            "zzzzzzzzzzzz",
+            "____________",
+        ] {
             let key: UserKey = format!("cli:{name}").parse().unwrap();
             assert_eq!(key.platform, Platform::Cli);
             assert_eq!(key.to_string(), format!("cli:{name}"));
@@ -241,7 +249,14 @@ mod tests {
         // Digits are a name here, not an id: `cli:7` is not user 7.
         assert_ne!("cli:7".parse::<UserKey>().unwrap().id, 7);
         assert_ne!(UserKey::cli("ab").unwrap(), UserKey::cli("ba").unwrap());
-        for junk in ["cli:", "cli:Operator", "cli:a b", "cli:thirteen-char", "cli:é", "cli:a|b"] {
+        for junk in [
+            "cli:",
+            "cli:Operator",
+            "cli:a b",
+            "cli:thirteen-char",
+            "cli:é",
+            "cli:a|b",
+        ] {
             assert!(junk.parse::<UserKey>().is_err(), "{junk} accepted");
         }
         let json = serde_json::to_string(&UserKey::cli("operator").unwrap()).unwrap();

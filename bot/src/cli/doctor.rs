@@ -63,12 +63,20 @@ impl Check {
     }
 
     /// A check that passed with a caveat, and how to remove it.
-    pub fn warn(name: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub fn warn(
+        name: impl Into<String>,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
         Self::new(name, Status::Warn, detail, Some(fix.into()))
     }
 
     /// A check that failed, and how to fix it.
-    pub fn fail(name: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub fn fail(
+        name: impl Into<String>,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
         Self::new(name, Status::Fail, detail, Some(fix.into()))
     }
 

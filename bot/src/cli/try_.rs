@@ -14,8 +14,8 @@ use easel_gateway::service::{Gateway, InProcessGateway, OpenError};
 use easel_gateway::settings::Env;
 use easel_shared::config::{AccessMode, Config};
 use easel_shared::flags::{self, FlagError, FlagSet};
-use easel_shared::job::{ImageData, JobEvent};
 use easel_shared::ids::IdError;
+use easel_shared::job::{ImageData, JobEvent};
 use easel_shared::{RequestId, UserKey};
 
 use crate::core::render;
@@ -81,7 +81,10 @@ pub async fn run(
     }
     let shared = Arc::new(arc_swap::ArcSwap::from_pointee(config));
     let gateway = InProcessGateway::open(shared, Clock::real(), env).await?;
-    let tried = submit(&gateway, user, &prompt, &flags, uploads, args, out, progress).await;
+    let tried = submit(
+        &gateway, user, &prompt, &flags, uploads, args, out, progress,
+    )
+    .await;
     gateway.shutdown().await;
     Ok(tried?)
 }
@@ -109,7 +112,11 @@ fn prepare(
         }
     };
     if parsed.prompt.trim().is_empty() {
-        writeln!(progress, "{}", render::problem(LOCALE, &Problem::EmptyPrompt))?;
+        writeln!(
+            progress,
+            "{}",
+            render::problem(LOCALE, &Problem::EmptyPrompt)
+        )?;
         return Ok(None);
     }
     let mut uploads = Vec::new();
@@ -235,7 +242,11 @@ async fn submit(
                 }
                 if let Some(quota) = quota {
                     let left = render::quota_line(LOCALE, &quota);
-                    writeln!(out, "{}", tr(LOCALE, "try-quota", &[("quota", left.into())]))?;
+                    writeln!(
+                        out,
+                        "{}",
+                        tr(LOCALE, "try-quota", &[("quota", left.into())])
+                    )?;
                 }
                 return Ok(Tried::Saved(paths));
             }
@@ -274,7 +285,9 @@ fn save(images: &[ImageData], out: Option<&Path>, stem: &str) -> io::Result<Vec<
 
 /// `out.png` -> `out-2.png`.
 fn numbered(out: &Path, n: usize) -> PathBuf {
-    let stem = out.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    let stem = out
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
     let name = match out.extension() {
         Some(ext) => format!("{stem}-{n}.{}", ext.to_string_lossy()),
         None => format!("{stem}-{n}"),
@@ -296,7 +309,10 @@ mod tests {
 
     #[test]
     fn several_images_get_numbered_names() {
-        assert_eq!(numbered(Path::new("a/out.png"), 2), PathBuf::from("a/out-2.png"));
+        assert_eq!(
+            numbered(Path::new("a/out.png"), 2),
+            PathBuf::from("a/out-2.png")
+        );
         assert_eq!(numbered(Path::new("out"), 1), PathBuf::from("out-1"));
     }
 
@@ -305,7 +321,10 @@ mod tests {
         let given = [("ar".to_owned(), "16:9".to_owned())];
         let parsed = parse_flags("a fox --ar 1:1 --q high", &given).unwrap();
         assert_eq!(parsed.prompt, "a fox");
-        assert_eq!(parsed.flags.quality, Some(easel_shared::render::Quality::High));
+        assert_eq!(
+            parsed.flags.quality,
+            Some(easel_shared::render::Quality::High)
+        );
         let expected = flags::parse_one("ar", "16:9").unwrap().shape;
         assert_eq!(parsed.flags.shape, expected);
         assert!(parse_flags("x", &[("q".into(), "ultra".into())]).is_err());
@@ -318,7 +337,10 @@ mod tests {
         assert_eq!(operator_access(&mut config, user), None);
         config.access.mode = AccessMode::Code;
         let note = operator_access(&mut config, user).unwrap();
-        assert!(note.contains("code") && note.contains("cli:operator"), "{note}");
+        assert!(
+            note.contains("code") && note.contains("cli:operator"),
+            "{note}"
+        );
         assert_eq!(config.access.mode, AccessMode::Allowlist);
         assert!(config.access.allowlist.contains(&user));
     }

@@ -98,9 +98,9 @@ use redis::{ErrorKind, ServerErrorKind};
 use self::errors::Redactor;
 use self::keys::Keys;
 pub use self::keys::key_slot;
-pub use self::server::ServerRisk;
 use self::policy::{Policy, PolicyCache};
 use self::scripts::Reply;
+pub use self::server::ServerRisk;
 use super::{
     Admission, Clock, Ledger, LedgerError, ReapReport, ReserveRequest, SettleOutcome, Settlement,
     SharedConfig,

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use easel_bot::cli::try_::{self, TryArgs, Tried};
+use easel_bot::cli::try_::{self, Tried, TryArgs};
 use easel_bot::core::render;
 use easel_bot::i18n::Locale;
 use easel_gateway::ledger::redis::RedisLedger;
@@ -100,7 +100,10 @@ async fn try_saves_the_providers_bytes_and_charges_one_image() {
     assert_eq!(std::fs::read(&path).unwrap(), FakeOpenAi::final_image(0));
     assert_eq!(used(&s.quota().await), [1, 1]);
     let sent = &s.openai.requests()[0];
-    assert_eq!(sent.field("prompt").as_deref(), Some("a red fox in the snow"));
+    assert_eq!(
+        sent.field("prompt").as_deref(),
+        Some("a red fox in the snow")
+    );
     assert_eq!(sent.field("quality").as_deref(), Some("low"));
     assert!(out.contains(&path.display().to_string()), "{out}");
     assert!(out.contains("Quota left: 9/10 left"), "{out}");

@@ -50,11 +50,16 @@ fn telegram(config: &Config, out: &mut Vec<Check>) {
         Ok(url) if url.scheme() == "https" => {
             let port = url.port_or_known_default().unwrap_or(443);
             if TELEGRAM_WEBHOOK_PORTS.contains(&port) {
-                out.push(Check::ok("telegram.webhook_url", format!("https, port {port}")));
+                out.push(Check::ok(
+                    "telegram.webhook_url",
+                    format!("https, port {port}"),
+                ));
             } else {
                 out.push(Check::fail(
                     "telegram.webhook_url",
-                    format!("port {port}: Telegram only delivers webhooks to ports 443, 80, 88 and 8443"),
+                    format!(
+                        "port {port}: Telegram only delivers webhooks to ports 443, 80, 88 and 8443"
+                    ),
                     "use one of those ports in telegram.webhook_url (a reverse proxy may forward \
                      to telegram.webhook_listen)",
                 ));
@@ -69,16 +74,11 @@ fn telegram(config: &Config, out: &mut Vec<Check>) {
             ),
         )),
     }
-    if t.webhook_listen.parse::<std::net::SocketAddr>().is_err() {
-        out.push(Check::fail(
-            "telegram.webhook_listen",
-            format!("`{}` is not an address to listen on", t.webhook_listen),
-            format!(
-                "set {} to e.g. 0.0.0.0:8443",
-                key_or_env("telegram.webhook_listen")
-            ),
-        ));
-    }
+    out.extend(listen_address(
+        "telegram.webhook_listen",
+        &t.webhook_listen,
+        "0.0.0.0:8443",
+    ));
     if t.webhook_secret.is_empty() {
         out.push(Check::warn(
             "telegram.webhook_secret",
@@ -118,14 +118,19 @@ fn discord(config: &Config, out: &mut Vec<Check>) {
                 ),
             ));
         }
-        if d.listen.parse::<std::net::SocketAddr>().is_err() {
-            out.push(Check::fail(
-                "discord.listen",
-                format!("`{}` is not an address to listen on", d.listen),
-                format!("set {} to e.g. 0.0.0.0:8788", key_or_env("discord.listen")),
-            ));
-        }
+        out.extend(listen_address("discord.listen", &d.listen, "0.0.0.0:8788"));
     }
+}
+
+/// A failure unless `value` (of `key`) is an address a server can bind.
+fn listen_address(key: &str, value: &str, example: &str) -> Option<Check> {
+    value.parse::<std::net::SocketAddr>().is_err().then(|| {
+        Check::fail(
+            key,
+            format!("`{value}` is not an address to listen on"),
+            format!("set {} to e.g. {example}", key_or_env(key)),
+        )
+    })
 }
 
 fn admin(config: &Config, out: &mut Vec<Check>) {

@@ -53,10 +53,7 @@ pub(super) async fn checks(d: &DiscordConfig) -> Vec<Check> {
         } else {
             Check::fail(
                 "discord.application_id",
-                format!(
-                    "{} is not the token's application ({id})",
-                    d.application_id
-                ),
+                format!("{} is not the token's application ({id})", d.application_id),
                 format!("set {} = {id}", key_or_env("discord.application_id")),
             )
         });

@@ -67,17 +67,21 @@ async fn redis(config: &Config) -> Vec<Check> {
         ));
         return out;
     }
-    out.push(match risks.iter().find_map(|r| match r {
-        ServerRisk::Evicts { policy } => Some(policy),
-        _ => None,
-    }) {
-        Some(policy) => Check::fail(
-            "redis maxmemory-policy",
-            format!("`{policy}`: Redis may evict ledger keys, silently resetting quotas and credits"),
-            "CONFIG SET maxmemory-policy noeviction, and set it in redis.conf",
-        ),
-        None => Check::ok("redis maxmemory-policy", "noeviction"),
-    });
+    out.push(
+        match risks.iter().find_map(|r| match r {
+            ServerRisk::Evicts { policy } => Some(policy),
+            _ => None,
+        }) {
+            Some(policy) => Check::fail(
+                "redis maxmemory-policy",
+                format!(
+                    "`{policy}`: Redis may evict ledger keys, silently resetting quotas and credits"
+                ),
+                "CONFIG SET maxmemory-policy noeviction, and set it in redis.conf",
+            ),
+            None => Check::ok("redis maxmemory-policy", "noeviction"),
+        },
+    );
     out.push(if risks.contains(&ServerRisk::NotPersisted) {
         Check::warn(
             "redis persistence",

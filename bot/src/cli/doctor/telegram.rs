@@ -45,10 +45,7 @@ pub(super) async fn checks(t: &TelegramConfig) -> Vec<Check> {
                 t.api_url,
                 scrub(&super::describe(&*e), &[token])
             ),
-            format!(
-                "check the network and {}",
-                key_or_env("telegram.api_url")
-            ),
+            format!("check the network and {}", key_or_env("telegram.api_url")),
         ),
         Err(e) => Check::fail(
             "telegram.token",
