@@ -43,7 +43,8 @@ struct TryCommand {
     /// An image to edit (repeat for several).
     #[arg(short = 'i', long = "image")]
     images: Vec<PathBuf>,
-    /// Where to save the image (default: easel-try-<result id>.<ext>).
+    /// Where to save the image, or a directory for the default name
+    /// (easel-try-<result id>.<ext>).
     #[arg(short, long)]
     out: Option<PathBuf>,
     /// The user charged, as cli:<NAME>.

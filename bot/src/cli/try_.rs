@@ -35,8 +35,9 @@ pub struct TryArgs {
     pub flags: Vec<(String, String)>,
     /// Images to edit, in order (empty: generate).
     pub inputs: Vec<PathBuf>,
-    /// Where to write the image; default `easel-try-<result id>.<ext>`.
-    /// With several images, `-<n>` goes before the extension.
+    /// Where to write the image; default `easel-try-<result id>.<ext>` (in
+    /// this directory, or in `out` when it is a directory). With several
+    /// images, `-<n>` goes before the extension.
     pub out: Option<PathBuf>,
     /// The user charged, `cli:<name>`.
     pub user: String,
@@ -271,11 +272,16 @@ fn save(images: &[ImageData], out: Option<&Path>, stem: &str) -> io::Result<Vec<
         .enumerate()
         .map(|(i, image)| {
             let ext = easel_shared::job::file_extension(&image.mime);
+            let default = if many {
+                format!("easel-try-{stem}-{}.{ext}", i + 1)
+            } else {
+                format!("easel-try-{stem}.{ext}")
+            };
             let path = match out {
+                Some(dir) if dir.is_dir() => dir.join(default),
                 Some(out) if many => numbered(out, i + 1),
                 Some(out) => out.to_path_buf(),
-                None if many => PathBuf::from(format!("easel-try-{stem}-{}.{ext}", i + 1)),
-                None => PathBuf::from(format!("easel-try-{stem}.{ext}")),
+                None => PathBuf::from(default),
             };
             std::fs::write(&path, &image.bytes)?;
             Ok(path)

@@ -110,6 +110,31 @@ async fn try_saves_the_providers_bytes_and_charges_one_image() {
     assert!(err.contains("Drawing…"), "{err}");
 }
 
+#[tokio::test]
+async fn into_a_directory_the_file_is_named_after_the_stored_result() {
+    let s = Setup::new().await;
+    let args = TryArgs {
+        out: Some(s.dir.path().to_path_buf()),
+        ..s.args("a fox --n 2")
+    };
+    let (tried, _, err) = s.run(&args).await;
+    let Tried::Saved(paths) = tried else {
+        panic!("not saved: {err}");
+    };
+    assert_eq!(paths.len(), 2);
+    for (i, path) in paths.iter().enumerate() {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        // `easel-try-<result id>-<n>.png`: the id is the result store's.
+        let id = name
+            .strip_prefix("easel-try-")
+            .and_then(|r| r.strip_suffix(&format!("-{}.png", i + 1)))
+            .unwrap_or_else(|| panic!("{name}"));
+        id.parse::<easel_shared::results::ResultId>()
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(std::fs::read(path).unwrap(), FakeOpenAi::final_image(i));
+    }
+}
+
 /// A 64x64 PNG, red on the left half and blue on the right: recognisable
 /// after the gateway's (lossy) re-encode.
 fn red_blue_png() -> Vec<u8> {
