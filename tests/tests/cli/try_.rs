@@ -151,6 +151,30 @@ fn red_blue_png() -> Vec<u8> {
 }
 
 #[tokio::test]
+async fn progress_shows_retries_and_previews_and_the_file_is_still_the_final_image() {
+    let mut s = Setup::new().await;
+    s.config.backends.chain[0].partial_images = 2;
+    s.openai.script([Reply::Status(500), Reply::Ok]);
+    let (tried, _, err) = s.run(&s.args("a fox")).await;
+    assert!(matches!(tried, Tried::Saved(_)), "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    let at = |what: &str| {
+        lines
+            .iter()
+            .position(|l| l.starts_with(what))
+            .unwrap_or_else(|| panic!("no {what:?} in {err}"))
+    };
+    assert!(at("Drawing…") < at("The image service is busy; trying again (attempt 2)"));
+    assert!(at("The image service is busy") < at("A preview of image 1 arrived"));
+    let previews = lines
+        .iter()
+        .filter(|l| l.starts_with("A preview of image 1 arrived"));
+    assert_eq!(previews.count(), 2, "{err}");
+    let saved = std::fs::read(s.dir.path().join("out.png")).unwrap();
+    assert_eq!(saved, FakeOpenAi::final_image(0));
+}
+
+#[tokio::test]
 async fn an_edit_sends_the_photo_upstream() {
     let s = Setup::new().await;
     let photo = s.dir.path().join("photo.png");
