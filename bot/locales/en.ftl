@@ -225,4 +225,4 @@ progress-retrying = The image service is busy; trying again (attempt { $attempt 
 progress-partial = A preview of image { $image } arrived…
 try-saved = Saved { $path } ({ $bytes } bytes, the provider's original file)
 try-quota = Quota left: { $quota }
-try-operator-access = Note: access.mode = "{ $mode }" would refuse { $user }; easel try lets the operator use the default plan "{ $plan }" (an assigned plan, bans and every limit still apply).
+try-operator-access = Note: access.mode is "{ $mode }"; easel try gives { $user } the default plan "{ $plan }" unless it has a plan of its own (bans and every limit still apply).

@@ -209,4 +209,4 @@ progress-retrying = 图像服务繁忙，正在重试（第 { $attempt } 次）�
 progress-partial = 图片 { $image } 的预览已到…
 try-saved = 已保存 { $path }（{ $bytes } 字节，服务商的原始文件）
 try-quota = 剩余额度：{ $quota }
-try-operator-access = 注意：access.mode = "{ $mode }" 会拒绝 { $user }；easel try 让运维者使用默认套餐 "{ $plan }"（已分配的套餐、封禁和所有限制仍然有效）。
+try-operator-access = 注意：access.mode 为 "{ $mode }"；easel try 会让 { $user } 使用默认套餐 "{ $plan }"，除非它已有自己的套餐（封禁和所有限制仍然有效）。

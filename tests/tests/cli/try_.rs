@@ -258,7 +258,7 @@ async fn code_mode_lets_the_operator_try_and_says_why() {
     let (tried, _, err) = s.run(&s.args("a fox")).await;
     assert!(matches!(tried, Tried::Saved(_)), "{err}");
     assert!(
-        err.contains("access.mode = \"code\" would refuse cli:operator"),
+        err.contains("access.mode is \"code\"; easel try gives cli:operator the default plan"),
         "{err}"
     );
 }
