@@ -98,3 +98,60 @@ fn try_refuses_a_bad_flag_and_a_missing_backend_with_distinct_codes() {
     assert!(text(&out.stderr).contains("ultra"), "{}", text(&out.stderr));
     assert!(!dir.0.join("easel-ledger.redb").exists());
 }
+
+#[tokio::test]
+async fn try_saves_the_fakes_image_byte_for_byte_with_chat_flags() {
+    use easel_tests::fake_openai::FakeOpenAi;
+
+    let openai = FakeOpenAi::start().await;
+    let dir = Scratch::new("try-ok");
+    let config = dir.write(
+        "easel.toml",
+        &format!(
+            "[[backends.chain]]\nname = \"openai\"\nbase_url = {:?}\nmodel = \"gpt-image-2\"\n\
+             api_key_env = \"EASEL_BIN_TEST_KEY\"\n",
+            openai.base_url()
+        ),
+    );
+    let out_path = dir.0.join("fox.png");
+    let args = [
+        "try",
+        "--config",
+        config.to_str().unwrap(),
+        "a",
+        "red",
+        "fox",
+        "--q",
+        "low",
+        "--ar",
+        "3:2",
+        "-o",
+        out_path.to_str().unwrap(),
+    ]
+    .map(str::to_owned);
+    let cwd = dir.0.clone();
+    // The fake serves on this runtime; the process is waited for beside it.
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_easel"))
+            .args(args)
+            .current_dir(cwd)
+            .env_clear()
+            .env("EASEL_BIN_TEST_KEY", "sk-bin-SECRET")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert_eq!(
+        std::fs::read(&out_path).unwrap(),
+        FakeOpenAi::final_image(0)
+    );
+    assert!(stdout.contains("Quota left: 9/10"), "{stdout}");
+    let sent = &openai.requests()[0];
+    assert_eq!(sent.field("prompt").as_deref(), Some("a red fox"));
+    assert_eq!(sent.field("quality").as_deref(), Some("low"));
+    assert_eq!(sent.field("size").as_deref(), Some("1536x1024"));
+    assert!(!(stdout + &stderr).contains("SECRET"));
+}
