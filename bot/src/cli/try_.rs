@@ -74,29 +74,31 @@ pub async fn run(
     out: &mut dyn Write,
     progress: &mut dyn Write,
 ) -> Result<Tried, TryError> {
-    let Some((user, uploads, flags, prompt)) = prepare(args, progress)? else {
+    let Some(what) = prepare(args, progress)? else {
         return Ok(Tried::Refused);
     };
-    if let Some(note) = operator_access(&mut config, user) {
+    if let Some(note) = operator_access(&mut config, what.user) {
         writeln!(progress, "{note}")?;
     }
     let shared = Arc::new(arc_swap::ArcSwap::from_pointee(config));
     let gateway = InProcessGateway::open(shared, Clock::real(), env).await?;
-    let tried = submit(
-        &gateway, user, &prompt, &flags, uploads, args, out, progress,
-    )
-    .await;
+    let tried = submit(&gateway, what, args.out.as_deref(), out, progress).await;
     gateway.shutdown().await;
     Ok(tried?)
 }
 
+/// The checked arguments: what goes to the gateway.
+struct Prepared {
+    user: UserKey,
+    prompt: String,
+    flags: FlagSet,
+    uploads: Vec<Bytes>,
+}
+
 /// Checks the arguments before anything is opened: the user name, the
-/// flags (the chat's parser and texts) and the input files.
-#[allow(clippy::type_complexity)]
-fn prepare(
-    args: &TryArgs,
-    progress: &mut dyn Write,
-) -> io::Result<Option<(UserKey, Vec<Bytes>, FlagSet, String)>> {
+/// flags (the chat's parser and texts) and the input files. `None` after
+/// telling `progress` why not.
+fn prepare(args: &TryArgs, progress: &mut dyn Write) -> io::Result<Option<Prepared>> {
     let Ok(user) = UserKey::cli(&args.user) else {
         writeln!(
             progress,
@@ -120,6 +122,23 @@ fn prepare(
         )?;
         return Ok(None);
     }
+    // The image is paid for once it arrives: refuse a place it cannot go now.
+    if let Some(out) = &args.out {
+        let dir = match out.parent() {
+            _ if out.is_dir() => out.as_path(),
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        if !dir.is_dir() {
+            writeln!(
+                progress,
+                "-o {}: no directory {}",
+                out.display(),
+                dir.display()
+            )?;
+            return Ok(None);
+        }
+    }
     let mut uploads = Vec::new();
     for path in &args.inputs {
         match std::fs::read(path) {
@@ -130,7 +149,12 @@ fn prepare(
             }
         }
     }
-    Ok(Some((user, uploads, parsed.flags, parsed.prompt)))
+    Ok(Some(Prepared {
+        user,
+        prompt: parsed.prompt,
+        flags: parsed.flags,
+        uploads,
+    }))
 }
 
 /// The prompt's own flags, then the option flags over them.
@@ -170,17 +194,14 @@ fn operator_access(config: &mut Config, user: UserKey) -> Option<String> {
 }
 
 /// Submits one request and follows its events to the end.
-#[allow(clippy::too_many_arguments)]
 async fn submit(
     gateway: &dyn Gateway,
-    user: UserKey,
-    prompt: &str,
-    flags: &FlagSet,
-    uploads: Vec<Bytes>,
-    args: &TryArgs,
+    what: Prepared,
+    out_path: Option<&Path>,
     out: &mut dyn Write,
     progress: &mut dyn Write,
 ) -> io::Result<Tried> {
+    let user = what.user;
     let id = match request_id() {
         Ok(id) => id,
         Err(e) => {
@@ -189,7 +210,7 @@ async fn submit(
         }
     };
     let settings = gateway.settings(user).await.unwrap_or_default();
-    let built = request::fresh(id, user, prompt, flags, &settings, uploads);
+    let built = request::fresh(id, user, &what.prompt, &what.flags, &settings, what.uploads);
     let mut events = match gateway.submit(built.request).await {
         Ok(events) => events,
         Err(e) => {
@@ -231,7 +252,7 @@ async fn submit(
                 ..
             } => {
                 let stem = result.map_or_else(|| "request".to_owned(), |r| r.to_string());
-                let paths = save(&images, args.out.as_deref(), &stem)?;
+                let paths = save(&images, out_path, &stem)?;
                 for (path, image) in paths.iter().zip(&images) {
                     let shown = path.display().to_string();
                     let line = tr(

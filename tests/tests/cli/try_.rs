@@ -264,6 +264,19 @@ async fn code_mode_lets_the_operator_try_and_says_why() {
 }
 
 #[tokio::test]
+async fn an_output_path_that_cannot_exist_is_refused_before_anything_is_charged() {
+    let s = Setup::new().await;
+    let args = TryArgs {
+        out: Some(s.dir.path().join("no/such/dir/out.png")),
+        ..s.args("a fox")
+    };
+    let (tried, _, err) = s.run(&args).await;
+    assert_eq!(tried, Tried::Refused);
+    assert!(err.contains("no directory"), "{err}");
+    assert!(s.openai.requests().is_empty());
+}
+
+#[tokio::test]
 async fn a_bad_user_name_is_refused_before_anything_runs() {
     let s = Setup::new().await;
     let args = TryArgs {
