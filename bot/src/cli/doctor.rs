@@ -256,8 +256,24 @@ fn secrets(config: Option<&Config>, env: &dyn Env) -> Vec<String> {
             .chain(config.backends.chain.iter().map(|b| &b.api_key))
             .map(|s| s.expose().to_owned()),
         );
+        out.extend(url_passwords(&config.ledger.redis_url));
     }
     out.retain(|s| !s.is_empty());
+    out
+}
+
+/// The passwords a Redis URL may carry: `redis://user:PASS@host` and
+/// `redis+unix:///path?pass=PASS`.
+fn url_passwords(url: &str) -> Vec<String> {
+    let Ok(url) = reqwest::Url::parse(url) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = url.password().map(str::to_owned).into_iter().collect();
+    out.extend(
+        url.query_pairs()
+            .filter(|(k, _)| k == "pass" || k == "password")
+            .map(|(_, v)| v.into_owned()),
+    );
     out
 }
 

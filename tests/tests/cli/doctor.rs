@@ -299,6 +299,45 @@ async fn redis_that_may_evict_ledger_keys_fails() {
 }
 
 #[tokio::test]
+async fn redis_is_reached_with_the_urls_password_and_a_wrong_one_is_not_printed() {
+    let s = setup().await;
+    let redis = PrivateRedis::start();
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut con = client.get_multiplexed_async_connection().await.unwrap();
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("requirepass")
+        .arg("pw-SECRET-good")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    let mut config = s.config.clone();
+    config.ledger.key_prefix = unique_prefix("doctor-auth");
+    config.ledger.redis_url = format!("{}?pass=pw-SECRET-good", redis.url());
+    let report = doctor::check(&config, &env()).await;
+    assert_eq!(
+        status(&report, "ledger.redis_url"),
+        Some(Status::Ok),
+        "{report:#?}"
+    );
+
+    // Through the whole command: the file names no Redis, the environment does.
+    let path = s.dir.path().join("easel.toml");
+    std::fs::write(&path, "").unwrap();
+    let mut env = env();
+    env.insert(
+        "EASEL_REDIS_URL".into(),
+        format!("{}?pass=pw-SECRET-bad", redis.url()),
+    );
+    let mut out = Vec::new();
+    let verdict = doctor::run(Some(&path), &env, &mut out).await.unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(verdict, Verdict::Failed, "{text}");
+    assert!(text.contains("FAIL  ledger.redis_url: "), "{text}");
+    assert!(!text.contains("SECRET"), "{text}");
+}
+
+#[tokio::test]
 async fn the_shared_redis_is_reachable_and_its_policy_reported_as_is() {
     let s = setup().await;
     let mut config = s.config.clone();
