@@ -218,3 +218,11 @@ change-label = What should change?
 input-unreadable = I could not read the image of that message. Nothing was charged; attach it with /edit instead.
 result-preview-note = The original is larger than this chat allows, so this is a preview; the Original button sends the file where it fits.
 mask-bad = The mask cannot be used: { $reason }. Nothing was charged; send a PNG of the same picture with the parts to change made transparent.
+
+## easel try (the operator's terminal)
+
+progress-retrying = The image service is busy; trying again (attempt { $attempt })…
+progress-partial = A preview of image { $image } arrived…
+try-saved = Saved { $path } ({ $bytes } bytes, the provider's original file)
+try-quota = Quota left: { $quota }
+try-operator-access = Note: access.mode is "{ $mode }"; easel try gives { $user } the default plan "{ $plan }" unless it has a plan of its own (bans and every limit still apply).

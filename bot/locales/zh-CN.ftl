@@ -202,3 +202,11 @@ change-label = 要改什么？
 input-unreadable = 无法读取该消息中的图片。未扣除任何额度，请改用 /edit 上传图片。
 result-preview-note = 原图超过此聊天允许的大小，这里显示的是预览；在允许的地方，"原图"按钮会发送文件。
 mask-bad = 蒙版无法使用：{ $reason }。未扣额度，请发送同一张图片的 PNG，并把要修改的部分设为透明。
+
+## easel try（运维者的终端）
+
+progress-retrying = 图像服务繁忙，正在重试（第 { $attempt } 次）…
+progress-partial = 图片 { $image } 的预览已到…
+try-saved = 已保存 { $path }（{ $bytes } 字节，服务商的原始文件）
+try-quota = 剩余额度：{ $quota }
+try-operator-access = 注意：access.mode 为 "{ $mode }"；easel try 会让 { $user } 使用默认套餐 "{ $plan }"，除非它已有自己的套餐（封禁和所有限制仍然有效）。

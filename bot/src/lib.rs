@@ -1,8 +1,10 @@
 //! Easel bot: the platform-free conversation core, the message catalogs,
-//! and the chat adapters built on them ([`telegram`], [`discord`]).
+//! the chat adapters built on them ([`telegram`], [`discord`]) and the
+//! operator's terminal commands ([`cli`]).
 #![deny(missing_docs)]
 
 pub mod app;
+pub mod cli;
 pub mod core;
 pub mod discord;
 pub mod i18n;

@@ -12,9 +12,19 @@ pub const EXIT_CONFIG: u8 = 64;
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`).
 pub fn init_logging() {
+    init_logging_at("info");
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` or else `default` (terminal
+/// commands use `warn` so their own lines are not drowned).
+pub fn init_logging_at(default: &str) {
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
+        // Colour codes only where a person reads them, not in a piped log.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| default.into()),
         )
         .init();
 }

@@ -85,6 +85,14 @@ pub enum SettingsError {
 /// Loads `path` (or only defaults when `None`), applies environment overrides
 /// and validates the result.
 pub fn load(path: Option<&Path>, env: &dyn Env) -> Result<Config, SettingsError> {
+    let config = read(path, env)?;
+    config.validate()?;
+    Ok(config)
+}
+
+/// Like [`load`] but without [`Config::validate`]: `easel doctor` reports
+/// every problem of a config that parses, not only the first.
+pub fn read(path: Option<&Path>, env: &dyn Env) -> Result<Config, SettingsError> {
     let mut doc = match path {
         Some(path) => {
             let shown = path.display().to_string();
@@ -115,9 +123,7 @@ pub fn load(path: Option<&Path>, env: &dyn Env) -> Result<Config, SettingsError>
         let dotted = key.to_ascii_lowercase().replace("__", ".");
         set_key(&mut doc, &dotted, scalar(&value));
     }
-    let config = parse(doc)?;
-    config.validate()?;
-    Ok(config)
+    Ok(parse(doc)?)
 }
 
 fn parse(doc: toml::Table) -> Result<Config, ConfigError> {

@@ -2,6 +2,8 @@
 //! (`UnixMillis`). Newtypes so a user id can never be passed where a request
 //! id is expected.
 
+mod cli_name;
+
 use std::fmt;
 use std::str::FromStr;
 
@@ -17,25 +19,31 @@ pub enum Platform {
     Discord,
     /// Users of the HTTP API, identified by the operator's own numbering.
     Web,
+    /// The operator at a terminal (`easel try`), named `cli:<name>`; only
+    /// someone who can run the binary with the config can act as one.
+    Cli,
 }
 
 impl Platform {
-    /// The short tag used in keys and config: `tg`, `dc`, `web`.
+    /// The short tag used in keys and config: `tg`, `dc`, `web`, `cli`.
     pub fn tag(self) -> &'static str {
         match self {
             Platform::Telegram => "tg",
             Platform::Discord => "dc",
             Platform::Web => "web",
+            Platform::Cli => "cli",
         }
     }
 }
 
-/// One user of one platform. Displays and parses as `tg:123`, `dc:456`.
+/// One user of one platform. Displays and parses as `tg:123`, `dc:456`,
+/// `cli:operator`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UserKey {
     /// Where the id is valid.
     pub platform: Platform,
-    /// The platform's numeric user id.
+    /// The platform's numeric user id. A terminal user's name is packed into
+    /// it (see [`UserKey::cli`]) so every key stays a small `Copy` value.
     pub id: u64,
 }
 
@@ -55,19 +63,40 @@ impl UserKey {
             id,
         }
     }
+
+    /// The operator at a terminal, by name: 1-12 of `a-z`, `0-9`, `-`, `_`.
+    pub fn cli(name: &str) -> Result<Self, IdError> {
+        let id =
+            cli_name::encode(name).ok_or_else(|| IdError::BadUserKey(format!("cli:{name}")))?;
+        Ok(Self {
+            platform: Platform::Cli,
+            id,
+        })
+    }
 }
 
 impl fmt::Display for UserKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.platform.tag(), self.id)
+        let tag = self.platform.tag();
+        match self.platform {
+            Platform::Cli => match cli_name::decode(self.id) {
+                Some(name) => write!(f, "{tag}:{name}"),
+                // Only a struct literal can hold such an id; show it, marked.
+                None => write!(f, "{tag}:#{}", self.id),
+            },
+            _ => write!(f, "{tag}:{}", self.id),
+        }
     }
 }
 
 /// Why a string is not a valid id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
-    /// A user key must look like `tg:123`, `dc:456` or `web:7`.
-    #[error("`{0}` is not a user key: expected tg:<id>, dc:<id> or web:<id>")]
+    /// A user key must look like `tg:123`, `dc:456`, `web:7` or `cli:operator`.
+    #[error(
+        "`{0}` is not a user key: expected tg:<id>, dc:<id>, web:<id> or cli:<name> \
+         (1-12 of a-z, 0-9, - and _)"
+    )]
     BadUserKey(String),
     /// A request id must be 1..=128 printable ASCII characters without `|` or spaces.
     #[error("`{0}` is not a request id: use 1-128 printable ASCII characters, no spaces or `|`")]
@@ -84,6 +113,7 @@ impl FromStr for UserKey {
             "tg" => Platform::Telegram,
             "dc" => Platform::Discord,
             "web" => Platform::Web,
+            "cli" => return Self::cli(id).map_err(|_| bad()),
             _ => return Err(bad()),
         };
         let id = id.parse().map_err(|_| bad())?;
@@ -199,6 +229,38 @@ mod tests {
         for junk in ["", "tg", "tg:", "xx:1", "tg:-1", "tg:1a"] {
             assert!(junk.parse::<UserKey>().is_err(), "{junk} accepted");
         }
+    }
+
+    #[test]
+    fn cli_keys_carry_their_name_and_stay_apart() {
+        for name in [
+            "operator",
+            "a",
+            "0",
+            "ops-team_2",
+            "zzzzzzzzzzzz",
+            "____________",
+        ] {
+            let key: UserKey = format!("cli:{name}").parse().unwrap();
+            assert_eq!(key.platform, Platform::Cli);
+            assert_eq!(key.to_string(), format!("cli:{name}"));
+            assert_eq!(UserKey::cli(name).unwrap(), key);
+        }
+        // Digits are a name here, not an id: `cli:7` is not user 7.
+        assert_ne!("cli:7".parse::<UserKey>().unwrap().id, 7);
+        assert_ne!(UserKey::cli("ab").unwrap(), UserKey::cli("ba").unwrap());
+        for junk in [
+            "cli:",
+            "cli:Operator",
+            "cli:a b",
+            "cli:thirteen-char",
+            "cli:é",
+            "cli:a|b",
+        ] {
+            assert!(junk.parse::<UserKey>().is_err(), "{junk} accepted");
+        }
+        let json = serde_json::to_string(&UserKey::cli("operator").unwrap()).unwrap();
+        assert_eq!(json, "\"cli:operator\"");
     }
 
     #[test]

@@ -20,6 +20,16 @@ pub struct ImageData {
     pub bytes: Bytes,
 }
 
+/// The usual file extension for an image MIME type (`png` when unknown).
+pub fn file_extension(mime: &str) -> &'static str {
+    match mime {
+        "image/jpeg" => "jpg",
+        "image/webp" => "webp",
+        "image/gif" => "gif",
+        _ => "png",
+    }
+}
+
 /// One step of a job, in order: `Queued`* `Started` (`Partial` | `Retrying`)*
 /// then exactly one of `Done` or `Failed`. A job cancelled while queued goes
 /// straight from `Queued` to `Failed { Cancelled }`.

@@ -1,7 +1,8 @@
 //! A fake Discord REST API on 127.0.0.1:0 for serenity's real HTTP client
 //! (reached through `HttpBuilder::proxy` with the rate limiter off): the
 //! interaction callback, the original response (edit and read), follow-ups,
-//! channel messages, command registration, and a CDN serving attachments.
+//! channel messages, command registration, the token's application, and a
+//! CDN serving attachments.
 //! Every call is recorded with its JSON payload and uploaded files, and
 //! answers are valid Discord objects so serenity can deserialize them.
 
@@ -17,8 +18,11 @@ use serde_json::Value;
 
 use crate::fake_openai::FormPart;
 
+mod application;
 pub mod payloads;
 mod routes;
+
+pub use application::Application;
 
 use routes::{
     callback, cdn, channel_message, commands, delete_original, dm_channel, edit_original, followup,
@@ -124,6 +128,8 @@ pub(crate) struct Inner {
     /// Status to answer edits of original responses with (e.g. 401 for a
     /// token older than 15 minutes).
     pub(crate) edit_status: Option<u16>,
+    /// What `GET /oauth2/applications/@me` answers (401 for every token when unset).
+    pub(crate) application: Option<Application>,
 }
 
 #[derive(Clone)]
@@ -184,6 +190,10 @@ impl FakeDiscord {
                 "/api/v10/applications/{app}/guilds/{guild}/commands",
                 put(commands),
             )
+            .route(
+                "/api/v10/oauth2/applications/@me",
+                get(application::current_application),
+            )
             .route("/cdn/{name}", get(cdn))
             .fallback(unknown)
             .layer(DefaultBodyLimit::disable())
@@ -223,6 +233,12 @@ impl FakeDiscord {
     /// 401 "Invalid Webhook Token" once the 15 minutes are over).
     pub fn fail_edits(&self, status: Option<u16>) {
         self.shared.lock().edit_status = status;
+    }
+
+    /// Makes `GET /oauth2/applications/@me` accept `app.token` and answer
+    /// with this application; other tokens get Discord's 401.
+    pub fn set_application(&self, app: Application) {
+        self.shared.lock().application = Some(app);
     }
 
     /// Every call so far, in order.

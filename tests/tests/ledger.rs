@@ -60,6 +60,7 @@ easel_tests::conformance! {
     access::plan_removed_from_config_falls_back,
     access::credits_alone_give_access_in_code_mode,
     access::banned_users_are_denied_and_status_still_works,
+    access::terminal_users_are_users_like_any_other,
     admin::adjust_credits_grants_deducts_and_refuses_overdraft,
     admin::set_plan_assigns_extends_and_clears,
     admin::bans_are_audited,

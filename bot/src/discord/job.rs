@@ -250,12 +250,7 @@ pub(crate) async fn tell(r: &Responder, text: String) {
 
 /// `easel-0.png` from the MIME type.
 pub(crate) fn file_name(stem: &str, i: usize, mime: &str) -> String {
-    let ext = match mime {
-        "image/jpeg" => "jpg",
-        "image/webp" => "webp",
-        "image/gif" => "gif",
-        _ => "png",
-    };
+    let ext = easel_shared::job::file_extension(mime);
     format!("{stem}-{i}.{ext}")
 }
 

@@ -172,10 +172,5 @@ fn buttons(locale: Locale, id: &ResultId, count: usize) -> InlineKeyboardMarkup 
 }
 
 fn extension(mime: &str) -> &'static str {
-    match mime {
-        "image/jpeg" => "jpg",
-        "image/webp" => "webp",
-        "image/gif" => "gif",
-        _ => "png",
-    }
+    easel_shared::job::file_extension(mime)
 }

@@ -99,6 +99,7 @@ use self::keys::Keys;
 pub use self::keys::key_slot;
 use self::policy::{Policy, PolicyCache};
 use self::scripts::Reply;
+pub use self::server::ServerRisk;
 use super::{
     Admission, Clock, Ledger, LedgerError, ReapReport, ReserveRequest, SettleOutcome, Settlement,
     SharedConfig,
@@ -183,6 +184,16 @@ impl RedisLedger {
     /// an eviction policy other than `noeviction`, or no persistence at all
     /// (checked on every master of a cluster).
     pub async fn check_server(&self) -> Vec<String> {
+        self.server_risks()
+            .await
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    /// The same check as [`Self::check_server`], as values a caller can
+    /// weigh (`easel doctor` fails on eviction, warns on no persistence).
+    pub async fn server_risks(&self) -> Vec<ServerRisk> {
         server::check(self).await
     }
 

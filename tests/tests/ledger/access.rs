@@ -3,7 +3,7 @@
 
 use easel_shared::admin::Actor;
 use easel_shared::config::AccessMode;
-use easel_shared::{Denial, UnixMillis};
+use easel_shared::{Denial, UnixMillis, UserKey};
 use easel_tests::ledger::config::{HOUR, PRO, in_mode, one_window};
 use easel_tests::ledger::{Suite, T0, req, user};
 
@@ -148,4 +148,25 @@ pub(crate) async fn banned_users_are_denied_and_status_still_works(s: Suite) {
         .expect("unban");
     assert!(!h.status(u).await.banned);
     h.admit(&req(u, "b", 1)).await;
+}
+
+/// Guards the `cli:` platform (`easel try`): a terminal user's key, with its
+/// name packed into the id, round-trips through each store's keys (the
+/// usage log, the top list, the allowlist) like a chat user's, and two
+/// names never share a quota.
+pub(crate) async fn terminal_users_are_users_like_any_other(s: Suite) {
+    let operator = UserKey::cli("operator").expect("a valid name");
+    let other = UserKey::cli("operator2").expect("a valid name");
+    let mut c = in_mode(one_window(1, 3 * HOUR), AccessMode::Allowlist);
+    c.access.allowlist = vec![operator];
+    let h = s.open(c).await;
+    h.admit(&req(operator, "a", 1)).await;
+    h.deliver(operator, "a", 1, 100).await;
+    assert_eq!(h.status(operator).await.windows[0].used, 1);
+    assert_eq!(h.deny(&req(other, "b", 1)).await, Denial::NotAllowed);
+    assert_eq!(h.status(other).await.plan, None);
+    let usage = h.ledger.usage(operator, 10).await.expect("usage");
+    assert_eq!(usage.len(), 1);
+    let top = h.ledger.top(1, 10).await.expect("top");
+    assert_eq!(top.iter().map(|e| e.user).collect::<Vec<_>>(), [operator]);
 }
