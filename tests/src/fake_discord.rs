@@ -4,6 +4,12 @@
 //! channel messages, command registration, and a CDN serving attachments.
 //! Every call is recorded with its JSON payload and uploaded files, and
 //! answers are valid Discord objects so serenity can deserialize them.
+//!
+//! It refuses what Discord refuses (`rules`): bot routes without the bot's
+//! token, another application's webhooks or commands, a second
+//! acknowledgement of an interaction, and `@original` or follow-ups of a
+//! token that was never acknowledged or whose 15 minutes are over, on a
+//! clock the test moves ([`FakeDiscord::advance`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -19,11 +25,17 @@ use crate::fake_openai::FormPart;
 
 pub mod payloads;
 mod routes;
+mod rules;
+
+pub use rules::TOKEN_LIFETIME;
 
 use routes::{
     callback, cdn, channel_message, commands, delete_original, dm_channel, edit_original, followup,
     get_message, get_original, unknown,
 };
+
+/// The bot token the fake accepts (`Authorization: Bot <token>`).
+pub const TOKEN: &str = "discord-test-token";
 
 /// The bot user's id in every message the fake creates.
 pub const BOT_USER_ID: u64 = 900_000_000_000_000_001;
@@ -124,12 +136,20 @@ pub(crate) struct Inner {
     /// Status to answer edits of original responses with (e.g. 401 for a
     /// token older than 15 minutes).
     pub(crate) edit_status: Option<u16>,
+    /// The fake's clock: time since start, moved only by the test.
+    pub(crate) now: Duration,
+    /// When each interaction token was acknowledged, on that clock.
+    pub(crate) acks: HashMap<String, Duration>,
 }
 
 #[derive(Clone)]
 pub(crate) struct Shared {
     pub(crate) inner: Arc<Mutex<Inner>>,
     pub(crate) origin: String,
+    /// The bot token bot routes need.
+    pub(crate) token: Arc<str>,
+    /// The application whose webhooks and commands the bot may use.
+    pub(crate) app_id: u64,
 }
 
 impl Shared {
@@ -145,7 +165,8 @@ pub struct FakeDiscord {
 }
 
 impl FakeDiscord {
-    /// Starts the fake on an ephemeral port.
+    /// Starts the fake on an ephemeral port for the bot with [`TOKEN`] and
+    /// application [`payloads::APP_ID`].
     pub async fn start() -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -157,6 +178,8 @@ impl FakeDiscord {
                 ..Inner::default()
             })),
             origin: format!("http://{addr}"),
+            token: Arc::from(TOKEN),
+            app_id: payloads::APP_ID,
         };
         let app = Router::new()
             .route(
@@ -223,6 +246,20 @@ impl FakeDiscord {
     /// 401 "Invalid Webhook Token" once the 15 minutes are over).
     pub fn fail_edits(&self, status: Option<u16>) {
         self.shared.lock().edit_status = status;
+    }
+
+    /// Moves the fake's clock: tokens acknowledged more than
+    /// [`TOKEN_LIFETIME`] ago stop working.
+    pub fn advance(&self, by: Duration) {
+        self.shared.lock().now += by;
+    }
+
+    /// Marks the interaction with `token` as acknowledged where the fake
+    /// cannot see it: in the HTTP endpoint's reply, or by another process.
+    pub fn acknowledge(&self, token: &str) {
+        let mut inner = self.shared.lock();
+        let now = inner.now;
+        inner.acks.entry(token.to_owned()).or_insert(now);
     }
 
     /// Every call so far, in order.

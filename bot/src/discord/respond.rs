@@ -62,7 +62,10 @@ impl Responder {
         self.started.elapsed() > TOKEN_LIFETIME
     }
 
-    /// Sends the first response (a message, a modal or a defer).
+    /// Sends the first response (a message, a modal or a defer). Only a
+    /// response Discord took counts as an acknowledgement: after a refused
+    /// one (already acknowledged elsewhere, or expired) the token cannot
+    /// edit `@original`, so nothing later may try.
     pub(crate) async fn first(
         &self,
         response: CreateInteractionResponse,
@@ -73,14 +76,18 @@ impl Responder {
         } else {
             ACKED_PUBLIC
         };
-        self.state.store(state, Ordering::SeqCst);
         if let Some(tx) = self.body.lock().await.take() {
             // The HTTP endpoint may have given up waiting and deferred on its
             // own; the edits that follow still work then.
             let _ = tx.send(response);
+            self.state.store(state, Ordering::SeqCst);
             return Ok(());
         }
-        response.execute(&*self.http, (self.id, &self.token)).await
+        response
+            .execute(&*self.http, (self.id, &self.token))
+            .await?;
+        self.state.store(state, Ordering::SeqCst);
+        Ok(())
     }
 
     /// "Thinking…", visible to everyone in the channel.

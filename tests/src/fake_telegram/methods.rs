@@ -135,6 +135,29 @@ fn document(inner: &mut Inner, bytes: Bytes, name: Option<&str>) -> Value {
     doc
 }
 
+/// The methods the fake answers (lower case); any other is a 404.
+pub(super) const KNOWN: [&str; 19] = [
+    "getupdates",
+    "getme",
+    "sendmessage",
+    "sendphoto",
+    "senddocument",
+    "sendmediagroup",
+    "editmessagetext",
+    "editmessagecaption",
+    "editmessagereplymarkup",
+    "editmessagemedia",
+    "getfile",
+    "answercallbackquery",
+    "sendchataction",
+    "deletewebhook",
+    "setwebhook",
+    "deletemessage",
+    "setmycommands",
+    "close",
+    "logout",
+];
+
 /// The `result` of one method, or the error description.
 pub(super) fn answer(
     inner: &mut Inner,
@@ -213,7 +236,7 @@ pub(super) fn answer(
         | "setmycommands"
         | "close"
         | "logout" => Ok(json!(true)),
-        _ => Err(format!("Not Found: method {method} is not faked")),
+        _ => Err("Not Found: method not found".to_owned()),
     }
 }
 
@@ -241,9 +264,6 @@ fn send_media_group(
         .and_then(Value::as_array)
         .cloned()
         .ok_or("Bad Request: media is empty")?;
-    if !(2..=10).contains(&media.len()) {
-        return Err("Bad Request: wrong number of media items".to_owned());
-    }
     inner.next_file += 1;
     let group = format!("{}", 900_000 + inner.next_file);
     let mut out = Vec::new();

@@ -91,7 +91,7 @@ async fn the_api_key_never_reaches_logs_or_errors() {
 
 #[tokio::test]
 async fn the_api_key_can_come_from_the_environment_variable_named() {
-    let fake = FakeOpenAi::start().await;
+    let fake = FakeOpenAi::start_with_key("sk-from-env").await;
     let mut cfg = openai(&fake);
     cfg.api_key = Secret::default();
     cfg.api_key_env = Some("EASEL_TEST_OPENAI_KEY".into());
