@@ -11,6 +11,8 @@ mod buttons;
 mod harness;
 #[path = "discord/http_mode.rs"]
 mod http_mode;
+#[path = "discord/refusals.rs"]
+mod refusals;
 
 use bytes::Bytes;
 use easel_gateway::service::Gateway;
