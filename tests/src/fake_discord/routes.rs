@@ -67,7 +67,7 @@ pub(super) async fn callback(
     }
     match rules::acknowledge(&shared, &token) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(refused) => refused,
+        Err(refused) => refused.into_response(),
     }
 }
 
@@ -81,7 +81,7 @@ pub(super) async fn edit_original(
 ) -> Response {
     let call = record(&shared, &method, &uri, &headers, &body);
     if let Err(refused) = rules::live_token(&shared, app, &token) {
-        return refused;
+        return refused.into_response();
     }
     if message != "@original" {
         return discord_error(404, 10008, "Unknown Message");
@@ -109,7 +109,7 @@ pub(super) async fn get_original(
     Path((app, token, _message)): Path<(u64, String, String)>,
 ) -> Response {
     if let Err(refused) = rules::live_token(&shared, app, &token) {
-        return refused;
+        return refused.into_response();
     }
     let inner = shared.lock();
     match inner
@@ -132,7 +132,7 @@ pub(super) async fn delete_original(
     record(&shared, &method, &uri, &headers, &Bytes::new());
     match rules::live_token(&shared, app, &token) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(refused) => refused,
+        Err(refused) => refused.into_response(),
     }
 }
 
@@ -146,7 +146,7 @@ pub(super) async fn followup(
 ) -> Response {
     if let Err(refused) = rules::live_token(&shared, app, &token) {
         record(&shared, &method, &uri, &headers, &body);
-        return refused;
+        return refused.into_response();
     }
     new_message(&shared, 0, &method, &uri, &headers, &body)
 }
@@ -161,7 +161,7 @@ pub(super) async fn channel_message(
 ) -> Response {
     if let Err(refused) = rules::bot_auth(&shared, &headers) {
         record(&shared, &method, &uri, &headers, &body);
-        return refused;
+        return refused.into_response();
     }
     new_message(&shared, channel, &method, &uri, &headers, &body)
 }
@@ -193,7 +193,7 @@ pub(super) async fn dm_channel(
 ) -> Response {
     let call = record(&shared, &method, &uri, &headers, &body);
     if let Err(refused) = rules::bot_auth(&shared, &headers) {
-        return refused;
+        return refused.into_response();
     }
     // Snowflakes travel as strings; accept a number too.
     let id = &call.json["recipient_id"];
@@ -220,7 +220,7 @@ pub(super) async fn get_message(
 ) -> Response {
     record(&shared, &method, &uri, &headers, &Bytes::new());
     if let Err(refused) = rules::bot_auth(&shared, &headers) {
-        return refused;
+        return refused.into_response();
     }
     match shared.lock().messages.get(&message) {
         Some(m) => axum::Json(m.clone()).into_response(),
@@ -237,11 +237,11 @@ pub(super) async fn commands(
 ) -> Response {
     let call = record(&shared, &method, &uri, &headers, &body);
     if let Err(refused) = rules::bot_auth(&shared, &headers) {
-        return refused;
+        return refused.into_response();
     }
     let app = uri.path().split('/').nth(4).unwrap_or("0").to_owned();
     if let Err(refused) = rules::own_commands(&shared, app.parse().unwrap_or(0)) {
-        return refused;
+        return refused.into_response();
     }
     let mut out = Vec::new();
     for (i, mut cmd) in call

@@ -25,6 +25,28 @@ use super::Shared;
 /// How long an interaction token may edit its response and send follow-ups.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
+/// A refusal: HTTP status, Discord's JSON error code and message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Refused {
+    status: u16,
+    code: u32,
+    message: &'static str,
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        discord_error(self.status, self.code, self.message)
+    }
+}
+
+const fn refused(status: u16, code: u32, message: &'static str) -> Refused {
+    Refused {
+        status,
+        code,
+        message,
+    }
+}
+
 /// Discord's error body with `status`.
 pub(super) fn discord_error(status: u16, code: u32, message: &str) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -36,30 +58,30 @@ pub(super) fn discord_error(status: u16, code: u32, message: &str) -> Response {
 }
 
 /// Bot routes need the bot's token.
-pub(super) fn bot_auth(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
+pub(super) fn bot_auth(shared: &Shared, headers: &HeaderMap) -> Result<(), Refused> {
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     if given == Some(format!("Bot {}", shared.token).as_str()) {
         return Ok(());
     }
-    Err(discord_error(401, 0, "401: Unauthorized"))
+    Err(refused(401, 0, "401: Unauthorized"))
 }
 
 /// The application id in a route must be the bot's own.
-pub(super) fn own_app(shared: &Shared, app: u64) -> Result<(), Response> {
+pub(super) fn own_app(shared: &Shared, app: u64) -> Result<(), Refused> {
     if app == shared.app_id {
         return Ok(());
     }
-    Err(discord_error(404, 10015, "Unknown Webhook"))
+    Err(refused(404, 10015, "Unknown Webhook"))
 }
 
 /// Commands may only be written for the bot's own application.
-pub(super) fn own_commands(shared: &Shared, app: u64) -> Result<(), Response> {
+pub(super) fn own_commands(shared: &Shared, app: u64) -> Result<(), Refused> {
     if app == shared.app_id {
         return Ok(());
     }
-    Err(discord_error(
+    Err(refused(
         403,
         20012,
         "You are not authorized to perform this action on this application",
@@ -68,23 +90,23 @@ pub(super) fn own_commands(shared: &Shared, app: u64) -> Result<(), Response> {
 
 /// An interaction webhook (`/webhooks/{app}/{token}...`) works only after
 /// the interaction was acknowledged and for 15 minutes after that.
-pub(super) fn live_token(shared: &Shared, app: u64, token: &str) -> Result<(), Response> {
+pub(super) fn live_token(shared: &Shared, app: u64, token: &str) -> Result<(), Refused> {
     own_app(shared, app)?;
     let inner = shared.lock();
     match inner.acks.get(token) {
-        None => Err(discord_error(404, 10015, "Unknown Webhook")),
+        None => Err(refused(404, 10015, "Unknown Webhook")),
         Some(at) if inner.now.saturating_sub(*at) >= TOKEN_LIFETIME => {
-            Err(discord_error(401, 50027, "Invalid Webhook Token"))
+            Err(refused(401, 50027, "Invalid Webhook Token"))
         }
         Some(_) => Ok(()),
     }
 }
 
 /// Records the acknowledgement of the interaction with `token`, refusing a second one.
-pub(super) fn acknowledge(shared: &Shared, token: &str) -> Result<(), Response> {
+pub(super) fn acknowledge(shared: &Shared, token: &str) -> Result<(), Refused> {
     let mut inner = shared.lock();
     if inner.acks.contains_key(token) {
-        return Err(discord_error(
+        return Err(refused(
             400,
             40060,
             "Interaction has already been acknowledged.",
