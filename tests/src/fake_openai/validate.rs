@@ -18,6 +18,37 @@ use super::errors::Refusal;
 const PROMPT_MAX: usize = 32_000;
 /// Most input images one edit takes.
 const EDIT_IMAGES_MAX: usize = 16;
+/// The fields `images/generations` takes (the API refuses any other:
+/// `Unknown parameter: '<name>'.`, code `unknown_parameter`).
+const GENERATION_FIELDS: [&str; 12] = [
+    "model",
+    "prompt",
+    "n",
+    "size",
+    "quality",
+    "background",
+    "output_format",
+    "output_compression",
+    "moderation",
+    "user",
+    "stream",
+    "partial_images",
+];
+/// The fields `images/edits` takes, besides the `image`/`image[]` and `mask` files.
+const EDIT_FIELDS: [&str; 12] = [
+    "model",
+    "prompt",
+    "n",
+    "size",
+    "quality",
+    "background",
+    "output_format",
+    "output_compression",
+    "input_fidelity",
+    "user",
+    "stream",
+    "partial_images",
+];
 /// The sizes every GPT image model takes.
 const FIXED_SIZES: [&str; 4] = ["1024x1024", "1024x1536", "1536x1024", "auto"];
 
@@ -36,6 +67,11 @@ pub(super) struct Asked {
 pub(super) fn check(rec: &Recorded, key: &str, edit: bool) -> Result<Asked, Refusal> {
     authorize(rec, key)?;
     let body = Body::new(rec, edit)?;
+    body.known_fields(if edit {
+        &EDIT_FIELDS
+    } else {
+        &GENERATION_FIELDS
+    })?;
     let model = body
         .string("model")?
         .ok_or_else(|| Refusal::missing("model"))?;
@@ -269,6 +305,27 @@ impl<'a> Body<'a> {
                 Ok(Some(s == "true"))
             }
             Some(other) => Err(wrong_type(name, "a boolean", &other)),
+        }
+    }
+
+    /// Refuses the first field the endpoint does not take.
+    fn known_fields(&self, known: &[&str]) -> Result<(), Refusal> {
+        let names: Vec<&str> = match self {
+            Self::Json(map) => map.keys().map(String::as_str).collect(),
+            Self::Form(rec) => rec
+                .parts
+                .iter()
+                .filter(|p| !matches!(p.name.as_str(), "image" | "image[]" | "mask"))
+                .map(|p| p.name.as_str())
+                .collect(),
+        };
+        match names.into_iter().find(|n| !known.contains(n)) {
+            Some(unknown) => Err(Refusal::invalid(
+                unknown,
+                "unknown_parameter",
+                format!("Unknown parameter: '{unknown}'."),
+            )),
+            None => Ok(()),
         }
     }
 

@@ -159,6 +159,12 @@ async fn generations_refuse_missing_mistyped_and_out_of_range_fields_naming_them
         ),
         (json!({ "stream": "yes" }), "stream", "invalid_type"),
         (
+            json!({ "response_format": "url" }),
+            "response_format",
+            "unknown_parameter",
+        ),
+        (json!({ "qualty": "high" }), "qualty", "unknown_parameter"),
+        (
             json!({ "stream": true, "partial_images": 4 }),
             "partial_images",
             "integer_above_max_value",
@@ -169,7 +175,7 @@ async fn generations_refuse_missing_mistyped_and_out_of_range_fields_naming_them
         refused(&generate(&fake, with(changes)).await, param, code, &case);
     }
     assert!(
-        fake.requests().len() >= 18,
+        fake.requests().len() >= 20,
         "refused requests are recorded too"
     );
 
@@ -276,6 +282,12 @@ async fn edits_need_an_image_and_take_form_fields_as_typed_values() {
         "model",
         "missing_required_parameter",
         "no model",
+    );
+    refused(
+        &edit(&fake, &with_field("moderation", "low"), 1).await,
+        "moderation",
+        "unknown_parameter",
+        "moderation is for generations",
     );
     let (status, body) = edit(&fake, &with_field("n", "2"), 16).await;
     assert_eq!(status, 200, "{body}");
