@@ -133,9 +133,6 @@ pub(crate) struct Inner {
     /// Status to answer the next callbacks with instead of 204 (e.g. 404 for
     /// an interaction Discord already forgot).
     pub(crate) callback_status: Option<u16>,
-    /// Status to answer edits of original responses with (e.g. 401 for a
-    /// token older than 15 minutes).
-    pub(crate) edit_status: Option<u16>,
     /// The fake's clock: time since start, moved only by the test.
     pub(crate) now: Duration,
     /// When each interaction token was acknowledged, on that clock.
@@ -240,12 +237,6 @@ impl FakeDiscord {
     /// Answers the next interaction callbacks with this status instead of 204.
     pub fn fail_callbacks(&self, status: Option<u16>) {
         self.shared.lock().callback_status = status;
-    }
-
-    /// Answers edits of original responses with this status (Discord says
-    /// 401 "Invalid Webhook Token" once the 15 minutes are over).
-    pub fn fail_edits(&self, status: Option<u16>) {
-        self.shared.lock().edit_status = status;
     }
 
     /// Moves the fake's clock: tokens acknowledged more than

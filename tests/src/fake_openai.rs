@@ -144,6 +144,8 @@ struct Inner {
 #[derive(Clone)]
 struct Shared {
     inner: Arc<Mutex<Inner>>,
+    /// While true, answers wait (see [`FakeOpenAi::hold`]).
+    held: Arc<tokio::sync::watch::Sender<bool>>,
     origin: String,
     /// The only API key the fake accepts.
     key: Arc<str>,
@@ -175,6 +177,7 @@ impl FakeOpenAi {
         let addr = listener.local_addr().expect("local addr");
         let shared = Shared {
             inner: Arc::default(),
+            held: Arc::new(tokio::sync::watch::Sender::new(false)),
             origin: format!("http://{addr}"),
             key: Arc::from(key),
         };
@@ -198,6 +201,18 @@ impl FakeOpenAi {
     /// Queues replies for the next requests; after them, every reply is `Ok`.
     pub fn script(&self, replies: impl IntoIterator<Item = Reply>) {
         self.shared.lock().script.extend(replies);
+    }
+
+    /// Holds every answer, after the request is checked and recorded, until
+    /// [`FakeOpenAi::release`]: the test, not a clock, decides when the
+    /// provider answers.
+    pub fn hold(&self) {
+        self.shared.held.send_replace(true);
+    }
+
+    /// Lets held and later answers go.
+    pub fn release(&self) {
+        self.shared.held.send_replace(false);
     }
 
     /// Changes how successful answers look.
@@ -259,6 +274,9 @@ async fn images(
         Ok(asked) => asked,
         Err(refusal) => return refusal.into_response(),
     };
+    let mut held = shared.held.subscribe();
+    // An error means the fake is gone; answering at once is then harmless.
+    let _ = held.wait_for(|holding| !holding).await;
     let n = asked.n;
     let event_prefix = if edit {
         "image_edit"

@@ -21,8 +21,9 @@ use easel_tests::fake_discord::payloads::{
     Who, attachment_json, button, message_command, message_with_attachment, modal_submit,
     opt_attachment, opt_int, opt_str, opt_user, slash, subcommand,
 };
-use easel_tests::fake_discord::{Call, FakeDiscord};
+use easel_tests::fake_discord::{Call, FakeDiscord, TOKEN_LIFETIME};
 use easel_tests::fake_openai::{FakeOpenAi, known_png};
+use easel_tests::fake_telegram::poll_until;
 use harness::{ADMIN, Bot};
 use serde_json::Value;
 
@@ -316,10 +317,21 @@ async fn partial_previews_are_edited_in_while_the_model_works() {
 async fn a_response_past_its_token_lifetime_is_finished_as_a_channel_message() {
     let bot = Bot::start(|_| {}).await;
     let who = Who::member(USER, GUILD, &[]);
-    // Discord refuses edits once the interaction token's 15 minutes are over.
-    bot.fake.fail_edits(Some(401));
-    bot.deliver(imagine(1_090, "tok-late", &who, "a slow sunrise"))
+    // The provider answers only after the token's 15 minutes are over;
+    // Discord then refuses edits of the response (401 Invalid Webhook Token).
+    bot.stack.openai.hold();
+    let late = async {
+        poll_until("the request to reach the provider", || {
+            (!bot.stack.openai.requests().is_empty()).then_some(())
+        })
         .await;
+        bot.fake.advance(TOKEN_LIFETIME);
+        bot.stack.openai.release();
+    };
+    tokio::join!(
+        bot.deliver(imagine(1_090, "tok-late", &who, "a slow sunrise")),
+        late
+    );
 
     let calls = bot.fake.calls();
     let message = calls

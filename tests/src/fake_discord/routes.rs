@@ -86,9 +86,6 @@ pub(super) async fn edit_original(
     if message != "@original" {
         return discord_error(404, 10008, "Unknown Message");
     }
-    if let Some(status) = shared.lock().edit_status {
-        return discord_error(status, 50027, "Invalid Webhook Token");
-    }
     let mut inner = shared.lock();
     let id = match inner.originals.get(&token) {
         Some(id) => *id,
