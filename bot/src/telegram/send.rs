@@ -17,6 +17,7 @@ use teloxide::types::{
 
 use super::convert::message_ref;
 use super::job::reply_to;
+use super::text::utf16_len;
 use super::{State, TgBot};
 use crate::core::ResultId as CoreResultId;
 use crate::core::render::{self, Notice};
@@ -176,11 +177,6 @@ fn caption(locale: Locale, prompt: &str, quota: Option<&QuotaStatus>) -> String 
         })
         .collect();
     render::result_caption(locale, &format!("{cut}…"), quota)
-}
-
-/// Length as Telegram counts it, in UTF-16 code units.
-fn utf16_len(text: &str) -> usize {
-    text.encode_utf16().count()
 }
 
 /// The core's result buttons as an inline keyboard.

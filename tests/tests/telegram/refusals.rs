@@ -1,11 +1,12 @@
 //! What the bot does when Telegram refuses it: "message is not modified"
-//! on the progress message, and captions over Telegram's 1024 limit.
+//! on the progress message, captions over Telegram's 1024 limit, and
+//! replies over its 4096 limit.
 
 use easel_tests::fake_openai::Reply;
 use easel_tests::fake_telegram::updates::Msg;
-use easel_tests::fake_telegram::{CAPTION_MAX, NOT_MODIFIED, TgUser};
+use easel_tests::fake_telegram::{CAPTION_MAX, Call, NOT_MODIFIED, TEXT_MAX, TgUser};
 
-use super::harness::Harness;
+use super::harness::{ADMIN, Harness};
 
 /// Regression: the failure text replaces the progress message by an edit;
 /// when Telegram answered that the message already showed it, the bot sent
@@ -87,9 +88,54 @@ async fn a_result_caption_over_1024_is_cut_so_telegram_accepts_it() {
 }
 
 /// The message id a call replies to.
-fn reply_to(call: &easel_tests::fake_telegram::Call) -> Option<i64> {
+fn reply_to(call: &Call) -> Option<i64> {
     call.params
         .get("reply_parameters")
         .and_then(|r| r.get("message_id"))
         .and_then(serde_json::Value::as_i64)
+}
+
+/// Regression: a reply over Telegram's 4096 limit (100 minted codes, a
+/// long code list) was refused whole and the admin saw nothing at all.
+#[tokio::test]
+async fn a_reply_over_4096_arrives_in_parts_telegram_accepts() {
+    let h = Harness::start().await;
+    let admin = TgUser::new(ADMIN);
+    let chat = admin.private_chat();
+    h.tg.push_update(
+        Msg::new(1, &admin, &chat)
+            .text("/codes mint 100 credits=1")
+            .update(1),
+    );
+    let code_lines = |calls: &[Call]| -> Vec<String> {
+        calls
+            .iter()
+            .filter(|c| c.method == "sendmessage" && c.chat_id() == Some(chat.id()))
+            .filter(|c| c.result.is_some())
+            .filter_map(|c| c.text("text"))
+            .flat_map(|t| t.lines().map(str::to_owned).collect::<Vec<_>>())
+            .filter(|l| l.ends_with(')') && l.contains("  ("))
+            .collect()
+    };
+    let lines =
+        h.tg.wait_for("all 100 codes delivered", |calls| {
+            let lines = code_lines(calls);
+            (lines.len() >= 100).then_some(lines)
+        })
+        .await;
+    assert_eq!(lines.len(), 100, "each code once");
+    let sent = h.tg.calls_of("sendMessage");
+    assert!(
+        sent.iter().all(|c| c.result.is_some()),
+        "Telegram refused none"
+    );
+    assert!(sent.len() > 1, "it took more than one message");
+    for c in &sent {
+        let text = c.text("text").unwrap_or_default();
+        assert!(text.encode_utf16().count() <= TEXT_MAX);
+        assert!(
+            !text.starts_with('\n') && !text.ends_with('\n'),
+            "split between lines"
+        );
+    }
 }
