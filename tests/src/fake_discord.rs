@@ -37,6 +37,12 @@ use routes::{
 /// The bot token the fake accepts (`Authorization: Bot <token>`).
 pub const TOKEN: &str = "discord-test-token";
 
+/// The channel of messages sent through an interaction webhook (the
+/// original response, follow-ups). Snowflakes are never 0: serenity refuses
+/// a Message whose `channel_id` is "0", so a fake answering that made every
+/// edit look failed to the bot.
+pub const WEBHOOK_CHANNEL: u64 = 700_000_000_000_000_001;
+
 /// The bot user's id in every message the fake creates.
 pub const BOT_USER_ID: u64 = 900_000_000_000_000_001;
 

@@ -126,6 +126,15 @@ async fn imagine_defers_then_edits_in_the_image_with_embed_and_buttons() {
         Some("a red fox in the snow")
     );
     assert_eq!(sent[0].field("size").as_deref(), Some("1536x1024"));
+    // serenity read the edited message back (a fake answering with an
+    // unreadable Message made the bot fall back to a channel message).
+    assert!(
+        !bot.fake
+            .calls()
+            .iter()
+            .any(|c| c.method == "POST" && c.path.starts_with("/api/v10/channels/")),
+        "no fallback channel message"
+    );
     // The message showing the result maps back to it.
     let record = bot
         .stack

@@ -27,6 +27,9 @@ pub enum Ack {
 /// past this age a result goes out as a normal channel message.
 const TOKEN_LIFETIME: Duration = Duration::from_secs(14 * 60);
 
+/// Longest message content Discord takes, in characters.
+const CONTENT_MAX: usize = 2000;
+
 const NOT_ACKED: u8 = 0;
 const ACKED_PUBLIC: u8 = 1;
 const ACKED_EPHEMERAL: u8 = 2;
@@ -115,7 +118,20 @@ impl Responder {
     /// Tells only the user `text`, whatever was sent before: a first
     /// ephemeral message, an edit of an ephemeral defer, or (after a public
     /// defer) the public placeholder removed and an ephemeral follow-up.
+    /// Text over Discord's 2000 characters goes on in ephemeral follow-ups.
     pub(crate) async fn private(&self, text: String) -> Result<(), serenity::Error> {
+        let mut pieces = crate::core::render::pieces(&text, CONTENT_MAX, |_| 1).into_iter();
+        self.private_one(pieces.next().unwrap_or_default()).await?;
+        for piece in pieces {
+            let f = CreateInteractionResponseFollowup::new()
+                .content(piece)
+                .ephemeral(true);
+            f.execute(&*self.http, (None, &self.token)).await?;
+        }
+        Ok(())
+    }
+
+    async fn private_one(&self, text: String) -> Result<(), serenity::Error> {
         match self.state.load(Ordering::SeqCst) {
             NOT_ACKED => {
                 let msg = CreateInteractionResponseMessage::new()

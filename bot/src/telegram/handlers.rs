@@ -285,7 +285,7 @@ pub(super) async fn reply(bot: &TgBot, msg: &Message, text: String) {
 /// Replies to message `id` in `chat` with plain text, in several messages
 /// when it is longer than Telegram takes in one (the first replies to `id`).
 pub(super) async fn reply_id(bot: &TgBot, chat: ChatId, id: MessageId, text: String) {
-    for (i, piece) in text::pieces(&text, text::TEXT_MAX).into_iter().enumerate() {
+    for (i, piece) in text::pieces(&text).into_iter().enumerate() {
         let mut req = bot.send_message(chat, piece);
         if i == 0 {
             req = req.reply_parameters(reply_to(id));

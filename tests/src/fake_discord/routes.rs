@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::rules::{self, discord_error};
-use super::{BOT_USER_ID, Call, Shared, payloads};
+use super::{BOT_USER_ID, Call, Shared, WEBHOOK_CHANNEL, payloads};
 use crate::fake_openai::parse_multipart;
 
 pub(super) fn record(
@@ -60,7 +60,10 @@ pub(super) async fn callback(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    record(&shared, &method, &uri, &headers, &body);
+    let call = record(&shared, &method, &uri, &headers, &body);
+    if let Some(refused) = rules::form_body(&call.json) {
+        return refused;
+    }
     let scripted = shared.lock().callback_status;
     if let Some(status) = scripted {
         return discord_error(status, 10062, "Unknown interaction");
@@ -86,6 +89,9 @@ pub(super) async fn edit_original(
     if message != "@original" {
         return discord_error(404, 10008, "Unknown Message");
     }
+    if let Some(refused) = rules::form_body(&call.json) {
+        return refused;
+    }
     let mut inner = shared.lock();
     let id = match inner.originals.get(&token) {
         Some(id) => *id,
@@ -96,7 +102,7 @@ pub(super) async fn edit_original(
             id
         }
     };
-    let msg = message_json(&shared.origin, id, 0, &call);
+    let msg = message_json(&shared.origin, id, WEBHOOK_CHANNEL, &call);
     inner.messages.insert(id, msg.clone());
     axum::Json(msg).into_response()
 }
@@ -145,7 +151,7 @@ pub(super) async fn followup(
         record(&shared, &method, &uri, &headers, &body);
         return refused.into_response();
     }
-    new_message(&shared, 0, &method, &uri, &headers, &body)
+    new_message(&shared, WEBHOOK_CHANNEL, &method, &uri, &headers, &body)
 }
 
 pub(super) async fn channel_message(
@@ -172,6 +178,9 @@ pub(super) fn new_message(
     body: &Bytes,
 ) -> Response {
     let call = record(shared, method, uri, headers, body);
+    if let Some(refused) = rules::form_body(&call.json) {
+        return refused;
+    }
     let mut inner = shared.lock();
     inner.next_id += 1;
     let id = inner.next_id;

@@ -1,15 +1,15 @@
 //! What the bot does when Discord refuses it: an interaction someone else
-//! already acknowledged, or one Discord no longer knows. The bot never
+//! already acknowledged, or one Discord no longer knows (the bot never
 //! edits a response it does not own, submits nothing, charges nothing,
-//! and says why in its log.
+//! and says why in its log); and text over Discord's length limits.
 
 use easel_gateway::service::Gateway;
 use easel_shared::UserKey;
 use easel_tests::fake_discord::Call;
-use easel_tests::fake_discord::payloads::{Who, slash};
+use easel_tests::fake_discord::payloads::{Who, opt_str, slash, subcommand};
 use easel_tests::logs::Logs;
 
-use super::harness::Bot;
+use super::harness::{ADMIN, Bot};
 use super::{GUILD, USER, imagine};
 
 /// Calls that use `token` after its first response: edits, deletes, follow-ups.
@@ -93,4 +93,42 @@ async fn an_interaction_discord_no_longer_knows_gets_no_edits_or_followups() {
         .await;
     super::final_edit(&bot.fake, "tok-back").await;
     assert_eq!(used(&bot).await, 1);
+}
+
+/// Regression: a private answer over Discord's 2000 characters (100 minted
+/// codes) was refused whole ("Invalid Form Body") and the admin saw nothing.
+#[tokio::test]
+async fn a_private_answer_over_2000_characters_arrives_in_parts() {
+    let bot = Bot::start(|_| {}).await;
+    let admin = Who::dm(ADMIN);
+    let args = vec![opt_str("args", "mint 100 credits=1")];
+    let mint = slash(
+        2_010,
+        "tok-many",
+        &admin,
+        "admin",
+        vec![subcommand("codes", args)],
+        vec![],
+        vec![],
+    );
+    bot.deliver(mint).await;
+
+    let calls = bot.fake.calls();
+    let answers: Vec<&Call> = calls
+        .iter()
+        .filter(|c| c.is_edit_original("tok-many") || c.is_followup("tok-many"))
+        .collect();
+    let sizes: Vec<usize> = answers.iter().map(|a| a.text().chars().count()).collect();
+    assert!(answers.len() > 1, "more than one message: {sizes:?}");
+    let mut codes = 0;
+    for a in &answers {
+        let text = a.text();
+        assert!(text.chars().count() <= 2000, "within Discord's limit");
+        assert!(
+            a.is_edit_original("tok-many") || a.ephemeral(),
+            "all private"
+        );
+        codes += text.lines().filter(|l| l.contains("  (")).count();
+    }
+    assert_eq!(codes, 100, "every code delivered once");
 }

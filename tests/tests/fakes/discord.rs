@@ -170,3 +170,42 @@ async fn original_and_followups_work_only_after_the_acknowledgement_and_for_15_m
     .await;
     assert_eq!(delete.0, 401);
 }
+
+#[tokio::test]
+async fn content_over_2000_and_embed_text_over_its_limits_are_an_invalid_form_body() {
+    let api = Api::start().await;
+    let bot = format!("Bot {TOKEN}");
+    let channel = "/channels/700/messages";
+    let long = api
+        .post(channel, Some(&bot), json!({ "content": "x".repeat(2001) }))
+        .await;
+    assert_eq!(long.0, 400);
+    assert_eq!(long.1["code"], 50035);
+    assert_eq!(long.1["message"], "Invalid Form Body");
+    assert_eq!(
+        long.1["errors"]["content"]["_errors"][0]["code"],
+        "BASE_TYPE_MAX_LENGTH"
+    );
+    let fits = json!({ "content": "é".repeat(2000) });
+    assert_eq!(
+        api.post(channel, Some(&bot), fits).await.0,
+        200,
+        "characters, not bytes"
+    );
+
+    let embed = |d: usize| json!({ "embeds": [{ "description": "d".repeat(d) }] });
+    let over = api.post(channel, Some(&bot), embed(4097)).await;
+    assert_eq!(over.0, 400);
+    assert!(
+        over.1["errors"]["embeds.0.description"].is_object(),
+        "{}",
+        over.1
+    );
+    assert_eq!(api.post(channel, Some(&bot), embed(4096)).await.0, 200);
+
+    // A refused first response does not acknowledge the interaction.
+    let reply = |n: usize| json!({ "type": 4, "data": { "content": "x".repeat(n) } });
+    let path = "/interactions/1/tok-form/callback";
+    assert_eq!(api.post(path, None, reply(2001)).await.0, 400);
+    assert_eq!(api.post(path, None, reply(10)).await.0, 204);
+}
