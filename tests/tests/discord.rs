@@ -21,9 +21,8 @@ use easel_tests::fake_discord::payloads::{
     Who, attachment_json, button, message_command, message_with_attachment, modal_submit,
     opt_attachment, opt_int, opt_str, opt_user, slash, subcommand,
 };
-use easel_tests::fake_discord::{Call, FakeDiscord, TOKEN_LIFETIME};
+use easel_tests::fake_discord::{Call, FakeDiscord};
 use easel_tests::fake_openai::{FakeOpenAi, known_png};
-use easel_tests::fake_telegram::poll_until;
 use harness::{ADMIN, Bot};
 use serde_json::Value;
 
@@ -323,95 +322,6 @@ async fn partial_previews_are_edited_in_while_the_model_works() {
 }
 
 #[tokio::test]
-async fn a_response_past_its_token_lifetime_is_finished_as_a_channel_message() {
-    let bot = Bot::start(|_| {}).await;
-    let who = Who::member(USER, GUILD, &[]);
-    // The provider answers only after the token's 15 minutes are over;
-    // Discord then refuses edits of the response (401 Invalid Webhook Token).
-    bot.stack.openai.hold();
-    let late = async {
-        poll_until("the request to reach the provider", || {
-            (!bot.stack.openai.requests().is_empty()).then_some(())
-        })
-        .await;
-        bot.fake.advance(TOKEN_LIFETIME);
-        bot.stack.openai.release();
-    };
-    tokio::join!(
-        bot.deliver(imagine(1_090, "tok-late", &who, "a slow sunrise")),
-        late
-    );
-
-    let calls = bot.fake.calls();
-    let message = calls
-        .iter()
-        .find(|c| {
-            c.method == "POST" && c.path == format!("/api/v10/channels/{}/messages", who.channel)
-        })
-        .expect("a normal channel message");
-    assert_eq!(message.files[0].bytes, FakeOpenAi::final_image(0));
-    assert!(
-        message.text().contains(&format!("<@{USER}>")),
-        "{}",
-        message.text()
-    );
-    let id = message
-        .custom_ids()
-        .into_iter()
-        .find_map(|c| c.strip_prefix("a:").map(str::to_owned))
-        .expect("buttons");
-    let record = bot
-        .stack
-        .gateway
-        .result(&id.parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        record.messages.len(),
-        1,
-        "the channel message maps back to the result"
-    );
-}
-
-/// An 8x8 PNG mask: transparent on the left half (change there), opaque elsewhere.
-fn alpha_mask() -> Bytes {
-    let img = image::RgbaImage::from_fn(8, 8, |x, _| {
-        image::Rgba([0, 0, 0, if x < 4 { 0 } else { 255 }])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    Bytes::from(out.into_inner())
-}
-
-/// Runs `/edit image prompt mask` and returns the bot once the job is over.
-async fn edit_with_mask(token: &str, mask: Bytes) -> Bot {
-    let bot = Bot::start(|_| {}).await;
-    let who = Who::member(USER, GUILD, &[]);
-    let img = known_png(50);
-    let url = bot.fake.host_file("photo.png", img.clone());
-    let mask_url = bot.fake.host_file("mask.png", mask.clone());
-    let payload = slash(
-        1_120,
-        token,
-        &who,
-        "edit",
-        vec![
-            opt_attachment("image", 71),
-            opt_str("prompt", "make the sky green"),
-            opt_attachment("mask", 72),
-        ],
-        vec![
-            attachment_json(71, "photo.png", &url, img.len() as u64),
-            attachment_json(72, "mask.png", &mask_url, mask.len() as u64),
-        ],
-        vec![],
-    );
-    bot.deliver(payload).await;
-    bot
-}
-
-#[tokio::test]
 async fn edit_with_a_mask_sends_the_mask_beside_the_image() {
     let bot = edit_with_mask("tok-edit", alpha_mask()).await;
     let done = final_edit(&bot.fake, "tok-edit").await;
@@ -450,4 +360,41 @@ async fn a_mask_without_transparency_is_explained_and_nothing_is_charged() {
         .await
         .unwrap();
     assert_eq!((quota.windows[0].used, quota.in_flight), (0, 0));
+}
+
+/// An 8x8 PNG mask: transparent on the left half (change there), opaque elsewhere.
+fn alpha_mask() -> Bytes {
+    let img = image::RgbaImage::from_fn(8, 8, |x, _| {
+        image::Rgba([0, 0, 0, if x < 4 { 0 } else { 255 }])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    Bytes::from(out.into_inner())
+}
+
+/// Runs `/edit image prompt mask` and returns the bot once the job is over.
+async fn edit_with_mask(token: &str, mask: Bytes) -> Bot {
+    let bot = Bot::start(|_| {}).await;
+    let who = Who::member(USER, GUILD, &[]);
+    let img = known_png(50);
+    let url = bot.fake.host_file("photo.png", img.clone());
+    let mask_url = bot.fake.host_file("mask.png", mask.clone());
+    let payload = slash(
+        1_120,
+        token,
+        &who,
+        "edit",
+        vec![
+            opt_attachment("image", 71),
+            opt_str("prompt", "make the sky green"),
+            opt_attachment("mask", 72),
+        ],
+        vec![
+            attachment_json(71, "photo.png", &url, img.len() as u64),
+            attachment_json(72, "mask.png", &mask_url, mask.len() as u64),
+        ],
+        vec![],
+    );
+    bot.deliver(payload).await;
+    bot
 }

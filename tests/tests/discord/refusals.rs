@@ -1,12 +1,15 @@
 //! What the bot does when Discord refuses it: an interaction someone else
 //! already acknowledged, or one Discord no longer knows (the bot never
 //! edits a response it does not own, submits nothing, charges nothing,
-//! and says why in its log); and text over Discord's length limits.
+//! and says why in its log); a token past its 15 minutes; and text over
+//! Discord's length limits.
 
 use easel_gateway::service::Gateway;
 use easel_shared::UserKey;
-use easel_tests::fake_discord::Call;
 use easel_tests::fake_discord::payloads::{Who, opt_str, slash, subcommand};
+use easel_tests::fake_discord::{Call, TOKEN_LIFETIME};
+use easel_tests::fake_openai::FakeOpenAi;
+use easel_tests::fake_telegram::poll_until;
 use easel_tests::logs::Logs;
 
 use super::harness::{ADMIN, Bot};
@@ -131,4 +134,56 @@ async fn a_private_answer_over_2000_characters_arrives_in_parts() {
         codes += text.lines().filter(|l| l.contains("  (")).count();
     }
     assert_eq!(codes, 100, "every code delivered once");
+}
+
+#[tokio::test]
+async fn a_response_past_its_token_lifetime_is_finished_as_a_channel_message() {
+    let bot = Bot::start(|_| {}).await;
+    let who = Who::member(USER, GUILD, &[]);
+    // The provider answers only after the token's 15 minutes are over;
+    // Discord then refuses edits of the response (401 Invalid Webhook Token).
+    bot.stack.openai.hold();
+    let late = async {
+        poll_until("the request to reach the provider", || {
+            (!bot.stack.openai.requests().is_empty()).then_some(())
+        })
+        .await;
+        bot.fake.advance(TOKEN_LIFETIME);
+        bot.stack.openai.release();
+    };
+    tokio::join!(
+        bot.deliver(imagine(1_090, "tok-late", &who, "a slow sunrise")),
+        late
+    );
+
+    let calls = bot.fake.calls();
+    let message = calls
+        .iter()
+        .find(|c| {
+            c.method == "POST" && c.path == format!("/api/v10/channels/{}/messages", who.channel)
+        })
+        .expect("a normal channel message");
+    assert_eq!(message.files[0].bytes, FakeOpenAi::final_image(0));
+    assert!(
+        message.text().contains(&format!("<@{USER}>")),
+        "{}",
+        message.text()
+    );
+    let id = message
+        .custom_ids()
+        .into_iter()
+        .find_map(|c| c.strip_prefix("a:").map(str::to_owned))
+        .expect("buttons");
+    let record = bot
+        .stack
+        .gateway
+        .result(&id.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        record.messages.len(),
+        1,
+        "the channel message maps back to the result"
+    );
 }
