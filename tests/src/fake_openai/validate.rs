@@ -131,8 +131,9 @@ pub(super) fn check(rec: &Recorded, key: &str, edit: bool) -> Result<Asked, Refu
     })
 }
 
-/// `Authorization: Bearer <key>`, or the 401 OpenAI answers.
-fn authorize(rec: &Recorded, key: &str) -> Result<(), Refusal> {
+/// `Authorization: Bearer <key>`, or the 401 OpenAI answers (every route
+/// of the API needs it, not only the image ones).
+pub(super) fn authorize(rec: &Recorded, key: &str) -> Result<(), Refusal> {
     let Some(given) = rec.headers.get("authorization") else {
         return Err(Refusal::unauthorized(
             None,
