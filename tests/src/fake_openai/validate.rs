@@ -7,7 +7,9 @@
 //! transparent needs png or webp, up to 16 `image[]`), the team's FACTS notes
 //! for gpt-image-2 sizes; message wording and codes as the API sends them
 //! (`missing_required_parameter`, `invalid_type`, `invalid_value`,
-//! `integer_above_max_value`, seen in public error reports).
+//! `integer_above_max_value`, seen in public error reports; `Unknown
+//! parameter: 'response_format'.` with code `unknown_parameter` for GPT image
+//! models, as in vercel/ai#6102).
 
 use serde_json::Value;
 
