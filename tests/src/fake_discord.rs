@@ -23,6 +23,7 @@ use serde_json::Value;
 
 use crate::fake_openai::FormPart;
 
+mod form;
 pub mod payloads;
 mod routes;
 mod rules;

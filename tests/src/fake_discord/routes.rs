@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::form;
 use super::rules::{self, discord_error};
 use super::{BOT_USER_ID, Call, Shared, WEBHOOK_CHANNEL, payloads};
 use crate::fake_openai::parse_multipart;
@@ -61,7 +62,7 @@ pub(super) async fn callback(
     body: Bytes,
 ) -> Response {
     let call = record(&shared, &method, &uri, &headers, &body);
-    if let Some(refused) = rules::form_body(&call.json) {
+    if let Some(refused) = form::form_body(&call.json) {
         return refused;
     }
     let scripted = shared.lock().callback_status;
@@ -89,7 +90,7 @@ pub(super) async fn edit_original(
     if message != "@original" {
         return discord_error(404, 10008, "Unknown Message");
     }
-    if let Some(refused) = rules::form_body(&call.json) {
+    if let Some(refused) = form::form_body(&call.json) {
         return refused;
     }
     let mut inner = shared.lock();
@@ -178,7 +179,7 @@ pub(super) fn new_message(
     body: &Bytes,
 ) -> Response {
     let call = record(shared, method, uri, headers, body);
-    if let Some(refused) = rules::form_body(&call.json) {
+    if let Some(refused) = form::form_body(&call.json) {
         return refused;
     }
     let mut inner = shared.lock();

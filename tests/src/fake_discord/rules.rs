@@ -12,9 +12,7 @@
 //!   acknowledgement: 401 `Invalid Webhook Token` (50027). Both as reported
 //!   against the live API in discord/discord-api-docs#6851.
 //!
-//! - message content over 2000 characters, an embed title over 256 or
-//!   description over 4096: 400 `Invalid Form Body` (50035) naming the field
-//!   (Discord's message and embed limits).
+//! - message payloads over Discord's limits: see `form`.
 //!
 //! Time is the fake's own clock, moved only by [`super::FakeDiscord::advance`].
 
@@ -22,7 +20,7 @@ use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::Shared;
 
@@ -59,34 +57,6 @@ pub(super) fn discord_error(status: u16, code: u32, message: &str) -> Response {
         axum::Json(json!({ "code": code, "message": message })),
     )
         .into_response()
-}
-
-/// Discord's answer to a message payload over its limits, or `None`.
-pub(super) fn form_body(payload: &Value) -> Option<Response> {
-    let data = payload.get("data").unwrap_or(payload);
-    let over = |v: &Value, max: usize| v.as_str().is_some_and(|s| s.chars().count() > max);
-    let mut field = None;
-    if over(&data["content"], 2000) {
-        field = Some(("content".to_owned(), 2000));
-    }
-    for (i, embed) in data["embeds"].as_array().into_iter().flatten().enumerate() {
-        if over(&embed["title"], 256) {
-            field = field.or(Some((format!("embeds.{i}.title"), 256)));
-        }
-        if over(&embed["description"], 4096) {
-            field = field.or(Some((format!("embeds.{i}.description"), 4096)));
-        }
-    }
-    let (name, max) = field?;
-    let body = json!({
-        "code": 50035,
-        "message": "Invalid Form Body",
-        "errors": { name: { "_errors": [{
-            "code": "BASE_TYPE_MAX_LENGTH",
-            "message": format!("Must be {max} or fewer in length."),
-        }]}},
-    });
-    Some((StatusCode::BAD_REQUEST, axum::Json(body)).into_response())
 }
 
 /// Bot routes need the bot's token.

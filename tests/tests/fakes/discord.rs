@@ -196,11 +196,8 @@ async fn content_over_2000_and_embed_text_over_its_limits_are_an_invalid_form_bo
     let embed = |d: usize| json!({ "embeds": [{ "description": "d".repeat(d) }] });
     let over = api.post(channel, Some(&bot), embed(4097)).await;
     assert_eq!(over.0, 400);
-    assert!(
-        over.1["errors"]["embeds.0.description"].is_object(),
-        "{}",
-        over.1
-    );
+    let nested = &over.1["errors"]["embeds"]["0"]["description"]["_errors"][0];
+    assert_eq!(nested["code"], "BASE_TYPE_MAX_LENGTH", "{}", over.1);
     assert_eq!(api.post(channel, Some(&bot), embed(4096)).await.0, 200);
 
     // A refused first response does not acknowledge the interaction.
@@ -208,4 +205,46 @@ async fn content_over_2000_and_embed_text_over_its_limits_are_an_invalid_form_bo
     let path = "/interactions/1/tok-form/callback";
     assert_eq!(api.post(path, None, reply(2001)).await.0, 400);
     assert_eq!(api.post(path, None, reply(10)).await.0, 204);
+}
+
+#[tokio::test]
+async fn components_keep_to_five_rows_of_five_with_short_custom_ids() {
+    let api = Api::start().await;
+    let bot = format!("Bot {TOKEN}");
+    let channel = "/channels/700/messages";
+    let button = |id: &str| json!({ "type": 2, "style": 1, "label": "Go", "custom_id": id });
+    let rows = |rows: usize, per_row: usize, id: &str| {
+        let row = json!({ "type": 1, "components": vec![button(id); per_row] });
+        json!({ "content": "pick", "components": vec![row; rows] })
+    };
+    let refused = |answer: &(u16, Value), path: &[&str]| {
+        assert_eq!(answer.0, 400, "{}", answer.1);
+        let mut at = &answer.1["errors"];
+        for p in path {
+            at = &at[*p];
+        }
+        assert!(at["_errors"].is_array(), "{path:?}: {}", answer.1);
+    };
+    refused(
+        &api.post(channel, Some(&bot), rows(6, 1, "a")).await,
+        &["components"],
+    );
+    let wide = api.post(channel, Some(&bot), rows(1, 6, "a")).await;
+    refused(&wide, &["components", "0", "components"]);
+    let long_id = api
+        .post(channel, Some(&bot), rows(1, 1, &"i".repeat(101)))
+        .await;
+    refused(
+        &long_id,
+        &["components", "0", "components", "0", "custom_id"],
+    );
+    let empty_id = api.post(channel, Some(&bot), rows(1, 1, "")).await;
+    refused(
+        &empty_id,
+        &["components", "0", "components", "0", "custom_id"],
+    );
+    let most = api
+        .post(channel, Some(&bot), rows(5, 5, &"i".repeat(100)))
+        .await;
+    assert_eq!(most.0, 200, "{}", most.1);
 }
