@@ -125,6 +125,9 @@ struct Inner {
     /// Every message seen in updates or sent by the bot and not deleted, by
     /// (chat, message id), as it now shows: edits are judged against it.
     messages: HashMap<(i64, i64), Value>,
+    /// Callback queries delivered in updates and not answered yet: Telegram
+    /// takes one answer per query.
+    open_queries: std::collections::HashSet<String>,
     next_message_id: i64,
     next_file: u64,
 }

@@ -10,6 +10,13 @@ use super::validate::new_markup;
 
 /// Remembers the chat and the message(s) an update carries.
 pub(super) fn remember_update(inner: &mut Inner, update: &Value) {
+    if let Some(id) = update
+        .get("callback_query")
+        .and_then(|q| q.get("id"))
+        .and_then(Value::as_str)
+    {
+        inner.open_queries.insert(id.to_owned());
+    }
     let message = ["message", "edited_message", "channel_post"]
         .iter()
         .find_map(|k| update.get(*k))
@@ -33,6 +40,11 @@ pub(super) fn remember_update(inner: &mut Inner, update: &Value) {
 /// Updates the store after `method` succeeded with `result`.
 pub(super) fn remember_result(inner: &mut Inner, method: &str, params: &Value, result: &Value) {
     match method {
+        "answercallbackquery" => {
+            if let Some(id) = params.get("callback_query_id").and_then(Value::as_str) {
+                inner.open_queries.remove(id);
+            }
+        }
         "deletemessage" => {
             if let Some(key) = target(params) {
                 inner.messages.remove(&key);

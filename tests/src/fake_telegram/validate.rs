@@ -1,8 +1,8 @@
 //! What the Bot API refuses before it does anything, with its own
 //! descriptions (all 400 `Bad Request: ...`): empty or over-long text and
 //! captions, `callback_data` outside 1-64 bytes, albums outside 2-10 items,
-//! edits and deletes of messages it does not know, and edits that change
-//! nothing.
+//! edits and deletes of messages it does not know, edits that change
+//! nothing, and a second answer to one button press.
 //!
 //! Sources: the Bot API docs (text 1-4096 and captions 0-1024 characters
 //! after entity parsing, counted here in UTF-16 code units as Telegram counts
@@ -60,6 +60,14 @@ pub(super) fn check(inner: &Inner, method: &str, params: &Value) -> Result<(), S
             editable(inner, params).map(drop)
         }
         "sendmediagroup" => album(params),
+        "answercallbackquery" => {
+            let id = params.get("callback_query_id").and_then(Value::as_str);
+            match id {
+                Some(id) if inner.open_queries.contains(id) => Ok(()),
+                // telegram-bot-api's words for QUERY_ID_INVALID (Client.cpp).
+                _ => Err("Bad Request: query is too old and response timeout expired or query ID is invalid".to_owned()),
+            }
+        }
         "deletemessage" => {
             known(inner, params, "Bad Request: message to delete not found").map(drop)
         }

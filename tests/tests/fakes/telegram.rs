@@ -1,7 +1,7 @@
 //! The fake Telegram Bot API: token, methods, bodies, limits, unknown
 //! messages and edits that change nothing, each in Telegram's shape.
 
-use easel_tests::fake_telegram::updates::Msg;
+use easel_tests::fake_telegram::updates::{Msg, callback};
 use easel_tests::fake_telegram::{
     CALLBACK_DATA_MAX, CAPTION_MAX, FakeTelegram, NOT_MODIFIED, TEXT_MAX, TgUser,
 };
@@ -251,4 +251,25 @@ async fn edits_and_deletes_need_a_known_message_and_an_edit_must_change_somethin
         api.refused("editMessageText", gone).await,
         "Bad Request: message to edit not found"
     );
+}
+
+#[tokio::test]
+async fn a_button_press_is_answered_once() {
+    let api = Api::start().await;
+    let user = TgUser::new(78);
+    let shown = api
+        .ok(
+            "sendMessage",
+            json!({ "chat_id": 78, "text": "pick", "reply_markup": keyboard("a:1") }),
+        )
+        .await;
+    api.tg
+        .push_update(callback(2, "q-once", &user, &shown, "a:1"));
+    let answer = json!({ "callback_query_id": "q-once" });
+    assert_eq!(api.ok("answerCallbackQuery", answer.clone()).await, true);
+    let too_old =
+        "Bad Request: query is too old and response timeout expired or query ID is invalid";
+    assert_eq!(api.refused("answerCallbackQuery", answer).await, too_old);
+    let unknown = json!({ "callback_query_id": "q-never" });
+    assert_eq!(api.refused("answerCallbackQuery", unknown).await, too_old);
 }
