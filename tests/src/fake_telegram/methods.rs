@@ -191,8 +191,14 @@ pub(super) fn answer(
             Ok(msg)
         }
         "senddocument" => {
-            let upload = uploads.iter().find(|u| u.field == "document");
-            let bytes = media_bytes(inner, &json!("document"), uploads)
+            // The file comes as the `document` part, or as `attach://<name>`
+            // naming another part (teloxide's way for in-memory files).
+            let reference = params.get("document").cloned().unwrap_or(json!("document"));
+            let field = reference
+                .as_str()
+                .map(|r| r.trim_start_matches("attach://").to_owned());
+            let upload = uploads.iter().find(|u| Some(&u.field) == field.as_ref());
+            let bytes = media_bytes(inner, &reference, uploads)
                 .ok_or("Bad Request: there is no document in the request")?;
             let name = upload.and_then(|u| u.file_name.clone());
             let mut msg = new_message(inner, params)?;
