@@ -6,6 +6,8 @@
 //! Sources: Gemini API reference (`generateContent`, `x-goog-api-key`,
 //! `imageConfig.aspectRatio`: 1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9,
 //! 21:9); the error bodies follow Google's `google.rpc.Status` JSON shape.
+//! The key and `contents` messages are Google's; the aspect-ratio message
+//! is worded by us (the status and code are what matter to a client).
 
 use serde_json::{Value, json};
 
