@@ -19,6 +19,7 @@ mod handlers;
 mod job;
 mod pacing;
 mod send;
+mod text;
 mod webhook;
 
 use std::future::Future;

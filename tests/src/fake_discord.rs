@@ -5,6 +5,12 @@
 //! CDN serving attachments.
 //! Every call is recorded with its JSON payload and uploaded files, and
 //! answers are valid Discord objects so serenity can deserialize them.
+//!
+//! It refuses what Discord refuses (`rules`): bot routes without the bot's
+//! token, another application's webhooks or commands, a second
+//! acknowledgement of an interaction, and `@original` or follow-ups of a
+//! token that was never acknowledged or whose 15 minutes are over, on a
+//! clock the test moves ([`FakeDiscord::advance`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -19,8 +25,12 @@ use serde_json::Value;
 use crate::fake_openai::FormPart;
 
 mod application;
+mod form;
 pub mod payloads;
 mod routes;
+mod rules;
+
+pub use rules::TOKEN_LIFETIME;
 
 pub use application::Application;
 
@@ -28,6 +38,15 @@ use routes::{
     callback, cdn, channel_message, commands, delete_original, dm_channel, edit_original, followup,
     get_message, get_original, unknown,
 };
+
+/// The bot token the fake accepts (`Authorization: Bot <token>`).
+pub const TOKEN: &str = "discord-test-token";
+
+/// The channel of messages sent through an interaction webhook (the
+/// original response, follow-ups). Snowflakes are never 0: serenity refuses
+/// a Message whose `channel_id` is "0", so a fake answering that made every
+/// edit look failed to the bot.
+pub const WEBHOOK_CHANNEL: u64 = 700_000_000_000_000_001;
 
 /// The bot user's id in every message the fake creates.
 pub const BOT_USER_ID: u64 = 900_000_000_000_000_001;
@@ -125,17 +144,22 @@ pub(crate) struct Inner {
     /// Status to answer the next callbacks with instead of 204 (e.g. 404 for
     /// an interaction Discord already forgot).
     pub(crate) callback_status: Option<u16>,
-    /// Status to answer edits of original responses with (e.g. 401 for a
-    /// token older than 15 minutes).
-    pub(crate) edit_status: Option<u16>,
     /// What `GET /oauth2/applications/@me` answers (401 for every token when unset).
     pub(crate) application: Option<Application>,
+    /// The fake's clock: time since start, moved only by the test.
+    pub(crate) now: Duration,
+    /// When each interaction token was acknowledged, on that clock.
+    pub(crate) acks: HashMap<String, Duration>,
 }
 
 #[derive(Clone)]
 pub(crate) struct Shared {
     pub(crate) inner: Arc<Mutex<Inner>>,
     pub(crate) origin: String,
+    /// The bot token bot routes need.
+    pub(crate) token: Arc<str>,
+    /// The application whose webhooks and commands the bot may use.
+    pub(crate) app_id: u64,
 }
 
 impl Shared {
@@ -151,7 +175,8 @@ pub struct FakeDiscord {
 }
 
 impl FakeDiscord {
-    /// Starts the fake on an ephemeral port.
+    /// Starts the fake on an ephemeral port for the bot with [`TOKEN`] and
+    /// application [`payloads::APP_ID`].
     pub async fn start() -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -163,6 +188,8 @@ impl FakeDiscord {
                 ..Inner::default()
             })),
             origin: format!("http://{addr}"),
+            token: Arc::from(TOKEN),
+            app_id: payloads::APP_ID,
         };
         let app = Router::new()
             .route(
@@ -229,10 +256,18 @@ impl FakeDiscord {
         self.shared.lock().callback_status = status;
     }
 
-    /// Answers edits of original responses with this status (Discord says
-    /// 401 "Invalid Webhook Token" once the 15 minutes are over).
-    pub fn fail_edits(&self, status: Option<u16>) {
-        self.shared.lock().edit_status = status;
+    /// Moves the fake's clock: tokens acknowledged more than
+    /// [`TOKEN_LIFETIME`] ago stop working.
+    pub fn advance(&self, by: Duration) {
+        self.shared.lock().now += by;
+    }
+
+    /// Marks the interaction with `token` as acknowledged where the fake
+    /// cannot see it: in the HTTP endpoint's reply, or by another process.
+    pub fn acknowledge(&self, token: &str) {
+        let mut inner = self.shared.lock();
+        let now = inner.now;
+        inner.acks.entry(token.to_owned()).or_insert(now);
     }
 
     /// Makes `GET /oauth2/applications/@me` accept `app.token` and answer

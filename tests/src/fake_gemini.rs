@@ -2,6 +2,10 @@
 //! answering camelCase candidates with text and `inlineData` image parts, with
 //! scripted faults (statuses, block reasons, text-only answers, malformed
 //! JSON, slow answers). Every request is recorded (path, headers, JSON body).
+//!
+//! Like the real API it refuses a missing or wrong `x-goog-api-key`, a body
+//! without `contents`, and unknown aspect ratios (`validate`), in Google's
+//! error shape; refused requests are recorded and leave the script alone.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -18,6 +22,13 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use crate::fake_openai::known_png;
+
+mod validate;
+
+use validate::Refusal;
+
+/// The API key a fake started with [`FakeGemini::start`] accepts.
+pub const API_KEY: &str = "AIza-test-SECRET-7b31e0";
 
 /// What the fake does with one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,11 +78,18 @@ struct Inner {
 pub struct FakeGemini {
     inner: Arc<Mutex<Inner>>,
     origin: String,
+    /// The only API key the fake accepts.
+    key: Arc<str>,
 }
 
 impl FakeGemini {
-    /// Starts the fake on an ephemeral port.
+    /// Starts the fake on an ephemeral port, accepting [`API_KEY`].
     pub async fn start() -> Self {
+        Self::start_with_key(API_KEY).await
+    }
+
+    /// Starts the fake accepting only `key` (header `x-goog-api-key`).
+    pub async fn start_with_key(key: &str) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind fake Gemini");
@@ -79,6 +97,7 @@ impl FakeGemini {
         let fake = Self {
             inner: Arc::default(),
             origin: format!("http://{addr}"),
+            key: Arc::from(key),
         };
         let app = Router::new()
             .route("/v1beta/models/{target}", post(generate))
@@ -127,8 +146,15 @@ async fn generate(
     body: Bytes,
 ) -> Response {
     let Some(model) = target.strip_suffix(":generateContent") else {
-        return google_error(404, "NOT_FOUND", "unknown method", json!([]));
+        return google_error(Refusal {
+            code: 404,
+            status: "NOT_FOUND",
+            message: "unknown method".into(),
+            details: json!([]),
+        });
     };
+    let key = headers.get("x-goog-api-key").and_then(|v| v.to_str().ok());
+    let checked = validate::check(key, &fake.key, &body);
     let rec = GeminiRequest {
         model: model.to_owned(),
         headers: headers
@@ -142,11 +168,11 @@ async fn generate(
             .collect(),
         json: serde_json::from_slice(&body).unwrap_or(Value::Null),
     };
-    let reply = {
-        let mut inner = fake.lock();
-        inner.requests.push(rec);
-        inner.script.pop_front().unwrap_or(GeminiReply::Ok)
-    };
+    fake.lock().requests.push(rec);
+    if let Err(refusal) = checked {
+        return google_error(refusal);
+    }
+    let reply = fake.lock().script.pop_front().unwrap_or(GeminiReply::Ok);
     match reply {
         GeminiReply::Ok => ok(),
         GeminiReply::Slow(d) => {
@@ -157,18 +183,18 @@ async fn generate(
             code,
             retry_after_secs,
         } => {
-            let mut resp = google_error(code, "UNAVAILABLE", "The model is overloaded.", json!([]));
+            let mut resp = google_error(Refusal {
+                code,
+                status: "UNAVAILABLE",
+                message: "The model is overloaded.".into(),
+                details: json!([]),
+            });
             if let Some(s) = retry_after_secs {
                 resp.headers_mut().insert("retry-after", s.into());
             }
             resp
         }
-        GeminiReply::BadKey => google_error(
-            400,
-            "INVALID_ARGUMENT",
-            "API key not valid. Please pass a valid API key.",
-            json!([{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID" }]),
-        ),
+        GeminiReply::BadKey => google_error(Refusal::bad_key()),
         GeminiReply::PromptBlocked(reason) => axum::Json(json!({
             "promptFeedback": { "blockReason": reason },
             "usageMetadata": { "promptTokenCount": 7, "totalTokenCount": 7 }
@@ -211,8 +237,11 @@ fn ok() -> Response {
     .into_response()
 }
 
-fn google_error(code: u16, status: &str, message: &str, details: Value) -> Response {
-    let http = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = json!({ "error": { "code": code, "message": message, "status": status, "details": details } });
+/// Google's error body: `{"error":{"code","message","status","details"}}`.
+fn google_error(r: Refusal) -> Response {
+    let http = StatusCode::from_u16(r.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = json!({ "error": {
+        "code": r.code, "message": r.message, "status": r.status, "details": r.details,
+    }});
     (http, axum::Json(body)).into_response()
 }

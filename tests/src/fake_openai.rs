@@ -3,6 +3,11 @@
 //! with `image[]` parts), SSE streaming with partial images, images inline
 //! or by URL (served under `/files/`), and scripted faults per request.
 //! Every request is recorded (path, headers, body, multipart parts).
+//!
+//! Like the real API it refuses what it would refuse (`validate`): a missing
+//! or wrong key (401), missing or mistyped fields, values out of range, each
+//! in OpenAI's error shape (`errors`). Refused requests are recorded too, and
+//! do not use up a scripted reply.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::Cursor;
@@ -10,7 +15,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -20,9 +24,19 @@ use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
+mod errors;
 mod multipart;
+mod stream;
+mod validate;
 
+pub use errors::Refusal;
 pub use multipart::{FormPart, parse_multipart};
+
+use errors::error;
+use stream::{completed_event, partial_events, sse};
+
+/// The API key a fake started with [`FakeOpenAi::start`] accepts.
+pub const API_KEY: &str = "sk-test-SECRET-4f2a9c17";
 
 /// A small PNG, different for each `seed`: the "known bytes" a fake returns.
 pub fn known_png(seed: u8) -> Bytes {
@@ -100,8 +114,6 @@ impl Recorded {
 pub struct Style {
     /// `data[].url` instead of `data[].b64_json`.
     pub by_url: bool,
-    /// Partial images sent before `completed` when streaming.
-    pub partials: usize,
     /// Send `completed` before the partials (allowed by the API).
     pub final_first: bool,
     /// The `usage` object, if any.
@@ -112,7 +124,6 @@ impl Default for Style {
     fn default() -> Self {
         Self {
             by_url: false,
-            partials: 2,
             final_first: false,
             usage: Some(json!({
                 "input_tokens": 60, "output_tokens": 4160, "total_tokens": 4220,
@@ -133,7 +144,11 @@ struct Inner {
 #[derive(Clone)]
 struct Shared {
     inner: Arc<Mutex<Inner>>,
+    /// While true, answers wait (see [`FakeOpenAi::hold`]).
+    held: Arc<tokio::sync::watch::Sender<bool>>,
     origin: String,
+    /// The only API key the fake accepts.
+    key: Arc<str>,
 }
 
 impl Shared {
@@ -149,15 +164,22 @@ pub struct FakeOpenAi {
 }
 
 impl FakeOpenAi {
-    /// Starts the fake on an ephemeral port.
+    /// Starts the fake on an ephemeral port, accepting [`API_KEY`].
     pub async fn start() -> Self {
+        Self::start_with_key(API_KEY).await
+    }
+
+    /// Starts the fake accepting only `key` (`Authorization: Bearer <key>`).
+    pub async fn start_with_key(key: &str) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind fake OpenAI");
         let addr = listener.local_addr().expect("local addr");
         let shared = Shared {
             inner: Arc::default(),
+            held: Arc::new(tokio::sync::watch::Sender::new(false)),
             origin: format!("http://{addr}"),
+            key: Arc::from(key),
         };
         let app = Router::new()
             .route("/v1/images/generations", post(images))
@@ -179,6 +201,18 @@ impl FakeOpenAi {
     /// Queues replies for the next requests; after them, every reply is `Ok`.
     pub fn script(&self, replies: impl IntoIterator<Item = Reply>) {
         self.shared.lock().script.extend(replies);
+    }
+
+    /// Holds every answer, after the request is checked and recorded, until
+    /// [`FakeOpenAi::release`]: the test, not a clock, decides when the
+    /// provider answers.
+    pub fn hold(&self) {
+        self.shared.held.send_replace(true);
+    }
+
+    /// Lets held and later answers go.
+    pub fn release(&self) {
+        self.shared.held.send_replace(false);
     }
 
     /// Changes how successful answers look.
@@ -233,16 +267,24 @@ async fn images(
     body: Bytes,
 ) -> Response {
     let rec = record(&uri, &headers, body);
-    let n: usize = rec.field("n").and_then(|n| n.parse().ok()).unwrap_or(1);
-    let stream = rec.field("stream").as_deref() == Some("true");
-    let event_prefix = if rec.path.ends_with("edits") {
+    let edit = rec.path.ends_with("edits");
+    let checked = validate::check(&rec, &shared.key, edit);
+    shared.lock().requests.push(rec);
+    let asked = match checked {
+        Ok(asked) => asked,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let mut held = shared.held.subscribe();
+    // An error means the fake is gone; answering at once is then harmless.
+    let _ = held.wait_for(|holding| !holding).await;
+    let n = asked.n;
+    let event_prefix = if edit {
         "image_edit"
     } else {
         "image_generation"
     };
     let (reply, style) = {
         let mut inner = shared.lock();
-        inner.requests.push(rec);
         (
             inner.script.pop_front().unwrap_or(Reply::Ok),
             inner.style.clone(),
@@ -301,11 +343,11 @@ async fn images(
             )
                 .into_response();
         }
-        Reply::StreamCut => return sse(&partial_events(event_prefix, &style)),
+        Reply::StreamCut => return sse(&partial_events(event_prefix, asked.partials)),
     };
-    if stream {
+    if asked.stream {
         let done = completed_event(event_prefix, &style);
-        let mut events = partial_events(event_prefix, &style);
+        let mut events = partial_events(event_prefix, asked.partials);
         if style.final_first {
             events.insert(0, done);
         } else {
@@ -330,63 +372,6 @@ async fn images(
         body["usage"] = usage;
     }
     axum::Json(body).into_response()
-}
-
-fn partial_events(prefix: &str, style: &Style) -> Vec<String> {
-    (0..style.partials)
-        .map(|i| {
-            json!({
-                "type": format!("{prefix}.partial_image"),
-                "b64_json": STANDARD.encode(FakeOpenAi::partial_image(i)),
-                "partial_image_index": i,
-            })
-            .to_string()
-        })
-        .collect()
-}
-
-fn completed_event(prefix: &str, style: &Style) -> String {
-    let mut ev = json!({
-        "type": format!("{prefix}.completed"),
-        "b64_json": STANDARD.encode(FakeOpenAi::final_image(0)),
-    });
-    if let Some(usage) = &style.usage {
-        ev["usage"] = usage.clone();
-    }
-    ev.to_string()
-}
-
-fn sse(events: &[String]) -> Response {
-    let mut body = String::new();
-    for data in events {
-        let kind = serde_json::from_str::<Value>(data)
-            .ok()
-            .and_then(|v| v["type"].as_str().map(str::to_owned))
-            .unwrap_or_default();
-        body.push_str(&format!("event: {kind}\ndata: {data}\n\n"));
-    }
-    // Split into chunks so events straddle reads, as on a real network.
-    let chunks: Vec<Result<Bytes, std::io::Error>> = body
-        .into_bytes()
-        .chunks(1000)
-        .map(|c| Ok(Bytes::copy_from_slice(c)))
-        .collect();
-    Response::builder()
-        .header(header::CONTENT_TYPE, "text/event-stream")
-        .body(Body::from_stream(futures::stream::iter(chunks)))
-        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
-}
-
-fn error(status: u16, code: &str, message: &str) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let kind = if code == "moderation_blocked" {
-        "image_generation_user_error"
-    } else {
-        "invalid_request_error"
-    };
-    let body =
-        json!({ "error": { "message": message, "type": kind, "param": null, "code": code } });
-    (status, axum::Json(body)).into_response()
 }
 
 async fn file(State(shared): State<Shared>, Path(name): Path<String>) -> Response {

@@ -8,30 +8,39 @@
 //! `offset`), `getFile` and downloads under `/file/bot<token>/<path>`, and
 //! answers 429 with `retry_after` when told to. Every call is recorded with
 //! its JSON fields and uploaded files so tests can assert on them.
+//!
+//! It refuses what the Bot API refuses (`validate`), in its shape
+//! `{"ok":false,"error_code":400,"description":"Bad Request: ..."}`: empty or
+//! over-long text and captions, bad `callback_data`, albums outside 2-10
+//! items, edits and deletes of unknown messages, edits that change nothing,
+//! malformed bodies; 401 for a wrong token, 404 for an unknown method. It
+//! remembers every message it saw or sent (`store`) to judge edits.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use bytes::Bytes;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::Notify;
 
+mod handler;
 mod methods;
+mod store;
 pub mod updates;
+mod validate;
 mod wait;
 mod wire;
 
 pub use updates::{Chat, TgUser};
+pub use validate::{CALLBACK_DATA_MAX, CAPTION_MAX, NOT_MODIFIED, TEXT_MAX};
 pub use wait::{poll_until, poll_until_async};
 
-use wire::{parse_body, telegram_error};
+use handler::{api, download};
+use store::remember_update;
 
 /// The bot the fake pretends to be (`getMe`, `from` of every sent message).
 pub const BOT_ID: u64 = 7_000_000_001;
@@ -109,8 +118,16 @@ struct Inner {
     files: HashMap<String, StoredFile>,
     /// Methods (lower case) whose next call gets a 429 with this `retry_after`.
     rate_limits: HashMap<String, VecDeque<u32>>,
+    /// Methods (lower case) whose next calls get a 400 with these descriptions.
+    faults: HashMap<String, VecDeque<String>>,
     /// Chats seen in updates, so replies carry the right chat type.
     chats: HashMap<i64, Value>,
+    /// Every message seen in updates or sent by the bot and not deleted, by
+    /// (chat, message id), as it now shows: edits are judged against it.
+    messages: HashMap<(i64, i64), Value>,
+    /// Callback queries delivered in updates and not answered yet: Telegram
+    /// takes one answer per query.
+    open_queries: std::collections::HashSet<String>,
     next_message_id: i64,
     next_file: u64,
 }
@@ -178,7 +195,7 @@ impl FakeTelegram {
         {
             let mut inner = self.shared.lock();
             for update in updates {
-                remember_chat(&mut inner, &update);
+                remember_update(&mut inner, &update);
                 inner.pending.push_back(update);
             }
         }
@@ -221,6 +238,15 @@ impl FakeTelegram {
             .entry(method.to_ascii_lowercase())
             .or_default();
         queue.extend(std::iter::repeat_n(retry_after, count));
+    }
+
+    /// The next call of `method` (any case) is refused with a 400 and this
+    /// description (e.g. [`NOT_MODIFIED`]), whatever it asks: for refusals
+    /// the bot cannot be led into by real inputs alone.
+    pub fn refuse_next(&self, method: &str, description: &str) {
+        let mut inner = self.shared.lock();
+        let queue = inner.faults.entry(method.to_ascii_lowercase()).or_default();
+        queue.push_back(description.to_owned());
     }
 
     /// Every call so far.
@@ -299,18 +325,6 @@ impl FakeTelegram {
     }
 }
 
-fn remember_chat(inner: &mut Inner, update: &Value) {
-    let message = ["message", "edited_message", "channel_post"]
-        .iter()
-        .find_map(|k| update.get(*k))
-        .or_else(|| update.get("callback_query").and_then(|q| q.get("message")));
-    if let Some(chat) = message.and_then(|m| m.get("chat"))
-        && let Some(id) = chat.get("id").and_then(Value::as_i64)
-    {
-        inner.chats.insert(id, chat.clone());
-    }
-}
-
 fn store_file(inner: &mut Inner, bytes: Bytes, folder: &str) -> String {
     inner.next_file += 1;
     let n = inner.next_file;
@@ -323,88 +337,4 @@ fn store_file(inner: &mut Inner, bytes: Bytes, folder: &str) -> String {
         },
     );
     id
-}
-
-async fn api(
-    State(shared): State<Shared>,
-    Path((bot, method)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if bot.strip_prefix("bot") != Some(shared.token.as_str()) {
-        return telegram_error(StatusCode::UNAUTHORIZED, "Unauthorized", None);
-    }
-    let method = method.to_ascii_lowercase();
-    let (params, uploads) = parse_body(&headers, &body);
-    let limited = shared
-        .lock()
-        .rate_limits
-        .get_mut(&method)
-        .and_then(VecDeque::pop_front);
-    if let Some(secs) = limited {
-        shared.lock().calls.push(Call {
-            method,
-            params,
-            uploads,
-            result: None,
-        });
-        return telegram_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            &format!("Too Many Requests: retry after {secs}"),
-            Some(secs),
-        );
-    }
-    if method == "getupdates" {
-        let result = methods::get_updates(&shared, &params).await;
-        shared.lock().calls.push(Call {
-            method,
-            params,
-            uploads,
-            result: Some(result.clone()),
-        });
-        return axum::Json(json!({ "ok": true, "result": result })).into_response();
-    }
-    let outcome = {
-        let mut inner = shared.lock();
-        methods::answer(&mut inner, &method, &params, &uploads)
-    };
-    match outcome {
-        Ok(result) => {
-            shared.lock().calls.push(Call {
-                method,
-                params,
-                uploads,
-                result: Some(result.clone()),
-            });
-            axum::Json(json!({ "ok": true, "result": result })).into_response()
-        }
-        Err(description) => {
-            shared.lock().calls.push(Call {
-                method,
-                params,
-                uploads,
-                result: None,
-            });
-            telegram_error(StatusCode::BAD_REQUEST, &description, None)
-        }
-    }
-}
-
-async fn download(
-    State(shared): State<Shared>,
-    Path((bot, path)): Path<(String, String)>,
-) -> Response {
-    if bot.strip_prefix("bot") != Some(shared.token.as_str()) {
-        return StatusCode::UNAUTHORIZED.into_response();
-    }
-    let found = shared
-        .lock()
-        .files
-        .values()
-        .find(|f| f.path == path)
-        .map(|f| f.bytes.clone());
-    match found {
-        Some(bytes) => Body::from(bytes).into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
 }

@@ -11,6 +11,7 @@
 //!   real wire formats, with scripted faults.
 //! - [`fake_telegram`]: the Telegram Bot API for the real teloxide client:
 //!   long polling, uploads, downloads, 429s, every call recorded.
+//! - [`logs`]: captures what the code under test logs, for assertions.
 //! - [`stack`]: a whole in-process gateway over temp-dir stores and the fake
 //!   OpenAI server, for end-to-end tests of the frontends.
 //! - [`fake_discord`]: Discord's REST API for serenity's real client, with
@@ -22,6 +23,7 @@ pub mod fake_openai;
 pub mod fake_telegram;
 pub mod ledger;
 pub mod redis_cluster;
+pub mod logs;
 pub mod redis_server;
 pub mod slot;
 pub mod stack;

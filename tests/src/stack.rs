@@ -62,7 +62,7 @@ impl Stack {
 
     /// Starts a gateway on the embedded stores, letting `tune` adjust the config.
     pub async fn start(tune: impl FnOnce(&mut Config)) -> Stack {
-        let openai = FakeOpenAi::start().await;
+        let openai = FakeOpenAi::start_with_key(OPENAI_KEY).await;
         let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
         let mut config = Self::config(&openai, dir.path());
         tune(&mut config);

@@ -29,7 +29,8 @@ mod openai;
 #[path = "backends/secrets.rs"]
 mod secrets;
 
-const KEY: &str = "sk-test-SECRET-4f2a9c17";
+/// The key both fakes accept; tests look for it in logs and errors.
+const KEY: &str = easel_tests::fake_openai::API_KEY;
 
 fn openai(fake: &FakeOpenAi) -> BackendConfig {
     BackendConfig {
@@ -50,7 +51,7 @@ fn gemini(fake: &FakeGemini) -> BackendConfig {
         name: "gemini".into(),
         kind: BackendKind::Gemini,
         base_url: fake.base_url(),
-        api_key: Secret::new(KEY),
+        api_key: Secret::new(easel_tests::fake_gemini::API_KEY),
         model: "gemini-2.5-flash-image".into(),
         max_inputs: 3,
         request_timeout: Duration::from_secs(20),

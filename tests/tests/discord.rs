@@ -11,6 +11,8 @@ mod buttons;
 mod harness;
 #[path = "discord/http_mode.rs"]
 mod http_mode;
+#[path = "discord/refusals.rs"]
+mod refusals;
 
 use bytes::Bytes;
 use easel_gateway::service::Gateway;
@@ -123,6 +125,15 @@ async fn imagine_defers_then_edits_in_the_image_with_embed_and_buttons() {
         Some("a red fox in the snow")
     );
     assert_eq!(sent[0].field("size").as_deref(), Some("1536x1024"));
+    // serenity read the edited message back (a fake answering with an
+    // unreadable Message made the bot fall back to a channel message).
+    assert!(
+        !bot.fake
+            .calls()
+            .iter()
+            .any(|c| c.method == "POST" && c.path.starts_with("/api/v10/channels/")),
+        "no fallback channel message"
+    );
     // The message showing the result maps back to it.
     let record = bot
         .stack
@@ -311,84 +322,6 @@ async fn partial_previews_are_edited_in_while_the_model_works() {
 }
 
 #[tokio::test]
-async fn a_response_past_its_token_lifetime_is_finished_as_a_channel_message() {
-    let bot = Bot::start(|_| {}).await;
-    let who = Who::member(USER, GUILD, &[]);
-    // Discord refuses edits once the interaction token's 15 minutes are over.
-    bot.fake.fail_edits(Some(401));
-    bot.deliver(imagine(1_090, "tok-late", &who, "a slow sunrise"))
-        .await;
-
-    let calls = bot.fake.calls();
-    let message = calls
-        .iter()
-        .find(|c| {
-            c.method == "POST" && c.path == format!("/api/v10/channels/{}/messages", who.channel)
-        })
-        .expect("a normal channel message");
-    assert_eq!(message.files[0].bytes, FakeOpenAi::final_image(0));
-    assert!(
-        message.text().contains(&format!("<@{USER}>")),
-        "{}",
-        message.text()
-    );
-    let id = message
-        .custom_ids()
-        .into_iter()
-        .find_map(|c| c.strip_prefix("a:").map(str::to_owned))
-        .expect("buttons");
-    let record = bot
-        .stack
-        .gateway
-        .result(&id.parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        record.messages.len(),
-        1,
-        "the channel message maps back to the result"
-    );
-}
-
-/// An 8x8 PNG mask: transparent on the left half (change there), opaque elsewhere.
-fn alpha_mask() -> Bytes {
-    let img = image::RgbaImage::from_fn(8, 8, |x, _| {
-        image::Rgba([0, 0, 0, if x < 4 { 0 } else { 255 }])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    Bytes::from(out.into_inner())
-}
-
-/// Runs `/edit image prompt mask` and returns the bot once the job is over.
-async fn edit_with_mask(token: &str, mask: Bytes) -> Bot {
-    let bot = Bot::start(|_| {}).await;
-    let who = Who::member(USER, GUILD, &[]);
-    let img = known_png(50);
-    let url = bot.fake.host_file("photo.png", img.clone());
-    let mask_url = bot.fake.host_file("mask.png", mask.clone());
-    let payload = slash(
-        1_120,
-        token,
-        &who,
-        "edit",
-        vec![
-            opt_attachment("image", 71),
-            opt_str("prompt", "make the sky green"),
-            opt_attachment("mask", 72),
-        ],
-        vec![
-            attachment_json(71, "photo.png", &url, img.len() as u64),
-            attachment_json(72, "mask.png", &mask_url, mask.len() as u64),
-        ],
-        vec![],
-    );
-    bot.deliver(payload).await;
-    bot
-}
-
-#[tokio::test]
 async fn edit_with_a_mask_sends_the_mask_beside_the_image() {
     let bot = edit_with_mask("tok-edit", alpha_mask()).await;
     let done = final_edit(&bot.fake, "tok-edit").await;
@@ -427,4 +360,41 @@ async fn a_mask_without_transparency_is_explained_and_nothing_is_charged() {
         .await
         .unwrap();
     assert_eq!((quota.windows[0].used, quota.in_flight), (0, 0));
+}
+
+/// An 8x8 PNG mask: transparent on the left half (change there), opaque elsewhere.
+fn alpha_mask() -> Bytes {
+    let img = image::RgbaImage::from_fn(8, 8, |x, _| {
+        image::Rgba([0, 0, 0, if x < 4 { 0 } else { 255 }])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    Bytes::from(out.into_inner())
+}
+
+/// Runs `/edit image prompt mask` and returns the bot once the job is over.
+async fn edit_with_mask(token: &str, mask: Bytes) -> Bot {
+    let bot = Bot::start(|_| {}).await;
+    let who = Who::member(USER, GUILD, &[]);
+    let img = known_png(50);
+    let url = bot.fake.host_file("photo.png", img.clone());
+    let mask_url = bot.fake.host_file("mask.png", mask.clone());
+    let payload = slash(
+        1_120,
+        token,
+        &who,
+        "edit",
+        vec![
+            opt_attachment("image", 71),
+            opt_str("prompt", "make the sky green"),
+            opt_attachment("mask", 72),
+        ],
+        vec![
+            attachment_json(71, "photo.png", &url, img.len() as u64),
+            attachment_json(72, "mask.png", &mask_url, mask.len() as u64),
+        ],
+        vec![],
+    );
+    bot.deliver(payload).await;
+    bot
 }

@@ -4,7 +4,7 @@
 //! Every log record of this test binary (tracing and the `log` crate, which
 //! teloxide uses) is captured at TRACE level and searched.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use easel_gateway::service::Gateway;
 use easel_shared::config::Config;
@@ -14,6 +14,7 @@ use easel_shared::request::Request;
 use easel_shared::secret::Secret;
 use easel_shared::{RequestId, UserKey};
 use easel_tests::fake_openai::Reply;
+use easel_tests::logs::Logs;
 use easel_tests::stack::{OPENAI_KEY, Stack};
 
 /// Shaped like a real bot token (id, colon, 35 characters), so teloxide's
@@ -23,40 +24,13 @@ const DISCORD_TOKEN: &str = "MTAwMDAwMDAw.secretDISCORD.tokenPart-0123456789abcd
 const REDIS_PASSWORD: &str = "secretREDISpassword42";
 
 /// Everything logged by this process.
-fn logs() -> &'static Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        let sink = buffer.clone();
-        // Also installs the `log` -> tracing bridge, so teloxide's records land here.
-        let _ = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || Sink(sink.clone()))
-            .try_init();
-        buffer
-    })
-}
-
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+fn logs() -> &'static Logs {
+    Logs::process()
 }
 
 /// Fails with the offending line if any secret (or its distinctive part) was logged.
 fn assert_no_secret_logged(also: &str) {
-    let text =
-        String::from_utf8_lossy(&logs().lock().unwrap_or_else(|e| e.into_inner())).into_owned();
+    let text = logs().text();
     for secret in [
         TELEGRAM_TOKEN,
         "secretTELEGRAM",
@@ -139,8 +113,7 @@ async fn a_provider_refusing_the_key_does_not_leak_it() {
     assert!(seen.contains("ServiceUnavailable"), "{seen}");
     assert_no_secret_logged(&seen);
     // A capture that recorded nothing would pass every test here.
-    let text =
-        String::from_utf8_lossy(&logs().lock().unwrap_or_else(|e| e.into_inner())).into_owned();
+    let text = logs().text();
     assert!(
         text.contains("openai"),
         "the failing call was logged:\n{text}"

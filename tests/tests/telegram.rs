@@ -9,6 +9,8 @@ mod groups;
 mod harness;
 #[path = "telegram/private.rs"]
 mod private;
+#[path = "telegram/refusals.rs"]
+mod refusals;
 #[path = "telegram/results.rs"]
 mod results;
 #[path = "telegram/webhook.rs"]

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod job;
+pub mod pieces;
 pub mod quota;
 pub mod text;
 pub mod time;
@@ -13,6 +14,7 @@ pub use job::{
     Notice, ResultButton, VARY_PROMPT, bad_input, bad_mask, failure, input_too_large, notice,
     result_buttons,
 };
+pub use pieces::pieces;
 pub use quota::{denial, quota_line, quota_status, window_line};
 pub use text::{
     ButtonKind, CAPTION_PROMPT_CHARS, ask_change, excerpt, help, problem, result_caption, start,

@@ -22,8 +22,10 @@ impl Discord {
     pub(crate) async fn draw(&self, r: &Responder, who: &Who, intent: Intent) {
         let locale = who.locale;
         if let Err(e) = r.defer().await {
-            // Already answered (a redelivery) or expired: the first delivery speaks.
-            tracing::info!(interaction = %who.interaction, error = %e, "defer failed");
+            // Already answered (a redelivery, another process) or expired:
+            // whoever acknowledged it speaks. Submitting now would charge for
+            // a result this token could never show.
+            return tracing::info!(interaction = %who.interaction, error = %e, "defer failed; nothing submitted");
         }
         let Ok(id) = RequestId::new(format!("dc:{}", who.interaction)) else {
             return tell(r, render::text::internal_error(locale, "id")).await;

@@ -60,7 +60,20 @@ pub(crate) fn result_embed(
         description.push_str("\n\n");
         description.push_str(&note);
     }
-    CreateEmbed::new().description(description)
+    CreateEmbed::new().description(fit_description(description))
+}
+
+/// Discord refuses an embed description over 4096 characters; a prompt of
+/// a few very long graphemes (combining marks) can make one even after the
+/// excerpt. Cut by characters then, keeping the start.
+fn fit_description(description: String) -> String {
+    const MAX: usize = 4096;
+    if description.chars().count() <= MAX {
+        return description;
+    }
+    let mut cut: String = description.chars().take(MAX - 1).collect();
+    cut.push('…');
+    cut
 }
 
 /// The core's result buttons; Original buttons five to a row (Discord's

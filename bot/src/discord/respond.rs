@@ -27,6 +27,9 @@ pub enum Ack {
 /// past this age a result goes out as a normal channel message.
 const TOKEN_LIFETIME: Duration = Duration::from_secs(14 * 60);
 
+/// Longest message content Discord takes, in characters.
+const CONTENT_MAX: usize = 2000;
+
 const NOT_ACKED: u8 = 0;
 const ACKED_PUBLIC: u8 = 1;
 const ACKED_EPHEMERAL: u8 = 2;
@@ -62,7 +65,10 @@ impl Responder {
         self.started.elapsed() > TOKEN_LIFETIME
     }
 
-    /// Sends the first response (a message, a modal or a defer).
+    /// Sends the first response (a message, a modal or a defer). Only a
+    /// response Discord took counts as an acknowledgement: after a refused
+    /// one (already acknowledged elsewhere, or expired) the token cannot
+    /// edit `@original`, so nothing later may try.
     pub(crate) async fn first(
         &self,
         response: CreateInteractionResponse,
@@ -73,14 +79,18 @@ impl Responder {
         } else {
             ACKED_PUBLIC
         };
-        self.state.store(state, Ordering::SeqCst);
         if let Some(tx) = self.body.lock().await.take() {
             // The HTTP endpoint may have given up waiting and deferred on its
             // own; the edits that follow still work then.
             let _ = tx.send(response);
+            self.state.store(state, Ordering::SeqCst);
             return Ok(());
         }
-        response.execute(&*self.http, (self.id, &self.token)).await
+        response
+            .execute(&*self.http, (self.id, &self.token))
+            .await?;
+        self.state.store(state, Ordering::SeqCst);
+        Ok(())
     }
 
     /// "Thinking…", visible to everyone in the channel.
@@ -108,7 +118,20 @@ impl Responder {
     /// Tells only the user `text`, whatever was sent before: a first
     /// ephemeral message, an edit of an ephemeral defer, or (after a public
     /// defer) the public placeholder removed and an ephemeral follow-up.
+    /// Text over Discord's 2000 characters goes on in ephemeral follow-ups.
     pub(crate) async fn private(&self, text: String) -> Result<(), serenity::Error> {
+        let mut pieces = crate::core::render::pieces(&text, CONTENT_MAX, |_| 1).into_iter();
+        self.private_one(pieces.next().unwrap_or_default()).await?;
+        for piece in pieces {
+            let f = CreateInteractionResponseFollowup::new()
+                .content(piece)
+                .ephemeral(true);
+            f.execute(&*self.http, (None, &self.token)).await?;
+        }
+        Ok(())
+    }
+
+    async fn private_one(&self, text: String) -> Result<(), serenity::Error> {
         match self.state.load(Ordering::SeqCst) {
             NOT_ACKED => {
                 let msg = CreateInteractionResponseMessage::new()

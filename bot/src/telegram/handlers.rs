@@ -17,7 +17,7 @@ use teloxide::types::{ForceReply, InputFile, Message, MessageId, ReplyMarkup};
 use super::convert::{self, images_of, message_ref, text_of, user_key};
 use super::job::reply_to;
 use super::send;
-use super::{State, TgBot, album};
+use super::{State, TgBot, album, text};
 use crate::core::render::{self, Notice};
 use crate::core::{
     Action, ChangeTarget, Context, ImageRef, Incoming, Intent, ResultId as CoreResultId, act,
@@ -282,14 +282,17 @@ pub(super) async fn reply(bot: &TgBot, msg: &Message, text: String) {
     reply_id(bot, msg.chat.id, msg.id, text).await;
 }
 
-/// Replies to message `id` in `chat` with plain text.
+/// Replies to message `id` in `chat` with plain text, in several messages
+/// when it is longer than Telegram takes in one (the first replies to `id`).
 pub(super) async fn reply_id(bot: &TgBot, chat: ChatId, id: MessageId, text: String) {
-    if let Err(e) = bot
-        .send_message(chat, text)
-        .reply_parameters(reply_to(id))
-        .await
-    {
-        tracing::warn!(error = %e, "sending a reply failed");
+    for (i, piece) in text::pieces(&text).into_iter().enumerate() {
+        let mut req = bot.send_message(chat, piece);
+        if i == 0 {
+            req = req.reply_parameters(reply_to(id));
+        }
+        if let Err(e) = req.await {
+            return tracing::warn!(error = %e, "sending a reply failed");
+        }
     }
 }
 

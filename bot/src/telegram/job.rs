@@ -236,10 +236,7 @@ impl Status {
             let _ = bot.delete_message(self.target.chat, id).await;
         }
         let edited = match self.message {
-            Some(id) => bot
-                .edit_message_text(self.target.chat, id, &text)
-                .await
-                .is_ok(),
+            Some(id) => shown(bot.edit_message_text(self.target.chat, id, &text).await),
             None => false,
         };
         if !edited {
@@ -249,6 +246,19 @@ impl Status {
                 .await;
         }
     }
+}
+
+/// Whether an edit left the message showing what was sent: Telegram's
+/// "message is not modified" means it already did, and sending the text
+/// again would only repeat it.
+fn shown<T>(result: Result<T, teloxide::RequestError>) -> bool {
+    matches!(
+        result,
+        Ok(_)
+            | Err(teloxide::RequestError::Api(
+                teloxide::ApiError::MessageNotModified
+            ))
+    )
 }
 
 fn cancel_keyboard(locale: Locale, id: &RequestId) -> InlineKeyboardMarkup {

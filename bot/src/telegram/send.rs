@@ -17,6 +17,7 @@ use teloxide::types::{
 
 use super::convert::message_ref;
 use super::job::reply_to;
+use super::text::utf16_len;
 use super::{State, TgBot};
 use crate::core::ResultId as CoreResultId;
 use crate::core::render::{self, Notice};
@@ -154,11 +155,28 @@ fn caption(locale: Locale, prompt: &str, quota: Option<&QuotaStatus>) -> String 
     let mut chars = render::CAPTION_PROMPT_CHARS;
     loop {
         let text = render::result_caption(locale, &render::excerpt(prompt, chars), quota);
-        if text.encode_utf16().count() <= CAPTION_MAX || chars < 10 {
+        if utf16_len(&text) <= CAPTION_MAX {
             return text;
+        }
+        if chars < 10 {
+            break;
         }
         chars /= 2;
     }
+    // A few graphemes can still be longer than the whole caption (a letter
+    // under hundreds of combining marks): cut by code units then, or
+    // Telegram refuses the photo and the user sees no result at all.
+    let room = CAPTION_MAX.saturating_sub(utf16_len(&render::result_caption(locale, "…", quota)));
+    let mut used = 0;
+    let cut: String = prompt
+        .trim()
+        .chars()
+        .take_while(|c| {
+            used += c.len_utf16();
+            used <= room
+        })
+        .collect();
+    render::result_caption(locale, &format!("{cut}…"), quota)
 }
 
 /// The core's result buttons as an inline keyboard.

@@ -1,5 +1,6 @@
 //! The fake's routes: each records the call and answers as Discord does
-//! (204 for callbacks, Message objects for messages, commands with ids).
+//! (204 for callbacks, Message objects for messages, commands with ids),
+//! or refuses it as Discord would (`rules`). Refused calls are recorded too.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -7,7 +8,9 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::{BOT_USER_ID, Call, Shared, payloads};
+use super::form;
+use super::rules::{self, discord_error};
+use super::{BOT_USER_ID, Call, Shared, WEBHOOK_CHANNEL, payloads};
 use crate::fake_openai::parse_multipart;
 
 pub(super) fn record(
@@ -52,32 +55,43 @@ pub(super) fn record(
 
 pub(super) async fn callback(
     State(shared): State<Shared>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    record(&shared, &method, &uri, &headers, &body);
-    match shared.lock().callback_status {
-        Some(status) => discord_error(status, 10062, "Unknown interaction"),
-        None => StatusCode::NO_CONTENT.into_response(),
-    }
-}
-
-pub(super) async fn edit_original(
-    State(shared): State<Shared>,
-    Path((_app, token, message)): Path<(u64, String, String)>,
+    Path((_id, token)): Path<(u64, String)>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let call = record(&shared, &method, &uri, &headers, &body);
+    if let Some(refused) = form::form_body(&call.json) {
+        return refused;
+    }
+    let scripted = shared.lock().callback_status;
+    if let Some(status) = scripted {
+        return discord_error(status, 10062, "Unknown interaction");
+    }
+    match rules::acknowledge(&shared, &token) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(refused) => refused.into_response(),
+    }
+}
+
+pub(super) async fn edit_original(
+    State(shared): State<Shared>,
+    Path((app, token, message)): Path<(u64, String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let call = record(&shared, &method, &uri, &headers, &body);
+    if let Err(refused) = rules::live_token(&shared, app, &token) {
+        return refused.into_response();
+    }
     if message != "@original" {
         return discord_error(404, 10008, "Unknown Message");
     }
-    if let Some(status) = shared.lock().edit_status {
-        return discord_error(status, 50027, "Invalid Webhook Token");
+    if let Some(refused) = form::form_body(&call.json) {
+        return refused;
     }
     let mut inner = shared.lock();
     let id = match inner.originals.get(&token) {
@@ -89,15 +103,18 @@ pub(super) async fn edit_original(
             id
         }
     };
-    let msg = message_json(&shared.origin, id, 0, &call);
+    let msg = message_json(&shared.origin, id, WEBHOOK_CHANNEL, &call);
     inner.messages.insert(id, msg.clone());
     axum::Json(msg).into_response()
 }
 
 pub(super) async fn get_original(
     State(shared): State<Shared>,
-    Path((_app, token, _message)): Path<(u64, String, String)>,
+    Path((app, token, _message)): Path<(u64, String, String)>,
 ) -> Response {
+    if let Err(refused) = rules::live_token(&shared, app, &token) {
+        return refused.into_response();
+    }
     let inner = shared.lock();
     match inner
         .originals
@@ -111,22 +128,31 @@ pub(super) async fn get_original(
 
 pub(super) async fn delete_original(
     State(shared): State<Shared>,
+    Path((app, token, _message)): Path<(u64, String, String)>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
     record(&shared, &method, &uri, &headers, &Bytes::new());
-    StatusCode::NO_CONTENT.into_response()
+    match rules::live_token(&shared, app, &token) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(refused) => refused.into_response(),
+    }
 }
 
 pub(super) async fn followup(
     State(shared): State<Shared>,
+    Path((app, token)): Path<(u64, String)>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    new_message(&shared, 0, &method, &uri, &headers, &body)
+    if let Err(refused) = rules::live_token(&shared, app, &token) {
+        record(&shared, &method, &uri, &headers, &body);
+        return refused.into_response();
+    }
+    new_message(&shared, WEBHOOK_CHANNEL, &method, &uri, &headers, &body)
 }
 
 pub(super) async fn channel_message(
@@ -137,6 +163,10 @@ pub(super) async fn channel_message(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Err(refused) = rules::bot_auth(&shared, &headers) {
+        record(&shared, &method, &uri, &headers, &body);
+        return refused.into_response();
+    }
     new_message(&shared, channel, &method, &uri, &headers, &body)
 }
 
@@ -149,6 +179,9 @@ pub(super) fn new_message(
     body: &Bytes,
 ) -> Response {
     let call = record(shared, method, uri, headers, body);
+    if let Some(refused) = form::form_body(&call.json) {
+        return refused;
+    }
     let mut inner = shared.lock();
     inner.next_id += 1;
     let id = inner.next_id;
@@ -166,6 +199,9 @@ pub(super) async fn dm_channel(
     body: Bytes,
 ) -> Response {
     let call = record(&shared, &method, &uri, &headers, &body);
+    if let Err(refused) = rules::bot_auth(&shared, &headers) {
+        return refused.into_response();
+    }
     // Snowflakes travel as strings; accept a number too.
     let id = &call.json["recipient_id"];
     let recipient: u64 = id
@@ -190,6 +226,9 @@ pub(super) async fn get_message(
     headers: HeaderMap,
 ) -> Response {
     record(&shared, &method, &uri, &headers, &Bytes::new());
+    if let Err(refused) = rules::bot_auth(&shared, &headers) {
+        return refused.into_response();
+    }
     match shared.lock().messages.get(&message) {
         Some(m) => axum::Json(m.clone()).into_response(),
         None => discord_error(404, 10008, "Unknown Message"),
@@ -204,7 +243,13 @@ pub(super) async fn commands(
     body: Bytes,
 ) -> Response {
     let call = record(&shared, &method, &uri, &headers, &body);
+    if let Err(refused) = rules::bot_auth(&shared, &headers) {
+        return refused.into_response();
+    }
     let app = uri.path().split('/').nth(4).unwrap_or("0").to_owned();
+    if let Err(refused) = rules::own_commands(&shared, app.parse().unwrap_or(0)) {
+        return refused.into_response();
+    }
     let mut out = Vec::new();
     for (i, mut cmd) in call
         .json
@@ -246,15 +291,6 @@ pub(super) async fn unknown(
 ) -> Response {
     record(&shared, &method, &uri, &headers, &body);
     discord_error(404, 0, "404: Not Found")
-}
-
-pub(super) fn discord_error(status: u16, code: u32, message: &str) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (
-        status,
-        axum::Json(json!({ "code": code, "message": message })),
-    )
-        .into_response()
 }
 
 /// A complete Message object for what a call sent: content, embeds,

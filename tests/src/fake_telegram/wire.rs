@@ -9,8 +9,12 @@ use serde_json::{Value, json};
 use super::Upload;
 use crate::fake_openai::parse_multipart;
 
-/// Reads the body as JSON or multipart into (params, uploads).
-pub(super) fn parse_body(headers: &HeaderMap, body: &Bytes) -> (Value, Vec<Upload>) {
+/// Reads the body as JSON or multipart into (params, uploads), or the
+/// description Telegram gives a body it cannot read.
+pub(super) fn parse_body(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(Value, Vec<Upload>), String> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -35,10 +39,21 @@ pub(super) fn parse_body(headers: &HeaderMap, body: &Bytes) -> (Value, Vec<Uploa
                 params.insert(part.name, value);
             }
         }
-        return (Value::Object(params), uploads);
+        return Ok((Value::Object(params), uploads));
     }
-    let params = serde_json::from_slice(body).unwrap_or_else(|_| json!({}));
-    (params, Vec::new())
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok((json!({}), Vec::new()));
+    }
+    // telegram-bot-api (tdnet's HttpReader::parse_json_parameters) wants one
+    // JSON object; anything else is refused before the method runs.
+    match serde_json::from_slice::<Value>(body) {
+        Ok(params @ Value::Object(_)) => Ok((params, Vec::new())),
+        Ok(_) => Err("Bad Request: JSON object expected".to_owned()),
+        Err(_) if body.trim_ascii_start().first() != Some(&b'{') => {
+            Err("Bad Request: JSON object expected".to_owned())
+        }
+        Err(_) => Err("Bad Request: expected next field or object end".to_owned()),
+    }
 }
 
 pub(super) fn telegram_error(

@@ -43,7 +43,10 @@ async fn gemini_sends_text_and_inline_images_and_makes_n_calls() {
     assert_eq!(reqs.len(), 2);
     let r = &reqs[0];
     assert_eq!(r.model, "gemini-2.5-flash-image");
-    assert_eq!(r.headers["x-goog-api-key"], KEY);
+    assert_eq!(
+        r.headers["x-goog-api-key"],
+        easel_tests::fake_gemini::API_KEY
+    );
     let parts = &r.json["contents"][0]["parts"];
     assert_eq!(parts[0]["text"], "a lighthouse at dawn");
     assert_eq!(parts[1]["inline_data"]["mime_type"], "image/png");

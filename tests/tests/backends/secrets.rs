@@ -1,38 +1,15 @@
 //! API keys never reach logs or error text, even when calls fail.
 
-use std::sync::{Arc, Mutex};
-
 use easel_shared::config::BreakerConfig;
 use easel_tests::fake_gemini::{FakeGemini, GeminiReply};
 use easel_tests::fake_openai::{FakeOpenAi, Reply};
+use easel_tests::logs::Logs;
 
 use super::*;
 
-/// A `MakeWriter` target: everything logged lands in this buffer.
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogBuffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn the_api_key_never_reaches_logs_or_errors() {
-    let logs = LogBuffer::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let logs = Logs::process();
 
     let openai_fake = FakeOpenAi::start().await;
     openai_fake.script([
@@ -74,7 +51,7 @@ async fn the_api_key_never_reaches_logs_or_errors() {
         "the key was really sent"
     );
 
-    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logged = logs.text();
     assert!(
         logged.contains("backend unavailable"),
         "logs were captured: {logged}"
@@ -91,7 +68,7 @@ async fn the_api_key_never_reaches_logs_or_errors() {
 
 #[tokio::test]
 async fn the_api_key_can_come_from_the_environment_variable_named() {
-    let fake = FakeOpenAi::start().await;
+    let fake = FakeOpenAi::start_with_key("sk-from-env").await;
     let mut cfg = openai(&fake);
     cfg.api_key = Secret::default();
     cfg.api_key_env = Some("EASEL_TEST_OPENAI_KEY".into());

@@ -35,7 +35,7 @@ impl Bot {
         let base = fake.base_url();
         let stack = Stack::start(|c| {
             c.access.admins = vec![UserKey::discord(ADMIN)];
-            c.discord.token = Secret::new("discord-test-token");
+            c.discord.token = Secret::new(easel_tests::fake_discord::TOKEN);
             c.discord.application_id = APP_ID;
             c.discord.rest_base_url = base;
             let key = ed25519_dalek::SigningKey::from_bytes(&SIGNING_SEED);

@@ -100,6 +100,8 @@ async fn a_signed_imagine_takes_the_same_path_as_over_the_gateway() {
         vec![],
     )
     .to_string();
+    // The endpoint's reply is the acknowledgement; Discord sees it, the fake cannot.
+    bot.fake.acknowledge("tok-http");
 
     let (status, reply) = ep.post(&body, now(), &key).await;
     assert_eq!(status, 200);

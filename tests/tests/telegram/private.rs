@@ -161,6 +161,7 @@ async fn original_sends_the_providers_bytes_untouched() {
 
     h.tg.push_update(callback(2, "q-orig-1", &user, &sent(&photo), &original));
     let doc = h.tg.wait_call("sendDocument", chat.id(), |_| true).await;
+    assert!(doc.result.is_some(), "Telegram took the document");
     assert_eq!(doc.uploads.len(), 1);
     assert_eq!(
         doc.uploads[0].bytes,

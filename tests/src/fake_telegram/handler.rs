@@ -1,0 +1,120 @@
+//! The fake's two HTTP handlers: Bot API calls (`/bot<token>/<Method>`)
+//! and file downloads (`/file/bot<token>/<path>`). A call is checked in the
+//! order Telegram does: token, method, body, then the method's own rules.
+
+use std::collections::VecDeque;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use super::store::remember_result;
+use super::wire::{parse_body, telegram_error};
+use super::{Call, Shared, Upload, methods, validate};
+
+/// Answers one Bot API call and records it.
+pub(super) async fn api(
+    State(shared): State<Shared>,
+    Path((bot, method)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if bot.strip_prefix("bot") != Some(shared.token.as_str()) {
+        return telegram_error(StatusCode::UNAUTHORIZED, "Unauthorized", None);
+    }
+    let method = method.to_ascii_lowercase();
+    if !methods::KNOWN.contains(&method.as_str()) {
+        // What telegram-bot-api answers for a method it does not have.
+        return telegram_error(StatusCode::NOT_FOUND, "Not Found: method not found", None);
+    }
+    let (params, uploads) = match parse_body(&headers, &body) {
+        Ok(parsed) => parsed,
+        Err(description) => {
+            let call = refused(method, json!({}), Vec::new());
+            shared.lock().calls.push(call);
+            return telegram_error(StatusCode::BAD_REQUEST, &description, None);
+        }
+    };
+    let limited = shared
+        .lock()
+        .rate_limits
+        .get_mut(&method)
+        .and_then(VecDeque::pop_front);
+    if let Some(secs) = limited {
+        shared.lock().calls.push(refused(method, params, uploads));
+        return telegram_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!("Too Many Requests: retry after {secs}"),
+            Some(secs),
+        );
+    }
+    if method == "getupdates" {
+        let result = methods::get_updates(&shared, &params).await;
+        shared.lock().calls.push(Call {
+            method,
+            params,
+            uploads,
+            result: Some(result.clone()),
+        });
+        return axum::Json(json!({ "ok": true, "result": result })).into_response();
+    }
+    let outcome = {
+        let mut inner = shared.lock();
+        let scripted = inner.faults.get_mut(&method).and_then(VecDeque::pop_front);
+        match scripted {
+            Some(description) => Err(description),
+            None => validate::check(&inner, &method, &params).and_then(|()| {
+                let result = methods::answer(&mut inner, &method, &params, &uploads)?;
+                remember_result(&mut inner, &method, &params, &result);
+                Ok(result)
+            }),
+        }
+    };
+    match outcome {
+        Ok(result) => {
+            shared.lock().calls.push(Call {
+                method,
+                params,
+                uploads,
+                result: Some(result.clone()),
+            });
+            axum::Json(json!({ "ok": true, "result": result })).into_response()
+        }
+        Err(description) => {
+            shared.lock().calls.push(refused(method, params, uploads));
+            telegram_error(StatusCode::BAD_REQUEST, &description, None)
+        }
+    }
+}
+
+fn refused(method: String, params: Value, uploads: Vec<Upload>) -> Call {
+    Call {
+        method,
+        params,
+        uploads,
+        result: None,
+    }
+}
+
+/// Serves a file the bot may download.
+pub(super) async fn download(
+    State(shared): State<Shared>,
+    Path((bot, path)): Path<(String, String)>,
+) -> Response {
+    if bot.strip_prefix("bot") != Some(shared.token.as_str()) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let found = shared
+        .lock()
+        .files
+        .values()
+        .find(|f| f.path == path)
+        .map(|f| f.bytes.clone());
+    match found {
+        Some(bytes) => Body::from(bytes).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
