@@ -7,7 +7,8 @@ use axum::http::{HeaderMap, Method, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::routes::{discord_error, record};
+use super::routes::record;
+use super::rules::discord_error;
 use super::{BOT_USER_ID, Shared};
 
 /// The application a bot token belongs to.
