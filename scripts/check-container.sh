@@ -48,10 +48,16 @@ must_refuse "a compose file with a bad condition and an unknown key (schema)" \
   schema "$scratch/compose.yaml"
 schema compose.yaml
 
-# Easel's facts: Redis without noeviction, or a Dockerfile running as root, fail.
+# Easel's facts: Redis without noeviction, a Dockerfile running as root, or
+# a build context letting .env in, fail.
 sed 's/noeviction/allkeys-lru/' compose.yaml >"$scratch/compose.yaml"
-must_refuse "Redis with an evicting policy (facts)" facts "$scratch/compose.yaml" Dockerfile
+must_refuse "Redis with an evicting policy (facts)" \
+  facts "$scratch/compose.yaml" Dockerfile .dockerignore
 sed 's/^USER .*/USER root/' Dockerfile >"$scratch/Dockerfile"
-must_refuse "a Dockerfile running as root (facts)" facts compose.yaml "$scratch/Dockerfile"
-facts compose.yaml Dockerfile
-echo "check-container: compose.yaml (schema and facts) and Dockerfile facts ok"
+must_refuse "a Dockerfile running as root (facts)" \
+  facts compose.yaml "$scratch/Dockerfile" .dockerignore
+grep -v '^\*\*/\.env$' .dockerignore >"$scratch/dockerignore"
+must_refuse "a .dockerignore letting .env in (facts)" \
+  facts compose.yaml Dockerfile "$scratch/dockerignore"
+facts compose.yaml Dockerfile .dockerignore
+echo "check-container: compose.yaml (schema and facts), Dockerfile and .dockerignore facts ok"

@@ -2,7 +2,7 @@
 facts Easel depends on (Redis with AOF and noeviction, health checks through
 the binary, the /data volume, non-root, one Debian release for both stages).
 
-Usage: check_container_facts.py COMPOSE_FILE DOCKERFILE
+Usage: check_container_facts.py COMPOSE_FILE DOCKERFILE DOCKERIGNORE
 Prints every broken fact and exits 1 if any; run by scripts/check-container.sh
 (which also feeds it broken copies to show that it refuses them).
 """
@@ -79,7 +79,21 @@ def dockerfile_facts(text, problems):
         problems.append(f"Dockerfile: HEALTHCHECK must end with {cmd} (as compose.yaml)")
 
 
-def main(compose_path, dockerfile_path):
+def dockerignore_facts(text, problems):
+    patterns = [l.strip() for l in text.splitlines() if l.strip() and not l.startswith("#")]
+    # An allowlist: everything is out unless named, so no new secret file or
+    # build output can slip into the build context.
+    if not patterns or patterns[0] != "*":
+        problems.append(".dockerignore: must start with * (an allowlist of the build context)")
+    for needed in ("**/target", "**/.env"):
+        if needed not in patterns:
+            problems.append(f".dockerignore: must exclude {needed} inside the allowed folders")
+    for secret in (".env", ".git", "target"):
+        if f"!{secret}" in patterns or f"!{secret}/" in patterns:
+            problems.append(f".dockerignore: must not let {secret} in")
+
+
+def main(compose_path, dockerfile_path, dockerignore_path):
     problems = []
     with open(compose_path, encoding="utf-8") as f:
         compose = YAML(typ="safe").load(f) or {}
@@ -88,12 +102,14 @@ def main(compose_path, dockerfile_path):
     easel_facts(services, compose.get("volumes") or {}, problems)
     with open(dockerfile_path, encoding="utf-8") as f:
         dockerfile_facts(f.read(), problems)
+    with open(dockerignore_path, encoding="utf-8") as f:
+        dockerignore_facts(f.read(), problems)
     for problem in problems:
         print(f"container facts: {problem}", file=sys.stderr)
     return 1 if problems else 0
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    if len(sys.argv) != 4:
         sys.exit(__doc__)
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(*sys.argv[1:]))
