@@ -54,10 +54,16 @@ sys.exit(f"runtime-smoke: no apt source for {suite}")
 PY
 )"
 
-# --- The binaries, fresh (a no-op when cargo test already built them). ---
-target="${CARGO_TARGET_DIR:-target}"
-cargo build --locked --quiet -p easel-bot -p easel-gateway
-bin="$target/debug"
+# --- The binaries: EASEL_SMOKE_BIN_DIR (e.g. target/release), or the debug
+# ones the README's `cargo test --workspace` builds. `--no-run` is that same
+# build (same features), so after the tests it is a no-op, while a
+# `cargo build -p` would compile everything again with other features. ---
+if [ -n "${EASEL_SMOKE_BIN_DIR:-}" ]; then
+  bin="$EASEL_SMOKE_BIN_DIR"
+else
+  cargo test --workspace --locked --no-run --quiet
+  bin="${CARGO_TARGET_DIR:-target}/debug"
+fi
 
 scratch="$(mktemp -d)"
 server=""
@@ -94,7 +100,8 @@ if [ ! -f "$tarball" ]; then
       sh -c "apt-get update -qq && apt-get install -y -qq --no-install-recommends $packages"
     rm -rf "$root/var/lib/apt/lists/"*
   fi
-  tar -C "$root" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+  # Written aside, then renamed: a concurrent run never unpacks half a tree.
+  tar -C "$root" -cf "$tarball.$$.tmp" . && mv "$tarball.$$.tmp" "$tarball"
 else
   tar -C "$root" -xf "$tarball"
 fi
