@@ -32,6 +32,9 @@ enum Command {
     Doctor,
     /// Make one image through the whole gateway and save the provider's file.
     Try(Box<TryCommand>),
+    /// Exit 0 if the running bot's /healthz (on http.listen) answers,
+    /// 1 if not: for container health checks.
+    Healthcheck,
 }
 
 /// `easel try "a red fox in the snow" --ar 3:2`
@@ -98,6 +101,7 @@ async fn main() -> ExitCode {
     let args = Args::parse();
     match args.command {
         None => serve(args.config).await,
+        Some(Command::Healthcheck) => process::healthcheck("easel", args.config.as_deref()).await,
         Some(Command::Doctor) => {
             process::init_logging_at("warn");
             let mut out = std::io::stdout();

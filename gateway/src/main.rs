@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use easel_gateway::process::{self, EXIT_CONFIG};
 use easel_gateway::server;
 
@@ -13,18 +13,38 @@ use easel_gateway::server;
 struct Args {
     /// Configuration file (TOML). Without one, built-in defaults and
     /// environment variables are used.
-    #[arg(long, short, env = "EASEL_CONFIG")]
+    #[arg(long, short, env = "EASEL_CONFIG", global = true)]
     config: Option<PathBuf>,
+    /// Without a subcommand the gateway runs.
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// What to do instead of running the gateway.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Exit 0 if the running gateway's /healthz (on http.listen) answers,
+    /// 1 if not: for container health checks.
+    Healthcheck,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     process::init_logging();
     let args = Args::parse();
-    let Some(config) = process::load_config("easel-gateway", args.config.as_deref()) else {
+    match args.command {
+        Some(Command::Healthcheck) => {
+            process::healthcheck("easel-gateway", args.config.as_deref()).await
+        }
+        None => serve(args.config).await,
+    }
+}
+
+async fn serve(config_path: Option<PathBuf>) -> ExitCode {
+    let Some(config) = process::load_config("easel-gateway", config_path.as_deref()) else {
         return ExitCode::from(EXIT_CONFIG);
     };
-    match server::run(config, args.config, process::shutdown_signal()).await {
+    match server::run(config, config_path, process::shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "gateway stopped");

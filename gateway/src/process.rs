@@ -1,7 +1,11 @@
 //! What both binaries (`easel`, `easel-gateway`) do the same way around
-//! their work: logging, loading the config, and the shutdown signal.
+//! their work: logging, loading the config, the shutdown signal, and the
+//! `healthcheck` subcommand.
+
+pub mod healthcheck;
 
 use std::path::Path;
+use std::process::ExitCode;
 
 use easel_shared::config::Config;
 
@@ -9,6 +13,10 @@ use crate::settings;
 
 /// Exit code for a configuration error (sysexits EX_USAGE).
 pub const EXIT_CONFIG: u8 = 64;
+
+/// Exit code of a failed `healthcheck`: container runtimes read 1 as
+/// unhealthy (Docker reserves 2), so every failure, a bad config included, is 1.
+pub const EXIT_UNHEALTHY: u8 = 1;
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`).
 pub fn init_logging() {
@@ -37,6 +45,25 @@ pub fn load_config(program: &str, path: Option<&Path>) -> Option<Config> {
         Err(e) => {
             eprintln!("{program}: {e}");
             None
+        }
+    }
+}
+
+/// The `healthcheck` subcommand: loads the config exactly as the server
+/// does (`--config`, `EASEL_CONFIG`, the environment), probes `/healthz` on
+/// `http.listen` and says what it found; exit 0 when healthy, 1 when not.
+pub async fn healthcheck(program: &str, path: Option<&Path>) -> ExitCode {
+    let Some(config) = load_config(program, path) else {
+        return ExitCode::from(EXIT_UNHEALTHY);
+    };
+    match healthcheck::probe(&config.http).await {
+        Ok(url) => {
+            println!("{program}: healthy ({url})");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{program}: unhealthy: {e}");
+            ExitCode::from(EXIT_UNHEALTHY)
         }
     }
 }
