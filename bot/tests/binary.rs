@@ -103,7 +103,7 @@ fn try_refuses_a_bad_flag_and_a_missing_backend_with_distinct_codes() {
 async fn try_saves_the_fakes_image_byte_for_byte_with_chat_flags() {
     use easel_tests::fake_openai::FakeOpenAi;
 
-    let openai = FakeOpenAi::start().await;
+    let openai = FakeOpenAi::start_with_key("sk-bin-SECRET").await;
     let dir = Scratch::new("try-ok");
     let config = dir.write(
         "easel.toml",

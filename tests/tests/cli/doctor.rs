@@ -30,7 +30,7 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    let openai = FakeOpenAi::start().await;
+    let openai = FakeOpenAi::start_with_key(OPENAI_KEY).await;
     let dir = tempfile::tempdir().unwrap();
     let telegram = FakeTelegram::start(TG_TOKEN).await;
     let discord = FakeDiscord::start().await;

@@ -15,6 +15,7 @@ use easel_shared::flags::FlagError;
 use easel_shared::{QuotaStatus, UserKey};
 use easel_tests::fake_openai::{FakeOpenAi, Reply};
 use easel_tests::ledger::{redis_url, unique_prefix};
+use easel_tests::stack::OPENAI_KEY;
 
 use crate::harness::{env, good_config};
 
@@ -27,7 +28,7 @@ struct Setup {
 
 impl Setup {
     async fn new() -> Self {
-        let openai = FakeOpenAi::start().await;
+        let openai = FakeOpenAi::start_with_key(OPENAI_KEY).await;
         let dir = tempfile::tempdir().unwrap();
         let config = good_config(&openai, dir.path());
         Self {
