@@ -113,6 +113,11 @@ struct Inner {
     chats: HashMap<i64, Value>,
     next_message_id: i64,
     next_file: u64,
+    /// File downloads served (`/file/bot<token>/<path>`).
+    downloads: usize,
+    /// Users who never started a private chat with the bot: Telegram
+    /// refuses to let the bot write to them first.
+    closed_private: std::collections::HashSet<i64>,
 }
 
 #[derive(Clone)]
@@ -202,6 +207,18 @@ impl FakeTelegram {
     pub fn add_file(&self, bytes: impl Into<Bytes>) -> String {
         let mut inner = self.shared.lock();
         store_file(&mut inner, bytes.into(), "photos")
+    }
+
+    /// How many file downloads the bot made (`/file/bot<token>/<path>`).
+    pub fn downloads(&self) -> usize {
+        self.shared.lock().downloads
+    }
+
+    /// `user` never opened a private chat with the bot: anything the bot
+    /// sends there is refused with Telegram's 403 "Forbidden: bot can't
+    /// initiate conversation with a user".
+    pub fn close_private_chat(&self, user: i64) {
+        self.shared.lock().closed_private.insert(user);
     }
 
     /// The bytes behind a `file_id` (uploaded by the bot or added by the test).
@@ -364,6 +381,23 @@ async fn api(
         });
         return axum::Json(json!({ "ok": true, "result": result })).into_response();
     }
+    let closed = params
+        .get("chat_id")
+        .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+        .is_some_and(|chat| shared.lock().closed_private.contains(&chat));
+    if closed && (method.starts_with("send") || method.starts_with("copy")) {
+        shared.lock().calls.push(Call {
+            method,
+            params,
+            uploads,
+            result: None,
+        });
+        return telegram_error(
+            StatusCode::FORBIDDEN,
+            "Forbidden: bot can't initiate conversation with a user",
+            None,
+        );
+    }
     let outcome = {
         let mut inner = shared.lock();
         methods::answer(&mut inner, &method, &params, &uploads)
@@ -397,8 +431,9 @@ async fn download(
     if bot.strip_prefix("bot") != Some(shared.token.as_str()) {
         return StatusCode::UNAUTHORIZED.into_response();
     }
-    let found = shared
-        .lock()
+    let mut inner = shared.lock();
+    inner.downloads += 1;
+    let found = inner
         .files
         .values()
         .find(|f| f.path == path)

@@ -5,6 +5,7 @@
 //! sending an original, and collecting an album, so the chat's next updates
 //! (the rest of an album, a Cancel press) are never stuck behind them.
 
+mod admin;
 mod request;
 
 use easel_gateway::service::GatewayError;
@@ -21,7 +22,7 @@ use super::{State, TgBot, album};
 use crate::core::render::{self, Notice};
 use crate::core::{
     Action, ChangeTarget, Context, ImageRef, Incoming, Intent, ResultId as CoreResultId, act,
-    interpret,
+    interpret, privacy,
 };
 use crate::i18n::Locale;
 
@@ -206,6 +207,12 @@ async fn act(state: State, bot: TgBot, ctx: Ctx, incoming: Incoming, intent: Int
             Ok(easel_gateway::service::Cancelled::Unknown) => return,
             Err(_) => render::text::unavailable(locale),
         },
+        Intent::Admin(cmd)
+            if privacy::delivery(incoming.chat.kind, &cmd) == privacy::Delivery::Privately =>
+        {
+            admin::answer_privately(&state, &bot, &ctx, cmd).await;
+            return;
+        }
         Intent::Quota
         | Intent::Redeem { .. }
         | Intent::Settings(_)

@@ -6,14 +6,14 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use easel_shared::admin::{Actor, AdminActor, AdminOp, AdminReply, Redemption};
 use easel_shared::job::JobEvent;
-use easel_shared::request::Request;
+use easel_shared::request::{Precheck, Request};
 use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
 use easel_shared::{Platform, QuotaStatus, RequestId, UserKey};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
 use super::{Cancelled, Gateway, GatewayError, JobStream, admin, inputs};
-use crate::admission::{AdmitError, AdmitRequest, Gatekeeper};
+use crate::admission::{AdmitError, AdmitRequest, Gatekeeper, Pass};
 use crate::backend::{BuildError, ImageBackend, ImageJob, build_chain};
 use crate::ledger::{self, Clock, Ledger, LedgerError, SharedConfig};
 use crate::results::{self, NewResult, ResultStore, ResultStoreError, StoredImage};
@@ -59,6 +59,8 @@ pub struct InProcessGateway {
     results: Arc<dyn ResultStore>,
     gatekeeper: Gatekeeper,
     runner: JobRunner,
+    /// Bounds input decoding across all requests (memory and CPU).
+    decodes: inputs::DecodeGate,
 }
 
 impl InProcessGateway {
@@ -72,6 +74,7 @@ impl InProcessGateway {
             clock,
         } = parts;
         let gatekeeper = Gatekeeper::new(ledger.clone(), config.clone(), clock);
+        let decodes = inputs::DecodeGate::from_config(&config.load().runner);
         let runner = JobRunner::start(
             ledger.clone(),
             backend.clone(),
@@ -85,7 +88,14 @@ impl InProcessGateway {
             results,
             gatekeeper,
             runner,
+            decodes,
         }
+    }
+
+    /// The limit on input decoding (its peaks are read by tests and the
+    /// memory benchmark).
+    pub fn decodes(&self) -> &inputs::DecodeGate {
+        &self.decodes
     }
 
     /// Opens everything the configuration names: the ledger and result store
@@ -166,6 +176,7 @@ impl From<AdmitError> for GatewayError {
                 denial,
                 notify_admins,
             },
+            AdmitError::Replayed(id) => GatewayError::Duplicate(id),
             AdmitError::Ledger(e) => e.into(),
         }
     }
@@ -177,12 +188,21 @@ fn unavailable(e: ResultStoreError) -> GatewayError {
 
 #[async_trait]
 impl Gateway for InProcessGateway {
+    async fn precheck(&self, check: Precheck) -> Result<Pass, GatewayError> {
+        let max_inputs = self.backend.capabilities().max_inputs;
+        Ok(self.gatekeeper.precheck(&check, max_inputs).await?)
+    }
+
     async fn submit(&self, request: Request) -> Result<JobStream, GatewayError> {
         let caps = self.backend.capabilities();
+        // Nothing is decoded for a request that would be refused; the burst
+        // cell is taken once per request id (a frontend's pre-check counts).
+        self.precheck(Precheck::of(&request, 0)).await?;
+        let gate = &self.decodes;
         let mut inputs =
-            inputs::resolve(&request.inputs, &self.results, caps.input_long_side).await?;
+            inputs::resolve(&request.inputs, &self.results, caps.input_long_side, gate).await?;
         if let (Some(bytes), Some(first)) = (request.mask.clone(), inputs.prepared.first()) {
-            inputs.mask = Some(inputs::mask(bytes, first).await?);
+            inputs.mask = Some(inputs::mask(bytes, first, gate).await?);
         }
         let job = ImageJob {
             prompt: request.prompt.clone(),

@@ -1,12 +1,13 @@
-//! Image requests: download the user's photos, let the core build the
-//! gateway `Request` from the intent, submit it, and follow the job; or
-//! explain (the core's words) why it was not taken.
+//! Image requests: the core builds the gateway `Request` from the intent
+//! and clears it with the gateway's pre-check; only then are the user's
+//! photos downloaded, the request submitted and the job followed. Every
+//! refusal is explained in the core's words.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 use easel_gateway::service::{Gateway, GatewayError};
-use easel_shared::{RequestId, UserKey};
+use easel_shared::UserKey;
 use teloxide::net::Download;
 use teloxide::prelude::*;
 
@@ -14,12 +15,14 @@ use super::super::send::Target;
 use super::super::{State, TgBot, job};
 use super::{Ctx, reply};
 use crate::core::render;
-use crate::core::request::{self, Built, FromResult};
-use crate::core::{ImageRef, Incoming, Intent, ResultId, act};
+use crate::core::request::Built;
+use crate::core::{ImageRef, Incoming, Intent, act, admit};
 use crate::i18n::Locale;
 
-/// Submits the request an intent describes (built by the core); a spawned
-/// task follows the job.
+/// Submits the request an intent describes: the core builds it and asks
+/// the gateway's pre-check first, so nothing is downloaded for a request
+/// that would be refused; then the photos are fetched and a spawned task
+/// follows the job.
 pub(super) async fn run(
     state: &State,
     bot: &TgBot,
@@ -32,58 +35,28 @@ pub(super) async fn run(
         return;
     };
     let gateway = &*state.inner.gateway;
-    let built = match intent {
-        Intent::Generate { prompt, flags } => Ok(request::fresh(
-            id.clone(),
-            ctx.user,
-            &prompt,
-            &flags,
-            &ctx.settings,
-            Vec::new(),
-        )),
-        Intent::Edit {
-            prompt,
-            flags,
-            inputs,
-        } => download_all(state, locale, &inputs, 0)
-            .await
-            .map(|uploads| {
-                request::fresh(
-                    id.clone(),
-                    ctx.user,
-                    &prompt,
-                    &flags,
-                    &ctx.settings,
-                    uploads,
-                )
-            }),
-        Intent::Refine {
-            result,
-            prompt,
-            flags,
-            extra_inputs,
-        } => match download_all(state, locale, &extra_inputs, 1).await {
-            // Numbered from 2: the refined result is the request's first input.
-            Ok(uploads) => {
-                let what = FromResult::Refine {
-                    prompt,
-                    flags,
-                    uploads,
-                };
-                from_result(gateway, &id, ctx, &result, what).await
-            }
-            Err(text) => Err(text),
-        },
-        Intent::Again { result } => {
-            from_result(gateway, &id, ctx, &result, FromResult::Again).await
-        }
-        Intent::Vary { result } => from_result(gateway, &id, ctx, &result, FromResult::Vary).await,
-        _ => return,
+    let max = state.inner.config.max_download_bytes;
+    let cleared = match admit::clear(
+        gateway,
+        id.clone(),
+        ctx.user,
+        intent,
+        &ctx.settings,
+        locale,
+        max,
+    )
+    .await
+    {
+        Ok(cleared) => cleared,
+        Err(Some(text)) => return reply(bot, &ctx.msg, text).await,
+        Err(None) => return,
     };
-    let Built { request, caption } = match built {
-        Ok(built) => built,
+    let uploads = match download_all(state, locale, cleared.uploads(), cleared.first_upload()).await
+    {
+        Ok(uploads) => uploads,
         Err(text) => return reply(bot, &ctx.msg, text).await,
     };
+    let Built { request, caption } = cleared.with_uploads(uploads);
     let target = Target {
         chat: ctx.msg.chat.id,
         group: incoming.chat.kind == crate::core::ChatKind::Group,
@@ -101,19 +74,6 @@ pub(super) async fn run(
             }
         }
     }
-}
-
-/// The core's request about an earlier result, or the text saying why not.
-async fn from_result(
-    gateway: &dyn Gateway,
-    id: &RequestId,
-    ctx: &Ctx,
-    result: &ResultId,
-    what: FromResult,
-) -> Result<Built, String> {
-    request::from_result(gateway, id.clone(), ctx.user, result, what)
-        .await
-        .map_err(|e| e.text(ctx.locale))
 }
 
 /// Downloads every image; `first` numbers them in error messages.
