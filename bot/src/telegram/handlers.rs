@@ -8,6 +8,8 @@
 mod admin;
 mod request;
 
+pub(super) use request::refused_early;
+
 use easel_gateway::service::GatewayError;
 use easel_shared::UserKey;
 use easel_shared::admin::AdminActor;
@@ -319,13 +321,13 @@ impl State {
 
     /// The user's saved defaults, or none if the store is unreachable (the
     /// request then fails closed at admission with a clear reply).
-    async fn settings(&self, user: UserKey) -> UserSettings {
+    pub(super) async fn settings(&self, user: UserKey) -> UserSettings {
         self.inner.gateway.settings(user).await.unwrap_or_default()
     }
 
     /// The core's view of the deployment for `user`. Admin rights come from
     /// the gateway (live config), so a changed admin list needs no restart.
-    fn context(&self, user: UserKey) -> OwnedContext {
+    pub(super) fn context(&self, user: UserKey) -> OwnedContext {
         OwnedContext {
             username: self.inner.username.clone(),
             admins: if self.inner.gateway.is_admin(&AdminActor::User(user)) {

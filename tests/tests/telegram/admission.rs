@@ -192,3 +192,21 @@ async fn an_admin_without_a_private_chat_gets_the_hint_and_nothing_is_minted() {
         "{listed:?}"
     );
 }
+
+#[tokio::test]
+async fn a_refused_album_is_answered_when_its_first_photo_arrives() {
+    let h = Harness::start_with(|c| {
+        c.access.mode = AccessMode::Code;
+        // The album cannot be complete for an hour: any answer within the
+        // test comes from the check on its first photo.
+        c.telegram.album_debounce = Duration::from_secs(3600);
+    })
+    .await;
+    let user = TgUser::new(47);
+    let chat = user.private_chat().id();
+    send_album(&h, &user, 3);
+    h.text_containing(chat, "You need an access code").await;
+    h.tg.wait_drained().await;
+    assert_no_work(&h);
+    assert_eq!(texts_to(&h, chat).len(), 1, "answered once");
+}

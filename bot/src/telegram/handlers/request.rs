@@ -11,12 +11,13 @@ use easel_shared::UserKey;
 use teloxide::net::Download;
 use teloxide::prelude::*;
 
+use super::super::convert::{self, images_of, text_of};
 use super::super::send::Target;
 use super::super::{State, TgBot, job};
-use super::{Ctx, reply};
+use super::{Ctx, OwnedContext, reply};
 use crate::core::render;
 use crate::core::request::Built;
-use crate::core::{ImageRef, Incoming, Intent, act, admit};
+use crate::core::{Context, ImageRef, Incoming, Intent, act, admit, interpret};
 use crate::i18n::Locale;
 
 /// Submits the request an intent describes: the core builds it and asks
@@ -73,6 +74,37 @@ pub(super) async fn run(
                 reply(bot, &ctx.msg, text).await;
             }
         }
+    }
+}
+
+/// The first photo of an album, as it arrives: when its sender would be
+/// refused anyway (banned, no access, no quota left, ...), says so at once
+/// and returns true, so none of the album's photos is ever fetched. Only an
+/// addressed edit is checked here; the complete album is cleared again,
+/// with its photo count, before anything is downloaded.
+pub(in super::super) async fn refused_early(state: &State, bot: &TgBot, msg: &Message) -> bool {
+    let Some(from) = msg.from.as_ref() else {
+        return false;
+    };
+    let incoming = convert::incoming(msg, from, state.inner.bot_id, images_of(msg), text_of(msg));
+    let owned: OwnedContext = state.context(incoming.user);
+    let intent = interpret(&incoming, &Context::from(&owned));
+    let (Ok(intent @ Intent::Edit { .. }), Some(id)) =
+        (intent, convert::request_id(msg.chat.id.0, msg.id.0))
+    else {
+        return false;
+    };
+    let settings = state.settings(incoming.user).await;
+    let locale = Locale::for_user(settings.language.as_deref(), incoming.locale.as_deref());
+    let max = state.inner.config.max_download_bytes;
+    let gateway = &*state.inner.gateway;
+    match admit::clear(gateway, id, incoming.user, intent, &settings, locale, max).await {
+        Ok(_) => false,
+        Err(Some(text)) => {
+            reply(bot, msg, text).await;
+            true
+        }
+        Err(None) => true,
     }
 }
 
