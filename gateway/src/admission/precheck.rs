@@ -17,7 +17,7 @@
 
 use easel_shared::config::PlanConfig;
 use easel_shared::request::Precheck;
-use easel_shared::{Denial, QuotaStatus, RequestId, UnixMillis};
+use easel_shared::{Denial, QuotaStatus, RequestId};
 
 use super::{AdmitError, Gatekeeper, effective_plan, policy};
 
@@ -148,14 +148,14 @@ fn room(
             .filter(|w| u64::from(w.remaining()) < need)
             .filter_map(|w| w.next_free_at)
             .max()
-            .or(Some(UnixMillis(status.now.0)))
+            .or(Some(status.now))
     };
     Err(Denial::Quota { fits, retry_at })
 }
 
 #[cfg(test)]
 mod tests {
-    use easel_shared::WindowStatus;
+    use easel_shared::{UnixMillis, WindowStatus};
 
     use super::*;
 

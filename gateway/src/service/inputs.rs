@@ -160,9 +160,9 @@ impl DecodeGate {
     /// A gate letting `at_once` decodes (at least 1) hold `memory` bytes
     /// together, each waiting at most `wait` for room.
     pub fn new(at_once: u32, memory: u64, wait: Duration) -> Self {
+        // Counted in KiB: a u32 of them covers 4 TiB, far below the
+        // most permits a Tokio semaphore holds (usize::MAX >> 3).
         let capacity_kib = u32::try_from((memory / 1024).max(1)).unwrap_or(u32::MAX >> 3);
-        // Tokio semaphores hold at most usize::MAX >> 3 permits.
-        let capacity_kib = capacity_kib.min(u32::MAX >> 3);
         Self {
             slots: Arc::new(Semaphore::new(at_once.max(1) as usize)),
             memory: Arc::new(Semaphore::new(capacity_kib as usize)),

@@ -7,7 +7,8 @@
 //! OpenAI server runs in the same process. Results and the command live in
 //! docs/bench/upload-memory.md.
 //!
-//! Usage: `rss-bench [--users N] [--mb MB] [--format png|jpeg]`.
+//! Usage: `rss-bench [--users N] [--mb MB] [--format png|jpeg] [--decode-wait SECS]`
+//! (`--decode-wait` sets `runner.decode_wait`; without it the default applies).
 
 use std::io::Cursor;
 use std::time::Instant;
@@ -25,6 +26,7 @@ struct Args {
     users: u64,
     mb: f64,
     format: image::ImageFormat,
+    decode_wait: Option<std::time::Duration>,
 }
 
 fn args() -> Result<Args> {
@@ -32,6 +34,7 @@ fn args() -> Result<Args> {
         users: 20,
         mb: 24.0,
         format: image::ImageFormat::Png,
+        decode_wait: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -45,6 +48,9 @@ fn args() -> Result<Args> {
                     "jpeg" => image::ImageFormat::Jpeg,
                     other => bail!("unknown format {other}"),
                 }
+            }
+            "--decode-wait" => {
+                out.decode_wait = Some(std::time::Duration::from_secs(value.parse()?));
             }
             other => bail!("unknown flag {other}"),
         }
@@ -115,6 +121,9 @@ async fn main() -> Result<()> {
             plan.windows.iter_mut().for_each(|w| w.limit = 1_000);
         }
         c.runner.max_queued_per_user = 0;
+        if let Some(wait) = args.decode_wait {
+            c.runner.decode_wait = wait;
+        }
     })
     .await;
     // One copy per user, as each adapter downloads its own.

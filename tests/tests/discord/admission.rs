@@ -60,6 +60,36 @@ async fn attachments_from_a_banned_user_are_never_downloaded() {
 }
 
 #[tokio::test]
+async fn attachments_from_a_user_over_quota_are_never_downloaded() {
+    let bot = Bot::start(|c| {
+        let free = c.plans.get_mut("free").unwrap();
+        free.windows.truncate(1);
+        free.windows[0].limit = 1;
+    })
+    .await;
+    let who = Who::member(USER, GUILD, &[]);
+    bot.deliver(imagine(1_205, "tok-spend", &who, "one")).await;
+    final_edit(&bot.fake, "tok-spend").await;
+    let payload = imagine_with_images(&bot, 1_206, "tok-over", &who, 2);
+    bot.deliver(payload).await;
+    let calls = bot.fake.calls();
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.is_callback("tok-over") && !c.ephemeral()),
+        "no public placeholder"
+    );
+    assert_eq!(bot.fake.cdn_downloads(), 0, "no attachment download");
+    assert_eq!(
+        bot.stack.openai.requests().len(),
+        1,
+        "only the first went upstream"
+    );
+    let text = private_text(&calls, "tok-over");
+    assert!(text.contains("Nothing was charged"), "{text}");
+}
+
+#[tokio::test]
 async fn more_attachments_than_the_plan_takes_are_refused_naming_the_limit() {
     let bot = Bot::start(|c| {
         if let Some(plan) = c.plans.get_mut("free") {
