@@ -53,6 +53,7 @@ denial-plan-n = Your plan allows at most { $max } images per request: use --n { 
 denial-plan-quality = Your plan does not include this quality. Try --q medium or --q low.
 denial-plan-edit = Your plan does not include editing images. Send a text prompt instead, or redeem a code with /redeem.
 denial-plan-size = Your plan does not include this size. Try --ar instead of --size.
+denial-plan-inputs = At most { $max } images fit in one request. Send { $max } or fewer; nothing was charged.
 denial-plan-other = Your plan does not allow this ({ $what }).
 denial-redeem-rate = Too many code attempts. Try again { $when }.
 denial-cooldown = Paused after repeated safety blocks. Try again { $when }.
@@ -102,6 +103,8 @@ admin-top-line = { $rank }. { $user }: { $credits } credits
 admin-stats = Spend today: { $spent } of { $cap } ({ $percent }%).
 admin-stats-nocap = Spend today: { $spent } (no daily cap set).
 admin-budget-reached = The daily budget of { $cap } is reached. New requests are refused until 00:00 UTC.
+admin-sent-privately = I sent you the answer in a private chat (it holds codes or personal data).
+admin-open-private-chat = This answer holds codes or personal data, so it only goes to a private chat, and I cannot write to you yet: start a private chat with me first ({ $link }), then ask again.
 
 ## Help and start
 
@@ -183,6 +186,7 @@ button-original = Original
 button-cancel = Cancel
 error-internal = Something went wrong on our side (request { $id }). Nothing was charged; please try again.
 error-unavailable = Easel is temporarily unavailable. Nothing was charged; please try again in a minute.
+error-busy = Easel is busy reading other people's large photos right now. Nothing was charged; please send yours again in a minute.
 
 ## Job failures and results (nothing is charged for a failure)
 

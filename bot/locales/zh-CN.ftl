@@ -40,6 +40,7 @@ denial-plan-n = 你的套餐每次最多生成 { $max } 张：请使用 --n { $m
 denial-plan-quality = 你的套餐不包含此画质。请试试 --q medium 或 --q low。
 denial-plan-edit = 你的套餐不包含图片编辑。请改发文字描述，或用 /redeem 兑换码。
 denial-plan-size = 你的套餐不包含此尺寸。请用 --ar 代替 --size。
+denial-plan-inputs = 每次请求最多 { $max } 张图片。请发送 { $max } 张或更少；未扣额度。
 denial-plan-other = 你的套餐不允许此操作（{ $what }）。
 denial-redeem-rate = 兑换尝试过于频繁，请{ $when }再试。
 denial-cooldown = 多次触发安全拦截，已暂停使用，请{ $when }再试。
@@ -86,6 +87,8 @@ admin-top-line = { $rank }. { $user }：{ $credits } 点额度
 admin-stats = 今日花费：{ $spent } / { $cap }（{ $percent }%）。
 admin-stats-nocap = 今日花费：{ $spent }（未设每日上限）。
 admin-budget-reached = 已达到每日预算 { $cap }。UTC 00:00 之前的新请求都会被拒绝。
+admin-sent-privately = 答复已通过私聊发给你（其中含有兑换码或个人数据）。
+admin-open-private-chat = 此答复含有兑换码或个人数据，只能私聊发送，而我还不能给你发消息：请先与我开始私聊（{ $link }），然后再问一次。
 
 ## 帮助与开始
 
@@ -167,6 +170,7 @@ button-original = 原图
 button-cancel = 取消
 error-internal = 我们这边出了点问题（请求 { $id }）。未扣额度，请重试。
 error-unavailable = Easel 暂时不可用。未扣额度，请稍后再试。
+error-busy = Easel 正忙于处理其他人的大图。未扣额度，请稍后重新发送。
 
 ## 任务失败与结果（失败不扣额度）
 

@@ -6,10 +6,12 @@
 
 pub mod act;
 pub mod admin;
+pub mod admit;
 pub mod command;
 pub mod intent;
 pub mod interpret;
 pub mod message;
+pub mod privacy;
 pub mod render;
 pub mod request;
 

@@ -9,6 +9,12 @@
 //!
 //! The cooldown runs before the burst limiter because a governor cell cannot
 //! be refunded: a request refused for any other reason must not use one up.
+//!
+//! [`Gatekeeper::precheck`] (`precheck.rs`) runs the same checks from a read
+//! of the user's quota BEFORE any input is downloaded or decoded, and is
+//! where a request's burst cell is normally taken: `admit` skips the limiter
+//! for a request id whose cell is already paid (`passes.rs`), so one
+//! request never costs two cells.
 //! [`Gatekeeper::redeem`] wraps [`Ledger::redeem`] in a per-user attempt limiter.
 //!
 //! In-process state (burst cells, redeem attempts, safety blocks) is per
@@ -16,17 +22,22 @@
 //! every minute and stops when the `Gatekeeper` is dropped.
 
 pub mod burst;
+pub mod passes;
 pub mod policy;
+mod precheck;
 pub mod safety;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use easel_shared::admin::Redemption;
+use easel_shared::config::{Config, PlanConfig};
 use easel_shared::render::RenderOptions;
-use easel_shared::{Denial, RequestId, UserKey};
+use easel_shared::{Denial, QuotaStatus, RequestId, UserKey};
 
 pub use burst::KeyedLimiters;
+pub use passes::BurstPasses;
+pub use precheck::Pass;
 pub use safety::SafetyCooldown;
 
 use crate::ledger::{
@@ -80,6 +91,9 @@ pub enum AdmitError {
         /// True once per day when the spend cap is first hit: tell the admins.
         notify_admins: bool,
     },
+    /// This request id was admitted already (a redelivered event): answer nothing.
+    #[error("request {0} was already admitted")]
+    Replayed(RequestId),
     /// The quota store could not answer: fail closed ("temporarily unavailable").
     #[error(transparent)]
     Ledger(#[from] LedgerError),
@@ -106,6 +120,8 @@ struct Inner {
     config: SharedConfig,
     clock: Clock,
     limiters: KeyedLimiters,
+    /// Request ids whose burst cell the pre-check already took.
+    passes: BurstPasses,
     safety: Arc<SafetyCooldown>,
 }
 
@@ -121,6 +137,7 @@ impl Gatekeeper {
             config,
             clock,
             limiters: KeyedLimiters::default(),
+            passes: BurstPasses::default(),
             safety,
         });
         let tidy = tokio::runtime::Handle::try_current().ok().map(|rt| {
@@ -153,21 +170,16 @@ impl Gatekeeper {
         if status.banned {
             return Err(AdmitError::denied(Denial::Banned));
         }
-        // A user without a plan but with prepaid credits is held to the
-        // default plan's rules; without either, the ledger says why not.
-        let plan_name = match (&status.plan, status.credits) {
-            (Some(name), _) => Some(name.as_str()),
-            (None, credits) if credits > 0 => Some(config.access.default_plan.as_str()),
-            (None, _) => None,
-        };
-        let plan = plan_name.and_then(|name| config.plans.get(name).map(|p| (name, p)));
+        let plan = effective_plan(&config, &status);
         if let Some((_, plan)) = plan {
             policy::check(plan, &req.options, req.is_edit).map_err(AdmitError::denied)?;
         }
         if let Some(until) = inner.safety.cooldown_until(req.user) {
             return Err(AdmitError::denied(Denial::Cooldown { until }));
         }
+        // A cell the pre-check took for this request is not taken again.
         if let Some((name, burst)) = plan.and_then(|(name, p)| p.burst.map(|b| (name, b)))
+            && !inner.passes.holds(req.user, &req.id)
             && let Err(wait) = inner
                 .limiters
                 .check(name, burst.every, burst.burst, req.user)
@@ -187,11 +199,14 @@ impl Gatekeeper {
             backend: req.backend.clone(),
         };
         match inner.ledger.reserve(&reserve).await? {
-            Admission::Admitted(reservation) => Ok(Ticket {
-                credits: reservation.from_windows + reservation.from_credits,
-                priority: plan.map_or(0, |(_, p)| p.priority),
-                reservation,
-            }),
+            Admission::Admitted(reservation) => {
+                inner.passes.record_admitted(req.user, &req.id);
+                Ok(Ticket {
+                    credits: reservation.from_windows + reservation.from_credits,
+                    priority: plan.map_or(0, |(_, p)| p.priority),
+                    reservation,
+                })
+            }
             Admission::Denied {
                 denial,
                 notify_admins,
@@ -232,8 +247,27 @@ impl Gatekeeper {
 impl Inner {
     fn tidy(&self) {
         self.limiters.tidy();
+        self.passes.tidy();
         self.safety.prune();
     }
+}
+
+/// The plan whose rules apply to a user: their own, or, for a user without
+/// one but with prepaid credits, the default plan. `None`: no access (the
+/// ledger says why).
+fn effective_plan<'c>(
+    config: &'c Config,
+    status: &QuotaStatus,
+) -> Option<(&'c str, &'c PlanConfig)> {
+    let name = match (&status.plan, status.credits) {
+        (Some(name), _) => name.as_str(),
+        (None, credits) if credits > 0 => config.access.default_plan.as_str(),
+        (None, _) => return None,
+    };
+    config
+        .plans
+        .get_key_value(name)
+        .map(|(name, plan)| (name.as_str(), plan))
 }
 
 /// Aborts a background task when dropped (the runner uses it too).

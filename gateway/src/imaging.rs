@@ -43,3 +43,15 @@ pub struct PreparedImage {
     /// Height in pixels after preparation.
     pub height: u32,
 }
+
+/// Bytes decoding `bytes` may hold at its peak, from the header alone: the
+/// file plus its pixels at 4 bytes each (a DCT-scaled JPEG needs less, so
+/// this errs high). An unreadable header counts as the file only; the
+/// decode then refuses it quickly.
+pub fn decode_cost(bytes: &[u8], limits: &InputLimits) -> u64 {
+    let file = bytes.len() as u64;
+    match decode::header(bytes, limits) {
+        Ok((_, w, h)) => file.saturating_add(u64::from(w) * u64::from(h) * 4),
+        Err(_) => file,
+    }
+}

@@ -12,12 +12,15 @@ mod inputs;
 use async_trait::async_trait;
 use easel_shared::admin::{AdminActor, AdminOp, AdminReply, Redemption};
 use easel_shared::job::JobEvent;
-use easel_shared::request::Request;
+use easel_shared::request::{Precheck, Request};
 use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
 use easel_shared::{Denial, Platform, QuotaStatus, RequestId, UserKey};
 use tokio::sync::mpsc;
 
 pub use in_process::{InProcessGateway, OpenError, Parts};
+pub use inputs::DecodeGate;
+
+pub use crate::admission::Pass;
 
 use crate::imaging::ImageError;
 use crate::results::StoredImage;
@@ -64,6 +67,10 @@ pub enum GatewayError {
     /// An admin operation named something that does not exist or is impossible.
     #[error("{0}")]
     Refused(String),
+    /// Too many large uploads are being decoded right now and this one
+    /// waited its bounded time for room: try again shortly. Nothing charged.
+    #[error("busy: no room to decode the input images now")]
+    Busy,
     /// The quota or result store cannot be reached: fail closed.
     #[error("temporarily unavailable: {0}")]
     Unavailable(String),
@@ -83,8 +90,25 @@ pub enum Cancelled {
 /// Everything a frontend may ask.
 #[async_trait]
 pub trait Gateway: Send + Sync + 'static {
-    /// Takes a request: inputs are checked, the user admitted (one
-    /// reservation), and the job queued. Events follow on the stream.
+    /// Whether a request like `check` would be admitted, decided BEFORE the
+    /// frontend downloads (or the gateway decodes) any input image. Reads
+    /// the user's quota and checks, cheapest first: ban, access (no plan,
+    /// no credits), the plan's policy (n, quality, editing, at most
+    /// `max_inputs` images and no more than the backend chain takes),
+    /// safety cooldown, in-flight cap, room for this request's cost in the
+    /// windows or prepaid credits, then the burst limiter. Reserves
+    /// nothing: `submit` still makes the one atomic decision
+    /// (`ledger.reserve`), so quota spent meanwhile by another request is
+    /// caught there. The burst cell is taken here, once per request id,
+    /// and not again when the request with that id is submitted. Every
+    /// refusal is free (`Denied`); `Unavailable` fails closed.
+    async fn precheck(&self, check: Precheck) -> Result<Pass, GatewayError>;
+
+    /// Takes a request: admission is pre-checked (as [`Gateway::precheck`],
+    /// so nothing is decoded for a user who would be refused), inputs are
+    /// decoded within the deployment's decode limits (`Busy` when there is
+    /// no room in time), the user admitted (one reservation), and the job
+    /// queued. Events follow on the stream.
     async fn submit(&self, request: Request) -> Result<JobStream, GatewayError>;
 
     /// Cancels a waiting job (full refund).

@@ -1,6 +1,7 @@
 //! Admission against a real embedded ledger and the manual clock: plan
-//! policy, the burst limiter, the redeem limiter, the safety cooldown, and
-//! the ledger's own denials passing through.
+//! policy, the burst limiter, the redeem limiter, the safety cooldown, the
+//! ledger's own denials passing through, and the pre-check that runs
+//! before any download (one burst cell per request, refusals from a read).
 //! Every test runs against both real ledgers (embedded file, shared Redis).
 
 #[macro_use]
@@ -9,11 +10,13 @@ mod support;
 
 use std::time::Duration;
 
-use easel_gateway::admission::{AdmitError, AdmitRequest};
+use easel_gateway::admission::{AdmitError, AdmitRequest, Pass};
 use easel_shared::admin::{Actor, Redemption};
+use easel_shared::config::AccessMode;
 use easel_shared::config::{BurstConfig, Config};
 use easel_shared::job::{JobEvent, JobFailure};
 use easel_shared::render::{Quality, RenderOptions};
+use easel_shared::request::Precheck;
 use easel_shared::{Denial, RequestId, UserKey};
 
 use support::{Core, Kind, finish, roomy_config, used};
@@ -24,6 +27,8 @@ both_ledgers!(
     redemption_attempts_are_rate_limited_per_user,
     repeated_safety_blocks_start_a_cooldown_until_they_age_out,
     the_ledgers_denials_pass_through,
+    the_precheck_takes_the_burst_cell_once_and_admit_honours_it,
+    the_precheck_refuses_from_a_read_and_holds_nothing,
 );
 
 fn denial(result: Result<impl std::fmt::Debug, AdmitError>) -> Denial {
@@ -217,4 +222,120 @@ async fn the_ledgers_denials_pass_through(kind: Kind) {
         .await
         .unwrap();
     assert_eq!(denial(core.admit(user, "c", 1).await), Denial::Banned);
+}
+
+fn check(user: UserKey, id: &str, n: u8, inputs: usize) -> Precheck {
+    Precheck {
+        id: RequestId::new(id).unwrap(),
+        user,
+        options: RenderOptions {
+            n,
+            ..RenderOptions::default()
+        },
+        inputs,
+    }
+}
+
+/// The backend limit the pre-checks below pass (more than any plan here).
+const BACKEND_MAX: usize = 16;
+
+async fn the_precheck_takes_the_burst_cell_once_and_admit_honours_it(kind: Kind) {
+    let mut config = roomy_config();
+    config.plans.get_mut("free").unwrap().burst = Some(BurstConfig {
+        every: Duration::from_secs(3600),
+        burst: 1,
+    });
+    let core = Core::start(kind, config, false).await;
+    let user = UserKey::telegram(1);
+    let pass: Pass = core
+        .keeper
+        .precheck(&check(user, "first", 1, 0), BACKEND_MAX)
+        .await
+        .unwrap();
+    assert_eq!(pass.id.as_str(), "first");
+    // The pre-check of the same request again (the gateway's own, at
+    // submit) and its admission do not take a second cell.
+    core.keeper
+        .precheck(&check(user, "first", 1, 0), BACKEND_MAX)
+        .await
+        .unwrap();
+    core.admit(user, "first", 1).await.unwrap();
+    // The one cell is gone: the next request is limited at either step.
+    assert!(matches!(
+        denial(
+            core.keeper
+                .precheck(&check(user, "second", 1, 0), BACKEND_MAX)
+                .await
+        ),
+        Denial::Burst { .. }
+    ));
+    assert!(matches!(
+        denial(core.admit(user, "third", 1).await),
+        Denial::Burst { .. }
+    ));
+    // A redelivery of the admitted request is a duplicate, not a refusal.
+    assert!(matches!(
+        core.keeper
+            .precheck(&check(user, "first", 1, 0), BACKEND_MAX)
+            .await,
+        Err(AdmitError::Replayed(_))
+    ));
+    assert_eq!(used(&core.status(user).await), 1);
+}
+
+async fn the_precheck_refuses_from_a_read_and_holds_nothing(kind: Kind) {
+    let mut config = roomy_config();
+    let plan = config.plans.get_mut("free").unwrap();
+    plan.windows[0].limit = 2;
+    plan.max_inputs = 3;
+    let core = Core::start(kind, config.clone(), false).await;
+    let user = UserKey::telegram(1);
+    let pre = |c: Precheck, max: usize| {
+        let keeper = &core.keeper;
+        async move { keeper.precheck(&c, max).await }
+    };
+    // Inputs: the plan's limit, then the backend's when it is lower.
+    assert_eq!(
+        denial(pre(check(user, "a", 1, 4), BACKEND_MAX).await),
+        Denial::PlanForbids {
+            what: "inputs".into(),
+            max: Some(3)
+        }
+    );
+    assert_eq!(
+        denial(pre(check(user, "a", 1, 3), 2).await),
+        Denial::PlanForbids {
+            what: "inputs".into(),
+            max: Some(2)
+        }
+    );
+    pre(check(user, "a", 1, 3), BACKEND_MAX).await.unwrap();
+    // Quota: two credits fit, three do not; the pre-check reserves nothing.
+    pre(check(user, "b", 2, 0), BACKEND_MAX).await.unwrap();
+    assert!(matches!(
+        denial(pre(check(user, "c", 3, 0), BACKEND_MAX).await),
+        Denial::Quota { fits: 2, .. }
+    ));
+    assert_eq!(used(&core.status(user).await), 0, "nothing held");
+    core.admit(user, "d", 2).await.unwrap();
+    assert!(matches!(
+        denial(pre(check(user, "e", 1, 0), BACKEND_MAX).await),
+        Denial::Quota { fits: 0, .. }
+    ));
+    core.ledger
+        .set_banned(user, true, "spam", Actor::Api)
+        .await
+        .unwrap();
+    assert_eq!(
+        denial(pre(check(user, "f", 1, 0), BACKEND_MAX).await),
+        Denial::Banned
+    );
+    // Access mode `code`: a new user has nothing until a code is redeemed.
+    let mut coded = config;
+    coded.access.mode = AccessMode::Code;
+    core.config.store(std::sync::Arc::new(coded));
+    assert_eq!(
+        denial(pre(check(UserKey::telegram(2), "g", 1, 0), BACKEND_MAX).await),
+        Denial::NeedsCode
+    );
 }

@@ -261,6 +261,9 @@ pub struct PlanConfig {
     pub qualities: Vec<Quality>,
     /// Whether the plan may edit images (inputs, replies, variations).
     pub allow_edit: bool,
+    /// Most input images per request (an album's photos); the backend's
+    /// own limit applies too. Checked before anything is downloaded.
+    pub max_inputs: u32,
     /// Anti-flood limiter; absent means none.
     pub burst: Option<BurstConfig>,
     /// Queue priority: higher runs first among waiting jobs of equal fairness.
@@ -284,6 +287,7 @@ impl Default for PlanConfig {
             max_n: 4,
             qualities: Vec::new(),
             allow_edit: true,
+            max_inputs: 10,
             burst: Some(BurstConfig {
                 every: Duration::from_secs(15),
                 burst: 2,
@@ -389,6 +393,17 @@ pub struct RunnerConfig {
     pub images_per_minute: u32,
     /// Jobs one user may have waiting in the queue (0: no cap).
     pub max_queued_per_user: u32,
+    /// Input images decoded at once across all users (>= 1): decoding is
+    /// CPU and memory heavy, so more would only queue behind the cores.
+    pub decodes_at_once: u32,
+    /// Most bytes held by input decodes at once (file plus decoded pixels,
+    /// estimated from the header), so a crowd of large photos cannot
+    /// exhaust memory. One image larger than this runs alone.
+    pub decode_memory: u64,
+    /// How long an input waits for decode room before the user is told
+    /// "busy, try again" (nothing charged).
+    #[serde(with = "humantime_serde")]
+    pub decode_wait: Duration,
 }
 
 impl Default for RunnerConfig {
@@ -397,6 +412,9 @@ impl Default for RunnerConfig {
             concurrency: 4,
             images_per_minute: 0,
             max_queued_per_user: 4,
+            decodes_at_once: 2,
+            decode_memory: 512 * 1024 * 1024,
+            decode_wait: Duration::from_secs(30),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! images, identified by an id derived from the platform event.
 
 use bytes::Bytes;
+use serde::{Deserialize, Serialize};
 
 use crate::ids::{RequestId, UserKey};
 use crate::render::RenderOptions;
@@ -31,6 +32,41 @@ impl Request {
     /// Whether this edits images (plans may forbid editing).
     pub fn is_edit(&self) -> bool {
         !self.inputs.is_empty()
+    }
+}
+
+/// What a frontend knows about a request before it downloads or decodes
+/// anything: enough for the gateway to refuse it cheaply
+/// (`Gateway::precheck`). Uploads count by number only; their bytes are
+/// not fetched yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Precheck {
+    /// The id the request will be submitted with (the burst cell taken
+    /// here is held for it).
+    pub id: RequestId,
+    /// Who asks and pays.
+    pub user: UserKey,
+    /// Shape, quality, background, format, n.
+    pub options: RenderOptions,
+    /// Input images the request will carry: uploads still to download plus
+    /// earlier results.
+    pub inputs: usize,
+}
+
+impl Precheck {
+    /// The summary of `request` once `uploads` more images are added to it.
+    pub fn of(request: &Request, uploads: usize) -> Self {
+        Self {
+            id: request.id.clone(),
+            user: request.user,
+            options: request.options.clone(),
+            inputs: request.inputs.len() + uploads,
+        }
+    }
+
+    /// Whether this edits images (plans may forbid editing).
+    pub fn is_edit(&self) -> bool {
+        self.inputs > 0
     }
 }
 

@@ -140,6 +140,8 @@ pub(crate) struct Inner {
     pub(crate) originals: HashMap<String, u64>,
     /// Files served under `/cdn/{name}`.
     pub(crate) cdn: HashMap<String, Bytes>,
+    /// Requests for `/cdn/{name}` files (attachment downloads).
+    pub(crate) cdn_downloads: usize,
     pub(crate) next_id: u64,
     /// Status to answer the next callbacks with instead of 204 (e.g. 404 for
     /// an interaction Discord already forgot).
@@ -234,6 +236,11 @@ impl FakeDiscord {
     /// The base URL for `HttpBuilder::proxy` (`http://127.0.0.1:port`).
     pub fn base_url(&self) -> String {
         self.shared.origin.clone()
+    }
+
+    /// How many times the bot fetched a file from the fake CDN.
+    pub fn cdn_downloads(&self) -> usize {
+        self.shared.lock().cdn_downloads
     }
 
     /// Serves `bytes` on the fake CDN and returns its URL (an attachment's `url`).

@@ -130,6 +130,11 @@ struct Inner {
     open_queries: std::collections::HashSet<String>,
     next_message_id: i64,
     next_file: u64,
+    /// File downloads served (`/file/bot<token>/<path>`).
+    downloads: usize,
+    /// Users who never started a private chat with the bot: Telegram
+    /// refuses to let the bot write to them first.
+    closed_private: std::collections::HashSet<i64>,
 }
 
 #[derive(Clone)]
@@ -219,6 +224,18 @@ impl FakeTelegram {
     pub fn add_file(&self, bytes: impl Into<Bytes>) -> String {
         let mut inner = self.shared.lock();
         store_file(&mut inner, bytes.into(), "photos")
+    }
+
+    /// How many file downloads the bot made (`/file/bot<token>/<path>`).
+    pub fn downloads(&self) -> usize {
+        self.shared.lock().downloads
+    }
+
+    /// `user` never opened a private chat with the bot: anything the bot
+    /// sends there is refused with Telegram's 403 "Forbidden: bot can't
+    /// initiate conversation with a user".
+    pub fn close_private_chat(&self, user: i64) {
+        self.shared.lock().closed_private.insert(user);
     }
 
     /// The bytes behind a `file_id` (uploaded by the bot or added by the test).

@@ -5,6 +5,8 @@
 
 #[path = "discord/account.rs"]
 mod account;
+#[path = "discord/admission.rs"]
+mod admission;
 #[path = "discord/buttons.rs"]
 mod buttons;
 #[path = "discord/harness.rs"]

@@ -509,4 +509,77 @@ async fn the_whole_gateway_runs_on_a_redis_cluster() {
     assert_eq!(stack.gateway.results_not_stored(), 0);
     assert_eq!(stack.gateway.forget(ALICE).await.unwrap(), 2);
     assert_eq!(stack.gateway.result(&parent).await.unwrap(), None);
+/// A noisy RGB PNG of `side` x `side` pixels (noise keeps the file large).
+fn large_png(side: u32, seed: u32) -> Bytes {
+    let img = image::RgbImage::from_fn(side, side, |x, y| {
+        let v = (x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503) ^ seed) as u8;
+        image::Rgb([v, v.rotate_left(3), v.rotate_left(5)])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("encode png");
+    Bytes::from(out.into_inner())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_large_inputs_than_the_decode_limit_all_finish_or_are_told_busy() {
+    const USERS: u64 = 6;
+    // Room for exactly one of these decodes at a time (pixels ~5.8 MB each).
+    let budget = 8 * 1024 * 1024;
+    let stack = Stack::start(|c| {
+        c.runner.decodes_at_once = 2;
+        c.runner.decode_memory = budget;
+        c.runner.max_queued_per_user = 0;
+    })
+    .await;
+    let photo = large_png(1_200, 7);
+    let mut tasks = Vec::new();
+    for user in 1..=USERS {
+        let gateway = stack.gateway.clone();
+        let mut req = request(&format!("big-{user}"), "in the snow", Vec::new());
+        req.user = UserKey::telegram(user);
+        req.inputs = vec![InputImage::Upload {
+            bytes: photo.clone(),
+        }];
+        tasks.push(tokio::spawn(async move {
+            match gateway.submit(req).await {
+                Ok(events) => Ok(finish(events).await),
+                Err(e) => Err(e),
+            }
+        }));
+    }
+    let (mut done, mut busy) = (0, 0);
+    for task in tasks {
+        match task.await.expect("no panic") {
+            Ok(events) => {
+                assert!(
+                    matches!(events.last(), Some(JobEvent::Done { .. })),
+                    "{events:?}"
+                );
+                done += 1;
+            }
+            Err(GatewayError::Busy) => busy += 1,
+            Err(other) => panic!("neither done nor busy: {other:?}"),
+        }
+    }
+    assert_eq!(done + busy, USERS);
+    assert!(done >= 1, "the first decode always finds room");
+    let gate = stack.gateway.decodes();
+    assert_eq!(
+        gate.peak_decodes(),
+        1,
+        "one decode at a time fits the budget"
+    );
+    assert!(
+        gate.peak_bytes() <= budget,
+        "{} > {budget}",
+        gate.peak_bytes()
+    );
+    // A busy answer charged nothing; every finished request was charged once.
+    let mut charged = 0;
+    for user in 1..=USERS {
+        let status = stack.gateway.quota(UserKey::telegram(user)).await.unwrap();
+        charged += status.windows.first().map_or(0, |w| u64::from(w.used));
+    }
+    assert_eq!(charged, done);
 }

@@ -3,6 +3,8 @@
 //! over embedded stores, and the fake OpenAI server upstream. No mocks of
 //! Easel's own components; waits poll recorded calls, never fixed sleeps.
 
+#[path = "telegram/admission.rs"]
+mod admission;
 #[path = "telegram/groups.rs"]
 mod groups;
 #[path = "telegram/harness.rs"]

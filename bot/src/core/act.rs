@@ -25,6 +25,7 @@ pub fn gateway_error(locale: Locale, err: &GatewayError, now: UnixMillis) -> Opt
         GatewayError::Duplicate(_) => return None,
         GatewayError::Forbidden => render::problem(locale, &super::Problem::NotAdmin),
         GatewayError::Refused(reason) => reason.clone(),
+        GatewayError::Busy => render::text::busy(locale),
         GatewayError::Unavailable(why) => {
             tracing::warn!(reason = %why, "gateway unavailable");
             render::text::unavailable(locale)

@@ -1,6 +1,7 @@
-//! The requests that draw: generate, edit, refine, Again and Vary (a
-//! public "thinking…", then the job), and Original (the provider's file,
-//! privately). Uploads are downloaded here with the configured size cap.
+//! The requests that draw: generate, edit, refine, Again and Vary (cleared
+//! by the core's pre-check, then a public "thinking…" and the job), and
+//! Original (the provider's file, privately). Uploads are downloaded here,
+//! after the pre-check, with the configured size cap.
 
 use bytes::Bytes;
 use easel_shared::RequestId;
@@ -12,88 +13,52 @@ use super::handle::Who;
 use super::job::{self, JobTarget, tell};
 use super::respond::Responder;
 use crate::core::render::Notice;
-use crate::core::request::{self, Built, FromResult};
-use crate::core::{ImageRef, Intent, ResultId as CoreId, act, render};
+use crate::core::request::Built;
+use crate::core::{ImageRef, Intent, ResultId as CoreId, act, admit, render};
 use crate::i18n::Locale;
 
 impl Discord {
-    /// Generate, edit, refine, again, vary: defer publicly, build the
-    /// request (downloading uploads), run it.
+    /// Generate, edit, refine, again, vary: the core clears the request
+    /// with the gateway's pre-check (a refusal is told privately, before
+    /// anything is acknowledged publicly or downloaded), then a public
+    /// "thinking…", the uploads are downloaded and the request runs.
     pub(crate) async fn draw(&self, r: &Responder, who: &Who, intent: Intent) {
         let locale = who.locale;
+        let Ok(id) = RequestId::new(format!("dc:{}", who.interaction)) else {
+            return tell(r, render::text::internal_error(locale, "id")).await;
+        };
+        let g = &*self.gateway;
+        let cap = self.config.max_input_bytes;
+        let mut cleared =
+            match admit::clear(g, id, who.user, intent, &who.settings, locale, cap).await {
+                Ok(cleared) => cleared,
+                Err(Some(text)) => return tell(r, text).await,
+                // A redelivered interaction: the first delivery answers.
+                Err(None) => return,
+            };
+        if let Some(mask) = &who.mask
+            && mask.size.is_some_and(|s| s > cap)
+        {
+            return tell(r, render::input_too_large(locale, 0, cap)).await;
+        }
         if let Err(e) = r.defer().await {
             // Already answered (a redelivery, another process) or expired:
             // whoever acknowledged it speaks. Submitting now would charge for
             // a result this token could never show.
             return tracing::info!(interaction = %who.interaction, error = %e, "defer failed; nothing submitted");
         }
-        let Ok(id) = RequestId::new(format!("dc:{}", who.interaction)) else {
-            return tell(r, render::text::internal_error(locale, "id")).await;
-        };
-        let built: Result<Built, String> = match intent {
-            Intent::Generate { prompt, flags } => Ok(request::fresh(
-                id,
-                who.user,
-                &prompt,
-                &flags,
-                &who.settings,
-                Vec::new(),
-            )),
-            Intent::Edit {
-                prompt,
-                flags,
-                inputs,
-            } => match self.download_all(locale, &inputs).await {
-                Ok(uploads) => Ok(request::fresh(
-                    id,
-                    who.user,
-                    &prompt,
-                    &flags,
-                    &who.settings,
-                    uploads,
-                )),
-                Err(text) => Err(text),
-            },
-            Intent::Refine {
-                result,
-                prompt,
-                flags,
-                extra_inputs,
-            } => match self.download_all(locale, &extra_inputs).await {
-                Ok(uploads) => {
-                    self.request_from(
-                        id,
-                        who,
-                        &result,
-                        FromResult::Refine {
-                            prompt,
-                            flags,
-                            uploads,
-                        },
-                    )
-                    .await
-                }
-                Err(text) => Err(text),
-            },
-            Intent::Again { result } => {
-                self.request_from(id, who, &result, FromResult::Again).await
-            }
-            Intent::Vary { result } => self.request_from(id, who, &result, FromResult::Vary).await,
-            _ => Err(render::text::internal_error(locale, "draw")),
-        };
-        let Built {
-            mut request,
-            caption,
-        } = match built {
-            Ok(b) => b,
+        let uploads = match self.download_all(locale, cleared.uploads()).await {
+            Ok(uploads) => uploads,
             Err(text) => return tell(r, text).await,
         };
-        if let Some(mask) = &who.mask {
-            match self.download_all(locale, std::slice::from_ref(mask)).await {
-                Ok(mut bytes) => request.mask = bytes.pop(),
+        cleared = match &who.mask {
+            Some(mask) => match self.download_all(locale, std::slice::from_ref(mask)).await {
+                Ok(mut bytes) => cleared.with_mask(bytes.pop()),
                 Err(text) => return tell(r, text).await,
-            }
-        }
+            },
+            None => cleared,
+        };
+        let Built { request, caption } = cleared.with_uploads(uploads);
         let target = JobTarget {
             responder: r,
             locale,
@@ -104,18 +69,6 @@ impl Discord {
             admins: &self.admins,
         };
         job::run(&*self.gateway, &target, request, caption).await;
-    }
-
-    async fn request_from(
-        &self,
-        id: RequestId,
-        who: &Who,
-        result: &CoreId,
-        what: FromResult,
-    ) -> Result<Built, String> {
-        request::from_result(&*self.gateway, id, who.user, result, what)
-            .await
-            .map_err(|e| e.text(who.locale))
     }
 
     async fn download_all(

@@ -2,6 +2,8 @@
 //! shared `media_group_id` and no end marker. The items are collected until
 //! none has arrived for `telegram.album_debounce`, then handled as ONE
 //! message with every photo as an input (one request, charged once).
+//! The sender is pre-checked when the first item arrives: a refused album
+//! is answered at once and its items are dropped, never fetched.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -39,21 +41,25 @@ pub(super) fn add(state: &State, bot: &TgBot, group: String, msg: Message) {
         if entry.items.iter().any(|(id, ..)| *id == msg.id.0) {
             return;
         }
+        let first_item = (entry.generation == 0).then(|| msg.clone());
         entry.items.push((msg.id.0, msg, images));
         entry.generation += 1;
-        entry.generation == 1
+        first_item
     };
-    if first {
-        tokio::spawn(collect(state.clone(), bot.clone(), group));
-    }
+    let Some(first_item) = first else {
+        return;
+    };
+    tokio::spawn(collect(state.clone(), bot.clone(), group, first_item));
 }
 
 fn lock(albums: &Albums) -> std::sync::MutexGuard<'_, HashMap<String, Pending>> {
     albums.pending.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Waits until the album is quiet for one debounce, then hands it on.
-async fn collect(state: State, bot: TgBot, group: String) {
+/// Pre-checks the sender on the first item, waits until the album is quiet
+/// for one debounce, then hands it on (or drops it silently if refused).
+async fn collect(state: State, bot: TgBot, group: String, first_item: Message) {
+    let refused = handlers::refused_early(&state, &bot, &first_item).await;
     let debounce = state.inner.config.album_debounce;
     let mut seen = 0;
     let album = loop {
@@ -71,6 +77,10 @@ async fn collect(state: State, bot: TgBot, group: String) {
             None => return,
         }
     };
+    if refused {
+        // Already answered; the items were never fetched.
+        return;
+    }
     let mut items = album.items;
     items.sort_by_key(|(id, ..)| *id);
     // Usually only one item has the caption; take the first non-empty one.

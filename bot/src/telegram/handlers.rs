@@ -5,7 +5,10 @@
 //! sending an original, and collecting an album, so the chat's next updates
 //! (the rest of an album, a Cancel press) are never stuck behind them.
 
+mod admin;
 mod request;
+
+pub(super) use request::refused_early;
 
 use easel_gateway::service::GatewayError;
 use easel_shared::UserKey;
@@ -21,7 +24,7 @@ use super::{State, TgBot, album, text};
 use crate::core::render::{self, Notice};
 use crate::core::{
     Action, ChangeTarget, Context, ImageRef, Incoming, Intent, ResultId as CoreResultId, act,
-    interpret,
+    interpret, privacy,
 };
 use crate::i18n::Locale;
 
@@ -206,6 +209,12 @@ async fn act(state: State, bot: TgBot, ctx: Ctx, incoming: Incoming, intent: Int
             Ok(easel_gateway::service::Cancelled::Unknown) => return,
             Err(_) => render::text::unavailable(locale),
         },
+        Intent::Admin(cmd)
+            if privacy::delivery(incoming.chat.kind, &cmd) == privacy::Delivery::Privately =>
+        {
+            admin::answer_privately(&state, &bot, &ctx, cmd).await;
+            return;
+        }
         Intent::Quota
         | Intent::Redeem { .. }
         | Intent::Settings(_)
@@ -315,13 +324,13 @@ impl State {
 
     /// The user's saved defaults, or none if the store is unreachable (the
     /// request then fails closed at admission with a clear reply).
-    async fn settings(&self, user: UserKey) -> UserSettings {
+    pub(super) async fn settings(&self, user: UserKey) -> UserSettings {
         self.inner.gateway.settings(user).await.unwrap_or_default()
     }
 
     /// The core's view of the deployment for `user`. Admin rights come from
     /// the gateway (live config), so a changed admin list needs no restart.
-    fn context(&self, user: UserKey) -> OwnedContext {
+    pub(super) fn context(&self, user: UserKey) -> OwnedContext {
         OwnedContext {
             username: self.inner.username.clone(),
             admins: if self.inner.gateway.is_admin(&AdminActor::User(user)) {

@@ -7,14 +7,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 use easel_shared::admin::{Actor, AdminActor, AdminOp, AdminReply, Redemption};
 use easel_shared::job::JobEvent;
-use easel_shared::request::Request;
+use easel_shared::request::{Precheck, Request};
 use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
 use easel_shared::{Platform, QuotaStatus, RequestId, UserKey};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
 use super::{Cancelled, Gateway, GatewayError, JobStream, admin, inputs};
-use crate::admission::{AdmitError, AdmitRequest, Gatekeeper};
+use crate::admission::{AdmitError, AdmitRequest, Gatekeeper, Pass};
 use crate::backend::{BuildError, ImageBackend, ImageJob, build_chain};
 use crate::ledger::{self, Clock, Ledger, LedgerError, SharedConfig};
 use crate::results::{self, NewResult, ResultStore, ResultStoreError, StoredImage};
@@ -62,6 +62,8 @@ pub struct InProcessGateway {
     runner: JobRunner,
     /// Results that could not be stored (store down or full), for operators.
     results_not_stored: Arc<AtomicU64>,
+    /// Bounds input decoding across all requests (memory and CPU).
+    decodes: inputs::DecodeGate,
 }
 
 impl InProcessGateway {
@@ -75,6 +77,7 @@ impl InProcessGateway {
             clock,
         } = parts;
         let gatekeeper = Gatekeeper::new(ledger.clone(), config.clone(), clock);
+        let decodes = inputs::DecodeGate::from_config(&config.load().runner);
         let runner = JobRunner::start(
             ledger.clone(),
             backend.clone(),
@@ -89,6 +92,7 @@ impl InProcessGateway {
             gatekeeper,
             runner,
             results_not_stored: Arc::default(),
+            decodes,
         }
     }
 
@@ -97,6 +101,12 @@ impl InProcessGateway {
     /// without stored-result buttons.
     pub fn results_not_stored(&self) -> u64 {
         self.results_not_stored.load(Ordering::Relaxed)
+    }
+
+    /// The limit on input decoding (its peaks are read by tests and the
+    /// memory benchmark).
+    pub fn decodes(&self) -> &inputs::DecodeGate {
+        &self.decodes
     }
 
     /// Opens everything the configuration names: the ledger (Redis when
@@ -178,6 +188,7 @@ impl From<AdmitError> for GatewayError {
                 denial,
                 notify_admins,
             },
+            AdmitError::Replayed(id) => GatewayError::Duplicate(id),
             AdmitError::Ledger(e) => e.into(),
         }
     }
@@ -189,12 +200,21 @@ fn unavailable(e: ResultStoreError) -> GatewayError {
 
 #[async_trait]
 impl Gateway for InProcessGateway {
+    async fn precheck(&self, check: Precheck) -> Result<Pass, GatewayError> {
+        let max_inputs = self.backend.capabilities().max_inputs;
+        Ok(self.gatekeeper.precheck(&check, max_inputs).await?)
+    }
+
     async fn submit(&self, request: Request) -> Result<JobStream, GatewayError> {
         let caps = self.backend.capabilities();
+        // Nothing is decoded for a request that would be refused; the burst
+        // cell is taken once per request id (a frontend's pre-check counts).
+        self.precheck(Precheck::of(&request, 0)).await?;
+        let gate = &self.decodes;
         let mut inputs =
-            inputs::resolve(&request.inputs, &self.results, caps.input_long_side).await?;
+            inputs::resolve(&request.inputs, &self.results, caps.input_long_side, gate).await?;
         if let (Some(bytes), Some(first)) = (request.mask.clone(), inputs.prepared.first()) {
-            inputs.mask = Some(inputs::mask(bytes, first).await?);
+            inputs.mask = Some(inputs::mask(bytes, first, gate).await?);
         }
         let job = ImageJob {
             prompt: request.prompt.clone(),

@@ -276,7 +276,9 @@ pub(super) async fn commands(
 }
 
 pub(super) async fn cdn(State(shared): State<Shared>, Path(name): Path<String>) -> Response {
-    match shared.lock().cdn.get(&name) {
+    let mut inner = shared.lock();
+    inner.cdn_downloads += 1;
+    match inner.cdn.get(&name) {
         Some(bytes) => ([(header::CONTENT_TYPE, "image/png")], bytes.clone()).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }

@@ -61,6 +61,20 @@ pub(super) async fn api(
         });
         return axum::Json(json!({ "ok": true, "result": result })).into_response();
     }
+    // A user who never started a private chat with the bot: Telegram
+    // refuses to let the bot write to them first.
+    let closed = params
+        .get("chat_id")
+        .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+        .is_some_and(|chat| shared.lock().closed_private.contains(&chat));
+    if closed && (method.starts_with("send") || method.starts_with("copy")) {
+        shared.lock().calls.push(refused(method, params, uploads));
+        return telegram_error(
+            StatusCode::FORBIDDEN,
+            "Forbidden: bot can't initiate conversation with a user",
+            None,
+        );
+    }
     let outcome = {
         let mut inner = shared.lock();
         let scripted = inner.faults.get_mut(&method).and_then(VecDeque::pop_front);
@@ -107,8 +121,9 @@ pub(super) async fn download(
     if bot.strip_prefix("bot") != Some(shared.token.as_str()) {
         return StatusCode::UNAUTHORIZED.into_response();
     }
-    let found = shared
-        .lock()
+    let mut inner = shared.lock();
+    inner.downloads += 1;
+    let found = inner
         .files
         .values()
         .find(|f| f.path == path)

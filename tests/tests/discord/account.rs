@@ -24,8 +24,10 @@ async fn exhausted_quota_is_denied_privately_with_the_reset_time_and_nothing_cha
     );
     assert!(text.contains("Nothing was charged"), "{text}");
     assert!(
-        calls.iter().any(|c| c.is_delete_original("tok-q2")),
-        "the public placeholder is removed"
+        !calls
+            .iter()
+            .any(|c| c.is_callback("tok-q2") && !c.ephemeral()),
+        "refused before any public placeholder"
     );
     assert_eq!(bot.stack.openai.requests().len(), 1);
     let quota = bot

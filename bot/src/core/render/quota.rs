@@ -107,6 +107,7 @@ pub fn denial(
                 "quality" => "denial-plan-quality",
                 "edit" => "denial-plan-edit",
                 "size" => "denial-plan-size",
+                "inputs" => "denial-plan-inputs",
                 _ => "denial-plan-other",
             };
             tr(

@@ -305,3 +305,8 @@ pub fn internal_error(locale: Locale, request_id: &str) -> String {
 pub fn unavailable(locale: Locale) -> String {
     t(locale, "error-unavailable")
 }
+
+/// Too many large uploads are being decoded: send again shortly (nothing charged).
+pub fn busy(locale: Locale) -> String {
+    t(locale, "error-busy")
+}

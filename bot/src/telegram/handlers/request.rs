@@ -1,25 +1,29 @@
-//! Image requests: download the user's photos, let the core build the
-//! gateway `Request` from the intent, submit it, and follow the job; or
-//! explain (the core's words) why it was not taken.
+//! Image requests: the core builds the gateway `Request` from the intent
+//! and clears it with the gateway's pre-check; only then are the user's
+//! photos downloaded, the request submitted and the job followed. Every
+//! refusal is explained in the core's words.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 use easel_gateway::service::{Gateway, GatewayError};
-use easel_shared::{RequestId, UserKey};
+use easel_shared::UserKey;
 use teloxide::net::Download;
 use teloxide::prelude::*;
 
+use super::super::convert::{self, images_of, text_of};
 use super::super::send::Target;
 use super::super::{State, TgBot, job};
-use super::{Ctx, reply};
+use super::{Ctx, OwnedContext, reply};
 use crate::core::render;
-use crate::core::request::{self, Built, FromResult};
-use crate::core::{ImageRef, Incoming, Intent, ResultId, act};
+use crate::core::request::Built;
+use crate::core::{Context, ImageRef, Incoming, Intent, act, admit, interpret};
 use crate::i18n::Locale;
 
-/// Submits the request an intent describes (built by the core); a spawned
-/// task follows the job.
+/// Submits the request an intent describes: the core builds it and asks
+/// the gateway's pre-check first, so nothing is downloaded for a request
+/// that would be refused; then the photos are fetched and a spawned task
+/// follows the job.
 pub(super) async fn run(
     state: &State,
     bot: &TgBot,
@@ -32,58 +36,28 @@ pub(super) async fn run(
         return;
     };
     let gateway = &*state.inner.gateway;
-    let built = match intent {
-        Intent::Generate { prompt, flags } => Ok(request::fresh(
-            id.clone(),
-            ctx.user,
-            &prompt,
-            &flags,
-            &ctx.settings,
-            Vec::new(),
-        )),
-        Intent::Edit {
-            prompt,
-            flags,
-            inputs,
-        } => download_all(state, locale, &inputs, 0)
-            .await
-            .map(|uploads| {
-                request::fresh(
-                    id.clone(),
-                    ctx.user,
-                    &prompt,
-                    &flags,
-                    &ctx.settings,
-                    uploads,
-                )
-            }),
-        Intent::Refine {
-            result,
-            prompt,
-            flags,
-            extra_inputs,
-        } => match download_all(state, locale, &extra_inputs, 1).await {
-            // Numbered from 2: the refined result is the request's first input.
-            Ok(uploads) => {
-                let what = FromResult::Refine {
-                    prompt,
-                    flags,
-                    uploads,
-                };
-                from_result(gateway, &id, ctx, &result, what).await
-            }
-            Err(text) => Err(text),
-        },
-        Intent::Again { result } => {
-            from_result(gateway, &id, ctx, &result, FromResult::Again).await
-        }
-        Intent::Vary { result } => from_result(gateway, &id, ctx, &result, FromResult::Vary).await,
-        _ => return,
+    let max = state.inner.config.max_download_bytes;
+    let cleared = match admit::clear(
+        gateway,
+        id.clone(),
+        ctx.user,
+        intent,
+        &ctx.settings,
+        locale,
+        max,
+    )
+    .await
+    {
+        Ok(cleared) => cleared,
+        Err(Some(text)) => return reply(bot, &ctx.msg, text).await,
+        Err(None) => return,
     };
-    let Built { request, caption } = match built {
-        Ok(built) => built,
+    let uploads = match download_all(state, locale, cleared.uploads(), cleared.first_upload()).await
+    {
+        Ok(uploads) => uploads,
         Err(text) => return reply(bot, &ctx.msg, text).await,
     };
+    let Built { request, caption } = cleared.with_uploads(uploads);
     let target = Target {
         chat: ctx.msg.chat.id,
         group: incoming.chat.kind == crate::core::ChatKind::Group,
@@ -103,17 +77,35 @@ pub(super) async fn run(
     }
 }
 
-/// The core's request about an earlier result, or the text saying why not.
-async fn from_result(
-    gateway: &dyn Gateway,
-    id: &RequestId,
-    ctx: &Ctx,
-    result: &ResultId,
-    what: FromResult,
-) -> Result<Built, String> {
-    request::from_result(gateway, id.clone(), ctx.user, result, what)
-        .await
-        .map_err(|e| e.text(ctx.locale))
+/// The first photo of an album, as it arrives: when its sender would be
+/// refused anyway (banned, no access, no quota left, ...), says so at once
+/// and returns true, so none of the album's photos is ever fetched. Only an
+/// addressed edit is checked here; the complete album is cleared again,
+/// with its photo count, before anything is downloaded.
+pub(in super::super) async fn refused_early(state: &State, bot: &TgBot, msg: &Message) -> bool {
+    let Some(from) = msg.from.as_ref() else {
+        return false;
+    };
+    let incoming = convert::incoming(msg, from, state.inner.bot_id, images_of(msg), text_of(msg));
+    let owned: OwnedContext = state.context(incoming.user);
+    let intent = interpret(&incoming, &Context::from(&owned));
+    let (Ok(intent @ Intent::Edit { .. }), Some(id)) =
+        (intent, convert::request_id(msg.chat.id.0, msg.id.0))
+    else {
+        return false;
+    };
+    let settings = state.settings(incoming.user).await;
+    let locale = Locale::for_user(settings.language.as_deref(), incoming.locale.as_deref());
+    let max = state.inner.config.max_download_bytes;
+    let gateway = &*state.inner.gateway;
+    match admit::clear(gateway, id, incoming.user, intent, &settings, locale, max).await {
+        Ok(_) => false,
+        Err(Some(text)) => {
+            reply(bot, msg, text).await;
+            true
+        }
+        Err(None) => true,
+    }
 }
 
 /// Downloads every image; `first` numbers them in error messages.
