@@ -509,6 +509,8 @@ async fn the_whole_gateway_runs_on_a_redis_cluster() {
     assert_eq!(stack.gateway.results_not_stored(), 0);
     assert_eq!(stack.gateway.forget(ALICE).await.unwrap(), 2);
     assert_eq!(stack.gateway.result(&parent).await.unwrap(), None);
+}
+
 /// A noisy RGB PNG of `side` x `side` pixels (noise keeps the file large).
 fn large_png(side: u32, seed: u32) -> Bytes {
     let img = image::RgbImage::from_fn(side, side, |x, y| {
