@@ -19,6 +19,8 @@ use serde_json::{Value, json};
 
 use crate::fake_openai::known_png;
 
+mod models;
+
 /// What the fake does with one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GeminiReply {
@@ -43,6 +45,8 @@ pub enum GeminiReply {
     TextOnly,
     /// 200 with a body that is not JSON.
     MalformedJson,
+    /// 404 NOT_FOUND for the requested model (retired at run time).
+    ModelNotFound,
 }
 
 /// One request as received.
@@ -60,6 +64,10 @@ pub struct GeminiRequest {
 struct Inner {
     script: VecDeque<GeminiReply>,
     requests: Vec<GeminiRequest>,
+    /// The models routes' catalog (`None`: the default one).
+    catalog: Option<Vec<String>>,
+    /// Paths of models calls, apart from `generateContent` calls.
+    model_requests: Vec<String>,
 }
 
 /// A running fake; stops when the test's runtime ends.
@@ -80,7 +88,7 @@ impl FakeGemini {
             inner: Arc::default(),
             origin: format!("http://{addr}"),
         };
-        let app = Router::new()
+        let app = models::routes(Router::new())
             .route("/v1beta/models/{target}", post(generate))
             .layer(DefaultBodyLimit::disable())
             .with_state(fake.clone());
@@ -185,6 +193,7 @@ async fn generate(
             }]
         }))
         .into_response(),
+        GeminiReply::ModelNotFound => models::not_found(model),
         GeminiReply::MalformedJson => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "application/json")],

@@ -20,8 +20,10 @@ use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
+mod models;
 mod multipart;
 
+pub use models::CatalogModel;
 pub use multipart::{FormPart, parse_multipart};
 
 /// A small PNG, different for each `seed`: the "known bytes" a fake returns.
@@ -65,6 +67,8 @@ pub enum Reply {
     StreamCut,
     /// Only this many images, whatever `n` was.
     FewerImages(usize),
+    /// 404 `model_not_found` naming the requested model (retired at run time).
+    ModelNotFound,
 }
 
 /// One request as received.
@@ -128,6 +132,10 @@ struct Inner {
     style: Style,
     requests: Vec<Recorded>,
     files: HashMap<String, Bytes>,
+    /// The models routes' catalog (`None`: the default one).
+    catalog: Option<Vec<models::CatalogModel>>,
+    /// Paths of models calls, apart from image calls.
+    model_requests: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -159,7 +167,7 @@ impl FakeOpenAi {
             inner: Arc::default(),
             origin: format!("http://{addr}"),
         };
-        let app = Router::new()
+        let app = models::routes(Router::new())
             .route("/v1/images/generations", post(images))
             .route("/v1/images/edits", post(images))
             .route("/files/{name}", get(file))
@@ -233,6 +241,7 @@ async fn images(
     body: Bytes,
 ) -> Response {
     let rec = record(&uri, &headers, body);
+    let model = rec.field("model").unwrap_or_default();
     let n: usize = rec.field("n").and_then(|n| n.parse().ok()).unwrap_or(1);
     let stream = rec.field("stream").as_deref() == Some("true");
     let event_prefix = if rec.path.ends_with("edits") {
@@ -302,6 +311,7 @@ async fn images(
                 .into_response();
         }
         Reply::StreamCut => return sse(&partial_events(event_prefix, &style)),
+        Reply::ModelNotFound => return models::model_not_found(&model),
     };
     if stream {
         let done = completed_event(event_prefix, &style);

@@ -42,7 +42,8 @@ impl Stack {
             kind: BackendKind::OpenAi,
             base_url: openai.base_url(),
             api_key: Secret::new(OPENAI_KEY),
-            model: "gpt-image-1.5".into(),
+            model: "gpt-image-2".into(),
+            arbitrary_sizes: true,
             request_timeout: Duration::from_secs(20),
             ..BackendConfig::default()
         }];

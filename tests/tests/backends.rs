@@ -115,6 +115,7 @@ fn chain_with(
             retry,
             breaker,
             prices: prices(),
+            ..BackendsConfig::default()
         },
         &HashMap::new(),
     )

@@ -5,23 +5,32 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use easel_shared::admin::{Actor, AdminActor, AdminOp, AdminReply, Redemption};
+use easel_shared::date::CalendarDate;
 use easel_shared::job::JobEvent;
+use easel_shared::notice::AdminNotice;
 use easel_shared::request::Request;
 use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
-use easel_shared::{Platform, QuotaStatus, RequestId, UserKey};
+use easel_shared::{Denial, Platform, QuotaStatus, RequestId, UserKey};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
 use super::{Cancelled, Gateway, GatewayError, JobStream, admin, inputs};
 use crate::admission::{AdmitError, AdmitRequest, Gatekeeper};
+use crate::backend::model_check::startup_verdict;
+use crate::backend::model_check::watch::ModelWatch;
 use crate::backend::{BuildError, ImageBackend, ImageJob, build_chain};
 use crate::ledger::{self, Clock, Ledger, LedgerError, SharedConfig};
+use crate::notices::{AdminNotices, NoticeStream};
 use crate::results::{self, NewResult, ResultStore, ResultStoreError, StoredImage};
 use crate::runner::{CancelOutcome, JobRunner, SubmitError};
 use crate::settings::Env;
 
 /// How often expired result images are purged.
 const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// How often the upkeep looks whether the gateway's day changed (the
+/// model check itself runs once per day).
+const MODEL_CHECK_POLL: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Why a gateway could not be assembled from its configuration.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +44,10 @@ pub enum OpenError {
     /// A backend could not be built from `[backends]`.
     #[error(transparent)]
     Backend(#[from] BuildError),
+    /// A configured model is unknown or retired, or its key was refused:
+    /// one line per problem, each naming the config key.
+    #[error("model check failed:\n{}", .0.join("\n"))]
+    Model(Vec<String>),
 }
 
 /// The parts an in-process gateway is made of.
@@ -49,6 +62,8 @@ pub struct Parts {
     pub results: Arc<dyn ResultStore>,
     /// The ledger's clock (manual in tests).
     pub clock: Clock,
+    /// Where admin notices are raised (the backend chain raises some too).
+    pub notices: AdminNotices,
 }
 
 /// [`Gateway`] implemented in this process.
@@ -59,6 +74,10 @@ pub struct InProcessGateway {
     results: Arc<dyn ResultStore>,
     gatekeeper: Gatekeeper,
     runner: JobRunner,
+    notices: AdminNotices,
+    clock: Clock,
+    /// The daily model check (set when opened from config).
+    watch: Option<Arc<ModelWatch>>,
 }
 
 impl InProcessGateway {
@@ -70,8 +89,9 @@ impl InProcessGateway {
             backend,
             results,
             clock,
+            notices,
         } = parts;
-        let gatekeeper = Gatekeeper::new(ledger.clone(), config.clone(), clock);
+        let gatekeeper = Gatekeeper::new(ledger.clone(), config.clone(), clock.clone());
         let runner = JobRunner::start(
             ledger.clone(),
             backend.clone(),
@@ -85,28 +105,47 @@ impl InProcessGateway {
             results,
             gatekeeper,
             runner,
+            notices,
+            clock,
+            watch: None,
         }
     }
 
-    /// Opens everything the configuration names: the ledger and result store
-    /// (Redis when `ledger.redis_url` is set, else embedded files) and the
-    /// backend chain (API keys from the config or the environment).
+    /// Opens everything the configuration names: the backend chain (API
+    /// keys from the config or the environment), whose models are checked
+    /// first (see `backend::model_check`), then the ledger and result store
+    /// (Redis when `ledger.redis_url` is set, else embedded files).
     pub async fn open(
         config: SharedConfig,
         clock: Clock,
         env: &dyn Env,
     ) -> Result<Self, OpenError> {
         let snapshot = config.load_full();
-        let backend: Arc<dyn ImageBackend> = Arc::new(build_chain(&snapshot.backends, env)?);
+        let notices = AdminNotices::new();
+        let chain = Arc::new(build_chain(&snapshot.backends, env)?.with_notices(notices.clone()));
+        let watch = Arc::new(ModelWatch::new(
+            chain.clone(),
+            snapshot.backends.clone(),
+            notices.clone(),
+        ));
+        let today = CalendarDate::of(clock.now());
+        let blocking = startup_verdict(&watch.tick(today).await, today);
+        if !blocking.is_empty() {
+            return Err(OpenError::Model(blocking));
+        }
+        let backend: Arc<dyn ImageBackend> = chain;
         let ledger = ledger::open(&config, clock.clone()).await?;
         let results = results::open(&snapshot, clock.clone()).await?;
-        Ok(Self::new(Parts {
+        let mut gateway = Self::new(Parts {
             config,
             ledger,
             backend,
             results,
             clock,
-        }))
+            notices,
+        });
+        gateway.watch = Some(watch);
+        Ok(gateway)
     }
 
     /// The quota ledger (for the admin HTTP API).
@@ -115,7 +154,8 @@ impl InProcessGateway {
     }
 
     /// Runs the background upkeep until `stop`: the reaper (refunds of
-    /// vanished workers) and the purge of expired result images.
+    /// vanished workers), the purge of expired result images, and the
+    /// daily model check (once per day of the gateway's clock).
     pub fn maintain(
         &self,
         stop: tokio_util::sync::CancellationToken,
@@ -123,7 +163,17 @@ impl InProcessGateway {
         let reaper =
             crate::server::reap_forever(self.ledger.clone(), self.config.clone(), stop.clone());
         let results = self.results.clone();
+        let (watch, clock) = (self.watch.clone(), self.clock.clone());
         tokio::spawn(async move {
+            let models = async {
+                let Some(watch) = watch else {
+                    return std::future::pending().await;
+                };
+                loop {
+                    watch.tick(CalendarDate::of(clock.now())).await;
+                    tokio::time::sleep(MODEL_CHECK_POLL).await;
+                }
+            };
             let purge = async {
                 loop {
                     tokio::time::sleep(PURGE_EVERY).await;
@@ -137,6 +187,7 @@ impl InProcessGateway {
             tokio::select! {
                 () = reaper => {}
                 () = purge => {}
+                () = models => {}
                 () = stop.cancelled() => {}
             }
         })
@@ -178,6 +229,13 @@ fn unavailable(e: ResultStoreError) -> GatewayError {
 #[async_trait]
 impl Gateway for InProcessGateway {
     async fn submit(&self, request: Request) -> Result<JobStream, GatewayError> {
+        // Cheapest refusal first: a size the model would refuse costs nothing.
+        if let Err(refusal) = self.backend.check_shape(request.options.shape) {
+            return Err(GatewayError::Denied {
+                denial: Denial::Size(refusal),
+                notify_admins: false,
+            });
+        }
         let caps = self.backend.capabilities();
         let mut inputs =
             inputs::resolve(&request.inputs, &self.results, caps.input_long_side).await?;
@@ -199,11 +257,21 @@ impl Gateway for InProcessGateway {
             backend: self.backend.name().to_owned(),
             est_cost_micros: self.backend.estimate_micros(&job),
         };
-        let ticket = self
-            .gatekeeper
-            .admit(&admit)
-            .await
-            .map_err(GatewayError::from)?;
+        let ticket = match self.gatekeeper.admit(&admit).await {
+            Ok(ticket) => ticket,
+            Err(e) => {
+                let e = GatewayError::from(e);
+                if let GatewayError::Denied {
+                    notify_admins: true,
+                    ..
+                } = e
+                {
+                    let cap_micros = self.config.load().spend.daily_cap_micros;
+                    self.notices.send(AdminNotice::BudgetReached { cap_micros });
+                }
+                return Err(e);
+            }
+        };
         let handle = self.runner.submit(ticket, job).await.map_err(|e| match e {
             SubmitError::Replayed(id) | SubmitError::Duplicate(id) => GatewayError::Duplicate(id),
         })?;
@@ -238,6 +306,10 @@ impl Gateway for InProcessGateway {
             .redeem(user, code)
             .await
             .map_err(GatewayError::from)
+    }
+
+    fn admin_notices(&self) -> NoticeStream {
+        self.notices.subscribe()
     }
 
     fn is_admin(&self, actor: &AdminActor) -> bool {

@@ -141,7 +141,7 @@ async fn admins_hear_once_when_the_daily_budget_is_reached() {
     let h = Harness::start_with(|c| {
         c.spend.daily_cap_micros = 50_000;
         c.backends.prices.insert(
-            "gpt-image-1.5".into(),
+            "gpt-image-2".into(),
             easel_shared::config::ModelPrice {
                 default_per_image: 40_000,
                 ..Default::default()

@@ -178,6 +178,9 @@ pub(crate) fn map_error(
         429 if detail.code() == Some("insufficient_quota") => {
             BackendError::Unavailable("provider quota or billing exhausted".into())
         }
+        404 if detail.code() == Some("model_not_found") => {
+            BackendError::ModelGone(detail.describe(secret))
+        }
         404 => BackendError::Unavailable(format!(
             "endpoint or model not found: {}",
             detail.describe(secret)
@@ -215,6 +218,10 @@ mod tests {
         assert!(matches!(
             map_error(401, &h, body("invalid_api_key").as_bytes(), ""),
             BackendError::Unavailable(m) if !m.contains("sk-")
+        ));
+        assert!(matches!(
+            map_error(404, &h, body("model_not_found").as_bytes(), ""),
+            BackendError::ModelGone(_)
         ));
         assert!(matches!(
             map_error(503, &h, b"<html>", ""),
