@@ -10,6 +10,7 @@ pub mod command;
 pub mod intent;
 pub mod interpret;
 pub mod message;
+pub mod notify;
 pub mod render;
 pub mod request;
 

@@ -240,15 +240,6 @@ pub fn stats(locale: Locale, spend: &SpendStatus) -> String {
     lines.join("\n")
 }
 
-/// Sent once to each admin when the daily spend cap is reached.
-pub fn budget_reached(locale: Locale, spend: &SpendStatus) -> String {
-    tr(
-        locale,
-        "admin-budget-reached",
-        &[("cap", dollars(spend.cap_micros).into())],
-    )
-}
-
 /// What the gateway tells the admins (budget reached, a model retiring or
 /// gone), in the admin's language. Every adapter sends this text.
 pub fn notice(locale: Locale, notice: &AdminNotice) -> String {
