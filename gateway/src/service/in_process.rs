@@ -148,6 +148,12 @@ impl InProcessGateway {
         Ok(gateway)
     }
 
+    /// The daily model check the upkeep runs (`None` unless opened from
+    /// config); [`ModelWatch::tick`] runs it for a given day.
+    pub fn model_watch(&self) -> Option<Arc<ModelWatch>> {
+        self.watch.clone()
+    }
+
     /// The quota ledger (for the admin HTTP API).
     pub fn ledger(&self) -> Arc<dyn Ledger> {
         self.ledger.clone()

@@ -5,6 +5,7 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
@@ -74,7 +75,28 @@ fn catalog(shared: &Shared, path: String) -> Vec<CatalogModel> {
     inner.catalog.clone().unwrap_or_else(default_catalog)
 }
 
-async fn list(State(shared): State<Shared>) -> Response {
+/// OpenAI's answer to a request without a usable key.
+fn unauthorized(headers: &HeaderMap) -> Option<Response> {
+    let key = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default()
+        .trim();
+    key.is_empty().then(|| {
+        error(
+            401,
+            "invalid_api_key",
+            "You didn't provide an API key. You need to provide your API key in an \
+             Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+        )
+    })
+}
+
+async fn list(State(shared): State<Shared>, headers: HeaderMap) -> Response {
+    if let Some(refused) = unauthorized(&headers) {
+        return refused;
+    }
     let data: Vec<Value> = catalog(&shared, "/v1/models".into())
         .iter()
         .map(model_json)
@@ -82,7 +104,14 @@ async fn list(State(shared): State<Shared>) -> Response {
     axum::Json(json!({ "object": "list", "data": data })).into_response()
 }
 
-async fn retrieve(State(shared): State<Shared>, Path(id): Path<String>) -> Response {
+async fn retrieve(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(refused) = unauthorized(&headers) {
+        return refused;
+    }
     let models = catalog(&shared, format!("/v1/models/{id}"));
     match models.iter().find(|m| m.id == id) {
         Some(m) => axum::Json(model_json(m)).into_response(),
