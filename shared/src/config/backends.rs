@@ -21,7 +21,7 @@ use crate::secret::Secret;
 /// api_key_env = "OPENAI_API_KEY"
 ///
 /// [backends.prices."gpt-image-2"]
-/// per_image = { low = { "1024x1024" = 11000, "1536x1024" = 16000 } }
+/// per_image = { low = { "1024x1024" = 6000, "1536x1024" = 9000 } }
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
