@@ -187,7 +187,11 @@ fn the_example_config_builds_a_backend_chain() {
     let high = &config.backends.prices["gpt-image-2"].per_image[&Quality::High];
     assert_eq!(high["1024x1024"], 211_000);
     // Every model the example names has a price table.
-    for model in ["gpt-image-2", "gemini-3-pro-image", "gemini-3.1-flash-image"] {
+    for model in [
+        "gpt-image-2",
+        "gemini-3-pro-image",
+        "gemini-3.1-flash-image",
+    ] {
         assert!(config.backends.prices.contains_key(model), "{model}");
     }
     build_chain(&config.backends, &env).unwrap();
