@@ -126,11 +126,11 @@ impl BackendChain {
 
     /// Brings backend `i` back (the model check found its model again).
     pub fn bring_back(&self, i: usize) {
-        if let Some(link) = self.links.get(i) {
-            if link.gone_told.swap(false, Ordering::SeqCst) {
-                link.breaker.reset();
-                tracing::info!(backend = %link.model.backend, "model found again: backend back in the chain");
-            }
+        if let Some(link) = self.links.get(i)
+            && link.gone_told.swap(false, Ordering::SeqCst)
+        {
+            link.breaker.reset();
+            tracing::info!(backend = %link.model.backend, "model found again: backend back in the chain");
         }
     }
 

@@ -57,8 +57,8 @@ impl SizeRule {
         let (long, short) = (width.max(height), width.min(height));
         let pixels = u64::from(width) * u64::from(height);
         short > 0
-            && width % m == 0
-            && height % m == 0
+            && width.is_multiple_of(m)
+            && height.is_multiple_of(m)
             && long <= self.max_edge
             && u64::from(long) <= u64::from(short) * u64::from(self.max_ratio.max(1))
             && (self.min_pixels..=self.max_pixels).contains(&pixels)
