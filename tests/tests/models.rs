@@ -41,6 +41,11 @@ fn request(id: &str, shape: Shape) -> Request {
     }
 }
 
+/// Submits a request and reads its events up to the final one.
+async fn run(stack: &Stack, id: &str, shape: Shape) -> JobEvent {
+    last_event(stack.gateway.submit(request(id, shape)).await.unwrap()).await
+}
+
 async fn last_event(mut events: JobStream) -> JobEvent {
     while let Some(event) = events.recv().await {
         if event.is_final() {
@@ -266,14 +271,7 @@ async fn a_model_gone_at_run_time_falls_back_tells_admins_once_and_charges_nothi
     let mut notices = stack.gateway.admin_notices();
 
     for (i, id) in ["tg:7:1", "tg:7:2"].into_iter().enumerate() {
-        let done = last_event(
-            stack
-                .gateway
-                .submit(request(id, Shape::Auto))
-                .await
-                .unwrap(),
-        )
-        .await;
+        let done = run(&stack, id, Shape::Auto).await;
         let JobEvent::Done {
             images,
             charged,
@@ -313,14 +311,7 @@ async fn a_model_gone_at_run_time_falls_back_tells_admins_once_and_charges_nothi
 async fn a_model_gone_without_a_fallback_is_explained_and_refunded() {
     let stack = Stack::start(|_| {}).await;
     stack.openai.script([Reply::ModelNotFound]);
-    let event = last_event(
-        stack
-            .gateway
-            .submit(request("tg:7:9", Shape::Auto))
-            .await
-            .unwrap(),
-    )
-    .await;
+    let event = run(&stack, "tg:7:9", Shape::Auto).await;
     let JobEvent::Failed {
         failure,
         quota: Some(quota),
@@ -370,7 +361,7 @@ async fn aspect_ratios_become_sizes_gpt_image_2_accepts() {
     {
         let id = format!("tg:7:{}", 30 + i);
         let shape = Shape::Aspect { w, h };
-        last_event(stack.gateway.submit(request(&id, shape)).await.unwrap()).await;
+        run(&stack, &id, shape).await;
         let sent = stack.openai.requests().last().unwrap().field("size");
         assert_eq!(sent.as_deref(), Some(size));
     }
@@ -378,14 +369,7 @@ async fn aspect_ratios_become_sizes_gpt_image_2_accepts() {
         width: 3840,
         height: 2160,
     };
-    last_event(
-        stack
-            .gateway
-            .submit(request("tg:7:40", exact))
-            .await
-            .unwrap(),
-    )
-    .await;
+    run(&stack, "tg:7:40", exact).await;
     let sent = stack.openai.requests().last().unwrap().field("size");
     assert_eq!(
         sent.as_deref(),
@@ -403,14 +387,7 @@ async fn gemini_gone_at_run_time_is_a_model_failure_too() {
         c.backends.chain = vec![gemini_backend(&g, "gemini-3-pro-image")];
     })
     .await;
-    let event = last_event(
-        stack
-            .gateway
-            .submit(request("tg:7:50", Shape::Auto))
-            .await
-            .unwrap(),
-    )
-    .await;
+    let event = run(&stack, "tg:7:50", Shape::Auto).await;
     assert!(
         matches!(
             event,

@@ -243,6 +243,26 @@ pub(crate) async fn check_one(
     }
 }
 
+/// Most bytes of one models answer (a full list is a few hundred entries).
+const MAX_MODELS_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Sends a models-route request: the status and body, or `Unreachable`
+/// when no complete answer came.
+pub(crate) async fn fetch(
+    request: reqwest::RequestBuilder,
+    timeout: std::time::Duration,
+) -> Result<(u16, bytes::Bytes), ModelCheckError> {
+    let resp = request
+        .send()
+        .await
+        .map_err(|e| ModelCheckError::Unreachable(format!("no answer: {e}")))?;
+    let status = resp.status().as_u16();
+    let body = super::http::read_capped(resp, MAX_MODELS_BYTES, timeout)
+        .await
+        .map_err(|e| ModelCheckError::Unreachable(e.to_string()))?;
+    Ok((status, body))
+}
+
 /// Logs what a start-up should know and returns the reasons to stop.
 pub fn startup_verdict(reports: &[ModelReport], today: CalendarDate) -> Vec<String> {
     let mut blocking = Vec::new();

@@ -79,9 +79,15 @@ impl OpenAiBackend {
     }
 
     fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::POST, path)
+    }
+
+    /// A request to `{base}{path}` with the key and the optional
+    /// organization and project headers.
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let mut req = self
             .client
-            .post(format!("{}{path}", self.base_url))
+            .request(method, format!("{}{path}", self.base_url))
             .bearer_auth(self.api_key.expose());
         if let Some(org) = &self.organization {
             req = req.header("OpenAI-Organization", org);

@@ -6,11 +6,8 @@
 use serde::Deserialize;
 
 use super::GeminiBackend;
-use crate::backend::http::read_capped;
-use crate::backend::model_check::{ModelCheckError, ModelInfo};
-
-/// Most bytes of one models answer.
-const MAX_MODELS_BYTES: u64 = 4 * 1024 * 1024;
+use super::wire::ErrorDetail;
+use crate::backend::model_check::{ModelCheckError, ModelInfo, fetch};
 
 /// Pages of `models.list` read at most (1000 models each).
 const MAX_PAGES: usize = 5;
@@ -32,45 +29,21 @@ struct ModelList {
     next_page_token: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
-struct ErrorBody {
-    error: Option<ErrorDetail>,
-}
-
-#[derive(Deserialize, Default)]
-struct ErrorDetail {
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    details: Vec<serde_json::Value>,
-}
-
 impl GeminiBackend {
     async fn get_json(&self, url: &str) -> Result<bytes::Bytes, ModelCheckError> {
-        let resp = self
+        let request = self
             .client
             .get(url)
-            .header("x-goog-api-key", self.api_key.expose())
-            .send()
-            .await
-            .map_err(|e| ModelCheckError::Unreachable(format!("no answer: {e}")))?;
-        let status = resp.status().as_u16();
-        let body = read_capped(resp, MAX_MODELS_BYTES, self.request_timeout)
-            .await
-            .map_err(|e| ModelCheckError::Unreachable(e.to_string()))?;
+            .header("x-goog-api-key", self.api_key.expose());
+        let (status, body) = fetch(request, self.request_timeout).await?;
         if (200..300).contains(&status) {
             return Ok(body);
         }
-        let detail = serde_json::from_slice::<ErrorBody>(&body)
-            .ok()
-            .and_then(|b| b.error)
-            .unwrap_or_default();
-        let bad_key = detail
-            .details
-            .iter()
-            .any(|d| d.get("reason").and_then(|r| r.as_str()) == Some("API_KEY_INVALID"));
+        let detail = ErrorDetail::of(&body);
         Err(match status {
-            400 if bad_key => ModelCheckError::KeyRefused("HTTP 400 API_KEY_INVALID".into()),
+            400 if detail.is_bad_key() => {
+                ModelCheckError::KeyRefused("HTTP 400 API_KEY_INVALID".into())
+            }
             401 | 403 => ModelCheckError::KeyRefused(format!("HTTP {status}")),
             404 if detail.status == "NOT_FOUND" => ModelCheckError::NotFound { usable: Vec::new() },
             _ => ModelCheckError::Unreachable(format!("HTTP {status}")),

@@ -149,14 +149,33 @@ struct ErrorBody {
     error: Option<ErrorDetail>,
 }
 
+/// Google's `error` object (empty if the body is not one).
 #[derive(Deserialize, Default)]
-struct ErrorDetail {
+pub(crate) struct ErrorDetail {
     #[serde(default)]
     message: String,
+    /// e.g. `NOT_FOUND`, `INVALID_ARGUMENT`.
     #[serde(default)]
-    status: String,
+    pub(crate) status: String,
     #[serde(default)]
     details: Vec<Value>,
+}
+
+impl ErrorDetail {
+    /// Reads the `error` of an error answer.
+    pub(crate) fn of(body: &[u8]) -> Self {
+        serde_json::from_slice::<ErrorBody>(body)
+            .ok()
+            .and_then(|b| b.error)
+            .unwrap_or_default()
+    }
+
+    /// Google answers a bad key with 400 INVALID_ARGUMENT + reason API_KEY_INVALID.
+    pub(crate) fn is_bad_key(&self) -> bool {
+        self.details
+            .iter()
+            .any(|d| d.get("reason").and_then(Value::as_str) == Some("API_KEY_INVALID"))
+    }
 }
 
 /// Maps a non-2xx answer to an error kind.
@@ -166,19 +185,9 @@ pub(crate) fn map_error(
     body: &[u8],
     secret: &str,
 ) -> BackendError {
-    let detail = serde_json::from_slice::<ErrorBody>(body)
-        .ok()
-        .and_then(|b| b.error)
-        .unwrap_or_default();
-    let reason_is = |want: &str| {
-        detail
-            .details
-            .iter()
-            .any(|d| d.get("reason").and_then(Value::as_str) == Some(want))
-    };
+    let detail = ErrorDetail::of(body);
     match status {
-        // Google answers a bad key with 400 INVALID_ARGUMENT + API_KEY_INVALID.
-        400 if reason_is("API_KEY_INVALID") => {
+        400 if detail.is_bad_key() => {
             BackendError::Unavailable("API key refused (HTTP 400)".into())
         }
         401 | 403 => BackendError::Unavailable(format!("authentication refused (HTTP {status})")),

@@ -6,11 +6,8 @@ use easel_shared::date::CalendarDate;
 use serde::Deserialize;
 
 use super::OpenAiBackend;
-use crate::backend::http::read_capped;
-use crate::backend::model_check::{ModelCheckError, ModelInfo};
-
-/// Most bytes of a models answer (the full list is a few hundred entries).
-const MAX_MODELS_BYTES: u64 = 4 * 1024 * 1024;
+use super::response::error_code;
+use crate::backend::model_check::{ModelCheckError, ModelInfo, fetch};
 
 #[derive(Deserialize)]
 struct Model {
@@ -25,17 +22,6 @@ struct ModelList {
     data: Vec<Model>,
 }
 
-#[derive(Deserialize, Default)]
-struct ErrorBody {
-    error: Option<ErrorDetail>,
-}
-
-#[derive(Deserialize, Default)]
-struct ErrorDetail {
-    #[serde(default)]
-    code: Option<serde_json::Value>,
-}
-
 /// Whether a model id names an image model (the list holds every kind).
 pub(crate) fn is_image_model(id: &str) -> bool {
     id.contains("image") || id.starts_with("dall-e")
@@ -44,35 +30,14 @@ pub(crate) fn is_image_model(id: &str) -> bool {
 impl OpenAiBackend {
     /// `GET {base}{path}`: the body of a 2xx answer, else the check's error.
     async fn get_json(&self, path: &str) -> Result<bytes::Bytes, ModelCheckError> {
-        let mut req = self
-            .client
-            .get(format!("{}{path}", self.base_url))
-            .bearer_auth(self.api_key.expose());
-        if let Some(org) = &self.organization {
-            req = req.header("OpenAI-Organization", org);
-        }
-        if let Some(project) = &self.project {
-            req = req.header("OpenAI-Project", project);
-        }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| ModelCheckError::Unreachable(format!("no answer: {e}")))?;
-        let status = resp.status().as_u16();
-        let body = read_capped(resp, MAX_MODELS_BYTES, self.request_timeout)
-            .await
-            .map_err(|e| ModelCheckError::Unreachable(e.to_string()))?;
+        let request = self.request(reqwest::Method::GET, path);
+        let (status, body) = fetch(request, self.request_timeout).await?;
         match status {
             200..=299 => Ok(body),
             // Never echo the message: OpenAI quotes part of the key in it.
             401 | 403 => Err(ModelCheckError::KeyRefused(format!("HTTP {status}"))),
             404 => {
-                let code = serde_json::from_slice::<ErrorBody>(&body)
-                    .ok()
-                    .and_then(|b| b.error)
-                    .and_then(|e| e.code)
-                    .and_then(|c| c.as_str().map(str::to_owned));
-                if code.as_deref() == Some("model_not_found") {
+                if error_code(&body).as_deref() == Some("model_not_found") {
                     Err(ModelCheckError::NotFound { usable: Vec::new() })
                 } else {
                     Err(ModelCheckError::Unreachable(

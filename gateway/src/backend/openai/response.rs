@@ -146,6 +146,12 @@ impl ErrorDetail {
     }
 }
 
+/// The `error.code` of an error answer, if it has one.
+pub(crate) fn error_code(body: &[u8]) -> Option<String> {
+    let detail = serde_json::from_slice::<ErrorBody>(body).ok()?.error?;
+    detail.code().map(str::to_owned)
+}
+
 /// An error event inside a stream: safety blocks stay blocks, the rest is a
 /// failed answer (worth the one retry).
 pub(crate) fn stream_error(detail: &ErrorDetail, secret: &str) -> BackendError {
