@@ -246,13 +246,19 @@ pub(crate) async fn check_one(
 /// Most bytes of one models answer (a full list is a few hundred entries).
 const MAX_MODELS_BYTES: u64 = 4 * 1024 * 1024;
 
+/// Longest wait for one models answer: a provider that accepts the
+/// connection and never answers must not hold the start-up for minutes.
+const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Sends a models-route request: the status and body, or `Unreachable`
-/// when no complete answer came.
+/// when no complete answer came in time.
 pub(crate) async fn fetch(
     request: reqwest::RequestBuilder,
     timeout: std::time::Duration,
 ) -> Result<(u16, bytes::Bytes), ModelCheckError> {
+    let timeout = timeout.min(CHECK_TIMEOUT);
     let resp = request
+        .timeout(timeout)
         .send()
         .await
         .map_err(|e| ModelCheckError::Unreachable(format!("no answer: {e}")))?;
