@@ -181,6 +181,41 @@ async fn admins_hear_once_when_the_daily_budget_is_reached() {
 }
 
 #[tokio::test]
+async fn a_model_gone_at_run_time_is_explained_to_the_user_and_told_to_the_admin_once() {
+    let h = Harness::start().await;
+    h.openai()
+        .script([easel_tests::fake_openai::Reply::ModelNotFound]);
+    let user = TgUser::new(37);
+    let chat = user.private_chat();
+    h.tg.push_update(Msg::new(1, &user, &chat).text("a picture").update(1));
+    // The failure replaces the progress message.
+    h.tg.wait_call("editMessageText", chat.id(), |c| {
+        c.text("text")
+            .is_some_and(|t| t.contains("not available right now"))
+    })
+    .await;
+    let to_admin =
+        h.tg.wait_call("sendMessage", ADMIN as i64, |c| {
+            c.text("text").is_some_and(|t| t.contains("does not exist"))
+        })
+        .await;
+    let text = to_admin.text("text").unwrap_or_default();
+    assert!(text.contains("gpt-image-2"), "{text}");
+    assert!(text.contains("backends.chain[0].model"), "{text}");
+    assert_eq!(
+        h.gateway_quota(37).await.windows[0].used,
+        0,
+        "nothing charged"
+    );
+    let notices =
+        h.tg.calls_of("sendMessage")
+            .iter()
+            .filter(|c| c.chat_id() == Some(ADMIN as i64))
+            .count();
+    assert_eq!(notices, 1, "told once");
+}
+
+#[tokio::test]
 async fn admins_name_users_by_username_once_seen_and_changes_apply_at_once() {
     let h = Harness::start().await;
     let admin = TgUser::new(ADMIN);
