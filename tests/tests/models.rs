@@ -244,6 +244,42 @@ async fn admins_hear_of_a_shutdown_14_days_and_1_day_before_once_each() {
 }
 
 #[tokio::test]
+async fn the_upkeep_rechecks_the_models_once_a_day_on_paused_time() {
+    let stack = Stack::start(|_| {}).await;
+    let mut notices = stack.gateway.admin_notices();
+    // From here tokio's clock only moves when every task waits: the upkeep's
+    // hourly wake-ups pass in virtual time, no real wait.
+    tokio::time::pause();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let upkeep = stack.gateway.maintain(stop.clone());
+    let asked = || stack.openai.model_requests().len();
+    tokio::time::sleep(Duration::from_secs(5 * 3600)).await;
+    assert_eq!(
+        asked(),
+        1,
+        "start-up checked today: the upkeep waits for tomorrow"
+    );
+
+    // Tomorrow the model is gone: the upkeep notices within the hour.
+    stack
+        .openai
+        .set_models([CatalogModel::current("gpt-image-2.5-flare")]);
+    stack.clock.advance(DAY);
+    match tokio::time::timeout(Duration::from_secs(2 * 3600), notices.recv()).await {
+        Ok(Some(AdminNotice::ModelGone { model, usable })) => {
+            assert_eq!(model.config_key, "backends.chain[0].model");
+            assert_eq!(usable, ["gpt-image-2.5-flare"]);
+        }
+        other => panic!("expected a model-gone notice from the upkeep, got {other:?}"),
+    }
+    let after = asked();
+    tokio::time::sleep(Duration::from_secs(20 * 3600)).await;
+    assert_eq!(asked(), after, "once a day, not every wake-up");
+    stop.cancel();
+    upkeep.await.unwrap();
+}
+
+#[tokio::test]
 async fn a_model_gone_at_run_time_falls_back_tells_admins_once_and_charges_nothing_for_it() {
     let gemini = FakeGemini::start().await;
     let g = gemini.clone();
