@@ -136,6 +136,14 @@ impl Harness {
     }
 }
 
+/// How many private messages the admin got so far.
+fn messages_to_admin(h: &Harness) -> usize {
+    h.tg.calls_of("sendMessage")
+        .iter()
+        .filter(|c| c.chat_id() == Some(ADMIN as i64))
+        .count()
+}
+
 #[tokio::test]
 async fn admins_hear_once_when_the_daily_budget_is_reached() {
     let h = Harness::start_with(|c| {
@@ -172,11 +180,7 @@ async fn admins_hear_once_when_the_daily_budget_is_reached() {
         .await;
     assert!(to_admin.text("text").is_some_and(|t| t.contains("reached")));
     assert_eq!(h.upstream_calls(), 1, "denied requests never went upstream");
-    let notices =
-        h.tg.calls_of("sendMessage")
-            .iter()
-            .filter(|c| c.chat_id() == Some(ADMIN as i64))
-            .count();
+    let notices = messages_to_admin(&h);
     assert_eq!(notices, 1, "told once, not per denial");
 }
 
@@ -207,11 +211,7 @@ async fn a_model_gone_at_run_time_is_explained_to_the_user_and_told_to_the_admin
         0,
         "nothing charged"
     );
-    let notices =
-        h.tg.calls_of("sendMessage")
-            .iter()
-            .filter(|c| c.chat_id() == Some(ADMIN as i64))
-            .count();
+    let notices = messages_to_admin(&h);
     assert_eq!(notices, 1, "told once");
 }
 
