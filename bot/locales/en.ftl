@@ -57,6 +57,7 @@ denial-plan-inputs = At most { $max } images fit in one request. Send { $max } o
 denial-plan-other = Your plan does not allow this ({ $what }).
 denial-redeem-rate = Too many code attempts. Try again { $when }.
 denial-cooldown = Paused after repeated safety blocks. Try again { $when }.
+denial-size = { $size } is not a size this model can draw: both sides must be multiples of { $multiple }, the long side at most { $max_edge } px, the shape at most { $max_ratio }:1, and { $min_pixels } to { $max_pixels } pixels in all. Nothing was charged; try { $suggestion }.
 
 ## Access codes
 
@@ -105,6 +106,9 @@ admin-stats-nocap = Spend today: { $spent } (no daily cap set).
 admin-budget-reached = The daily budget of { $cap } is reached. New requests are refused until 00:00 UTC.
 admin-sent-privately = I sent you the answer in a private chat (it holds codes or personal data).
 admin-open-private-chat = This answer holds codes or personal data, so it only goes to a private chat, and I cannot write to you yet: start a private chat with me first ({ $link }), then ask again.
+admin-model-retiring = Model { $model } (backend { $backend }, set at { $key }) shuts down on { $date }, in { $days } days. Set a current model there before then.
+admin-model-gone = The provider says model { $model } (backend { $backend }, set at { $key }) does not exist for our key; the next backend serves meanwhile. Image models the key can use: { $usable }.
+admin-model-usable-none = none listed
 
 ## Help and start
 
@@ -199,6 +203,7 @@ failure-failed = No image came back. Nothing was charged; please try again.
 failure-timed-out = The image took too long. Nothing was charged; please try again.
 failure-too-many-queued = You already have { $limit } requests waiting. Nothing was charged; send the next one when one is done.
 failure-shutting-down = Easel is restarting. Nothing was charged; try again in a minute.
+failure-model-unavailable = The image model this bot uses is not available right now; the admins were told. Nothing was charged.
 input-bad = Image { $index } cannot be used: { $reason }. Nothing was charged; send a PNG, JPEG or WebP photo.
 input-too-large = Image { $index } is larger than { $mb } MB. Nothing was charged; send a smaller one.
 input-expired = That image is no longer stored (results are kept for a limited time). Nothing was charged; send the picture again.

@@ -44,6 +44,7 @@ denial-plan-inputs = 每次请求最多 { $max } 张图片。请发送 { $max } 
 denial-plan-other = 你的套餐不允许此操作（{ $what }）。
 denial-redeem-rate = 兑换尝试过于频繁，请{ $when }再试。
 denial-cooldown = 多次触发安全拦截，已暂停使用，请{ $when }再试。
+denial-size = 此模型无法生成 { $size } 尺寸：宽和高都必须是 { $multiple } 的倍数，长边不超过 { $max_edge } 像素，长宽比不超过 { $max_ratio }:1，总像素在 { $min_pixels } 到 { $max_pixels } 之间。未扣额度，请试试 { $suggestion }。
 
 ## 兑换码
 
@@ -89,6 +90,9 @@ admin-stats-nocap = 今日花费：{ $spent }（未设每日上限）。
 admin-budget-reached = 已达到每日预算 { $cap }。UTC 00:00 之前的新请求都会被拒绝。
 admin-sent-privately = 答复已通过私聊发给你（其中含有兑换码或个人数据）。
 admin-open-private-chat = 此答复含有兑换码或个人数据，只能私聊发送，而我还不能给你发消息：请先与我开始私聊（{ $link }），然后再问一次。
+admin-model-retiring = 模型 { $model }（后端 { $backend }，配置项 { $key }）将于 { $date } 停用，还剩 { $days } 天。请在此之前改用当前模型。
+admin-model-gone = 服务商表示模型 { $model }（后端 { $backend }，配置项 { $key }）对我们的密钥不存在；期间由下一个后端提供服务。该密钥可用的图像模型：{ $usable }。
+admin-model-usable-none = 未列出
 
 ## 帮助与开始
 
@@ -183,6 +187,7 @@ failure-failed = 没有生成图片。未扣额度，请重试。
 failure-timed-out = 生成超时。未扣额度，请重试。
 failure-too-many-queued = 你已有 { $limit } 个请求在排队。未扣额度，请等其中一个完成后再发。
 failure-shutting-down = Easel 正在重启。未扣额度，请一分钟后再试。
+failure-model-unavailable = 本机器人使用的图像模型暂不可用，已通知管理员。未扣额度。
 input-bad = 第 { $index } 张图片无法使用：{ $reason }。未扣额度，请发送 PNG、JPEG 或 WebP 图片。
 input-too-large = 第 { $index } 张图片超过 { $mb } MB。未扣额度，请发送更小的图片。
 input-expired = 那张图片已不再保存（结果只保留一段时间）。未扣额度，请重新发送图片。

@@ -12,6 +12,7 @@ pub mod intent;
 pub mod interpret;
 pub mod message;
 pub mod privacy;
+pub mod notify;
 pub mod render;
 pub mod request;
 

@@ -24,8 +24,11 @@ use std::sync::Arc;
 use easel_gateway::service::Gateway;
 use easel_shared::config::{Config, DiscordConfig, DiscordMode};
 use easel_shared::{Platform, UserKey};
+
+use crate::core;
 use serenity::all::{
     ApplicationId, Client, Context, EventHandler, GatewayIntents, Http, HttpBuilder, Interaction,
+    UserId,
 };
 
 pub use commands::{EDIT_IMAGE, definitions, register};
@@ -37,8 +40,6 @@ pub struct Discord {
     http: Arc<Http>,
     gateway: Arc<dyn Gateway>,
     config: DiscordConfig,
-    /// Discord users in `access.admins`: told when the daily budget is reached.
-    admins: Vec<UserKey>,
     downloads: reqwest::Client,
     /// Context-menu targets between the modal and its submission.
     targets: targets::Targets,
@@ -46,18 +47,22 @@ pub struct Discord {
 
 impl Discord {
     /// An adapter over `http` (see [`rest_client`]) and the gateway port.
+    /// Starts forwarding the gateway's admin notices to the Discord admins
+    /// by direct message (needs a Tokio runtime).
     pub fn new(http: Arc<Http>, gateway: Arc<dyn Gateway>, config: &Config) -> Self {
+        tokio::spawn(core::notify::forward(
+            &gateway,
+            config.access.admins.clone(),
+            Platform::Discord,
+            {
+                let http = http.clone();
+                move |admin, text| dm(http.clone(), admin, text)
+            },
+        ));
         Self {
             http,
             gateway,
             config: config.discord.clone(),
-            admins: config
-                .access
-                .admins
-                .iter()
-                .copied()
-                .filter(|a| a.platform == Platform::Discord)
-                .collect(),
             downloads: download::client(),
             targets: targets::Targets::default(),
         }
@@ -153,5 +158,16 @@ impl EventHandler for Handler {
         let discord = self.discord.clone();
         // A generation takes a minute; the next interaction must not wait.
         tokio::spawn(async move { discord.handle(interaction, Ack::Rest).await });
+    }
+}
+
+/// Sends `text` to `admin` by direct message; a failure is only logged.
+async fn dm(http: Arc<Http>, admin: UserKey, text: String) {
+    let sent = match UserId::new(admin.id).create_dm_channel(&http).await {
+        Ok(dm) => dm.id.say(&http, text).await.map(drop),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = sent {
+        tracing::warn!(admin = %admin, error = %e, "admin notice not delivered");
     }
 }

@@ -144,8 +144,9 @@ async fn serve(config_path: Option<PathBuf>) -> ExitCode {
     };
     match app::run(config, config_path, process::shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
-        // A backend without its key is a configuration problem.
-        Err(e @ AppError::Open(OpenError::Backend(_))) => {
+        // A backend without its key, or a model the provider does not know
+        // (or has retired), is a configuration problem.
+        Err(e @ AppError::Open(OpenError::Backend(_) | OpenError::Model(_))) => {
             eprintln!("easel: {e}");
             ExitCode::from(EXIT_CONFIG)
         }

@@ -26,7 +26,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use easel_gateway::service::Gateway;
-use easel_shared::UserKey;
+use easel_shared::Platform;
 use easel_shared::config::{Config, TelegramConfig, TelegramMode};
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
@@ -72,8 +72,6 @@ struct Inner {
     username: String,
     /// The bot's user id, to tell replies to the bot apart.
     bot_id: u64,
-    /// Who hears about the daily spend cap (`access.admins`).
-    admins: Vec<UserKey>,
     /// Plain client for file downloads (the throttled one paces sends only).
     raw: Bot,
     albums: album::Albums,
@@ -95,7 +93,6 @@ impl State {
                 gateway,
                 pacer: pacing::Pacer::new(&config.telegram),
                 config: config.telegram.clone(),
-                admins: config.access.admins.clone(),
                 username: me.username.clone().unwrap_or_default(),
                 bot_id: me.id.0,
                 raw,
@@ -146,6 +143,22 @@ pub async fn run_with_listener(
         .map_err(|e| TelegramError::Startup(redact(&e)))?;
     let bot = raw.clone().throttle(Limits::default());
     let mode = config.mode;
+    tokio::spawn(crate::core::notify::forward(
+        &gateway,
+        full.access.admins.clone(),
+        Platform::Telegram,
+        {
+            let bot = bot.clone();
+            move |admin, text| {
+                let bot = bot.clone();
+                async move {
+                    if let Err(e) = bot.send_message(ChatId(admin.id as i64), text).await {
+                        tracing::warn!(admin = %admin, error = %redact(&e), "admin notice not delivered");
+                    }
+                }
+            }
+        },
+    ));
     let state = State::new(gateway, &full, raw, &me);
     let mut dispatcher = dispatcher(bot.clone(), state);
     let token = dispatcher.shutdown_token();

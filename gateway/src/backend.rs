@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use easel_shared::render::RenderOptions;
+use easel_shared::render::{RenderOptions, Shape, SizeRefusal};
 use tokio::sync::mpsc;
 
 use crate::imaging::PreparedImage;
@@ -28,12 +28,15 @@ pub mod chain;
 pub mod config;
 pub mod gemini;
 mod http;
+pub mod model_check;
 pub mod openai;
 pub mod price;
 pub mod retry;
+pub mod sizes;
 
 pub use chain::BackendChain;
 pub use config::{BuildError, build_backend, build_chain};
+pub use model_check::{ModelCheckError, ModelInfo, ModelReport, ModelVerdict, check_backends};
 
 /// One request as a backend sees it.
 #[derive(Debug, Clone)]
@@ -139,6 +142,10 @@ pub enum BackendError {
     /// The circuit breaker is open for this backend.
     #[error("circuit open")]
     CircuitOpen,
+    /// The provider says the model does not exist (retired, or this key
+    /// lost access): this backend is out until the next model check.
+    #[error("model not found: {0}")]
+    ModelGone(String),
 }
 
 /// An image model behind an API.
@@ -159,4 +166,21 @@ pub trait ImageBackend: Send + Sync + 'static {
         job: &ImageJob,
         events: &mpsc::Sender<BackendEvent>,
     ) -> Result<BackendOutput, BackendError>;
+
+    /// Refuses a shape the model would refuse, before anything is reserved
+    /// or sent (an exact `--size` outside an arbitrary-size model's rule).
+    fn check_shape(&self, _shape: Shape) -> Result<(), SizeRefusal> {
+        Ok(())
+    }
+
+    /// Asks the provider whether the model exists for this key, and when
+    /// it shuts down (see [`model_check`] for the rules).
+    async fn check_model(&self) -> Result<ModelInfo, ModelCheckError> {
+        Err(ModelCheckError::Unsupported)
+    }
+
+    /// The image models this key can use, by the provider's list.
+    async fn list_image_models(&self) -> Result<Vec<String>, ModelCheckError> {
+        Err(ModelCheckError::Unsupported)
+    }
 }

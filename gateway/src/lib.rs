@@ -11,6 +11,7 @@ pub mod backend;
 pub mod http;
 pub mod imaging;
 pub mod ledger;
+pub mod notices;
 pub mod process;
 pub mod redis_link;
 pub mod results;

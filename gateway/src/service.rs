@@ -23,6 +23,7 @@ pub use inputs::DecodeGate;
 pub use crate::admission::Pass;
 
 use crate::imaging::ImageError;
+use crate::notices::NoticeStream;
 use crate::results::StoredImage;
 
 /// The events of one submitted request, in order, ending with `Done` or `Failed`.
@@ -119,6 +120,11 @@ pub trait Gateway: Send + Sync + 'static {
 
     /// Redeems an access code (attempts are rate limited: `Denied(RedeemRate)`).
     async fn redeem(&self, user: UserKey, code: &str) -> Result<Redemption, GatewayError>;
+
+    /// What the admins should hear (budget reached, a model retiring or
+    /// gone), raised by the gateway: each chat adapter forwards these to its
+    /// admins, rendered by the conversation core.
+    fn admin_notices(&self) -> NoticeStream;
 
     /// Whether `actor` may run admin operations (configured admins, or
     /// members holding a configured admin role of a configured guild).

@@ -16,7 +16,7 @@ mod discord;
 mod telegram;
 
 pub use backends::{
-    BackendConfig, BackendKind, BackendsConfig, BreakerConfig, ModelPrice, RetryConfig,
+    BackendConfig, BackendKind, BackendsConfig, BreakerConfig, ModelPrice, RetryConfig, parse_ratio,
 };
 pub use discord::{DiscordConfig, DiscordMode, GuildAdminRoles};
 pub use telegram::{TelegramConfig, TelegramMode};

@@ -104,6 +104,10 @@ pub enum JobFailure {
     /// operator's provider quota); the admins were alerted. Nothing was charged.
     #[error("the image service is unavailable")]
     ServiceUnavailable,
+    /// The configured model is gone (the provider says it does not exist)
+    /// and no fallback could serve; the admins were told. Nothing was charged.
+    #[error("the image model is not available")]
+    ModelUnavailable,
     /// The provider's safety system refused the prompt or images. Nothing was
     /// charged; change the request. Repeated blocks lead to a cooldown.
     #[error("blocked by the safety system: {reason}")]

@@ -7,9 +7,11 @@
 
 pub mod admin;
 pub mod config;
+pub mod date;
 pub mod flags;
 pub mod ids;
 pub mod job;
+pub mod notice;
 pub mod quota;
 pub mod render;
 pub mod request;

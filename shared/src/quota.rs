@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ids::UnixMillis;
+use crate::render::SizeRefusal;
 
 /// One rolling window of a plan as the user sees it now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,4 +118,8 @@ pub enum Denial {
         /// When requests are accepted again.
         until: UnixMillis,
     },
+    /// The model cannot draw the size asked for (`--size WxH`); checked
+    /// before anything is sent upstream.
+    #[error("{}x{} is not a size this model accepts", .0.width, .0.height)]
+    Size(SizeRefusal),
 }

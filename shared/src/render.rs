@@ -4,6 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+mod size;
+
+pub use size::{SizeRefusal, SizeRule};
+
 /// Rendering quality; higher costs more and takes longer.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,

@@ -23,6 +23,7 @@ use serde_json::{Value, json};
 
 use crate::fake_openai::known_png;
 
+mod models;
 mod validate;
 
 use validate::Refusal;
@@ -54,6 +55,8 @@ pub enum GeminiReply {
     TextOnly,
     /// 200 with a body that is not JSON.
     MalformedJson,
+    /// 404 NOT_FOUND for the requested model (retired at run time).
+    ModelNotFound,
 }
 
 /// One request as received.
@@ -71,6 +74,10 @@ pub struct GeminiRequest {
 struct Inner {
     script: VecDeque<GeminiReply>,
     requests: Vec<GeminiRequest>,
+    /// The models routes' catalog (`None`: the default one).
+    catalog: Option<Vec<String>>,
+    /// Paths of models calls, apart from `generateContent` calls.
+    model_requests: Vec<String>,
 }
 
 /// A running fake; stops when the test's runtime ends.
@@ -99,7 +106,7 @@ impl FakeGemini {
             origin: format!("http://{addr}"),
             key: Arc::from(key),
         };
-        let app = Router::new()
+        let app = models::routes(Router::new())
             .route("/v1beta/models/{target}", post(generate))
             .layer(DefaultBodyLimit::disable())
             .with_state(fake.clone());
@@ -211,6 +218,7 @@ async fn generate(
             }]
         }))
         .into_response(),
+        GeminiReply::ModelNotFound => models::not_found(model),
         GeminiReply::MalformedJson => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "application/json")],

@@ -25,11 +25,13 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 mod errors;
+mod models;
 mod multipart;
 mod stream;
 mod validate;
 
 pub use errors::Refusal;
+pub use models::CatalogModel;
 pub use multipart::{FormPart, parse_multipart};
 
 use errors::error;
@@ -79,6 +81,8 @@ pub enum Reply {
     StreamCut,
     /// Only this many images, whatever `n` was.
     FewerImages(usize),
+    /// 404 `model_not_found` naming the requested model (retired at run time).
+    ModelNotFound,
 }
 
 /// One request as received.
@@ -139,6 +143,10 @@ struct Inner {
     style: Style,
     requests: Vec<Recorded>,
     files: HashMap<String, Bytes>,
+    /// The models routes' catalog (`None`: the default one).
+    catalog: Option<Vec<models::CatalogModel>>,
+    /// Paths of models calls, apart from image calls.
+    model_requests: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -181,7 +189,7 @@ impl FakeOpenAi {
             origin: format!("http://{addr}"),
             key: Arc::from(key),
         };
-        let app = Router::new()
+        let app = models::routes(Router::new())
             .route("/v1/images/generations", post(images))
             .route("/v1/images/edits", post(images))
             .route("/files/{name}", get(file))
@@ -268,6 +276,7 @@ async fn images(
 ) -> Response {
     let rec = record(&uri, &headers, body);
     let edit = rec.path.ends_with("edits");
+    let model = rec.field("model").unwrap_or_default();
     let checked = validate::check(&rec, &shared.key, edit);
     shared.lock().requests.push(rec);
     let asked = match checked {
@@ -344,6 +353,7 @@ async fn images(
                 .into_response();
         }
         Reply::StreamCut => return sse(&partial_events(event_prefix, asked.partials)),
+        Reply::ModelNotFound => return models::model_not_found(&model),
     };
     if asked.stream {
         let done = completed_event(event_prefix, &style);

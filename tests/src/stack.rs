@@ -17,6 +17,9 @@ use crate::fake_openai::FakeOpenAi;
 /// The fake provider's API key: tests look for it in logs and replies.
 pub const OPENAI_KEY: &str = "sk-stack-SECRET-9d1e";
 
+/// Where the stack's manual clock starts: 2027-01-15T08:00:00Z.
+pub const START: UnixMillis = UnixMillis(1_800_000_000_000);
+
 /// A running gateway and what a test needs to poke at it.
 pub struct Stack {
     /// The gateway under test.
@@ -42,7 +45,8 @@ impl Stack {
             kind: BackendKind::OpenAi,
             base_url: openai.base_url(),
             api_key: Secret::new(OPENAI_KEY),
-            model: "gpt-image-1.5".into(),
+            model: "gpt-image-2".into(),
+            arbitrary_sizes: true,
             request_timeout: Duration::from_secs(20),
             ..BackendConfig::default()
         }];
@@ -67,6 +71,37 @@ impl Stack {
         let mut config = Self::config(&openai, dir.path());
         tune(&mut config);
         Self::open(openai, config, dir).await
+    }
+
+    /// Like [`Stack::start`], but returns why the gateway did not open
+    /// (e.g. the model check refused the configured model).
+    pub async fn try_start(
+        tune: impl FnOnce(&mut Config),
+    ) -> Result<Stack, (easel_gateway::service::OpenError, FakeOpenAi)> {
+        Self::try_start_on(FakeOpenAi::start().await, tune).await
+    }
+
+    /// Like [`Stack::try_start`] against a fake the test prepared (its
+    /// model catalog, say) before the gateway's start-up check.
+    pub async fn try_start_on(
+        openai: FakeOpenAi,
+        tune: impl FnOnce(&mut Config),
+    ) -> Result<Stack, (easel_gateway::service::OpenError, FakeOpenAi)> {
+        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+        let mut config = Self::config(&openai, dir.path());
+        tune(&mut config);
+        let config: SharedConfig = Arc::new(arc_swap::ArcSwap::from_pointee(config));
+        let clock = Clock::manual(START);
+        match Self::try_open(&config, &clock).await {
+            Ok(gateway) => Ok(Stack {
+                gateway: Arc::new(gateway),
+                openai,
+                config,
+                clock,
+                dir,
+            }),
+            Err(e) => Err((e, openai)),
+        }
     }
 
     /// Stops this gateway and opens a new one over the same stores, provider
@@ -101,7 +136,7 @@ impl Stack {
 
     async fn open(openai: FakeOpenAi, config: Config, dir: Arc<tempfile::TempDir>) -> Stack {
         let config: SharedConfig = Arc::new(arc_swap::ArcSwap::from_pointee(config));
-        let clock = Clock::manual(UnixMillis(1_800_000_000_000));
+        let clock = Clock::manual(START);
         let gateway = Self::try_open(&config, &clock)
             .await
             .expect("gateway opens");

@@ -116,6 +116,7 @@ fn chain_with(
             retry,
             breaker,
             prices: prices(),
+            ..BackendsConfig::default()
         },
         &HashMap::new(),
     )
@@ -183,7 +184,16 @@ fn the_example_config_builds_a_backend_chain() {
         .collect();
     assert_eq!(names, ["openai"]);
     assert!(config.backends.chain.iter().all(|b| !b.model.is_empty()));
-    let high = &config.backends.prices["gpt-image-1.5"].per_image[&Quality::High];
-    assert_eq!(high["1536x1024"], 250_000);
+    assert_eq!(config.backends.chain[0].model, "gpt-image-2");
+    let high = &config.backends.prices["gpt-image-2"].per_image[&Quality::High];
+    assert_eq!(high["1024x1024"], 211_000);
+    // Every model the example names has a price table.
+    for model in [
+        "gpt-image-2",
+        "gemini-3-pro-image",
+        "gemini-3.1-flash-image",
+    ] {
+        assert!(config.backends.prices.contains_key(model), "{model}");
+    }
     build_chain(&config.backends, &env).unwrap();
 }

@@ -49,21 +49,6 @@ pub async fn explain(
     gateway_error(locale, err, system_now())
 }
 
-/// The note an admin gets once the daily spend cap is reached (the
-/// gateway's `notify_admins`), with the cap from the gateway's spend
-/// figures; `None` if the gateway cannot tell (or `admin` is no admin).
-/// The adapter delivers it privately, once per admin.
-pub async fn budget_notice(
-    gateway: &dyn Gateway,
-    admin: UserKey,
-    locale: Locale,
-) -> Option<String> {
-    match gateway.admin(AdminActor::User(admin), AdminOp::Stats).await {
-        Ok(AdminReply::Stats(spend)) => Some(render::admin::budget_reached(locale, &spend)),
-        _ => None,
-    }
-}
-
 /// This machine's clock, for relative times when the gateway gave none.
 pub fn system_now() -> UnixMillis {
     let ms = std::time::SystemTime::now()

@@ -66,7 +66,6 @@ impl Discord {
             user_id: who.user.id,
             attachment_limit: who.attachment_limit,
             note: None,
-            admins: &self.admins,
         };
         job::run(&*self.gateway, &target, request, caption).await;
     }

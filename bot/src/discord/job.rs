@@ -6,14 +6,13 @@
 use std::time::Duration;
 
 use easel_gateway::imaging::{self, PreviewLimits};
-use easel_gateway::service::{Gateway, GatewayError};
+use easel_gateway::service::Gateway;
 use easel_shared::job::{ImageData, JobEvent};
 use easel_shared::request::Request;
 use easel_shared::results::{MessageRef, ResultId};
-use easel_shared::{Platform, QuotaStatus, UserKey};
+use easel_shared::{Platform, QuotaStatus};
 use serenity::all::{
-    ChannelId, CreateAttachment, CreateMessage, EditAttachments, EditInteractionResponse, Http,
-    Message, UserId,
+    ChannelId, CreateAttachment, CreateMessage, EditAttachments, EditInteractionResponse, Message,
 };
 use tokio::time::Instant;
 
@@ -39,8 +38,6 @@ pub(crate) struct JobTarget<'a> {
     pub(crate) attachment_limit: u32,
     /// Told under the result (e.g. that only a preview fitted).
     pub(crate) note: Option<String>,
-    /// Discord users in `access.admins`, told once a day when the budget is reached.
-    pub(crate) admins: &'a [UserKey],
 }
 
 /// Submits `request` (the response is already deferred) and renders its
@@ -59,13 +56,7 @@ pub(crate) async fn run(
     let mut events = match gateway.submit(request).await {
         Ok(events) => events,
         Err(e) => {
-            if let GatewayError::Denied {
-                notify_admins: true,
-                ..
-            } = e
-            {
-                notify_budget(gateway, &r.http, target.admins).await;
-            }
+            // A budget refusal reaches the admins through the gateway's notices.
             match act::explain(gateway, user, locale, &e).await {
                 Some(text) => tell(r, text).await,
                 // A redelivered interaction: the first delivery answers.
@@ -252,21 +243,4 @@ pub(crate) async fn tell(r: &Responder, text: String) {
 pub(crate) fn file_name(stem: &str, i: usize, mime: &str) -> String {
     let ext = easel_shared::job::file_extension(mime);
     format!("{stem}-{i}.{ext}")
-}
-
-/// Tells each Discord admin, by direct message, that the daily spend cap is
-/// reached (the gateway asks for this once a day). Failures are logged only.
-async fn notify_budget(gateway: &dyn Gateway, http: &Http, admins: &[UserKey]) {
-    for admin in admins {
-        let Some(text) = act::budget_notice(gateway, *admin, Locale::En).await else {
-            continue;
-        };
-        let sent = match UserId::new(admin.id).create_dm_channel(http).await {
-            Ok(dm) => dm.id.say(http, text).await.map(drop),
-            Err(e) => Err(e),
-        };
-        if let Err(e) = sent {
-            tracing::warn!(admin = %admin, error = %e, "budget notice not delivered");
-        }
-    }
 }

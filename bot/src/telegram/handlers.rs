@@ -222,7 +222,7 @@ async fn act(state: State, bot: TgBot, ctx: Ctx, incoming: Incoming, intent: Int
         | Intent::Forget { .. }
         | Intent::Admin(_) => match answer(&state, &ctx, intent).await {
             Ok(text) => text,
-            Err(e) => match request::explain(&state, &bot, ctx.user, locale, e).await {
+            Err(e) => match request::explain(&state, ctx.user, locale, e).await {
                 Some(text) => text,
                 None => return,
             },

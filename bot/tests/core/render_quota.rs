@@ -222,3 +222,64 @@ fn redemption_outcomes() {
         "Code redeemed.\n1 credit added."
     );
 }
+
+#[test]
+fn a_refused_size_names_the_rule_and_a_size_that_works() {
+    let refusal = easel_shared::render::SizeRule::default()
+        .check(1920, 1080)
+        .unwrap_err();
+    let denial = Denial::Size(refusal);
+    let en = render::denial(Locale::En, &denial, NOW, None);
+    for part in [
+        "1920x1080",
+        "multiples of 16",
+        "3840",
+        "3:1",
+        "--size 1920x1072",
+        "Nothing was charged",
+    ] {
+        assert!(en.contains(part), "{part} missing: {en}");
+    }
+    let zh = render::denial(Locale::ZhCn, &denial, NOW, None);
+    assert!(
+        zh.contains("1920x1080") && zh.contains("--size 1920x1072"),
+        "{zh}"
+    );
+}
+
+#[test]
+fn model_notices_name_the_model_the_key_and_what_to_use() {
+    use easel_shared::date::CalendarDate;
+    use easel_shared::notice::{AdminNotice, ModelRef};
+    let model = ModelRef {
+        backend: "openai".into(),
+        config_key: "backends.chain[0].model".into(),
+        model: "gpt-image-2".into(),
+    };
+    let retiring = AdminNotice::ModelRetiring {
+        model: model.clone(),
+        shutdown: CalendarDate::parse("2027-06-01").unwrap(),
+        days_left: 14,
+    };
+    let gone = AdminNotice::ModelGone {
+        model,
+        usable: vec!["gpt-image-2.5-flare".into()],
+    };
+    for locale in [Locale::En, Locale::ZhCn] {
+        let text = render::admin::notice(locale, &retiring);
+        for part in ["gpt-image-2", "backends.chain[0].model", "2027-06-01", "14"] {
+            assert!(text.contains(part), "{part} missing: {text}");
+        }
+        let text = render::admin::notice(locale, &gone);
+        assert!(text.contains("gpt-image-2.5-flare"), "{text}");
+    }
+    let none = AdminNotice::ModelGone {
+        model: ModelRef {
+            backend: "b".into(),
+            config_key: "k".into(),
+            model: "m".into(),
+        },
+        usable: Vec::new(),
+    };
+    assert!(render::admin::notice(Locale::En, &none).contains("none listed"));
+}

@@ -74,6 +74,26 @@ impl Breaker {
         })
     }
 
+    /// Takes the backend out for `period` regardless of its failure count
+    /// (its model is gone); a later [`Breaker::reset`] brings it back.
+    pub fn force_open(&self, period: std::time::Duration) {
+        let mut inner = self.lock();
+        let now = Instant::now();
+        inner.open_until = Some(
+            now.checked_add(period)
+                .unwrap_or(now + std::time::Duration::from_secs(86_400)),
+        );
+        inner.probing = false;
+    }
+
+    /// Closes the breaker (the model check found the model again).
+    pub fn reset(&self) {
+        let mut inner = self.lock();
+        inner.consecutive = 0;
+        inner.open_until = None;
+        inner.probing = false;
+    }
+
     /// The current state.
     pub fn state(&self) -> BreakerState {
         let inner = self.lock();
@@ -189,6 +209,17 @@ mod tests {
         assert_eq!(b.state(), BreakerState::Closed);
         let (a, c) = (b.try_acquire(), b.try_acquire());
         assert!(a.is_some() && c.is_some(), "closed: calls flow freely");
+    }
+
+    #[test]
+    fn forced_open_stays_open_until_reset() {
+        let b = breaker(Duration::from_secs(1));
+        b.force_open(Duration::from_secs(3600));
+        assert_eq!(b.state(), BreakerState::Open);
+        assert!(b.try_acquire().is_none());
+        b.reset();
+        assert_eq!(b.state(), BreakerState::Closed);
+        assert!(b.try_acquire().is_some());
     }
 
     #[test]

@@ -5,26 +5,40 @@
 //! reservation the job already holds.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use easel_shared::config::{BreakerConfig, RetryConfig};
+use easel_shared::notice::{AdminNotice, ModelRef};
+use easel_shared::render::{Shape, SizeRefusal};
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
 use super::breaker::{Breaker, BreakerState};
 use super::retry::{Backoff, Verdict, verdict};
 use super::{BackendError, BackendEvent, BackendOutput, Capabilities, ImageBackend, ImageJob};
+use crate::notices::AdminNotices;
+
+/// How long a backend whose model is gone stays out, unless the daily
+/// model check finds the model again first.
+pub const MODEL_GONE_OUT_FOR: Duration = Duration::from_secs(36 * 3600);
 
 /// One backend and its breaker.
 struct Link {
     backend: Arc<dyn ImageBackend>,
     breaker: Breaker,
+    /// Its model and config key, for admin notices.
+    model: ModelRef,
+    /// Whether the admins were told its model is gone (once per outage).
+    gone_told: Arc<AtomicBool>,
 }
 
 /// Backends in fallback order, with retries and breakers around each.
 pub struct BackendChain {
     links: Vec<Link>,
     retry: RetryConfig,
+    notices: AdminNotices,
 }
 
 impl std::fmt::Debug for BackendChain {
@@ -46,12 +60,78 @@ impl BackendChain {
     ) -> Self {
         let links = backends
             .into_iter()
-            .map(|backend| Link {
+            .enumerate()
+            .map(|(i, backend)| Link {
+                model: ModelRef {
+                    backend: backend.name().to_owned(),
+                    config_key: format!("backends.chain[{i}].model"),
+                    model: String::new(),
+                },
                 backend,
                 breaker: Breaker::new(breaker.clone()),
+                gone_told: Arc::default(),
             })
             .collect();
-        Self { links, retry }
+        Self {
+            links,
+            retry,
+            notices: AdminNotices::new(),
+        }
+    }
+
+    /// Names each backend's model (in chain order) for admin notices.
+    pub fn with_models(mut self, models: impl IntoIterator<Item = String>) -> Self {
+        for (link, model) in self.links.iter_mut().zip(models) {
+            link.model.model = model;
+        }
+        self
+    }
+
+    /// Raises admin notices (a model gone) on `notices`.
+    pub fn with_notices(mut self, notices: AdminNotices) -> Self {
+        self.notices = notices;
+        self
+    }
+
+    /// The backends in chain order.
+    pub fn backends(&self) -> impl Iterator<Item = &Arc<dyn ImageBackend>> {
+        self.links.iter().map(|l| &l.backend)
+    }
+
+    /// Takes backend `i` out because its model is gone (a `model_not_found`
+    /// answer or the model check): its breaker is forced open, and the
+    /// admins are told once, with the image models its key can use.
+    pub fn take_out(&self, i: usize) {
+        let Some(link) = self.links.get(i) else {
+            return;
+        };
+        link.breaker.force_open(MODEL_GONE_OUT_FOR);
+        if link.gone_told.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        tracing::error!(backend = %link.model.backend, model = %link.model.model,
+            key = %link.model.config_key, "the provider says this model does not exist: \
+            skipping this backend; configure a current model");
+        let (backend, notices, model) = (
+            link.backend.clone(),
+            self.notices.clone(),
+            link.model.clone(),
+        );
+        // Listing is a network call: never on the job's path.
+        tokio::spawn(async move {
+            let usable = backend.list_image_models().await.unwrap_or_default();
+            notices.send(AdminNotice::ModelGone { model, usable });
+        });
+    }
+
+    /// Brings backend `i` back (the model check found its model again).
+    pub fn bring_back(&self, i: usize) {
+        if let Some(link) = self.links.get(i)
+            && link.gone_told.swap(false, Ordering::SeqCst)
+        {
+            link.breaker.reset();
+            tracing::info!(backend = %link.model.backend, "model found again: backend back in the chain");
+        }
     }
 
     /// The breaker state of the backend called `name`, if it is in the chain.
@@ -66,6 +146,7 @@ impl BackendChain {
     /// so the caller knows whether to fall back.
     async fn run_link(
         &self,
+        index: usize,
         link: &Link,
         job: &ImageJob,
         events: &mpsc::Sender<BackendEvent>,
@@ -108,6 +189,10 @@ impl BackendChain {
             match err {
                 // The request, not the backend, is at fault.
                 BackendError::Blocked { .. } | BackendError::Rejected(_) => permit.neutral(),
+                BackendError::ModelGone(_) => {
+                    permit.neutral();
+                    self.take_out(index);
+                }
                 _ => permit.failure(),
             }
             if matches!(err, BackendError::BadResponse(_)) {
@@ -195,6 +280,13 @@ impl ImageBackend for BackendChain {
             })
     }
 
+    /// The primary decides: requests are shaped for it.
+    fn check_shape(&self, shape: Shape) -> Result<(), SizeRefusal> {
+        self.links
+            .first()
+            .map_or(Ok(()), |l| l.backend.check_shape(shape))
+    }
+
     /// The dearest estimate of the chain: any backend may end up serving.
     fn estimate_micros(&self, job: &ImageJob) -> u64 {
         self.links
@@ -225,7 +317,7 @@ impl BackendChain {
         let mut backoff = Backoff::new(self.retry.clone());
         let mut last: Option<BackendError> = None;
         let mut fitting = 0usize;
-        for link in &self.links {
+        for (index, link) in self.links.iter().enumerate() {
             if !fits(&link.backend.capabilities(), job) {
                 tracing::debug!(
                     backend = link.backend.name(),
@@ -234,7 +326,7 @@ impl BackendChain {
                 continue;
             }
             fitting += 1;
-            match self.run_link(link, job, events, &mut backoff).await {
+            match self.run_link(index, link, job, events, &mut backoff).await {
                 Ok(out) => return Ok(out),
                 Err((Verdict::Fallback, err)) => {
                     // A real failure says more than "circuit open" elsewhere.

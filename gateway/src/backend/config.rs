@@ -71,9 +71,8 @@ pub fn build_chain(config: &BackendsConfig, env: &dyn Env) -> Result<BackendChai
         .iter()
         .map(|b| build_backend(b, config, env))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(BackendChain::new(
-        backends,
-        config.retry.clone(),
-        config.breaker.clone(),
-    ))
+    Ok(
+        BackendChain::new(backends, config.retry.clone(), config.breaker.clone())
+            .with_models(config.chain.iter().map(|b| b.model.clone())),
+    )
 }

@@ -5,16 +5,18 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use easel_shared::config::BackendConfig;
+use easel_shared::config::{BackendConfig, parse_ratio};
 use easel_shared::secret::Secret;
 use tokio::sync::mpsc;
 
 use super::http::{self, read_capped, transport_error};
+use super::model_check::{ModelCheckError, ModelInfo};
 use super::price::{PriceTable, Usage};
 use super::{
     BackendError, BackendEvent, BackendOutput, Capabilities, GeneratedImage, ImageBackend, ImageJob,
 };
 
+mod models;
 mod wire;
 
 /// The public endpoint, used when no base URL is configured.
@@ -29,8 +31,10 @@ pub struct GeminiBackend {
     name: String,
     client: reqwest::Client,
     url: String,
+    base: String,
     api_key: Secret,
     model: String,
+    ratios: Vec<(u32, u32)>,
     max_inputs: usize,
     prices: PriceTable,
     request_timeout: Duration,
@@ -44,8 +48,15 @@ impl GeminiBackend {
             name: config.name.clone(),
             client: http::client(config.connect_timeout, config.request_timeout)?,
             url: format!("{}/v1beta/models/{}:generateContent", base, config.model),
+            base: base.to_owned(),
             api_key: config.api_key.clone(),
             model: config.model.clone(),
+            // Validated with the config; an unreadable entry is skipped.
+            ratios: config
+                .aspect_ratios
+                .iter()
+                .filter_map(|r| parse_ratio(r))
+                .collect(),
             max_inputs: config.max_inputs,
             prices,
             request_timeout: config.request_timeout,
@@ -108,6 +119,14 @@ impl ImageBackend for GeminiBackend {
         }
     }
 
+    async fn check_model(&self) -> Result<ModelInfo, ModelCheckError> {
+        self.fetch_model().await
+    }
+
+    async fn list_image_models(&self) -> Result<Vec<String>, ModelCheckError> {
+        self.fetch_image_models().await
+    }
+
     fn estimate_micros(&self, job: &ImageJob) -> u64 {
         self.prices
             .per_image(job.options.quality, "auto")
@@ -128,7 +147,7 @@ impl ImageBackend for GeminiBackend {
         } else {
             job
         };
-        let body = wire::request_body(job);
+        let body = wire::request_body(job, &self.ratios);
         tracing::debug!(backend = %self.name, model = %self.model, n, inputs = job.inputs.len(),
             "calling generateContent");
         let mut images = Vec::with_capacity(usize::from(n));

@@ -6,15 +6,19 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use easel_shared::config::BackendConfig;
+use easel_shared::render::{Shape, SizeRefusal};
 use easel_shared::secret::Secret;
 use tokio::sync::mpsc;
 
 use super::http::{self, read_capped, sniff_mime, transport_error};
+use super::model_check::{ModelCheckError, ModelInfo};
 use super::price::PriceTable;
+use super::sizes::check_exact;
 use super::{
     BackendError, BackendEvent, BackendOutput, Capabilities, GeneratedImage, ImageBackend, ImageJob,
 };
 
+mod models;
 mod request;
 mod response;
 mod stream;
@@ -60,7 +64,7 @@ impl OpenAiBackend {
             project: config.project.clone(),
             model: ModelSettings {
                 model: config.model.clone(),
-                arbitrary_sizes: config.arbitrary_sizes,
+                size_rule: config.arbitrary_sizes.then_some(config.size_rule),
                 max_inputs: config.max_inputs.min(16),
                 input_fidelity: config.input_fidelity.clone(),
                 moderation: config.moderation.clone(),
@@ -75,9 +79,15 @@ impl OpenAiBackend {
     }
 
     fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::POST, path)
+    }
+
+    /// A request to `{base}{path}` with the key and the optional
+    /// organization and project headers.
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let mut req = self
             .client
-            .post(format!("{}{path}", self.base_url))
+            .request(method, format!("{}{path}", self.base_url))
             .bearer_auth(self.api_key.expose());
         if let Some(org) = &self.organization {
             req = req.header("OpenAI-Organization", org);
@@ -171,6 +181,18 @@ impl ImageBackend for OpenAiBackend {
             streaming: self.model.partial_images > 0,
             input_long_side: INPUT_LONG_SIDE,
         }
+    }
+
+    fn check_shape(&self, shape: Shape) -> Result<(), SizeRefusal> {
+        check_exact(shape, self.model.size_rule.as_ref())
+    }
+
+    async fn check_model(&self) -> Result<ModelInfo, ModelCheckError> {
+        self.fetch_model().await
+    }
+
+    async fn list_image_models(&self) -> Result<Vec<String>, ModelCheckError> {
+        self.fetch_image_models().await
     }
 
     fn estimate_micros(&self, job: &ImageJob) -> u64 {

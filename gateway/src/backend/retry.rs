@@ -30,7 +30,9 @@ pub fn verdict(err: &BackendError, bad_responses: u32) -> Verdict {
         BackendError::BadResponse(_) if bad_responses <= 1 => Verdict::Retry,
         BackendError::BadResponse(_) => Verdict::Final,
         // Another provider may still work; this one will not today.
-        BackendError::Unavailable(_) | BackendError::CircuitOpen => Verdict::Fallback,
+        BackendError::Unavailable(_) | BackendError::CircuitOpen | BackendError::ModelGone(_) => {
+            Verdict::Fallback
+        }
         // The user already waited a full attempt: answer now, "took too long".
         BackendError::Timeout(_) => Verdict::Final,
         // The prompt or request is the problem: every provider would refuse

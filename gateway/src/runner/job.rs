@@ -128,6 +128,8 @@ pub(super) fn failure_of(error: &BackendError) -> JobFailure {
         },
         BackendError::BadResponse(_) => JobFailure::Failed,
         BackendError::Timeout(_) => JobFailure::TimedOut,
+        // The chain already told the admins (once) and tried every fallback.
+        BackendError::ModelGone(_) => JobFailure::ModelUnavailable,
     }
 }
 

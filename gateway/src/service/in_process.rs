@@ -6,23 +6,27 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use easel_shared::admin::{Actor, AdminActor, AdminOp, AdminReply, Redemption};
+use easel_shared::date::CalendarDate;
 use easel_shared::job::JobEvent;
+use easel_shared::notice::AdminNotice;
 use easel_shared::request::{Precheck, Request};
 use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
-use easel_shared::{Platform, QuotaStatus, RequestId, UserKey};
+use easel_shared::{Denial, Platform, QuotaStatus, RequestId, UserKey};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
 use super::{Cancelled, Gateway, GatewayError, JobStream, admin, inputs};
 use crate::admission::{AdmitError, AdmitRequest, Gatekeeper, Pass};
+use crate::backend::model_check::startup_verdict;
+use crate::backend::model_check::watch::ModelWatch;
 use crate::backend::{BuildError, ImageBackend, ImageJob, build_chain};
 use crate::ledger::{self, Clock, Ledger, LedgerError, SharedConfig};
+use crate::notices::{AdminNotices, NoticeStream};
 use crate::results::{self, NewResult, ResultStore, ResultStoreError, StoredImage};
 use crate::runner::{CancelOutcome, JobRunner, SubmitError};
 use crate::settings::Env;
 
-/// How often expired result images are purged.
-const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+mod upkeep;
 
 /// Why a gateway could not be assembled from its configuration.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +40,10 @@ pub enum OpenError {
     /// A backend could not be built from `[backends]`.
     #[error(transparent)]
     Backend(#[from] BuildError),
+    /// A configured model is unknown or retired, or its key was refused:
+    /// one line per problem, each naming the config key.
+    #[error("model check failed:\n{}", .0.join("\n"))]
+    Model(Vec<String>),
 }
 
 /// The parts an in-process gateway is made of.
@@ -50,6 +58,8 @@ pub struct Parts {
     pub results: Arc<dyn ResultStore>,
     /// The ledger's clock (manual in tests).
     pub clock: Clock,
+    /// Where admin notices are raised (the backend chain raises some too).
+    pub notices: AdminNotices,
 }
 
 /// [`Gateway`] implemented in this process.
@@ -64,6 +74,10 @@ pub struct InProcessGateway {
     results_not_stored: Arc<AtomicU64>,
     /// Bounds input decoding across all requests (memory and CPU).
     decodes: inputs::DecodeGate,
+    notices: AdminNotices,
+    clock: Clock,
+    /// The daily model check (set when opened from config).
+    watch: Option<Arc<ModelWatch>>,
 }
 
 impl InProcessGateway {
@@ -75,8 +89,9 @@ impl InProcessGateway {
             backend,
             results,
             clock,
+            notices,
         } = parts;
-        let gatekeeper = Gatekeeper::new(ledger.clone(), config.clone(), clock);
+        let gatekeeper = Gatekeeper::new(ledger.clone(), config.clone(), clock.clone());
         let decodes = inputs::DecodeGate::from_config(&config.load().runner);
         let runner = JobRunner::start(
             ledger.clone(),
@@ -93,6 +108,9 @@ impl InProcessGateway {
             runner,
             results_not_stored: Arc::default(),
             decodes,
+            notices,
+            clock,
+            watch: None,
         }
     }
 
@@ -109,59 +127,53 @@ impl InProcessGateway {
         &self.decodes
     }
 
-    /// Opens everything the configuration names: the ledger (Redis when
-    /// `ledger.redis_url` is set, else an embedded file), the result store
-    /// (see [`results::Location`]) and the
-    /// backend chain (API keys from the config or the environment).
+    /// Opens everything the configuration names: the backend chain (API
+    /// keys from the config or the environment), whose models are checked
+    /// first (see `backend::model_check`), then the ledger (Redis when
+    /// `ledger.redis_url` is set, else an embedded file) and the result
+    /// store (see [`results::Location`]).
     pub async fn open(
         config: SharedConfig,
         clock: Clock,
         env: &dyn Env,
     ) -> Result<Self, OpenError> {
         let snapshot = config.load_full();
-        let backend: Arc<dyn ImageBackend> = Arc::new(build_chain(&snapshot.backends, env)?);
+        let notices = AdminNotices::new();
+        let chain = Arc::new(build_chain(&snapshot.backends, env)?.with_notices(notices.clone()));
+        let watch = Arc::new(ModelWatch::new(
+            chain.clone(),
+            snapshot.backends.clone(),
+            notices.clone(),
+        ));
+        let today = CalendarDate::of(clock.now());
+        let blocking = startup_verdict(&watch.tick(today).await, today);
+        if !blocking.is_empty() {
+            return Err(OpenError::Model(blocking));
+        }
+        let backend: Arc<dyn ImageBackend> = chain;
         let ledger = ledger::open(&config, clock.clone()).await?;
         let results = results::open(&snapshot, clock.clone()).await?;
-        Ok(Self::new(Parts {
+        let mut gateway = Self::new(Parts {
             config,
             ledger,
             backend,
             results,
             clock,
-        }))
+            notices,
+        });
+        gateway.watch = Some(watch);
+        Ok(gateway)
+    }
+
+    /// The daily model check the upkeep runs (`None` unless opened from
+    /// config); [`ModelWatch::tick`] runs it for a given day.
+    pub fn model_watch(&self) -> Option<Arc<ModelWatch>> {
+        self.watch.clone()
     }
 
     /// The quota ledger (for the admin HTTP API).
     pub fn ledger(&self) -> Arc<dyn Ledger> {
         self.ledger.clone()
-    }
-
-    /// Runs the background upkeep until `stop`: the reaper (refunds of
-    /// vanished workers) and the purge of expired result images.
-    pub fn maintain(
-        &self,
-        stop: tokio_util::sync::CancellationToken,
-    ) -> tokio::task::JoinHandle<()> {
-        let reaper =
-            crate::server::reap_forever(self.ledger.clone(), self.config.clone(), stop.clone());
-        let results = self.results.clone();
-        tokio::spawn(async move {
-            let purge = async {
-                loop {
-                    tokio::time::sleep(PURGE_EVERY).await;
-                    match results.purge_expired().await {
-                        Ok(0) => {}
-                        Ok(n) => tracing::info!(images = n, "purged expired result images"),
-                        Err(e) => tracing::warn!(error = %e, "result purge failed; will retry"),
-                    }
-                }
-            };
-            tokio::select! {
-                () = reaper => {}
-                () = purge => {}
-                () = stop.cancelled() => {}
-            }
-        })
     }
 
     /// Refunds waiting jobs and lets running ones finish.
@@ -206,6 +218,13 @@ impl Gateway for InProcessGateway {
     }
 
     async fn submit(&self, request: Request) -> Result<JobStream, GatewayError> {
+        // Cheapest refusal first: a size the model would refuse costs nothing.
+        if let Err(refusal) = self.backend.check_shape(request.options.shape) {
+            return Err(GatewayError::Denied {
+                denial: Denial::Size(refusal),
+                notify_admins: false,
+            });
+        }
         let caps = self.backend.capabilities();
         // Nothing is decoded for a request that would be refused; the burst
         // cell is taken once per request id (a frontend's pre-check counts).
@@ -231,11 +250,21 @@ impl Gateway for InProcessGateway {
             backend: self.backend.name().to_owned(),
             est_cost_micros: self.backend.estimate_micros(&job),
         };
-        let ticket = self
-            .gatekeeper
-            .admit(&admit)
-            .await
-            .map_err(GatewayError::from)?;
+        let ticket = match self.gatekeeper.admit(&admit).await {
+            Ok(ticket) => ticket,
+            Err(e) => {
+                let e = GatewayError::from(e);
+                if let GatewayError::Denied {
+                    notify_admins: true,
+                    ..
+                } = e
+                {
+                    let cap_micros = self.config.load().spend.daily_cap_micros;
+                    self.notices.send(AdminNotice::BudgetReached { cap_micros });
+                }
+                return Err(e);
+            }
+        };
         let handle = self.runner.submit(ticket, job).await.map_err(|e| match e {
             SubmitError::Replayed(id) | SubmitError::Duplicate(id) => GatewayError::Duplicate(id),
         })?;
@@ -274,6 +303,10 @@ impl Gateway for InProcessGateway {
             .redeem(user, code)
             .await
             .map_err(GatewayError::from)
+    }
+
+    fn admin_notices(&self) -> NoticeStream {
+        self.notices.subscribe()
     }
 
     fn is_admin(&self, actor: &AdminActor) -> bool {

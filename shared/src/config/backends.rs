@@ -7,7 +7,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::ConfigError;
-use crate::render::Quality;
+use crate::date::CalendarDate;
+use crate::render::{Quality, SizeRule};
 use crate::secret::Secret;
 
 /// Image backends and the reliability layer around them.
@@ -16,11 +17,11 @@ use crate::secret::Secret;
 /// [[backends.chain]]
 /// name = "openai"
 /// kind = "openai"
-/// model = "gpt-image-1.5"
+/// model = "gpt-image-2"
 /// api_key_env = "OPENAI_API_KEY"
 ///
-/// [backends.prices."gpt-image-1.5"]
-/// per_image = { low = { "1024x1024" = 11000, "1536x1024" = 16000 } }
+/// [backends.prices."gpt-image-2"]
+/// per_image = { low = { "1024x1024" = 6000, "1536x1024" = 9000 } }
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
@@ -33,6 +34,9 @@ pub struct BackendsConfig {
     pub breaker: BreakerConfig,
     /// Prices by model name, in micro-dollars.
     pub prices: BTreeMap<String, ModelPrice>,
+    /// Announced shutdown dates by model name, over the built-in table
+    /// (for providers that do not report one).
+    pub retirements: BTreeMap<String, CalendarDate>,
 }
 
 impl BackendsConfig {
@@ -60,6 +64,20 @@ impl BackendsConfig {
             if b.output_compression.is_some_and(|c| c > 100) {
                 return Err(err(format!("{key}.output_compression"), "must be 0..=100"));
             }
+            if b.arbitrary_sizes && b.size_rule.for_aspect(1, 1).is_none() {
+                return Err(err(
+                    format!("{key}.size_rule"),
+                    "allows no size near 1024x1024",
+                ));
+            }
+            for r in &b.aspect_ratios {
+                if parse_ratio(r).is_none() {
+                    return Err(err(
+                        format!("{key}.aspect_ratios"),
+                        "use W:H, e.g. \"16:9\"",
+                    ));
+                }
+            }
         }
         if self.retry.max_attempts == 0 {
             return Err(err("backends.retry.max_attempts".into(), "must be >= 1"));
@@ -69,6 +87,13 @@ impl BackendsConfig {
         }
         Ok(())
     }
+}
+
+/// `"16:9"` -> (16, 9); `None` if it is not two positive integers.
+pub fn parse_ratio(text: &str) -> Option<(u32, u32)> {
+    let (w, h) = text.trim().split_once(':')?;
+    let (w, h) = (w.parse().ok()?, h.parse().ok()?);
+    (w > 0 && h > 0).then_some((w, h))
 }
 
 /// Which wire protocol a backend speaks.
@@ -98,14 +123,24 @@ pub struct BackendConfig {
     /// The environment variable holding the API key when `api_key` is empty
     /// (e.g. `OPENAI_API_KEY`): keeps keys out of the file.
     pub api_key_env: Option<String>,
-    /// The model, e.g. `gpt-image-1.5`; required (models get retired).
+    /// The model, e.g. `gpt-image-2`; required (models get retired).
     pub model: String,
     /// OpenAI `OpenAI-Organization` header.
     pub organization: Option<String>,
     /// OpenAI `OpenAI-Project` header.
     pub project: Option<String>,
-    /// Whether the model accepts any WxH (sides divisible by 16), e.g. gpt-image-2.
+    /// Whether the model accepts any WxH within `size_rule` (gpt-image-2);
+    /// otherwise only 1024x1024, 1536x1024 and 1024x1536.
     pub arbitrary_sizes: bool,
+    /// The sizes an `arbitrary_sizes` model accepts; `--size` outside it is
+    /// refused before any call.
+    pub size_rule: SizeRule,
+    /// Gemini: the aspect ratios the model accepts (`"16:9"`); empty: the
+    /// built-in list every Gemini image model takes.
+    pub aspect_ratios: Vec<String>,
+    /// Skip the model check (start-up and daily) for providers without a
+    /// models route.
+    pub skip_model_check: bool,
     /// Most input images per edit (OpenAI up to 16).
     pub max_inputs: usize,
     /// OpenAI `input_fidelity` for edits (`high` / `low`); skipped for models without it.
@@ -141,6 +176,9 @@ impl Default for BackendConfig {
             organization: None,
             project: None,
             arbitrary_sizes: false,
+            size_rule: SizeRule::default(),
+            aspect_ratios: Vec::new(),
+            skip_model_check: false,
             max_inputs: 16,
             input_fidelity: None,
             moderation: None,
@@ -244,7 +282,7 @@ mod tests {
             ..BackendConfig::default()
         });
         assert_eq!(c.validate().unwrap_err().key, "backends.chain[0].model");
-        c.chain[0].model = "gpt-image-1.5".into();
+        c.chain[0].model = "gpt-image-2".into();
         c.validate().unwrap();
     }
 }

@@ -50,18 +50,26 @@ impl Refusal {
 
 /// Checks the key header and the body.
 pub(super) fn check(key: Option<&str>, expected: &str, body: &[u8]) -> Result<(), Refusal> {
+    check_key(key, expected)?;
+    check_body(body)
+}
+
+/// Checks the `x-goog-api-key` header alone (every route needs it).
+pub(super) fn check_key(key: Option<&str>, expected: &str) -> Result<(), Refusal> {
     match key {
-        None => {
-            return Err(Refusal {
+        None => Err(Refusal {
                 code: 403,
                 status: "PERMISSION_DENIED",
                 message: "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.".into(),
                 details: json!([]),
-            });
-        }
-        Some(k) if k != expected => return Err(Refusal::bad_key()),
-        Some(_) => {}
+            }),
+        Some(k) if k != expected => Err(Refusal::bad_key()),
+        Some(_) => Ok(()),
     }
+}
+
+/// Checks a `generateContent` body.
+fn check_body(body: &[u8]) -> Result<(), Refusal> {
     let Ok(Value::Object(json)) = serde_json::from_slice::<Value>(body) else {
         return Err(Refusal::invalid(
             "Invalid JSON payload received. Unexpected token.",

@@ -136,7 +136,13 @@ pub(super) fn check(rec: &Recorded, key: &str, edit: bool) -> Result<Asked, Refu
 /// `Authorization: Bearer <key>`, or the 401 OpenAI answers (every route
 /// of the API needs it, not only the image ones).
 pub(super) fn authorize(rec: &Recorded, key: &str) -> Result<(), Refusal> {
-    let Some(given) = rec.headers.get("authorization") else {
+    authorize_header(rec.headers.get("authorization").map(String::as_str), key)
+}
+
+/// The same check on the raw `Authorization` header value, for routes that
+/// are not recorded as image requests (the models routes).
+pub(super) fn authorize_header(given: Option<&str>, key: &str) -> Result<(), Refusal> {
+    let Some(given) = given else {
         return Err(Refusal::unauthorized(
             None,
             "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).".into(),

@@ -297,7 +297,7 @@ async fn admins_are_told_by_direct_message_once_when_the_daily_budget_is_reached
     let bot = Bot::start(|c| {
         c.spend.daily_cap_micros = 50_000;
         c.backends.prices.insert(
-            "gpt-image-1.5".into(),
+            "gpt-image-2".into(),
             easel_shared::config::ModelPrice {
                 default_per_image: 40_000,
                 ..Default::default()

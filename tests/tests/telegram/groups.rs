@@ -136,12 +136,20 @@ impl Harness {
     }
 }
 
+/// How many private messages the admin got so far.
+fn messages_to_admin(h: &Harness) -> usize {
+    h.tg.calls_of("sendMessage")
+        .iter()
+        .filter(|c| c.chat_id() == Some(ADMIN as i64))
+        .count()
+}
+
 #[tokio::test]
 async fn admins_hear_once_when_the_daily_budget_is_reached() {
     let h = Harness::start_with(|c| {
         c.spend.daily_cap_micros = 50_000;
         c.backends.prices.insert(
-            "gpt-image-1.5".into(),
+            "gpt-image-2".into(),
             easel_shared::config::ModelPrice {
                 default_per_image: 40_000,
                 ..Default::default()
@@ -172,12 +180,39 @@ async fn admins_hear_once_when_the_daily_budget_is_reached() {
         .await;
     assert!(to_admin.text("text").is_some_and(|t| t.contains("reached")));
     assert_eq!(h.upstream_calls(), 1, "denied requests never went upstream");
-    let notices =
-        h.tg.calls_of("sendMessage")
-            .iter()
-            .filter(|c| c.chat_id() == Some(ADMIN as i64))
-            .count();
+    let notices = messages_to_admin(&h);
     assert_eq!(notices, 1, "told once, not per denial");
+}
+
+#[tokio::test]
+async fn a_model_gone_at_run_time_is_explained_to_the_user_and_told_to_the_admin_once() {
+    let h = Harness::start().await;
+    h.openai()
+        .script([easel_tests::fake_openai::Reply::ModelNotFound]);
+    let user = TgUser::new(37);
+    let chat = user.private_chat();
+    h.tg.push_update(Msg::new(1, &user, &chat).text("a picture").update(1));
+    // The failure replaces the progress message.
+    h.tg.wait_call("editMessageText", chat.id(), |c| {
+        c.text("text")
+            .is_some_and(|t| t.contains("not available right now"))
+    })
+    .await;
+    let to_admin =
+        h.tg.wait_call("sendMessage", ADMIN as i64, |c| {
+            c.text("text").is_some_and(|t| t.contains("does not exist"))
+        })
+        .await;
+    let text = to_admin.text("text").unwrap_or_default();
+    assert!(text.contains("gpt-image-2"), "{text}");
+    assert!(text.contains("backends.chain[0].model"), "{text}");
+    assert_eq!(
+        h.gateway_quota(37).await.windows[0].used,
+        0,
+        "nothing charged"
+    );
+    let notices = messages_to_admin(&h);
+    assert_eq!(notices, 1, "told once");
 }
 
 #[tokio::test]

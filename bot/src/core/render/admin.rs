@@ -5,6 +5,7 @@ use easel_shared::UnixMillis;
 use easel_shared::admin::{
     CodeInfo, MintedCode, Redemption, SpendStatus, TopEntry, UsageEntry, UsageOutcome,
 };
+use easel_shared::notice::{AdminNotice, ModelRef};
 
 use super::time::{date, until};
 use crate::core::admin::{AdminCommand, UserRef};
@@ -239,13 +240,43 @@ pub fn stats(locale: Locale, spend: &SpendStatus) -> String {
     lines.join("\n")
 }
 
-/// Sent once to each admin when the daily spend cap is reached.
-pub fn budget_reached(locale: Locale, spend: &SpendStatus) -> String {
-    tr(
-        locale,
-        "admin-budget-reached",
-        &[("cap", dollars(spend.cap_micros).into())],
-    )
+/// What the gateway tells the admins (budget reached, a model retiring or
+/// gone), in the admin's language. Every adapter sends this text.
+pub fn notice(locale: Locale, notice: &AdminNotice) -> String {
+    let model_args = |m: &ModelRef| -> Vec<(&'static str, Arg<'static>)> {
+        vec![
+            ("model", m.model.clone().into()),
+            ("backend", m.backend.clone().into()),
+            ("key", m.config_key.clone().into()),
+        ]
+    };
+    match notice {
+        AdminNotice::BudgetReached { cap_micros } => tr(
+            locale,
+            "admin-budget-reached",
+            &[("cap", dollars(*cap_micros).into())],
+        ),
+        AdminNotice::ModelRetiring {
+            model,
+            shutdown,
+            days_left,
+        } => {
+            let mut args = model_args(model);
+            args.push(("date", shutdown.to_string().into()));
+            args.push(("days", (*days_left).into()));
+            tr(locale, "admin-model-retiring", &args)
+        }
+        AdminNotice::ModelGone { model, usable } => {
+            let mut args = model_args(model);
+            let usable = if usable.is_empty() {
+                t(locale, "admin-model-usable-none")
+            } else {
+                usable.join(", ")
+            };
+            args.push(("usable", usable.into()));
+            tr(locale, "admin-model-gone", &args)
+        }
+    }
 }
 
 /// Micro-dollars as `$1.23` (rounded down to the cent; amounts are estimates).

@@ -1,6 +1,7 @@
 //! Quota texts: the /quota answer, the one-line summary under a result, and
 //! every denial with why and when it can work.
 
+use easel_shared::render::SizeRefusal;
 use easel_shared::{Denial, QuotaStatus, UnixMillis, WindowStatus};
 
 use super::time::{date, period, until};
@@ -127,6 +128,7 @@ pub fn denial(
         Denial::Cooldown { until: at } => {
             tr(locale, "denial-cooldown", &[("when", when(*at).into())])
         }
+        Denial::Size(refusal) => size_denial(locale, refusal),
     }
 }
 
@@ -169,4 +171,28 @@ fn tightest(windows: &[WindowStatus]) -> Option<&WindowStatus> {
     windows
         .iter()
         .min_by_key(|w| (w.remaining(), std::cmp::Reverse(w.period_secs)))
+}
+
+/// A `--size` the model would refuse: its rule, and a size that works.
+fn size_denial(locale: Locale, refusal: &SizeRefusal) -> String {
+    let rule = &refusal.rule;
+    let suggestion = refusal
+        .suggestion
+        .map_or_else(|| "--ar 1:1".to_owned(), |(w, h)| format!("--size {w}x{h}"));
+    tr(
+        locale,
+        "denial-size",
+        &[
+            (
+                "size",
+                format!("{}x{}", refusal.width, refusal.height).into(),
+            ),
+            ("multiple", rule.multiple_of.into()),
+            ("max_edge", rule.max_edge.into()),
+            ("max_ratio", rule.max_ratio.into()),
+            ("min_pixels", rule.min_pixels.into()),
+            ("max_pixels", rule.max_pixels.into()),
+            ("suggestion", suggestion.into()),
+        ],
+    )
 }

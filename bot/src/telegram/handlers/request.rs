@@ -3,8 +3,6 @@
 //! photos downloaded, the request submitted and the job followed. Every
 //! refusal is explained in the core's words.
 
-use std::sync::Arc;
-
 use bytes::Bytes;
 use easel_gateway::service::{Gateway, GatewayError};
 use easel_shared::UserKey;
@@ -70,7 +68,7 @@ pub(super) async fn run(
             tokio::spawn(job::follow(state.clone(), bot.clone(), target, id, events));
         }
         Err(e) => {
-            if let Some(text) = explain(state, bot, ctx.user, locale, e).await {
+            if let Some(text) = explain(state, ctx.user, locale, e).await {
                 reply(bot, &ctx.msg, text).await;
             }
         }
@@ -153,39 +151,14 @@ async fn download(
 
 /// What to tell the user about a refusal (the core's words); `None`: say
 /// nothing (a redelivered event that was already answered). Nothing was
-/// charged in any case. A refusal that reached the daily spend cap also
-/// tells the Telegram admins, once.
+/// charged in any case. (A refusal that reached the daily spend cap reaches
+/// the admins through the gateway's notices, not from here.)
 pub(super) async fn explain(
     state: &State,
-    bot: &TgBot,
     user: UserKey,
     locale: Locale,
     error: GatewayError,
 ) -> Option<String> {
     let gateway = &state.inner.gateway;
-    if let GatewayError::Denied {
-        notify_admins: true,
-        ..
-    } = error
-    {
-        tokio::spawn(notify_budget(
-            gateway.clone(),
-            bot.clone(),
-            state.inner.admins.clone(),
-        ));
-    }
     act::explain(&**gateway, user, locale, &error).await
-}
-
-/// Tells every Telegram admin, once, that the daily spend cap is reached.
-async fn notify_budget(gateway: Arc<dyn Gateway>, bot: TgBot, admins: Vec<UserKey>) {
-    let telegram = admins
-        .into_iter()
-        .filter(|a| a.platform == easel_shared::Platform::Telegram);
-    for admin in telegram {
-        let Some(text) = act::budget_notice(&*gateway, admin, Locale::En).await else {
-            continue;
-        };
-        let _ = bot.send_message(ChatId(admin.id as i64), text).await;
-    }
 }

@@ -4,26 +4,14 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
-use easel_shared::render::Shape;
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::backend::http::{retry_after, scrub};
 use crate::backend::price::Usage;
+use crate::backend::sizes::gemini_ratio;
 use crate::backend::{BackendError, GeneratedImage, ImageJob};
-
-/// Aspect ratios Gemini image models accept.
-const RATIOS: [(u32, u32); 8] = [
-    (1, 1),
-    (2, 3),
-    (3, 2),
-    (3, 4),
-    (4, 3),
-    (9, 16),
-    (16, 9),
-    (21, 9),
-];
 
 /// Finish reasons that mean the safety system refused.
 const BLOCK_REASONS: [&str; 8] = [
@@ -37,8 +25,9 @@ const BLOCK_REASONS: [&str; 8] = [
     "RECITATION",
 ];
 
-/// The request body: the prompt, then each input as `inline_data`.
-pub(crate) fn request_body(job: &ImageJob) -> Value {
+/// The request body: the prompt, then each input as `inline_data`; the
+/// shape as the nearest of `ratios` (empty: the built-in list).
+pub(crate) fn request_body(job: &ImageJob, ratios: &[(u32, u32)]) -> Value {
     let mut parts = vec![json!({ "text": job.prompt })];
     for input in &job.inputs {
         parts.push(json!({
@@ -46,31 +35,13 @@ pub(crate) fn request_body(job: &ImageJob) -> Value {
         }));
     }
     let mut generation = json!({ "responseModalities": ["TEXT", "IMAGE"] });
-    if let Some(ratio) = aspect_ratio(job.options.shape) {
+    if let Some(ratio) = gemini_ratio(job.options.shape, ratios) {
         generation["imageConfig"] = json!({ "aspectRatio": ratio });
     }
     json!({
         "contents": [{ "role": "user", "parts": parts }],
         "generationConfig": generation,
     })
-}
-
-/// The nearest supported ratio (log scale), or none to let the model choose.
-pub(crate) fn aspect_ratio(shape: Shape) -> Option<String> {
-    let (w, h) = match shape {
-        Shape::Auto => return None,
-        Shape::Aspect { w, h } => (u32::from(w), u32::from(h)),
-        Shape::Exact { width, height } => (width, height),
-    };
-    if w == 0 || h == 0 {
-        return None;
-    }
-    let want = (f64::from(w) / f64::from(h)).ln();
-    let dist = |(a, b): (u32, u32)| ((f64::from(a) / f64::from(b)).ln() - want).abs();
-    RATIOS
-        .into_iter()
-        .min_by(|x, y| dist(*x).total_cmp(&dist(*y)))
-        .map(|(a, b)| format!("{a}:{b}"))
 }
 
 #[derive(Deserialize)]
@@ -178,14 +149,33 @@ struct ErrorBody {
     error: Option<ErrorDetail>,
 }
 
+/// Google's `error` object (empty if the body is not one).
 #[derive(Deserialize, Default)]
-struct ErrorDetail {
+pub(crate) struct ErrorDetail {
     #[serde(default)]
     message: String,
+    /// e.g. `NOT_FOUND`, `INVALID_ARGUMENT`.
     #[serde(default)]
-    status: String,
+    pub(crate) status: String,
     #[serde(default)]
     details: Vec<Value>,
+}
+
+impl ErrorDetail {
+    /// Reads the `error` of an error answer.
+    pub(crate) fn of(body: &[u8]) -> Self {
+        serde_json::from_slice::<ErrorBody>(body)
+            .ok()
+            .and_then(|b| b.error)
+            .unwrap_or_default()
+    }
+
+    /// Google answers a bad key with 400 INVALID_ARGUMENT + reason API_KEY_INVALID.
+    pub(crate) fn is_bad_key(&self) -> bool {
+        self.details
+            .iter()
+            .any(|d| d.get("reason").and_then(Value::as_str) == Some("API_KEY_INVALID"))
+    }
 }
 
 /// Maps a non-2xx answer to an error kind.
@@ -195,26 +185,14 @@ pub(crate) fn map_error(
     body: &[u8],
     secret: &str,
 ) -> BackendError {
-    let detail = serde_json::from_slice::<ErrorBody>(body)
-        .ok()
-        .and_then(|b| b.error)
-        .unwrap_or_default();
-    let reason_is = |want: &str| {
-        detail
-            .details
-            .iter()
-            .any(|d| d.get("reason").and_then(Value::as_str) == Some(want))
-    };
+    let detail = ErrorDetail::of(body);
     match status {
-        // Google answers a bad key with 400 INVALID_ARGUMENT + API_KEY_INVALID.
-        400 if reason_is("API_KEY_INVALID") => {
+        400 if detail.is_bad_key() => {
             BackendError::Unavailable("API key refused (HTTP 400)".into())
         }
         401 | 403 => BackendError::Unavailable(format!("authentication refused (HTTP {status})")),
-        404 => BackendError::Unavailable(format!(
-            "model or endpoint not found: {}",
-            scrub(&detail.message, secret)
-        )),
+        // The path names the model: Google's NOT_FOUND here means the model.
+        404 => BackendError::ModelGone(scrub(&detail.message, secret)),
         408 | 409 | 429 | 500..=599 => BackendError::Busy {
             status,
             retry_after: retry_after(headers).or_else(|| retry_delay(&detail.details)),
@@ -240,20 +218,6 @@ fn retry_delay(details: &[Value]) -> Option<std::time::Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ratios_map_to_the_nearest_supported() {
-        let aspect = |w, h| Shape::Aspect { w, h };
-        assert_eq!(aspect_ratio(Shape::Auto), None);
-        assert_eq!(aspect_ratio(aspect(16, 9)).as_deref(), Some("16:9"));
-        assert_eq!(aspect_ratio(aspect(5, 4)).as_deref(), Some("4:3"));
-        assert_eq!(aspect_ratio(aspect(1, 3)).as_deref(), Some("9:16"));
-        let exact = Shape::Exact {
-            width: 2560,
-            height: 1080,
-        };
-        assert_eq!(aspect_ratio(exact).as_deref(), Some("21:9"));
-    }
 
     #[test]
     fn answers_map_to_images_blocks_or_nothing() {

@@ -2,22 +2,20 @@
 //! the API's sizes and fields, as a JSON body (generations) or a multipart
 //! form (edits).
 
-use easel_shared::render::{Background, OutputFormat, Quality, RenderOptions, Shape};
+use easel_shared::render::{Background, OutputFormat, Quality, RenderOptions, SizeRule};
 use reqwest::multipart::{Form, Part};
 use serde_json::{Map, Value, json};
 
 use crate::backend::ImageJob;
-
-/// The fixed sizes every GPT image model accepts, with their width/height ratio.
-const FIXED_SIZES: [(u32, u32); 3] = [(1024, 1024), (1536, 1024), (1024, 1536)];
+use crate::backend::sizes::openai_size;
 
 /// Model-level settings that shape a request.
 #[derive(Debug, Clone)]
 pub(crate) struct ModelSettings {
     /// The model name, always sent (without it the API assumes dall-e-2).
     pub model: String,
-    /// Whether any WxH (sides divisible by 16) is accepted.
-    pub arbitrary_sizes: bool,
+    /// The sizes accepted when any WxH within a rule is (`None`: the three fixed sizes).
+    pub size_rule: Option<SizeRule>,
     /// Most `image[]` parts per edit.
     pub max_inputs: usize,
     /// `input_fidelity` for edits, if configured.
@@ -71,7 +69,7 @@ impl Resolved {
             }
         };
         Self {
-            size: size_for(options.shape, model.arbitrary_sizes),
+            size: openai_size(options.shape, model.size_rule.as_ref()),
             quality: quality_str(options.quality),
             background,
             format,
@@ -200,90 +198,15 @@ fn quality_str(q: Quality) -> &'static str {
     }
 }
 
-/// The API `size` for a shape.
-pub(crate) fn size_for(shape: Shape, arbitrary: bool) -> String {
-    let (w, h) = match shape {
-        Shape::Auto => return "auto".into(),
-        Shape::Aspect { w, h } if w == 0 || h == 0 => return "auto".into(),
-        Shape::Exact { width, height } if width == 0 || height == 0 => return "auto".into(),
-        Shape::Aspect { w, h } if arbitrary => aspect_pixels(u32::from(w), u32::from(h)),
-        Shape::Aspect { w, h } => nearest_fixed(u32::from(w), u32::from(h)),
-        Shape::Exact { width, height } if arbitrary => clamp_exact(width, height),
-        Shape::Exact { width, height } => nearest_fixed(width, height),
-    };
-    format!("{w}x{h}")
-}
-
-/// The fixed size whose ratio is nearest on a log scale (16:9 -> 1536x1024).
-fn nearest_fixed(w: u32, h: u32) -> (u32, u32) {
-    let want = (f64::from(w) / f64::from(h)).ln();
-    FIXED_SIZES
-        .into_iter()
-        .min_by(|a, b| {
-            let da = ((f64::from(a.0) / f64::from(a.1)).ln() - want).abs();
-            let db = ((f64::from(b.0) / f64::from(b.1)).ln() - want).abs();
-            da.total_cmp(&db)
-        })
-        .unwrap_or((1024, 1024))
-}
-
-/// Pixels for a ratio on arbitrary-size models: long side 1536 (square:
-/// 1024, the cheapest tier), ratio clamped to 3:1.
-fn aspect_pixels(w: u32, h: u32) -> (u32, u32) {
-    if w == h {
-        return (1024, 1024);
-    }
-    let ratio = (f64::from(w.max(h)) / f64::from(w.min(h))).min(3.0);
-    let short = round16(1536.0 / ratio);
-    if w > h { (1536, short) } else { (short, 1536) }
-}
-
-/// An exact size made legal: sides multiples of 16, ratio within 1:3..3:1,
-/// at most 3840x2160 (either orientation).
-fn clamp_exact(width: u32, height: u32) -> (u32, u32) {
-    let (mut long, mut short) = (f64::from(width.max(height)), f64::from(width.min(height)));
-    if long / short > 3.0 {
-        short = long / 3.0;
-    }
-    let scale = (3840.0 / long).min(2160.0 / short).min(1.0);
-    long *= scale;
-    short *= scale;
-    let (l, s) = (round16(long).min(3840), round16(short).min(2160));
-    if width >= height { (l, s) } else { (s, l) }
-}
-
-fn round16(v: f64) -> u32 {
-    // Saturating float-to-int cast; at least one 16-pixel step.
-    (((v / 16.0).round() as u32).max(1)) * 16
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn sizes_map_to_the_nearest_supported() {
-        let aspect = |w, h| Shape::Aspect { w, h };
-        assert_eq!(size_for(Shape::Auto, false), "auto");
-        assert_eq!(size_for(aspect(16, 9), false), "1536x1024");
-        assert_eq!(size_for(aspect(9, 16), false), "1024x1536");
-        assert_eq!(size_for(aspect(6, 5), false), "1024x1024");
-        assert_eq!(size_for(aspect(4, 3), false), "1536x1024");
-        assert_eq!(size_for(aspect(0, 4), false), "auto");
-        let exact = |width, height| Shape::Exact { width, height };
-        assert_eq!(size_for(exact(1920, 1080), false), "1536x1024");
-        assert_eq!(size_for(exact(1920, 1080), true), "1920x1088");
-        assert_eq!(size_for(exact(8000, 1000), true), "3840x1280");
-        assert_eq!(size_for(exact(1000, 9000), true), "1280x3840");
-        assert_eq!(size_for(aspect(16, 9), true), "1536x864");
-        assert_eq!(size_for(aspect(1, 1), true), "1024x1024");
-    }
-
-    #[test]
     fn transparent_forces_an_alpha_format() {
         let model = ModelSettings {
             model: "gpt-image-1.5".into(),
-            arbitrary_sizes: false,
+            size_rule: None,
             max_inputs: 16,
             input_fidelity: None,
             moderation: None,

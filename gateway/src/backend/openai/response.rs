@@ -146,6 +146,12 @@ impl ErrorDetail {
     }
 }
 
+/// The `error.code` of an error answer, if it has one.
+pub(crate) fn error_code(body: &[u8]) -> Option<String> {
+    let detail = serde_json::from_slice::<ErrorBody>(body).ok()?.error?;
+    detail.code().map(str::to_owned)
+}
+
 /// An error event inside a stream: safety blocks stay blocks, the rest is a
 /// failed answer (worth the one retry).
 pub(crate) fn stream_error(detail: &ErrorDetail, secret: &str) -> BackendError {
@@ -177,6 +183,9 @@ pub(crate) fn map_error(
         401 | 403 => BackendError::Unavailable(format!("authentication refused (HTTP {status})")),
         429 if detail.code() == Some("insufficient_quota") => {
             BackendError::Unavailable("provider quota or billing exhausted".into())
+        }
+        404 if detail.code() == Some("model_not_found") => {
+            BackendError::ModelGone(detail.describe(secret))
         }
         404 => BackendError::Unavailable(format!(
             "endpoint or model not found: {}",
@@ -215,6 +224,10 @@ mod tests {
         assert!(matches!(
             map_error(401, &h, body("invalid_api_key").as_bytes(), ""),
             BackendError::Unavailable(m) if !m.contains("sk-")
+        ));
+        assert!(matches!(
+            map_error(404, &h, body("model_not_found").as_bytes(), ""),
+            BackendError::ModelGone(_)
         ));
         assert!(matches!(
             map_error(503, &h, b"<html>", ""),
