@@ -4,7 +4,7 @@
 //! refusal is explained in the core's words.
 
 use bytes::Bytes;
-use easel_gateway::service::{Gateway, GatewayError};
+use easel_gateway::service::GatewayError;
 use easel_shared::UserKey;
 use teloxide::net::Download;
 use teloxide::prelude::*;
