@@ -15,7 +15,7 @@ use easel_shared::secret::Secret;
 use crate::fake_openai::FakeOpenAi;
 
 /// The fake provider's API key: tests look for it in logs and replies.
-pub const OPENAI_KEY: &str = "sk-stack-SECRET-9d1e";
+pub const OPENAI_KEY: &str = crate::fake_openai::API_KEY;
 
 /// Where the stack's manual clock starts: 2027-01-15T08:00:00Z.
 pub const START: UnixMillis = UnixMillis(1_800_000_000_000);

@@ -60,7 +60,7 @@ fn gemini_backend(fake: &FakeGemini, model: &str) -> BackendConfig {
         name: "gemini".into(),
         kind: BackendKind::Gemini,
         base_url: fake.base_url(),
-        api_key: Secret::new("gm-key-1"),
+        api_key: Secret::new(easel_tests::fake_gemini::API_KEY),
         model: model.into(),
         ..BackendConfig::default()
     }
