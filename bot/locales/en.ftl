@@ -49,6 +49,7 @@ denial-in-flight = You already have { $limit ->
 } running. Send the next one when it is done.
 denial-burst = Slow down a little: try again { $when }.
 denial-budget = Easel's daily budget is used up. It resets at 00:00 UTC ({ $when }). Nothing was charged.
+denial-too-costly = This request would cost more than one request may. Nothing was charged; ask for fewer images, a lower quality or a smaller size.
 denial-plan-n = Your plan allows at most { $max } images per request: use --n { $max } or fewer.
 denial-plan-quality = Your plan does not include this quality. Try --q medium or --q low.
 denial-plan-edit = Your plan does not include editing images. Send a text prompt instead, or redeem a code with /redeem.
@@ -195,6 +196,7 @@ failure-failed = No image came back. Nothing was charged; please try again.
 failure-timed-out = The image took too long. Nothing was charged; please try again.
 failure-too-many-queued = You already have { $limit } requests waiting. Nothing was charged; send the next one when one is done.
 failure-shutting-down = Easel is restarting. Nothing was charged; try again in a minute.
+failure-reservation-lost = The job was stopped because its quota hold could not be kept, so nothing was delivered. Nothing was charged; please try again.
 input-bad = Image { $index } cannot be used: { $reason }. Nothing was charged; send a PNG, JPEG or WebP photo.
 input-too-large = Image { $index } is larger than { $mb } MB. Nothing was charged; send a smaller one.
 input-expired = That image is no longer stored (results are kept for a limited time). Nothing was charged; send the picture again.

@@ -117,6 +117,8 @@ fn req(user: UserKey, id: &str, images: u32, cpi: u32, est: u64) -> ReserveReque
         credits_per_image: cpi,
         est_cost_micros: est,
         backend: "openai".into(),
+        quality: easel_shared::render::Quality::Auto,
+        edit: false,
     }
 }
 

@@ -292,6 +292,14 @@ impl RedisLedger {
         }
     }
 
+    /// Whether Redis lacks `script` (e.g. after a restart emptied its cache).
+    async fn script_missing(&self, script: &redis::Script) -> Result<bool, LedgerError> {
+        let exists: Vec<bool> = self
+            .query(redis::cmd("SCRIPT").arg("EXISTS").arg(script.get_hash()))
+            .await?;
+        Ok(exists.first() == Some(&false))
+    }
+
     /// Runs a plain command.
     async fn query<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, LedgerError> {
         retry_refused!(self, |con| cmd.query_async(&mut con))
@@ -325,6 +333,10 @@ impl Ledger for RedisLedger {
 
     async fn renew(&self, user: UserKey, id: &RequestId) -> Result<bool, LedgerError> {
         lifecycle::renew(self, user, id).await
+    }
+
+    async fn renew_many(&self, held: &[(UserKey, RequestId)]) -> Result<Vec<bool>, LedgerError> {
+        lifecycle::renew_many(self, held).await
     }
 
     async fn reap(&self) -> Result<ReapReport, LedgerError> {

@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use super::{Cancelled, Gateway, GatewayError, JobStream, admin, inputs};
 use crate::admission::{AdmitError, AdmitRequest, Gatekeeper};
 use crate::backend::{BuildError, ImageBackend, ImageJob, build_chain};
+use crate::ledger::outbox::{OutboxError, SettleOutbox};
 use crate::ledger::{self, Clock, Ledger, LedgerError, SharedConfig};
 use crate::results::{self, NewResult, ResultStore, ResultStoreError, StoredImage};
 use crate::runner::{CancelOutcome, JobRunner, SubmitError};
@@ -35,6 +36,9 @@ pub enum OpenError {
     /// A backend could not be built from `[backends]`.
     #[error(transparent)]
     Backend(#[from] BuildError),
+    /// The settle outbox file (`ledger.outbox_path`) could not be opened.
+    #[error(transparent)]
+    Outbox(#[from] OutboxError),
 }
 
 /// The parts an in-process gateway is made of.
@@ -43,6 +47,8 @@ pub struct Parts {
     pub config: SharedConfig,
     /// Quota state.
     pub ledger: Arc<dyn Ledger>,
+    /// Where settles wait while the ledger is away (over `ledger`).
+    pub outbox: Arc<SettleOutbox>,
     /// The backend (usually a retry/fallback chain).
     pub backend: Arc<dyn ImageBackend>,
     /// Results, originals, settings, usernames.
@@ -67,6 +73,7 @@ impl InProcessGateway {
         let Parts {
             config,
             ledger,
+            outbox,
             backend,
             results,
             clock,
@@ -74,6 +81,7 @@ impl InProcessGateway {
         let gatekeeper = Gatekeeper::new(ledger.clone(), config.clone(), clock);
         let runner = JobRunner::start(
             ledger.clone(),
+            outbox,
             backend.clone(),
             config.clone(),
             Some(gatekeeper.safety()),
@@ -99,10 +107,13 @@ impl InProcessGateway {
         let snapshot = config.load_full();
         let backend: Arc<dyn ImageBackend> = Arc::new(build_chain(&snapshot.backends, env)?);
         let ledger = ledger::open(&config, clock.clone()).await?;
+        let outbox_path = std::path::Path::new(&snapshot.ledger.outbox_path);
+        let outbox = Arc::new(SettleOutbox::open(outbox_path, ledger.clone())?);
         let results = results::open(&snapshot, clock.clone()).await?;
         Ok(Self::new(Parts {
             config,
             ledger,
+            outbox,
             backend,
             results,
             clock,

@@ -107,6 +107,8 @@ pub(crate) fn req(user: UserKey, rid: &str, images: u32) -> ReserveRequest {
         credits_per_image: 1,
         est_cost_micros: 1_000,
         backend: "openai".into(),
+        quality: easel_shared::render::Quality::Auto,
+        edit: false,
     }
 }
 

@@ -14,6 +14,7 @@ use easel_gateway::backend::{
     BackendError, BackendEvent, BackendOutput, Capabilities, GeneratedImage, ImageBackend, ImageJob,
 };
 use easel_gateway::ledger::embedded::EmbeddedLedger;
+use easel_gateway::ledger::outbox::SettleOutbox;
 use easel_gateway::ledger::redis::RedisLedger;
 use easel_gateway::ledger::{Clock, Ledger, SharedConfig};
 use easel_gateway::runner::{JobHandle, JobRunner};
@@ -224,6 +225,7 @@ async fn open_ledger(
 /// A gatekeeper and a runner over a real ledger.
 pub struct Core {
     pub ledger: Arc<dyn Ledger>,
+    pub outbox: Arc<SettleOutbox>,
     pub clock: Clock,
     pub config: SharedConfig,
     pub keeper: Gatekeeper,
@@ -244,14 +246,18 @@ impl Core {
         let ledger = open_ledger(kind, &dir, config.clone(), clock.clone()).await;
         let keeper = Gatekeeper::new(ledger.clone(), config.clone(), clock.clone());
         let (backend, entered) = TestBackend::new(gated);
+        let outbox =
+            Arc::new(SettleOutbox::open(&dir.path().join("settles.redb"), ledger.clone()).unwrap());
         let runner = JobRunner::start(
             ledger.clone(),
+            outbox.clone(),
             backend.clone(),
             config.clone(),
             Some(keeper.safety()),
         );
         Self {
             ledger,
+            outbox,
             clock,
             config,
             keeper,

@@ -71,6 +71,17 @@ impl BackendsConfig {
     }
 }
 
+impl BackendsConfig {
+    /// The first model of the chain without any price: a daily spend cap
+    /// would count its calls as free.
+    pub fn unpriced_model(&self) -> Option<&str> {
+        self.chain
+            .iter()
+            .map(|b| b.model.as_str())
+            .find(|model| !self.prices.get(*model).is_some_and(ModelPrice::is_priced))
+    }
+}
+
 /// Which wire protocol a backend speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -220,6 +231,19 @@ pub struct ModelPrice {
     pub per_image: BTreeMap<Quality, BTreeMap<String, u64>>,
     /// Per image when `per_image` has no entry.
     pub default_per_image: u64,
+}
+
+impl ModelPrice {
+    /// Whether any price is set (token or per image).
+    pub fn is_priced(&self) -> bool {
+        self.output_per_mtok > 0
+            || self.default_per_image > 0
+            || self
+                .per_image
+                .values()
+                .flat_map(|row| row.values())
+                .any(|&p| p > 0)
+    }
 }
 
 #[cfg(test)]

@@ -91,6 +91,7 @@ pub fn failure(locale: Locale, failure: &JobFailure, now: UnixMillis) -> String 
             &[("limit", (*limit).into())],
         ),
         JobFailure::ShuttingDown => t(locale, "failure-shutting-down"),
+        JobFailure::ReservationLost => t(locale, "failure-reservation-lost"),
     }
 }
 

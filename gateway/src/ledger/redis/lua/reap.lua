@@ -3,7 +3,7 @@
 -- so two reapers racing refund each reservation once.
 -- KEYS: 1 meta, 2 log, 3 pend, 4 record, 5 usage
 -- ARGV: 1 now override, 2 id, 3 record retention ms
--- Returns {'gone', now} | {'alive', now, lease_until} | {'reaped', now, day, backend}.
+-- Returns {'gone', now} | {'alive', now, lease_until} | {'reaped', now, day, backend, estimate}.
 local now = clock(ARGV[1])
 local id = ARGV[2]
 local raw = redis.call('GET', KEYS[4])
@@ -22,4 +22,4 @@ finish(now, id, r, 0)
 r.s, r.k = 'r', '0'
 store_finished(r)
 log_usage(now, id, 0, 0, '0', 'expired')
-return { 'reaped', now, r.d, r.b }
+return { 'reaped', now, r.d, r.b, r.e }
