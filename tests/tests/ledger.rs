@@ -1,4 +1,4 @@
-//! The ledger conformance suite: every rule of LEDGER.md, run against both the
+//! The ledger conformance suite: every rule of docs/ledger.md, run against both the
 //! Redis ledger (`redis::*`, shared Redis, unique key prefix per test) and the
 //! embedded ledger (`embedded::*`, a fresh temp file per test), on a manual
 //! clock so windows and leases age out exactly, without sleeping. Then the
@@ -94,7 +94,7 @@ easel_tests::conformance! {
     settle::usage_keeps_at_least_the_last_thousand,
     spend::spend_cap_denies_refunds_and_notifies_once_per_day,
     spend::settle_replaces_the_estimate_and_refund_releases_it,
-    spend::reap_releases_the_spend_hold,
+    spend::reap_keeps_the_estimate_as_spend,
     spend::no_cap_still_accounts_spend,
     spend::same_request_id_from_two_users_holds_two_estimates,
     spend::settle_after_midnight_stays_on_the_day_it_was_held,

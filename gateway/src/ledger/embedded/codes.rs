@@ -87,7 +87,7 @@ pub(crate) fn mint(
     Ok(minted)
 }
 
-/// Redeems a code for a user; see LEDGER.md "redeem".
+/// Redeems a code for a user; see docs/ledger.md "Codes".
 pub(crate) fn redeem(
     tx: &mut Tx<'_>,
     user: UserKey,

@@ -129,7 +129,9 @@ pub(crate) fn reserve(tx: &mut Tx<'_>, req: &ReserveRequest) -> Result<Admission
         });
     }
 
-    // Write both steps.
+    // Write both steps. Without a cap nothing is held: settle books the
+    // final cost alone (as on Redis, where this saves a round trip).
+    let held = if cap > 0 { req.est_cost_micros } else { 0 };
     let lease_until = now.plus(config.ledger.lease);
     user.credits = user.credits.saturating_sub(u64::from(from_credits));
     if from_windows > 0 {
@@ -153,16 +155,19 @@ pub(crate) fn reserve(tx: &mut Tx<'_>, req: &ReserveRequest) -> Result<Admission
         first_lease_until: lease_until,
         day,
         backend: req.backend.clone(),
-        spend: req.est_cost_micros,
+        spend: held,
+        estimate: req.est_cost_micros,
         spend_fixed: false,
     };
     tx.put_reservation(&key, &rec)?;
     tx.leases.insert((lease_until.0, key.as_str()), ()).io()?;
     tx.kept.insert((now.0, key.as_str()), ()).io()?;
-    spend.spent = spend.spent.saturating_add(req.est_cost_micros);
-    let by = spend.by_backend.entry(req.backend.clone()).or_default();
-    *by = by.saturating_add(req.est_cost_micros);
-    tx.put_spend_day(day, &spend)?;
+    if held > 0 {
+        spend.spent = spend.spent.saturating_add(held);
+        let by = spend.by_backend.entry(req.backend.clone()).or_default();
+        *by = by.saturating_add(held);
+        tx.put_spend_day(day, &spend)?;
+    }
     let retention = config.longest_window().max(MIN_RETENTION);
     prune(tx, now, retention)?;
     Ok(Admission::Admitted(answer(req, &rec, false)))

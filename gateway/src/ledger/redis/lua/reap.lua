@@ -19,7 +19,9 @@ if lease and lease > now then
   return { 'alive', now, lease }
 end
 finish(now, id, r, 0)
-r.s, r.k = 'r', '0'
+-- The worker vanished after its upstream call may have been billed: the
+-- estimate stands as the cost (the caller books it in the day's spend).
+r.s, r.k = 'r', r.e or '0'
 store_finished(r)
-log_usage(now, id, 0, 0, '0', 'expired')
+log_usage(now, id, 0, 0, r.k, 'expired')
 return { 'reaped', now, r.d, r.b, r.e }
