@@ -27,6 +27,9 @@ mod embedded_store;
 /// In-flight cap, lease expiry, reapers, renewals, settles after a reap.
 #[path = "ledger/leases.rs"]
 mod leases;
+/// The Redis ledger only: settles across a paused Redis and a dead process (the outbox).
+#[path = "ledger/outbox.rs"]
+mod outbox;
 /// The Redis ledger only: every script call's KEYS in one Cluster slot.
 #[path = "ledger/redis_slots.rs"]
 mod redis_slots;

@@ -196,12 +196,6 @@ impl SettleOutbox {
         let table = io(txn.open_table(SETTLES))?;
         Ok(io(table.len())? as usize)
     }
-
-    /// Sends every parked settle now; returns how many landed. The drainer
-    /// does this by itself; tests call it to avoid waiting for a backoff.
-    pub async fn drain_now(&self) -> Result<usize, LedgerError> {
-        self.inner.drain_once().await
-    }
 }
 
 impl Inner {
