@@ -30,6 +30,9 @@ mod leases;
 /// The Redis ledger only: settles across a paused Redis and a dead process (the outbox).
 #[path = "ledger/outbox.rs"]
 mod outbox;
+/// The plan's policy (max n, qualities, editing) inside reserve, and plan changes racing it.
+#[path = "ledger/policy.rs"]
+mod policy;
 /// The Redis ledger only: every script call's KEYS in one Cluster slot.
 #[path = "ledger/redis_slots.rs"]
 mod redis_slots;
@@ -98,6 +101,11 @@ easel_tests::conformance! {
     spend::spend_cap_denies_refunds_and_notifies_once_per_day,
     spend::settle_replaces_the_estimate_and_refund_releases_it,
     spend::reap_keeps_the_estimate_as_spend,
+    policy::reserve_enforces_the_plans_policy,
+    policy::credits_alone_are_held_to_the_default_plans_rules,
+    policy::a_downgrade_between_the_check_and_the_reserve_is_honoured,
+    policy::a_plan_change_racing_reserves_never_admits_what_the_plan_forbids,
+    replay::a_replay_never_cancels_a_live_reservation,
     spend::no_cap_still_accounts_spend,
     spend::same_request_id_from_two_users_holds_two_estimates,
     spend::settle_after_midnight_stays_on_the_day_it_was_held,
