@@ -72,6 +72,8 @@ redeem-invalid = That code is not valid. Check it for typos.
 redeem-expired = That code has expired.
 redeem-used-up = That code has been used up.
 redeem-revoked = That code was revoked.
+redeem-plan-held = You already have plan { $plan } until { $date } ({ $when }), and this code's plan would cut it short. The code was not used: redeem it after that.
+redeem-plan-held-forever = You already have plan { $plan } with no end date, and this code's plan would not improve it. The code was not used.
 
 ## Admin replies
 

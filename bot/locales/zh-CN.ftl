@@ -56,6 +56,8 @@ redeem-invalid = 兑换码无效，请检查是否输错。
 redeem-expired = 兑换码已过期。
 redeem-used-up = 兑换码已被用完。
 redeem-revoked = 兑换码已被作废。
+redeem-plan-held = 你已拥有 { $plan } 套餐，有效期至 { $date }（{ $when }），此兑换码的套餐会缩短它。兑换码未被使用：请在那之后再兑换。
+redeem-plan-held-forever = 你已拥有永久的 { $plan } 套餐，此兑换码的套餐不会更好。兑换码未被使用。
 
 ## 管理员回复
 

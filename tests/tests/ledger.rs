@@ -101,6 +101,8 @@ easel_tests::conformance! {
     spend::spend_cap_denies_refunds_and_notifies_once_per_day,
     spend::settle_replaces_the_estimate_and_refund_releases_it,
     spend::reap_keeps_the_estimate_as_spend,
+    codes::plan_codes_never_cut_a_better_plan_short,
+    codes::a_many_use_code_counts_each_user_once,
     policy::reserve_enforces_the_plans_policy,
     policy::credits_alone_are_held_to_the_default_plans_rules,
     policy::a_downgrade_between_the_check_and_the_reserve_is_honoured,

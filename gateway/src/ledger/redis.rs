@@ -220,6 +220,10 @@ impl RedisLedger {
                 "claim",
                 vec![self.keys.code(code_hash), self.keys.code_users(code_hash)],
             ),
+            (
+                "unclaim",
+                vec![self.keys.code(code_hash), self.keys.code_users(code_hash)],
+            ),
             ("spend_hold", vec![self.keys.spend(day)]),
             ("spend_settle", vec![self.keys.spend(day)]),
         ]

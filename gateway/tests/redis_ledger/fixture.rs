@@ -29,6 +29,9 @@ pub(crate) fn plan(windows: &[(u32, Duration)], max_in_flight: u32) -> PlanConfi
             .map(|&(limit, period)| WindowConfig { limit, period })
             .collect(),
         max_in_flight,
+        // No practical image cap (unvalidated config): these tests are about
+        // windows and credits, not the plan policy.
+        max_n: 50,
         ..PlanConfig::default()
     }
 }

@@ -117,7 +117,9 @@ pub(crate) struct CodeRecord {
     pub(crate) created_at: UnixMillis,
     /// Who minted it.
     pub(crate) created_by: Actor,
-    /// Who redeemed it (one use per user).
+    /// Who redeemed it, in files written before the `code_users` table
+    /// (read only; new redemptions add a marker row there instead).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) users: Vec<UserKey>,
     /// Mint order, so codes minted in the same millisecond still list newest first.
     #[serde(default)]

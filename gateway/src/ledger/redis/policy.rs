@@ -23,7 +23,7 @@ const MIN_RETENTION_MS: i64 = 48 * 3_600_000;
 pub(super) struct Policy {
     config: Arc<Config>,
     /// `{name: {w: [[limit, period_ms], ...], f: max_in_flight, n: max_n,
-    /// q: {quality: true} (empty: all), e: allow_edit}}`.
+    /// q: {quality: true} (empty: all), e: allow_edit, p: priority}}`.
     pub(super) plans_json: String,
     /// `access.default_plan`.
     pub(super) default_plan: String,
@@ -65,6 +65,7 @@ impl Policy {
                         "n": plan.max_n,
                         "q": qualities,
                         "e": plan.allow_edit,
+                        "p": plan.priority,
                     }),
                 )
             })
@@ -148,11 +149,9 @@ mod tests {
         let cache = PolicyCache::default();
         let a = cache.get(&shared);
         assert!(Arc::ptr_eq(&a, &cache.get(&shared)));
-        assert!(
-            a.plans_json.contains(
-                r#""free":{"e":true,"f":2,"n":4,"q":{},"w":[[10,10800000],[30,86400000]]}"#
-            )
-        );
+        assert!(a.plans_json.contains(
+            r#""free":{"e":true,"f":2,"n":4,"p":0,"q":{},"w":[[10,10800000],[30,86400000]]}"#
+        ));
         assert_eq!(a.retention_ms, MIN_RETENTION_MS);
         shared.store(Arc::new(Config::default()));
         assert!(!Arc::ptr_eq(&a, &cache.get(&shared)));
