@@ -243,7 +243,10 @@ pub trait Ledger: Send + Sync + 'static {
         actor: Actor,
     ) -> Result<Vec<MintedCode>, LedgerError>;
 
-    /// Redeems a code for a user: at most once per user, at most `max_uses` users.
+    /// Redeems a code for a user: at most once per user, at most `max_uses`
+    /// users. A plan code never cuts a plan of the same or higher priority
+    /// short: that is `Redemption::PlanHeld` and the use is not taken
+    /// (docs/ledger.md, "Codes").
     async fn redeem(&self, user: UserKey, code: &str) -> Result<Redemption, LedgerError>;
 
     /// Revokes a code by its short id; false if there is no such code.
