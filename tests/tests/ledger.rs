@@ -101,6 +101,7 @@ easel_tests::conformance! {
     spend::spend_cap_denies_refunds_and_notifies_once_per_day,
     spend::settle_replaces_the_estimate_and_refund_releases_it,
     spend::reap_keeps_the_estimate_as_spend,
+    spend::a_request_above_the_per_request_cap_is_refused_first,
     codes::plan_codes_never_cut_a_better_plan_short,
     codes::a_many_use_code_counts_each_user_once,
     policy::reserve_enforces_the_plans_policy,

@@ -254,3 +254,16 @@ pub(crate) async fn replay_of_a_budget_denial_is_not_an_admission(s: Suite) {
     );
     assert_eq!(h.used(u).await, vec![1]);
 }
+
+pub(crate) async fn a_request_above_the_per_request_cap_is_refused_first(s: Suite) {
+    let mut c = one_window(10, 3 * HOUR);
+    c.spend.max_request_micros = 500;
+    let h = s.open(c).await;
+    let u = user(1);
+    assert_eq!(h.deny(&priced(u, "dear", 1, 501)).await, Denial::TooCostly);
+    // Nothing was held, counted or logged.
+    assert_eq!(h.used(u).await, vec![0]);
+    assert_eq!(h.status(u).await.in_flight, 0);
+    assert!(h.ledger.usage(u, 5).await.expect("usage").is_empty());
+    h.admit(&priced(u, "fine", 1, 500)).await;
+}
