@@ -231,6 +231,11 @@ pub struct ModelPrice {
     pub per_image: BTreeMap<Quality, BTreeMap<String, u64>>,
     /// Per image when `per_image` has no entry.
     pub default_per_image: u64,
+    /// What one input image of an edit adds to the up-front estimate held
+    /// against the spend cap (input image tokens are billed on top of the
+    /// output; take it from the provider's pricing for your input size).
+    /// 0: inputs are not estimated. The final cost always comes from usage.
+    pub per_input_image: u64,
 }
 
 impl ModelPrice {
