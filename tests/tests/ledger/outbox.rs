@@ -1,17 +1,25 @@
 //! The settle outbox over the Redis ledger on a private server that is
 //! paused (SIGSTOP) between a job's end and its settle: the charge lands
 //! exactly once when Redis answers again and is never refunded; a settle
-//! left by a process that died lands as "nothing delivered" with its cost.
+//! left by a process that died lands as "nothing delivered" with its cost;
+//! a lease that lapses while Redis is away stops the running job.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use easel_gateway::ledger::outbox::SettleOutbox;
 use easel_gateway::ledger::{SettleOutcome, Settlement};
+use easel_gateway::service::Gateway;
+use easel_shared::RequestId;
 use easel_shared::admin::UsageOutcome;
+use easel_shared::job::{JobEvent, JobFailure};
+use easel_shared::render::RenderOptions;
+use easel_shared::request::Request;
+use easel_tests::fake_openai::Reply;
 use easel_tests::ledger::config::{HOUR, one_window};
-use easel_tests::ledger::{Harness, req, rid, user};
+use easel_tests::ledger::{Harness, req, rid, unique_prefix, user};
 use easel_tests::redis_server::PrivateRedis;
+use easel_tests::stack::Stack;
 
 /// Waits (on outcomes, not on time) until the outbox holds `n` parked
 /// settles (0: its drainer landed them all).
@@ -129,4 +137,91 @@ async fn a_settle_left_by_a_dead_process_lands_as_nothing_delivered() {
         h.ledger.spend_today().await.expect("spend").spent_micros,
         9_000
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lease_that_lapses_while_redis_is_away_stops_the_job() {
+    let server = PrivateRedis::start();
+    let (url, prefix) = (server.url(), unique_prefix("lapse"));
+    let stack = Stack::start(|c| {
+        c.ledger.redis_url = url.clone();
+        c.ledger.key_prefix = prefix.clone();
+        // The renewer runs every lease / 3 of real time: keep it short.
+        c.ledger.lease = Duration::from_millis(300);
+    })
+    .await;
+    // The provider takes "forever": only the lost lease can end this job.
+    stack.openai.script([Reply::Slow(Duration::from_secs(600))]);
+    let u = user(1);
+    let request = Request {
+        id: RequestId::new("slow").expect("id"),
+        user: u,
+        prompt: "a lighthouse".into(),
+        options: RenderOptions::default(),
+        inputs: Vec::new(),
+        parent: None,
+        mask: None,
+    };
+    let mut events = stack.gateway.submit(request).await.expect("admitted");
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while stack.openai.requests().is_empty() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the upstream call started");
+
+    // Redis goes away: no renewal is confirmed for a whole lease.
+    server.pause();
+    let seen = tokio::time::timeout(Duration::from_secs(60), async {
+        let mut seen = Vec::new();
+        while let Some(event) = events.recv().await {
+            let last = event.is_final();
+            seen.push(event);
+            if last {
+                break;
+            }
+        }
+        seen
+    })
+    .await
+    .expect("the job ended");
+    assert!(
+        seen.iter().all(|e| !matches!(e, JobEvent::Done { .. })),
+        "{seen:?}"
+    );
+    assert!(
+        matches!(
+            seen.last(),
+            Some(JobEvent::Failed {
+                failure: JobFailure::ReservationLost,
+                ..
+            })
+        ),
+        "{seen:?}"
+    );
+
+    // Back again: the parked refund lands; nothing was charged, nothing is held.
+    server.resume();
+    let ledger = stack.gateway.ledger();
+    let usage = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            if let Ok(usage) = ledger.usage(u, 5).await
+                && !usage.is_empty()
+            {
+                return usage;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the refund landed");
+    assert_eq!(usage.len(), 1);
+    assert_eq!(
+        (usage[0].credits, usage[0].outcome),
+        (0, UsageOutcome::Failed)
+    );
+    let status = ledger.status(u).await.expect("status");
+    assert_eq!(status.in_flight, 0);
+    assert_eq!(status.windows[0].used, 0);
 }
