@@ -1,6 +1,8 @@
 //! The job runner against a real embedded ledger and a gated test backend:
-//! fairness, queue positions, cancel, refunds, partial delivery, leases.
-//! Every test runs against both real ledgers (embedded file, shared Redis).
+//! fairness, queue positions, cancel, refunds, partial delivery, leases, a
+//! refused renewal stopping the job, spend of every attempt (docs/ledger.md,
+//! "Runner rules"). Every test runs against both real ledgers (embedded
+//! file, shared Redis).
 
 #[macro_use]
 #[path = "support/jobs.rs"]
