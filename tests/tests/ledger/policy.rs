@@ -129,8 +129,9 @@ pub(crate) async fn a_plan_change_racing_reserves_never_admits_what_the_plan_for
         .set_plan(u, Some(PRO), 0, "trial", Actor::Api)
         .await
         .expect("set plan");
-    // 4 high-quality images: fine on pro, forbidden on free.
-    let racing = (0..80).map(|i| {
+    // 4 high-quality images: fine on pro, forbidden on free. 20 of them fit
+    // pro's window (100), so the only possible denial is the plan's.
+    let racing = (0..20).map(|i| {
         let ledger: Arc<dyn Ledger> = instances[i % instances.len()].clone();
         let r = shaped(u, &format!("r-{i}"), 4, Quality::High, false);
         tokio::spawn(async move { ledger.reserve(&r).await })
