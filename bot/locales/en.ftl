@@ -49,6 +49,7 @@ denial-in-flight = You already have { $limit ->
 } running. Send the next one when it is done.
 denial-burst = Slow down a little: try again { $when }.
 denial-budget = Easel's daily budget is used up. It resets at 00:00 UTC ({ $when }). Nothing was charged.
+denial-too-costly = This request would cost more than one request may. Nothing was charged; ask for fewer images, a lower quality or a smaller size.
 denial-plan-n = Your plan allows at most { $max } images per request: use --n { $max } or fewer.
 denial-plan-quality = Your plan does not include this quality. Try --q medium or --q low.
 denial-plan-edit = Your plan does not include editing images. Send a text prompt instead, or redeem a code with /redeem.
@@ -73,6 +74,8 @@ redeem-invalid = That code is not valid. Check it for typos.
 redeem-expired = That code has expired.
 redeem-used-up = That code has been used up.
 redeem-revoked = That code was revoked.
+redeem-plan-held = You already have plan { $plan } until { $date } ({ $when }), and this code's plan would cut it short. The code was not used: redeem it after that.
+redeem-plan-held-forever = You already have plan { $plan } with no end date, and this code's plan would not improve it. The code was not used.
 
 ## Admin replies
 
@@ -204,6 +207,7 @@ failure-timed-out = The image took too long. Nothing was charged; please try aga
 failure-too-many-queued = You already have { $limit } requests waiting. Nothing was charged; send the next one when one is done.
 failure-shutting-down = Easel is restarting. Nothing was charged; try again in a minute.
 failure-model-unavailable = The image model this bot uses is not available right now; the admins were told. Nothing was charged.
+failure-reservation-lost = The job was stopped because its quota hold could not be kept, so nothing was delivered. Nothing was charged; please try again.
 input-bad = Image { $index } cannot be used: { $reason }. Nothing was charged; send a PNG, JPEG or WebP photo.
 input-too-large = Image { $index } is larger than { $mb } MB. Nothing was charged; send a smaller one.
 input-expired = That image is no longer stored (results are kept for a limited time). Nothing was charged; send the picture again.

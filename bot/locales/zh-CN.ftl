@@ -36,6 +36,7 @@ denial-quota-too-big = 这个请求所需额度超过套餐单个窗口的上限
 denial-in-flight = 你已有 { $limit } 个请求在进行中，请等它完成后再发。
 denial-burst = 请稍慢一点：{ $when }再试。
 denial-budget = Easel 今日预算已用完，将于 UTC 00:00 重置（{ $when }）。本次未扣额度。
+denial-too-costly = 这个请求的费用超过了单次请求的上限。本次未扣额度；请减少图片数量、降低质量或缩小尺寸。
 denial-plan-n = 你的套餐每次最多生成 { $max } 张：请使用 --n { $max } 或更少。
 denial-plan-quality = 你的套餐不包含此画质。请试试 --q medium 或 --q low。
 denial-plan-edit = 你的套餐不包含图片编辑。请改发文字描述，或用 /redeem 兑换码。
@@ -57,6 +58,8 @@ redeem-invalid = 兑换码无效，请检查是否输错。
 redeem-expired = 兑换码已过期。
 redeem-used-up = 兑换码已被用完。
 redeem-revoked = 兑换码已被作废。
+redeem-plan-held = 你已拥有 { $plan } 套餐，有效期至 { $date }（{ $when }），此兑换码的套餐会缩短它。兑换码未被使用：请在那之后再兑换。
+redeem-plan-held-forever = 你已拥有永久的 { $plan } 套餐，此兑换码的套餐不会更好。兑换码未被使用。
 
 ## 管理员回复
 
@@ -188,6 +191,7 @@ failure-timed-out = 生成超时。未扣额度，请重试。
 failure-too-many-queued = 你已有 { $limit } 个请求在排队。未扣额度，请等其中一个完成后再发。
 failure-shutting-down = Easel 正在重启。未扣额度，请一分钟后再试。
 failure-model-unavailable = 本机器人使用的图像模型暂不可用，已通知管理员。未扣额度。
+failure-reservation-lost = 由于无法保持本次的额度预留，任务已停止，未交付图片。未扣额度，请重试。
 input-bad = 第 { $index } 张图片无法使用：{ $reason }。未扣额度，请发送 PNG、JPEG 或 WebP 图片。
 input-too-large = 第 { $index } 张图片超过 { $mb } MB。未扣额度，请发送更小的图片。
 input-expired = 那张图片已不再保存（结果只保留一段时间）。未扣额度，请重新发送图片。

@@ -55,6 +55,8 @@ async fn main() -> anyhow::Result<()> {
                         credits_per_image: 1,
                         est_cost_micros: 40_000,
                         backend: "openai".into(),
+                        quality: easel_shared::render::Quality::Auto,
+                        edit: false,
                     };
                     let Admission::Admitted(_) = ledger.reserve(&req).await? else {
                         anyhow::bail!("denied");

@@ -24,6 +24,7 @@ use easel_gateway::backend::{
     BackendError, BackendEvent, BackendOutput, Capabilities, GeneratedImage, ImageBackend, ImageJob,
 };
 use easel_gateway::ledger::embedded::EmbeddedLedger;
+use easel_gateway::ledger::outbox::SettleOutbox;
 use easel_gateway::ledger::redis::RedisLedger;
 use easel_gateway::ledger::{Clock, Ledger, SharedConfig};
 use easel_gateway::runner::JobRunner;
@@ -183,7 +184,15 @@ async fn main() -> anyhow::Result<()> {
             Clock::real(),
         ));
         let backend = Arc::new(ZeroBackend { png: png.clone() });
-        let runner = Arc::new(JobRunner::start(ledger, backend, config, None));
+        let outbox = SettleOutbox::open(&dir.path().join("settles.redb"), ledger.clone())
+            .context("outbox")?;
+        let runner = Arc::new(JobRunner::start(
+            ledger,
+            Arc::new(outbox),
+            backend,
+            config,
+            None,
+        ));
         // Warm-up (not recorded), then the measured run.
         offer(&keeper, &runner, rate, 1, args.users, &format!("w{run}")).await;
         let started = Instant::now();

@@ -197,6 +197,8 @@ impl Gatekeeper {
             credits_per_image,
             est_cost_micros: req.est_cost_micros,
             backend: req.backend.clone(),
+            quality: req.options.quality,
+            edit: req.is_edit,
         };
         match inner.ledger.reserve(&reserve).await? {
             Admission::Admitted(reservation) => {

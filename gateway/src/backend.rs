@@ -93,6 +93,16 @@ pub struct BackendOutput {
     pub backend: String,
 }
 
+/// A finished job with everything its upstream attempts cost, failed ones
+/// included: the provider bills every attempt that reported usage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Billed {
+    /// The images, or why there are none.
+    pub result: Result<BackendOutput, BackendError>,
+    /// What all attempts cost the operator, in micro-dollars.
+    pub cost_micros: u64,
+}
+
 /// What a backend supports, so requests are shaped before they are sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Capabilities {
@@ -182,5 +192,17 @@ pub trait ImageBackend: Send + Sync + 'static {
     /// The image models this key can use, by the provider's list.
     async fn list_image_models(&self) -> Result<Vec<String>, ModelCheckError> {
         Err(ModelCheckError::Unsupported)
+    }
+
+    /// Runs the job and reports what it cost even when it failed. The
+    /// default knows only a success's cost; a backend whose failures can
+    /// report usage, and the chain (which sums its attempts), override it.
+    async fn generate_billed(&self, job: &ImageJob, events: &mpsc::Sender<BackendEvent>) -> Billed {
+        let result = self.generate(job, events).await;
+        let cost_micros = result.as_ref().map_or(0, |out| out.cost_micros);
+        Billed {
+            result,
+            cost_micros,
+        }
     }
 }

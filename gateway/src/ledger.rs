@@ -16,6 +16,7 @@
 pub mod clock;
 pub mod code;
 pub mod embedded;
+pub mod outbox;
 pub mod redis;
 
 use std::sync::Arc;
@@ -26,6 +27,7 @@ use easel_shared::admin::{
     UsageEntry,
 };
 use easel_shared::config::Config;
+use easel_shared::render::Quality;
 use easel_shared::{Denial, QuotaStatus, RequestId, UnixMillis, UserKey};
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +51,11 @@ pub struct ReserveRequest {
     pub est_cost_micros: u64,
     /// Which backend is expected to serve it (for per-backend spend).
     pub backend: String,
+    /// The quality asked for: the plan's `qualities` are checked inside the
+    /// reserve step, against the plan in effect at that instant.
+    pub quality: Quality,
+    /// Whether the request edits input images (plans may forbid editing).
+    pub edit: bool,
 }
 
 impl ReserveRequest {
@@ -171,6 +178,16 @@ pub trait Ledger: Send + Sync + 'static {
     /// Extends a running reservation's lease; false if it is no longer pending.
     async fn renew(&self, user: UserKey, id: &RequestId) -> Result<bool, LedgerError>;
 
+    /// Extends every lease of `held` at once (one round trip on Redis), in
+    /// order: `false` where the reservation is no longer pending.
+    async fn renew_many(&self, held: &[(UserKey, RequestId)]) -> Result<Vec<bool>, LedgerError> {
+        let mut out = Vec::with_capacity(held.len());
+        for (user, id) in held {
+            out.push(self.renew(*user, id).await?);
+        }
+        Ok(out)
+    }
+
     /// Refunds reservations whose lease expired. Safe to run from several replicas.
     async fn reap(&self) -> Result<ReapReport, LedgerError>;
 
@@ -226,7 +243,10 @@ pub trait Ledger: Send + Sync + 'static {
         actor: Actor,
     ) -> Result<Vec<MintedCode>, LedgerError>;
 
-    /// Redeems a code for a user: at most once per user, at most `max_uses` users.
+    /// Redeems a code for a user: at most once per user, at most `max_uses`
+    /// users. A plan code never cuts a plan of the same or higher priority
+    /// short: that is `Redemption::PlanHeld` and the use is not taken
+    /// (docs/ledger.md, "Codes").
     async fn redeem(&self, user: UserKey, code: &str) -> Result<Redemption, LedgerError>;
 
     /// Revokes a code by its short id; false if there is no such code.
@@ -237,6 +257,16 @@ pub trait Ledger: Send + Sync + 'static {
 
     /// The most recent admin changes, newest first.
     async fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, LedgerError>;
+}
+
+/// The refusal a request gets before anything is held when its estimated
+/// cost is above `spend.max_request_micros` (both ledgers call this first).
+pub(crate) fn too_costly(config: &Config, req: &ReserveRequest) -> Option<Admission> {
+    let max = config.spend.max_request_micros;
+    (max > 0 && req.est_cost_micros > max).then_some(Admission::Denied {
+        denial: Denial::TooCostly,
+        notify_admins: false,
+    })
 }
 
 /// Opens the ledger the configuration asks for: Redis when `ledger.redis_url`

@@ -5,31 +5,41 @@
 //! - Fairness: a [`FairQueue`] across users weighted by cost (credits) and
 //!   plan priority, not FIFO, with a per-user cap on waiting jobs.
 //! - Pacing: a governor direct limiter at `runner.images_per_minute` (0: none).
-//! - Leases: one task renews the lease of every held reservation (waiting or
-//!   running) every `ledger.lease / 3`, so only a dead process's jobs are reaped.
+//! - Leases: one task renews the leases of every held reservation (waiting or
+//!   running) every `ledger.lease / 3` in ONE ledger call
+//!   ([`Ledger::renew_many`]), so only a dead process's jobs are reaped. A
+//!   refused renewal, or none confirmed for a whole lease, means the
+//!   reservation is (or may be) refunded: the job's upstream call is stopped
+//!   and the user told nothing was charged (`JobFailure::ReservationLost`).
+//! - Settle: through the [`SettleOutbox`]; images are delivered only after
+//!   the settle landed as charged, so no image is ever delivered unpaid.
 //! - Cancel: a waiting job can be cancelled (full refund); once the upstream
-//!   call started it runs to the end, because the provider bills it.
+//!   call started the user cannot cancel it, because the provider bills it.
 //!
 //! Invariant: every submitted ticket is settled exactly once by this runner
-//! (delivered or refunded), or left to the reaper if the process dies.
+//! (delivered or refunded, through the outbox when the ledger is away), or
+//! left to the reaper if the process dies. See docs/ledger.md.
 
 pub mod fair;
 mod job;
+mod lease;
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use easel_shared::job::{JobEvent, JobFailure};
 use easel_shared::{RequestId, UserKey};
 use governor::{DefaultDirectRateLimiter, Quota};
 use tokio::sync::{Notify, Semaphore, mpsc};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 pub use fair::FairQueue;
 
 use crate::admission::{AbortOnDrop, SafetyCooldown, Ticket};
 use crate::backend::{ImageBackend, ImageJob};
+use crate::ledger::outbox::SettleOutbox;
 use crate::ledger::{Ledger, SharedConfig};
 
 /// A submitted job as its submitter holds it.
@@ -77,6 +87,8 @@ pub struct JobRunner {
 /// State shared by the runner, its dispatcher, its renewer and running jobs.
 struct Shared {
     ledger: Arc<dyn Ledger>,
+    /// Every settle goes through it, so none is lost to a ledger outage.
+    outbox: Arc<SettleOutbox>,
     backend: Arc<dyn ImageBackend>,
     safety: Option<Arc<SafetyCooldown>>,
     config: SharedConfig,
@@ -88,10 +100,21 @@ struct Shared {
 #[derive(Default)]
 struct State {
     queue: FairQueue<Waiting>,
-    /// Jobs whose upstream call started, by id, with their owner.
-    running: HashMap<RequestId, UserKey>,
+    /// Jobs whose upstream call started, by id.
+    running: HashMap<RequestId, Running>,
+    /// When each held reservation's lease was last confirmed (or the job
+    /// was submitted): a lease not confirmed for `ledger.lease` may be reaped.
+    confirmed: HashMap<RequestId, Instant>,
     /// Set by shutdown: new jobs are refunded at once.
     closed: bool,
+}
+
+/// A job whose upstream call started.
+struct Running {
+    /// Who owns it (cancel checks it).
+    user: UserKey,
+    /// Stops the upstream call when the reservation is lost.
+    stop: CancellationToken,
 }
 
 /// A job in the queue.
@@ -104,11 +127,13 @@ struct Waiting {
 }
 
 impl JobRunner {
-    /// Starts a runner (inside a Tokio runtime) sending jobs to `backend`.
+    /// Starts a runner (inside a Tokio runtime) sending jobs to `backend`
+    /// and settling through `outbox` (over the same ledger).
     /// `runner.*` is read now: concurrency and pacing need a restart to
     /// change. Safety blocks are reported to `safety` (the gatekeeper's).
     pub fn start(
         ledger: Arc<dyn Ledger>,
+        outbox: Arc<SettleOutbox>,
         backend: Arc<dyn ImageBackend>,
         config: SharedConfig,
         safety: Option<Arc<SafetyCooldown>>,
@@ -116,6 +141,7 @@ impl JobRunner {
         let runner = config.load().runner.clone();
         let shared = Arc::new(Shared {
             ledger,
+            outbox,
             backend,
             safety,
             config,
@@ -126,7 +152,7 @@ impl JobRunner {
             .map(|rate| DefaultDirectRateLimiter::direct(Quota::per_minute(rate)));
         let slots = Arc::new(Semaphore::new(runner.concurrency.max(1) as usize));
         let dispatcher = tokio::spawn(dispatch(Arc::clone(&shared), slots, pacer));
-        let renewer = tokio::spawn(renew(Arc::downgrade(&shared)));
+        let renewer = tokio::spawn(lease::renew(Arc::downgrade(&shared)));
         Self {
             shared,
             tasks: [AbortOnDrop(dispatcher), AbortOnDrop(renewer)],
@@ -174,6 +200,7 @@ impl JobRunner {
                 {
                     return Err(SubmitError::Duplicate(id));
                 }
+                state.confirmed.insert(id, Instant::now());
                 announce(&mut state.queue);
                 drop(state);
                 self.shared.wake.notify_one();
@@ -193,7 +220,7 @@ impl JobRunner {
                 let taken = state.queue.remove(id);
                 announce(&mut state.queue);
                 taken
-            } else if state.running.get(id) == Some(&user) {
+            } else if state.running.get(id).map(|r| r.user) == Some(user) {
                 return CancelOutcome::AlreadyStarted;
             } else {
                 return CancelOutcome::Unknown;
@@ -283,43 +310,20 @@ async fn dispatch(
         let next = {
             let mut state = shared.lock();
             let next = state.queue.pop();
+            let stop = CancellationToken::new();
             if let Some((id, user, _)) = &next {
-                state.running.insert(id.clone(), *user);
+                let running = Running {
+                    user: *user,
+                    stop: stop.clone(),
+                };
+                state.running.insert(id.clone(), running);
             }
             announce(&mut state.queue);
-            next
+            next.map(|next| (next, stop))
         };
         // The job may have been cancelled while we paced: then look again.
-        if let Some((_, _, waiting)) = next {
-            tokio::spawn(job::run(Arc::clone(&shared), waiting, slot));
-        }
-    }
-}
-
-/// Renews the lease of every held reservation every `lease / 3`.
-async fn renew(shared: std::sync::Weak<Shared>) {
-    loop {
-        let Some(lease) = shared.upgrade().map(|s| s.config.load().ledger.lease) else {
-            return;
-        };
-        tokio::time::sleep((lease / 3).max(Duration::from_millis(10))).await;
-        let Some(shared) = shared.upgrade() else {
-            return;
-        };
-        let held: Vec<(RequestId, UserKey)> = {
-            let state = shared.lock();
-            let running = state.running.iter().map(|(id, u)| (id.clone(), *u));
-            let waiting = state.queue.ids().map(|(id, u)| (id.clone(), u));
-            running.chain(waiting).collect()
-        };
-        for (id, user) in held {
-            match shared.ledger.renew(user, &id).await {
-                Ok(true) => {}
-                Ok(false) => {
-                    tracing::warn!(%id, %user, "lease renewal refused: reservation no longer pending")
-                }
-                Err(error) => tracing::warn!(%id, %user, %error, "lease renewal failed"),
-            }
+        if let Some(((_, _, waiting), stop)) = next {
+            tokio::spawn(job::run(Arc::clone(&shared), waiting, slot, stop));
         }
     }
 }

@@ -1,4 +1,4 @@
-//! EmbeddedLedger behaviour against LEDGER.md, on a temp file with a manual clock.
+//! EmbeddedLedger behaviour against docs/ledger.md, on a temp file with a manual clock.
 //! Run: `cargo test -p easel-gateway --features test-clock --test embedded_ledger`.
 #![cfg(feature = "test-clock")]
 
@@ -41,9 +41,12 @@ fn window(limit: u32, hours: u64) -> WindowConfig {
 fn config() -> Config {
     let mut c = Config::default();
     c.plans.clear();
+    // No practical image cap (unvalidated config): these tests are about
+    // windows and credits, not the plan policy.
     let plan = |windows, max_in_flight| PlanConfig {
         windows,
         max_in_flight,
+        max_n: 50,
         ..PlanConfig::default()
     };
     c.plans
@@ -117,6 +120,8 @@ fn req(user: UserKey, id: &str, images: u32, cpi: u32, est: u64) -> ReserveReque
         credits_per_image: cpi,
         est_cost_micros: est,
         backend: "openai".into(),
+        quality: easel_shared::render::Quality::Auto,
+        edit: false,
     }
 }
 

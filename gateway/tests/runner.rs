@@ -1,6 +1,8 @@
 //! The job runner against a real embedded ledger and a gated test backend:
-//! fairness, queue positions, cancel, refunds, partial delivery, leases.
-//! Every test runs against both real ledgers (embedded file, shared Redis).
+//! fairness, queue positions, cancel, refunds, partial delivery, leases, a
+//! refused renewal stopping the job, spend of every attempt (docs/ledger.md,
+//! "Runner rules"). Every test runs against both real ledgers (embedded
+//! file, shared Redis).
 
 #[macro_use]
 #[path = "support/jobs.rs"]
@@ -26,6 +28,9 @@ both_ledgers!(
     a_replayed_ticket_is_not_run_twice,
     shutdown_refunds_waiting_jobs_and_lets_running_ones_finish,
     pacing_holds_jobs_in_the_queue_where_they_can_be_cancelled,
+    a_refused_renewal_stops_the_job_and_delivers_nothing,
+    spend_counts_every_attempts_reported_cost,
+    a_failed_call_that_reported_usage_costs_the_operator_not_the_user,
 );
 
 fn rid(s: &str) -> RequestId {
@@ -357,4 +362,94 @@ async fn pacing_holds_jobs_in_the_queue_where_they_can_be_cancelled(kind: Kind) 
         }
     ));
     assert_eq!(core.backend.calls.lock().unwrap().len(), 1);
+}
+
+/// A reservation refunded under a running job (another replica's reaper saw
+/// its lease lapse): the next renewal is refused, the upstream call is
+/// stopped, nothing is delivered, and the refund happened exactly once.
+async fn a_refused_renewal_stops_the_job_and_delivers_nothing(kind: Kind) {
+    let mut config = roomy_config();
+    // The renewer runs every lease / 3 of real time: keep it quick.
+    config.ledger.lease = Duration::from_millis(300);
+    let mut core = Core::start(kind, config, true).await;
+    let user = UserKey::telegram(1);
+    let mut handle = core.submit(user, "doomed", 1).await;
+    assert_eq!(core.next_entered().await, "doomed");
+
+    // The reaper wins against the renewer (which may renew in between: then
+    // the clock moves on again; this loops on outcomes, not on time).
+    within(async {
+        loop {
+            core.clock.advance(Duration::from_secs(600));
+            if core.ledger.reap().await.unwrap().refunded == 1 {
+                break;
+            }
+        }
+    })
+    .await;
+    let events = finish(&mut handle).await;
+    assert!(
+        events.iter().all(|e| !matches!(e, JobEvent::Done { .. })),
+        "{events:?}"
+    );
+    match events.last() {
+        Some(JobEvent::Failed { failure, quota }) => {
+            assert_eq!(failure, &JobFailure::ReservationLost);
+            assert_eq!(quota.as_ref().map(used), Some(0));
+        }
+        other => panic!("{other:?}"),
+    }
+    // The gate is still shut: the call was dropped, not finished.
+    assert_eq!(core.backend.calls.lock().unwrap().len(), 1);
+    let usage = core.ledger.usage(user, 5).await.unwrap();
+    assert_eq!(usage.len(), 1, "refunded once: {usage:?}");
+    assert_eq!(usage[0].outcome, UsageOutcome::Expired);
+    assert_eq!(core.status(user).await.in_flight, 0);
+    assert_eq!(core.ledger.reap().await.unwrap().refunded, 0);
+}
+
+/// A retried job's spend is what every attempt reported, not only the last.
+async fn spend_counts_every_attempts_reported_cost(kind: Kind) {
+    let core = Core::start_with(kind, roomy_config(), false, true).await;
+    let user = UserKey::telegram(1);
+    let mut handle = core.submit(user, "wobbly flaky billed=5000", 1).await;
+    match finish(&mut handle).await.last() {
+        Some(JobEvent::Done {
+            charged,
+            cost_micros,
+            ..
+        }) => {
+            assert_eq!(*charged, 1);
+            // 5,000 for the failed attempt + 11,000 for the one that worked.
+            assert_eq!(*cost_micros, 16_000);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(core.backend.calls.lock().unwrap().len(), 2);
+    assert_eq!(
+        core.ledger.spend_today().await.unwrap().spent_micros,
+        16_000
+    );
+    assert_eq!(
+        core.ledger.usage(user, 1).await.unwrap()[0].cost_micros,
+        16_000
+    );
+}
+
+/// A failed call that reported usage is billed to the operator's spend and
+/// costs the user nothing.
+async fn a_failed_call_that_reported_usage_costs_the_operator_not_the_user(kind: Kind) {
+    let core = Core::start(kind, roomy_config(), false).await;
+    let user = UserKey::telegram(1);
+    let mut handle = core.submit(user, "costly error=bad billed=3000", 1).await;
+    match finish(&mut handle).await.last() {
+        Some(JobEvent::Failed { failure, quota }) => {
+            assert_eq!(failure, &JobFailure::Failed);
+            assert_eq!(quota.as_ref().map(used), Some(0));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(core.ledger.spend_today().await.unwrap().spent_micros, 3_000);
+    let usage = core.ledger.usage(user, 1).await.unwrap();
+    assert_eq!((usage[0].credits, usage[0].cost_micros), (0, 3_000));
 }

@@ -121,6 +121,15 @@ pub enum Redemption {
     UsedUp,
     /// An admin revoked the code.
     Revoked,
+    /// The code's plan is not better than the plan the user holds, which it
+    /// would cut short: refused, and the code's use is not taken (redeem it
+    /// after `until`).
+    PlanHeld {
+        /// The plan the user holds now.
+        plan: String,
+        /// When that plan ends (`None`: never).
+        until: Option<UnixMillis>,
+    },
 }
 
 /// How a request ended, as recorded in the usage log.

@@ -139,6 +139,14 @@ impl Config {
             return Err(err("costs.per_image".into(), "must be >= 1"));
         }
         self.backends.validate()?;
+        if self.spend.daily_cap_micros > 0
+            && let Some(model) = self.backends.unpriced_model()
+        {
+            return Err(err(
+                format!("backends.prices.\"{model}\""),
+                "spend.daily_cap_micros is set but this model has no price, so its spend would count 0",
+            ));
+        }
         self.telegram.validate()?;
         self.discord.validate()?;
         if self.ledger.lease < Duration::from_secs(5) {
@@ -167,6 +175,9 @@ pub struct LedgerConfig {
     pub key_prefix: String,
     /// The embedded store's file.
     pub path: String,
+    /// The settle outbox's file (a local redb): settles that could not reach
+    /// the ledger wait here until they land (docs/ledger.md).
+    pub outbox_path: String,
     /// How long a running job's reservation lives without renewal before the reaper refunds it.
     #[serde(with = "humantime_serde")]
     pub lease: Duration,
@@ -181,6 +192,7 @@ impl Default for LedgerConfig {
             redis_url: String::new(),
             key_prefix: "easel:".to_owned(),
             path: "easel-ledger.redb".to_owned(),
+            outbox_path: "easel-settles.redb".to_owned(),
             lease: Duration::from_secs(120),
             reap_every: Duration::from_secs(15),
         }
@@ -339,8 +351,12 @@ impl CostConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct SpendConfig {
-    /// Most spend per UTC day across all users; 0 means no cap.
+    /// Most spend per UTC day across all users; 0 means no cap. Every
+    /// backend's model must then have a price (checked at start-up).
     pub daily_cap_micros: u64,
+    /// Most one request may be estimated to cost; 0 means no limit. A dearer
+    /// request is refused before anything is held or called.
+    pub max_request_micros: u64,
 }
 
 /// Limits on access-code redemption attempts (per process, governor).
@@ -490,6 +506,28 @@ mod tests {
         let mut c = Config::default();
         c.access.default_plan = "gold".into();
         assert_eq!(c.validate().unwrap_err().key, "access.default_plan");
+    }
+
+    #[test]
+    fn a_daily_cap_without_a_price_names_the_model() {
+        let mut c = Config::default();
+        c.backends.chain.push(BackendConfig {
+            name: "openai".into(),
+            model: "gpt-image-2".into(),
+            ..Default::default()
+        });
+        c.validate().unwrap();
+        c.spend.daily_cap_micros = 5_000_000;
+        let e = c.validate().unwrap_err();
+        assert_eq!(e.key, "backends.prices.\"gpt-image-2\"");
+        c.backends.prices.insert(
+            "gpt-image-2".into(),
+            ModelPrice {
+                default_per_image: 40_000,
+                ..Default::default()
+            },
+        );
+        c.validate().unwrap();
     }
 
     #[test]

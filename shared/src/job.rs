@@ -142,6 +142,11 @@ pub enum JobFailure {
     /// charged; try again shortly.
     #[error("the gateway is restarting")]
     ShuttingDown,
+    /// The job's reservation could not be kept (its lease was refused or
+    /// lapsed, or the charge could not be recorded), so the upstream call was
+    /// stopped and nothing is delivered. Nothing was charged; try again.
+    #[error("the job's reservation was lost")]
+    ReservationLost,
 }
 
 /// Serde for `Bytes` as standard base64 text.

@@ -92,6 +92,10 @@ pub enum Denial {
         /// When the next request will be accepted.
         retry_at: UnixMillis,
     },
+    /// The request's estimated cost is above `spend.max_request_micros`:
+    /// fewer images, a lower quality or a smaller size may fit.
+    #[error("the request costs more than one request may")]
+    TooCostly,
     /// The deployment's daily spend cap is reached.
     #[error("daily budget reached")]
     Budget {

@@ -39,6 +39,7 @@ impl Stack {
     pub fn config(openai: &FakeOpenAi, dir: &std::path::Path) -> Config {
         let mut config = Config::default();
         config.ledger.path = dir.join("ledger.redb").display().to_string();
+        config.ledger.outbox_path = dir.join("settles.redb").display().to_string();
         config.results.path = dir.join("results.redb").display().to_string();
         config.backends.chain = vec![BackendConfig {
             name: "openai".into(),

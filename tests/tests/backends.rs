@@ -84,6 +84,7 @@ fn prices() -> BTreeMap<String, ModelPrice> {
                 output_per_mtok: 40_000_000,
                 per_image: per_image.clone(),
                 default_per_image: 0,
+                per_input_image: 0,
             },
         ),
         (

@@ -1,4 +1,4 @@
-//! The ledger conformance suite: every rule of LEDGER.md, run against the
+//! The ledger conformance suite: every rule of docs/ledger.md, run against the
 //! Redis ledger (`redis::*`, shared Redis, unique key prefix per test), the
 //! Redis ledger on a local 3-master Redis Cluster (`cluster::*`, one cluster
 //! for this binary, unique key prefix per test) and the embedded ledger
@@ -32,6 +32,12 @@ mod embedded_store;
 /// In-flight cap, lease expiry, reapers, renewals, settles after a reap.
 #[path = "ledger/leases.rs"]
 mod leases;
+/// The Redis ledger only: settles across a paused Redis and a dead process (the outbox).
+#[path = "ledger/outbox.rs"]
+mod outbox;
+/// The plan's policy (max n, qualities, editing) inside reserve, and plan changes racing it.
+#[path = "ledger/policy.rs"]
+mod policy;
 /// The Redis ledger only: every script call's KEYS in one Cluster slot.
 #[path = "ledger/redis_slots.rs"]
 mod redis_slots;
@@ -100,7 +106,15 @@ easel_tests::conformance! {
     settle::usage_keeps_at_least_the_last_thousand,
     spend::spend_cap_denies_refunds_and_notifies_once_per_day,
     spend::settle_replaces_the_estimate_and_refund_releases_it,
-    spend::reap_releases_the_spend_hold,
+    spend::reap_keeps_the_estimate_as_spend,
+    spend::a_request_above_the_per_request_cap_is_refused_first,
+    codes::plan_codes_never_cut_a_better_plan_short,
+    codes::a_many_use_code_counts_each_user_once,
+    policy::reserve_enforces_the_plans_policy,
+    policy::credits_alone_are_held_to_the_default_plans_rules,
+    policy::a_downgrade_between_the_check_and_the_reserve_is_honoured,
+    policy::a_plan_change_racing_reserves_never_admits_what_the_plan_forbids,
+    replay::a_replay_never_cancels_a_live_reservation,
     spend::no_cap_still_accounts_spend,
     spend::same_request_id_from_two_users_holds_two_estimates,
     spend::settle_after_midnight_stays_on_the_day_it_was_held,

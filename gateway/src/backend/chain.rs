@@ -2,7 +2,9 @@
 //! circuit breaker, with per-attempt timeouts and retries. The chain is
 //! itself an [`ImageBackend`], so the job runner sees one backend, and it
 //! never talks to the ledger: every attempt and fallback runs inside the one
-//! reservation the job already holds.
+//! reservation the job already holds. What every attempt cost (failed ones
+//! that reported usage included) is summed and reported with the outcome
+//! ([`ImageBackend::generate_billed`]), so the spend counts the whole bill.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,7 +19,9 @@ use tracing::Instrument;
 
 use super::breaker::{Breaker, BreakerState};
 use super::retry::{Backoff, Verdict, verdict};
-use super::{BackendError, BackendEvent, BackendOutput, Capabilities, ImageBackend, ImageJob};
+use super::{
+    BackendError, BackendEvent, BackendOutput, Billed, Capabilities, ImageBackend, ImageJob,
+};
 use crate::notices::AdminNotices;
 
 /// How long a backend whose model is gone stays out, unless the daily
@@ -142,8 +146,9 @@ impl BackendChain {
             .map(|l| l.breaker.state())
     }
 
-    /// Runs the job on one backend with retries; `Err` carries the verdict
-    /// so the caller knows whether to fall back.
+    /// Runs the job on one backend with retries, adding each attempt's
+    /// cost to `billed`; `Err` carries the verdict so the caller knows
+    /// whether to fall back.
     async fn run_link(
         &self,
         index: usize,
@@ -151,6 +156,7 @@ impl BackendChain {
         job: &ImageJob,
         events: &mpsc::Sender<BackendEvent>,
         backoff: &mut Backoff,
+        billed: &mut u64,
     ) -> Result<BackendOutput, (Verdict, BackendError)> {
         let name = link.backend.name();
         let mut tries = 0u32;
@@ -166,15 +172,21 @@ impl BackendChain {
             };
             tries += 1;
             let span = tracing::info_span!("backend_attempt", backend = name, attempt = tries);
-            let call = link.backend.generate(job, events).instrument(span);
+            let call = link.backend.generate_billed(job, events).instrument(span);
+            // A timed-out attempt reports nothing: its cost, if any, is unknown.
             let result = match tokio::time::timeout(self.retry.attempt_timeout, call).await {
-                Ok(result) => result,
+                Ok(attempt) => {
+                    *billed = billed.saturating_add(attempt.cost_micros);
+                    attempt.result
+                }
                 Err(_) => Err(BackendError::Timeout(self.retry.attempt_timeout)),
             };
             let err = match result {
                 Ok(mut out) => {
                     permit.success();
                     out.backend = name.to_owned();
+                    // The whole job's bill, earlier failed attempts included.
+                    out.cost_micros = *billed;
                     tracing::info!(
                         backend = name,
                         attempt = tries,
@@ -301,10 +313,22 @@ impl ImageBackend for BackendChain {
         job: &ImageJob,
         events: &mpsc::Sender<BackendEvent>,
     ) -> Result<BackendOutput, BackendError> {
+        self.generate_billed(job, events).await.result
+    }
+
+    async fn generate_billed(&self, job: &ImageJob, events: &mpsc::Sender<BackendEvent>) -> Billed {
         // Nested in the job runner's span (request id); the key is never a field.
         let span = tracing::info_span!("backend_job", user = %job.user_tag,
             n = job.options.n, inputs = job.inputs.len());
-        self.run_chain(job, events).instrument(span).await
+        let mut cost_micros = 0;
+        let result = self
+            .run_chain(job, events, &mut cost_micros)
+            .instrument(span)
+            .await;
+        Billed {
+            result,
+            cost_micros,
+        }
     }
 }
 
@@ -313,6 +337,7 @@ impl BackendChain {
         &self,
         job: &ImageJob,
         events: &mpsc::Sender<BackendEvent>,
+        billed: &mut u64,
     ) -> Result<BackendOutput, BackendError> {
         let mut backoff = Backoff::new(self.retry.clone());
         let mut last: Option<BackendError> = None;
@@ -326,7 +351,7 @@ impl BackendChain {
                 continue;
             }
             fitting += 1;
-            match self.run_link(index, link, job, events, &mut backoff).await {
+            match self.run_link(index, link, job, events, &mut backoff, billed).await {
                 Ok(out) => return Ok(out),
                 Err((Verdict::Fallback, err)) => {
                     // A real failure says more than "circuit open" elsewhere.

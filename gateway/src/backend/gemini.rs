@@ -128,9 +128,12 @@ impl ImageBackend for GeminiBackend {
     }
 
     fn estimate_micros(&self, job: &ImageJob) -> u64 {
-        self.prices
-            .per_image(job.options.quality, "auto")
-            .saturating_mul(u64::from(job.options.n.max(1)))
+        self.prices.estimate(
+            job.options.quality,
+            "auto",
+            u64::from(job.options.n.max(1)),
+            job.inputs.len().min(self.max_inputs),
+        )
     }
 
     async fn generate(

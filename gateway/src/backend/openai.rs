@@ -197,9 +197,12 @@ impl ImageBackend for OpenAiBackend {
 
     fn estimate_micros(&self, job: &ImageJob) -> u64 {
         let r = Resolved::new(&job.options, &self.model);
-        self.prices
-            .per_image(job.options.quality, &r.size)
-            .saturating_mul(u64::from(r.n))
+        self.prices.estimate(
+            job.options.quality,
+            &r.size,
+            u64::from(r.n),
+            job.inputs.len(),
+        )
     }
 
     async fn generate(

@@ -45,6 +45,14 @@ impl PriceTable {
         found.unwrap_or(self.price.default_per_image)
     }
 
+    /// The up-front estimate of a call: `n` images of this quality and size,
+    /// plus `inputs` input images at `per_input_image`.
+    pub fn estimate(&self, quality: Quality, size: &str, n: u64, inputs: usize) -> u64 {
+        self.per_image(quality, size)
+            .saturating_mul(n)
+            .saturating_add(self.price.per_input_image.saturating_mul(inputs as u64))
+    }
+
     /// Cost of a finished call: tokens when priced and reported, else per image.
     pub fn cost(&self, usage: Option<Usage>, quality: Quality, size: &str, images: usize) -> u64 {
         match usage {
@@ -89,6 +97,7 @@ mod tests {
             output_per_mtok: 40_000_000,
             per_image,
             default_per_image: 50_000,
+            per_input_image: 0,
         }))
     }
 
@@ -117,5 +126,14 @@ mod tests {
         };
         assert_eq!(t.cost(Some(tiny), Quality::High, "1024x1024", 1), 5);
         assert_eq!(t.cost(None, Quality::Low, "1024x1024", 3), 33_000);
+    }
+
+    #[test]
+    fn the_estimate_counts_n_quality_size_and_input_images() {
+        let mut t = table();
+        assert_eq!(t.estimate(Quality::High, "1536x1024", 2, 3), 500_000);
+        t.price.per_input_image = 7_000;
+        assert_eq!(t.estimate(Quality::High, "1536x1024", 2, 3), 521_000);
+        assert_eq!(t.estimate(Quality::Low, "1024x1024", 1, 0), 11_000);
     }
 }

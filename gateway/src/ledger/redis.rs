@@ -43,21 +43,23 @@
 //! The daily spend cap and the reaper's index live in other slots, so those
 //! steps are separate, idempotent scripts run in this order:
 //!
-//! * reserve: (1) `ZADD {leases}` a hint `now + lease`, (2) the user script,
-//!   (3) on a denial `ZREM` the hint, (4) hold the estimate in `{spend}:<day>`;
-//!   if the cap refuses, cancel the reservation (full refund, record deleted,
-//!   so a replay is evaluated afresh) and `ZREM` the hint. A crash after (1)
-//!   leaves a hint the reaper drops ("gone"); after (2) a pending reservation
-//!   the reaper refunds when its lease ends; after (2) but before (4) the
-//!   request's cost was not held (the worker never got an answer, so nothing
-//!   ran). A replay drops its own hint (the first call's covers the
-//!   reservation) and, while the reservation is pending, re-runs (4), which
-//!   is idempotent.
+//! * reserve: (1) `ZADD {leases}` a hint `now + lease`, (2) the user script
+//!   (plan policy, in-flight cap, windows, credits), (3) on a denial `ZREM`
+//!   the hint, (4) only when a daily cap is set, hold the estimate in
+//!   `{spend}:<day>`; if the cap refuses, cancel the reservation (full
+//!   refund, record deleted, so a replay is evaluated afresh) and `ZREM` the
+//!   hint. A crash after (1) leaves a hint the reaper drops ("gone"); after
+//!   (2) a pending reservation the reaper refunds when its lease ends; after
+//!   (2) but before (4) the request's cost was not held (the worker never got
+//!   an answer, so nothing ran). A replay drops its own hint (the first
+//!   call's covers the reservation) and touches nothing else: it never runs
+//!   (4), so it can never cancel a live reservation whose job is running.
 //! * settle: the user script first (it alone decides), then replace the held
 //!   estimate by the final cost (`s:<cost>`, idempotent), drop the hint and
 //!   add the charge to today's top list. A repeated settle re-runs the spend
 //!   step, healing a crash between the two.
-//! * reap: the index is only a hint; the user's `reap` script refunds only a
+//! * reap: books the reservation's estimate as its spend (the vanished
+//!   worker may have been billed). The index is only a hint; the user's `reap` script refunds only a
 //!   reservation that is still pending with `lease_until <= now`, so two
 //!   reapers refund it once, and re-adds a live one with its true lease. A
 //!   hint member carries a nonce per reserve call (kept in the record), so a
@@ -65,12 +67,15 @@
 //!   one covering a concurrent call's pending reservation.
 //! * redeem: claim a use on the code's slot, then apply the grant on the
 //!   user's slot, idempotent by grant id `code:<id>`; a crash between the two
-//!   is healed by redeeming again.
+//!   is healed by redeeming again. If the grant is refused (a plan code that
+//!   would cut a better plan short), (3) `unclaim` gives the use back.
 //!
 //! Commands of different steps that do not depend on each other's result
 //! share one pipelined round trip (Redis runs a connection's commands in
-//! order): an admitted reserve costs two round trips (hint + user script,
-//! then the spend hold), a settle two (user script, then spend + hint + top).
+//! order): an admitted reserve costs one round trip (hint + user script),
+//! plus the spend hold when a daily cap is set; a settle two (user script,
+//! then spend + hint + top). Lease renewals of many jobs share one pipeline.
+//! The whole design, with the outbox and the code rules: docs/ledger.md.
 //!
 //! Audit entries are written after the change succeeded, best effort.
 
@@ -232,6 +237,10 @@ impl RedisLedger {
                 "claim",
                 vec![self.keys.code(code_hash), self.keys.code_users(code_hash)],
             ),
+            (
+                "unclaim",
+                vec![self.keys.code(code_hash), self.keys.code_users(code_hash)],
+            ),
             ("spend_hold", vec![self.keys.spend(day)]),
             ("spend_settle", vec![self.keys.spend(day)]),
         ]
@@ -318,6 +327,14 @@ impl RedisLedger {
         }
     }
 
+    /// Whether Redis lacks `script` (e.g. after a restart emptied its cache).
+    async fn script_missing(&self, script: &redis::Script) -> Result<bool, LedgerError> {
+        let exists: Vec<bool> = self
+            .query(redis::cmd("SCRIPT").arg("EXISTS").arg(script.get_hash()))
+            .await?;
+        Ok(exists.first() == Some(&false))
+    }
+
     /// Runs a plain command.
     async fn query<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, LedgerError> {
         retry_refused!(self, |con| cmd.query_async(&mut con))
@@ -367,6 +384,10 @@ impl Ledger for RedisLedger {
 
     async fn renew(&self, user: UserKey, id: &RequestId) -> Result<bool, LedgerError> {
         lifecycle::renew(self, user, id).await
+    }
+
+    async fn renew_many(&self, held: &[(UserKey, RequestId)]) -> Result<Vec<bool>, LedgerError> {
+        lifecycle::renew_many(self, held).await
     }
 
     async fn reap(&self) -> Result<ReapReport, LedgerError> {

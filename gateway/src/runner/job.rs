@@ -1,22 +1,27 @@
 //! One job's run: call the backend, forward its progress, settle with the
-//! ledger, and end the event stream with `Done` or `Failed`.
+//! ledger (through the outbox), and end the event stream with `Done` or
+//! `Failed`. Images are delivered only once their settle landed as charged.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use easel_shared::job::{ImageData, JobEvent, JobFailure};
 use easel_shared::{QuotaStatus, RequestId, UserKey};
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
+use tokio_util::sync::CancellationToken;
 
 use super::{Shared, Waiting};
-use crate::backend::{BackendError, BackendEvent, GeneratedImage};
-use crate::ledger::{LedgerError, SettleOutcome, Settlement};
+use crate::backend::{BackendError, BackendEvent, Billed, GeneratedImage};
+use crate::ledger::{SettleOutcome, Settlement};
 
-/// Settle attempts before leaving the reservation to the reaper.
-const SETTLE_ATTEMPTS: u32 = 3;
-
-/// Runs a dispatched job to the end; `slot` is its share of the concurrency cap.
-pub(super) async fn run(shared: Arc<Shared>, waiting: Waiting, slot: OwnedSemaphorePermit) {
+/// Runs a dispatched job to the end; `slot` is its share of the concurrency
+/// cap; `stop` fires when its reservation is lost (the call is then dropped,
+/// which aborts the upstream request).
+pub(super) async fn run(
+    shared: Arc<Shared>,
+    waiting: Waiting,
+    slot: OwnedSemaphorePermit,
+    stop: CancellationToken,
+) {
     let Waiting {
         ticket,
         job,
@@ -31,65 +36,117 @@ pub(super) async fn run(shared: Arc<Shared>, waiting: Waiting, slot: OwnedSemaph
     let (progress_tx, mut progress_rx) = mpsc::channel(16);
     let call = async {
         let progress = progress_tx;
-        shared.backend.generate(&job, &progress).await
+        tokio::select! {
+            billed = shared.backend.generate_billed(&job, &progress) => Some(billed),
+            () = stop.cancelled() => None,
+        }
     };
     let forward = async {
         while let Some(event) = progress_rx.recv().await {
             let _ = events.send(progress_event(event));
         }
     };
-    let (result, ()) = tokio::join!(call, forward);
+    let (billed, ()) = tokio::join!(call, forward);
     // The upstream is done: the slot can serve the next job while we settle.
     drop(slot);
 
-    let event = match result {
-        Ok(output) if !output.images.is_empty() => {
-            let mut images = output.images;
-            images.truncate(reserved);
-            let delivered = Settlement::Delivered {
-                images: images.len() as u32,
-                cost_micros: output.cost_micros,
-            };
-            let charged = match settle(&shared, user, &id, delivered).await {
-                Some(SettleOutcome::Settled { charged, .. }) => charged,
-                // Already finished elsewhere (reaped): the user got this one free.
-                _ => 0,
-            };
-            JobEvent::Done {
-                images: images.into_iter().map(image_data).collect(),
-                charged,
-                cost_micros: output.cost_micros,
+    let event = match billed {
+        None => {
+            tracing::warn!(%id, %user, "reservation lost: upstream call stopped");
+            settle_or_park(&shared, user, &id, Settlement::Failed).await;
+            JobEvent::Failed {
+                failure: JobFailure::ReservationLost,
                 quota: status(&shared, user).await,
-                // The gateway service stores the result and fills this in.
-                result: None,
             }
         }
-        Ok(output) => {
+        Some(Billed {
+            result: Ok(output),
+            cost_micros,
+        }) if !output.images.is_empty() => {
+            let mut images = output.images;
+            images.truncate(reserved);
+            let delivered = images.len() as u32;
+            let how = Settlement::Delivered {
+                images: delivered,
+                cost_micros,
+            };
+            // Deliver only what the ledger charged: wait for the settle to
+            // land, through the outbox if the ledger is away.
+            let charged = match shared.outbox.settle(user, &id, how).await {
+                Ok(SettleOutcome::Settled { charged, .. }) => Some(charged),
+                // An earlier send landed but its answer was lost.
+                Ok(SettleOutcome::AlreadySettled) => {
+                    Some(ticket.credits / ticket.reservation.images.max(1) * delivered)
+                }
+                Ok(outcome) => {
+                    tracing::warn!(%id, %user, ?outcome, "settle found the reservation refunded: nothing delivered");
+                    None
+                }
+                Err(error) => {
+                    tracing::error!(%id, %user, %error, "settle could not be recorded: nothing delivered");
+                    None
+                }
+            };
+            match charged {
+                Some(charged) => JobEvent::Done {
+                    images: images.into_iter().map(image_data).collect(),
+                    charged,
+                    cost_micros,
+                    quota: status(&shared, user).await,
+                    // The gateway service stores the result and fills this in.
+                    result: None,
+                },
+                None => JobEvent::Failed {
+                    failure: JobFailure::ReservationLost,
+                    quota: status(&shared, user).await,
+                },
+            }
+        }
+        Some(Billed {
+            result: Ok(_),
+            cost_micros,
+        }) => {
             // The provider billed a call that produced nothing: record the
             // cost, charge the user nothing.
             let nothing = Settlement::Delivered {
                 images: 0,
-                cost_micros: output.cost_micros,
+                cost_micros,
             };
-            settle(&shared, user, &id, nothing).await;
+            settle_or_park(&shared, user, &id, nothing).await;
             JobEvent::Failed {
                 failure: JobFailure::Failed,
                 quota: status(&shared, user).await,
             }
         }
-        Err(error) => {
-            tracing::info!(%id, %user, %error, "job failed upstream");
+        Some(Billed {
+            result: Err(error),
+            cost_micros,
+        }) => {
+            tracing::info!(%id, %user, %error, cost_micros, "job failed upstream");
             if let (BackendError::Blocked { .. }, Some(safety)) = (&error, &shared.safety) {
                 safety.record_block(user);
             }
-            settle(&shared, user, &id, Settlement::Failed).await;
+            // Failed attempts that reported usage still count toward the spend.
+            let how = if cost_micros > 0 {
+                Settlement::Delivered {
+                    images: 0,
+                    cost_micros,
+                }
+            } else {
+                Settlement::Failed
+            };
+            settle_or_park(&shared, user, &id, how).await;
             JobEvent::Failed {
                 failure: failure_of(&error),
                 quota: status(&shared, user).await,
             }
         }
     };
-    shared.lock().running.remove(&id);
+    {
+        let mut state = shared.lock();
+        state.running.remove(&id);
+        state.confirmed.remove(&id);
+    }
     let _ = events.send(event);
 }
 
@@ -101,7 +158,8 @@ pub(super) async fn refund(
     failure: JobFailure,
     events: &mpsc::UnboundedSender<JobEvent>,
 ) {
-    settle(shared, user, id, Settlement::Failed).await;
+    shared.lock().confirmed.remove(id);
+    settle_or_park(shared, user, id, Settlement::Failed).await;
     let quota = status(shared, user).await;
     let _ = events.send(JobEvent::Failed { failure, quota });
 }
@@ -150,34 +208,18 @@ fn image_data(image: GeneratedImage) -> ImageData {
     }
 }
 
-/// Settles, retrying a briefly unreachable ledger. If it stays unreachable
-/// the reservation is left pending: its lease lapses and the reaper refunds
-/// it, so the user is never charged for what could not be recorded.
-async fn settle(
-    shared: &Shared,
-    user: UserKey,
-    id: &RequestId,
-    how: Settlement,
-) -> Option<SettleOutcome> {
-    let mut last: Option<LedgerError> = None;
-    for attempt in 0..SETTLE_ATTEMPTS {
-        if attempt > 0 {
-            tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+/// Settles without delivering anything: at once if the ledger answers, else
+/// parked in the outbox to land later (the user is told now either way).
+async fn settle_or_park(shared: &Shared, user: UserKey, id: &RequestId, how: Settlement) {
+    match shared.outbox.settle_or_park(user, id, how).await {
+        Ok(Some(SettleOutcome::Settled { .. })) | Ok(None) => {}
+        Ok(Some(outcome)) => {
+            tracing::warn!(%id, %user, ?outcome, "settle found the reservation finished")
         }
-        match shared.ledger.settle(user, id, how).await {
-            Ok(outcome) => {
-                if !matches!(outcome, SettleOutcome::Settled { .. }) {
-                    tracing::warn!(%id, %user, ?outcome, "settle found the reservation finished");
-                }
-                return Some(outcome);
-            }
-            Err(error) => last = Some(error),
+        Err(error) => {
+            tracing::error!(%id, %user, %error, "settle lost: the reaper will refund the reservation")
         }
     }
-    if let Some(error) = last {
-        tracing::error!(%id, %user, %error, "settle failed: the reaper will refund the reservation");
-    }
-    None
 }
 
 async fn status(shared: &Shared, user: UserKey) -> Option<QuotaStatus> {

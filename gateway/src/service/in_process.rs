@@ -20,6 +20,7 @@ use crate::admission::{AdmitError, AdmitRequest, Gatekeeper, Pass};
 use crate::backend::model_check::startup_verdict;
 use crate::backend::model_check::watch::ModelWatch;
 use crate::backend::{BuildError, ImageBackend, ImageJob, build_chain};
+use crate::ledger::outbox::{OutboxError, SettleOutbox};
 use crate::ledger::{self, Clock, Ledger, LedgerError, SharedConfig};
 use crate::notices::{AdminNotices, NoticeStream};
 use crate::results::{self, NewResult, ResultStore, ResultStoreError, StoredImage};
@@ -44,6 +45,9 @@ pub enum OpenError {
     /// one line per problem, each naming the config key.
     #[error("model check failed:\n{}", .0.join("\n"))]
     Model(Vec<String>),
+    /// The settle outbox file (`ledger.outbox_path`) could not be opened.
+    #[error(transparent)]
+    Outbox(#[from] OutboxError),
 }
 
 /// The parts an in-process gateway is made of.
@@ -52,6 +56,8 @@ pub struct Parts {
     pub config: SharedConfig,
     /// Quota state.
     pub ledger: Arc<dyn Ledger>,
+    /// Where settles wait while the ledger is away (over `ledger`).
+    pub outbox: Arc<SettleOutbox>,
     /// The backend (usually a retry/fallback chain).
     pub backend: Arc<dyn ImageBackend>,
     /// Results, originals, settings, usernames.
@@ -86,6 +92,7 @@ impl InProcessGateway {
         let Parts {
             config,
             ledger,
+            outbox,
             backend,
             results,
             clock,
@@ -95,6 +102,7 @@ impl InProcessGateway {
         let decodes = inputs::DecodeGate::from_config(&config.load().runner);
         let runner = JobRunner::start(
             ledger.clone(),
+            outbox,
             backend.clone(),
             config.clone(),
             Some(gatekeeper.safety()),
@@ -152,10 +160,13 @@ impl InProcessGateway {
         }
         let backend: Arc<dyn ImageBackend> = chain;
         let ledger = ledger::open(&config, clock.clone()).await?;
+        let outbox_path = std::path::Path::new(&snapshot.ledger.outbox_path);
+        let outbox = Arc::new(SettleOutbox::open(outbox_path, ledger.clone())?);
         let results = results::open(&snapshot, clock.clone()).await?;
         let mut gateway = Self::new(Parts {
             config,
             ledger,
+            outbox,
             backend,
             results,
             clock,

@@ -108,7 +108,7 @@ async fn every_script_call_stays_in_one_cluster_slot() {
     let f = Fixture::new("slots", config());
     let l = f.ledger().await;
     let calls = l.script_keys(UserKey::discord(80351110224678912), &id("dc:1:2"), "ab12");
-    assert_eq!(calls.len(), 12);
+    assert_eq!(calls.len(), 13);
     for (script, keys) in calls {
         assert!(!keys.is_empty(), "{script}");
         let slots: BTreeSet<u16> = keys.iter().map(|k| key_slot(k)).collect();

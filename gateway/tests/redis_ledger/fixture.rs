@@ -29,6 +29,9 @@ pub(crate) fn plan(windows: &[(u32, Duration)], max_in_flight: u32) -> PlanConfi
             .map(|&(limit, period)| WindowConfig { limit, period })
             .collect(),
         max_in_flight,
+        // No practical image cap (unvalidated config): these tests are about
+        // windows and credits, not the plan policy.
+        max_n: 50,
         ..PlanConfig::default()
     }
 }
@@ -107,6 +110,8 @@ pub(crate) fn req(user: UserKey, rid: &str, images: u32) -> ReserveRequest {
         credits_per_image: 1,
         est_cost_micros: 1_000,
         backend: "openai".into(),
+        quality: easel_shared::render::Quality::Auto,
+        edit: false,
     }
 }
 

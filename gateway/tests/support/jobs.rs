@@ -11,13 +11,15 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use easel_gateway::admission::{AdmitError, AdmitRequest, Gatekeeper, Ticket};
 use easel_gateway::backend::{
-    BackendError, BackendEvent, BackendOutput, Capabilities, GeneratedImage, ImageBackend, ImageJob,
+    BackendChain, BackendError, BackendEvent, BackendOutput, Billed, Capabilities, GeneratedImage,
+    ImageBackend, ImageJob,
 };
 use easel_gateway::ledger::embedded::EmbeddedLedger;
+use easel_gateway::ledger::outbox::SettleOutbox;
 use easel_gateway::ledger::redis::RedisLedger;
 use easel_gateway::ledger::{Clock, Ledger, SharedConfig};
 use easel_gateway::runner::{JobHandle, JobRunner};
-use easel_shared::config::{Config, PlanConfig, WindowConfig};
+use easel_shared::config::{BreakerConfig, Config, PlanConfig, RetryConfig, WindowConfig};
 use easel_shared::job::JobEvent;
 use easel_shared::render::RenderOptions;
 use easel_shared::{QuotaStatus, RequestId, UnixMillis, UserKey};
@@ -34,7 +36,9 @@ pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\nfake";
 /// - `"... images=K ..."` returns K images (default: as many as asked);
 /// - `"... error=busy|blocked|unavailable|timeout|bad ..."` fails so;
 /// - `"... partial ..."` sends one partial image first;
-/// - `"... retry ..."` reports one retry first.
+/// - `"... retry ..."` reports one retry first;
+/// - `"... billed=C ..."` reports cost C for a failed call (usage on failure);
+/// - `"... flaky ..."` fails its first call (bad response) and works after.
 ///
 /// With a gate, each call announces its prompt on `entered` and then waits
 /// for [`TestBackend::release`]: a job stays "running" exactly as long as
@@ -92,6 +96,10 @@ impl ImageBackend for TestBackend {
         u64::from(job.options.n) * 10_000
     }
 
+    async fn generate_billed(&self, job: &ImageJob, events: &mpsc::Sender<BackendEvent>) -> Billed {
+        billed(self, job, events).await
+    }
+
     async fn generate(
         &self,
         job: &ImageJob,
@@ -119,6 +127,17 @@ impl ImageBackend for TestBackend {
                 .send(BackendEvent::Partial { image: 0, preview })
                 .await;
         }
+        let first_call = self
+            .calls
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| **p == job.prompt)
+            .count()
+            == 1;
+        if job.prompt.contains("flaky") && first_call {
+            return Err(BackendError::BadResponse("cut short".into()));
+        }
         match script_value(&job.prompt, "error") {
             Some("busy") => {
                 return Err(BackendError::Busy {
@@ -144,6 +163,26 @@ impl ImageBackend for TestBackend {
             cost_micros: 11_000 * count as u64,
             backend: "test".into(),
         })
+    }
+}
+
+/// Reports the `billed=C` cost of a failed call, as a provider that
+/// returned usage with a failure would.
+async fn billed(
+    backend: &TestBackend,
+    job: &ImageJob,
+    events: &mpsc::Sender<BackendEvent>,
+) -> Billed {
+    let result = backend.generate(job, events).await;
+    let cost_micros = match &result {
+        Ok(out) => out.cost_micros,
+        Err(_) => script_value(&job.prompt, "billed")
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0),
+    };
+    Billed {
+        result,
+        cost_micros,
     }
 }
 
@@ -224,6 +263,7 @@ async fn open_ledger(
 /// A gatekeeper and a runner over a real ledger.
 pub struct Core {
     pub ledger: Arc<dyn Ledger>,
+    pub outbox: Arc<SettleOutbox>,
     pub clock: Clock,
     pub config: SharedConfig,
     pub keeper: Gatekeeper,
@@ -238,20 +278,41 @@ impl Core {
     /// Starts everything on a fresh `kind` ledger with `config`; `gated`
     /// holds backend calls until released.
     pub async fn start(kind: Kind, config: Config, gated: bool) -> Self {
+        Self::start_with(kind, config, gated, false).await
+    }
+
+    /// Like [`Core::start`], with the test backend inside a real
+    /// [`BackendChain`] (2 attempts, no backoff) when `chained`.
+    pub async fn start_with(kind: Kind, config: Config, gated: bool, chained: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let clock = Clock::manual(T0);
         let config: SharedConfig = Arc::new(ArcSwap::from_pointee(config));
         let ledger = open_ledger(kind, &dir, config.clone(), clock.clone()).await;
         let keeper = Gatekeeper::new(ledger.clone(), config.clone(), clock.clone());
         let (backend, entered) = TestBackend::new(gated);
+        let outbox =
+            Arc::new(SettleOutbox::open(&dir.path().join("settles.redb"), ledger.clone()).unwrap());
+        let serving: Arc<dyn ImageBackend> = if chained {
+            let retry = RetryConfig {
+                max_attempts: 2,
+                base: Duration::ZERO,
+                ..RetryConfig::default()
+            };
+            let chain = vec![backend.clone() as Arc<dyn ImageBackend>];
+            Arc::new(BackendChain::new(chain, retry, BreakerConfig::default()))
+        } else {
+            backend.clone()
+        };
         let runner = JobRunner::start(
             ledger.clone(),
-            backend.clone(),
+            outbox.clone(),
+            serving,
             config.clone(),
             Some(keeper.safety()),
         );
         Self {
             ledger,
+            outbox,
             clock,
             config,
             keeper,

@@ -96,6 +96,17 @@ pub fn parse_ratio(text: &str) -> Option<(u32, u32)> {
     (w > 0 && h > 0).then_some((w, h))
 }
 
+impl BackendsConfig {
+    /// The first model of the chain without any price: a daily spend cap
+    /// would count its calls as free.
+    pub fn unpriced_model(&self) -> Option<&str> {
+        self.chain
+            .iter()
+            .map(|b| b.model.as_str())
+            .find(|model| !self.prices.get(*model).is_some_and(ModelPrice::is_priced))
+    }
+}
+
 /// Which wire protocol a backend speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -258,6 +269,24 @@ pub struct ModelPrice {
     pub per_image: BTreeMap<Quality, BTreeMap<String, u64>>,
     /// Per image when `per_image` has no entry.
     pub default_per_image: u64,
+    /// What one input image of an edit adds to the up-front estimate held
+    /// against the spend cap (input image tokens are billed on top of the
+    /// output; take it from the provider's pricing for your input size).
+    /// 0: inputs are not estimated. The final cost always comes from usage.
+    pub per_input_image: u64,
+}
+
+impl ModelPrice {
+    /// Whether any price is set (token or per image).
+    pub fn is_priced(&self) -> bool {
+        self.output_per_mtok > 0
+            || self.default_per_image > 0
+            || self
+                .per_image
+                .values()
+                .flat_map(|row| row.values())
+                .any(|&p| p > 0)
+    }
 }
 
 #[cfg(test)]

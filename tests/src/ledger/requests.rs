@@ -27,6 +27,8 @@ pub fn req(user: UserKey, id: &str, images: u32) -> ReserveRequest {
         credits_per_image: 1,
         est_cost_micros: 1000,
         backend: "fake".to_owned(),
+        quality: easel_shared::render::Quality::Auto,
+        edit: false,
     }
 }
 

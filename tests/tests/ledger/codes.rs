@@ -264,19 +264,81 @@ pub(crate) async fn plan_codes_grant_days_and_extend_the_same_plan(s: Suite) {
     let st = h.status(u).await;
     assert_eq!(st.plan.as_deref(), Some(PRO));
     assert_eq!(st.plan_expires_at, Some(UnixMillis(T0.0 + 60 * DAY)));
+}
 
-    // A code for another plan replaces it from now.
-    let mut free = spec(2, 10);
+/// The rule of docs/ledger.md "Codes": a plan code never cuts a plan of the
+/// same or higher priority short; it is refused without using the code, and
+/// works once that plan ended. A higher-priority plan replaces from now.
+pub(crate) async fn plan_codes_never_cut_a_better_plan_short(s: Suite) {
+    let mut c = code_mode();
+    c.plans.get_mut(PRO).expect("pro").priority = 1;
+    let h = s.open(c).await;
+    let u = user(1);
+    let mut pro = spec(0, 10);
+    pro.plan = Some(PRO.to_owned());
+    pro.plan_days = 30;
+    assert!(matches!(
+        h.ledger
+            .redeem(u, &mint_one(&h, &pro).await)
+            .await
+            .expect("redeem"),
+        Redemption::Redeemed { .. }
+    ));
+
+    // A lower plan (with credits) while pro runs: refused, nothing applied, use kept.
+    let mut free = spec(2, 1);
     free.plan = Some("free".to_owned());
     free.plan_days = 5;
-    let other = mint_one(&h, &free).await;
+    let lower = mint_one(&h, &free).await;
+    let held = Redemption::PlanHeld {
+        plan: PRO.to_owned(),
+        until: Some(UnixMillis(T0.0 + 30 * DAY)),
+    };
+    assert_eq!(h.ledger.redeem(u, &lower).await.expect("redeem"), held);
+    assert_eq!(h.ledger.redeem(u, &lower).await.expect("again"), held);
+    assert_eq!(h.credits(u).await, 0);
+    assert_eq!(h.status(u).await.plan.as_deref(), Some(PRO));
+    let listed = h.ledger.list_codes().await.expect("list");
+    let id = CodeText::parse(&lower).expect("parse").id();
+    assert_eq!(listed.iter().find(|c| c.id == id).map(|c| c.uses), Some(0));
+
+    // Once pro ended, the same code works and starts from now.
+    h.advance_ms(30 * DAY);
     assert_eq!(
-        h.ledger.redeem(u, &other).await.expect("redeem"),
+        h.ledger.redeem(u, &lower).await.expect("redeem"),
         Redemption::Redeemed {
             credits: 2,
             plan: Some("free".to_owned()),
-            plan_expires_at: Some(UnixMillis(T0.0 + DAY + 5 * DAY)),
+            plan_expires_at: Some(UnixMillis(T0.0 + 35 * DAY)),
         }
     );
-    assert_eq!(h.credits(u).await, 2);
+    // A higher-priority plan replaces the lower one from now.
+    let upgrade = mint_one(&h, &pro).await;
+    assert_eq!(
+        h.ledger.redeem(u, &upgrade).await.expect("redeem"),
+        Redemption::Redeemed {
+            credits: 0,
+            plan: Some(PRO.to_owned()),
+            plan_expires_at: Some(UnixMillis(T0.0 + 60 * DAY)),
+        }
+    );
+}
+
+/// A code with many uses: every redemption is one more use and one marker,
+/// and each user still redeems once.
+pub(crate) async fn a_many_use_code_counts_each_user_once(s: Suite) {
+    let h = s.open(code_mode()).await;
+    let code = mint_one(&h, &spec(1, 500)).await;
+    for i in 0..300 {
+        assert!(matches!(
+            h.ledger.redeem(user(i), &code).await.expect("redeem"),
+            Redemption::Redeemed { credits: 1, .. }
+        ));
+    }
+    assert_eq!(
+        h.ledger.redeem(user(7), &code).await.expect("again"),
+        Redemption::AlreadyRedeemed
+    );
+    let listed = h.ledger.list_codes().await.expect("list");
+    assert_eq!(listed[0].uses, 300);
 }

@@ -1,7 +1,7 @@
 //! Idempotent reserve: a replayed request id charges once and returns the
 //! first answer; a denied id is evaluated afresh.
 
-use easel_gateway::ledger::{Admission, Settlement};
+use easel_gateway::ledger::{Admission, SettleOutcome, Settlement};
 use easel_tests::ledger::config::{HOUR, one_window};
 use easel_tests::ledger::{Suite, req, user};
 
@@ -62,4 +62,38 @@ pub(crate) async fn same_id_for_two_users_is_two_requests(s: Suite) {
         Ok(Admission::Admitted(r)) => assert!(r.replayed),
         other => panic!("expected a replay, got {other:?}"),
     }
+}
+
+/// A replay of a pending request while the spend cap is full must not cancel
+/// the live reservation (its job may be running): it answers the first
+/// admission and touches nothing.
+pub(crate) async fn a_replay_never_cancels_a_live_reservation(s: Suite) {
+    let mut c = one_window(10, 3 * HOUR);
+    c.spend.daily_cap_micros = 1000;
+    let h = s.open(c).await;
+    let (a, b) = (user(1), user(2));
+    let mut first = req(a, "a", 1);
+    first.est_cost_micros = 600;
+    h.admit(&first).await;
+    let mut other = req(b, "b", 1);
+    other.est_cost_micros = 400;
+    h.admit(&other).await;
+    // The cap is full now; the replay must still be the first answer.
+    assert!(h.admit(&first).await.replayed);
+    assert_eq!(h.status(a).await.in_flight, 1);
+    assert_eq!(
+        h.settle(
+            a,
+            "a",
+            Settlement::Delivered {
+                images: 1,
+                cost_micros: 600
+            }
+        )
+        .await,
+        SettleOutcome::Settled {
+            charged: 1,
+            refunded: 0
+        }
+    );
 }

@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 
 use easel_gateway::ledger::Settlement;
-use easel_shared::Denial;
 use easel_shared::admin::Actor;
+use easel_shared::{Denial, UnixMillis};
 use easel_tests::ledger::config::{HOUR, one_window};
 use easel_tests::ledger::requests::deny;
-use easel_tests::ledger::{Suite, T0, req, user};
+use easel_tests::ledger::{Suite, T0, req, rid, user};
 
 fn priced(
     u: easel_shared::UserKey,
@@ -124,7 +124,9 @@ pub(crate) async fn settle_replaces_the_estimate_and_refund_releases_it(s: Suite
     h.admit(&priced(u, "c", 1, 900)).await;
 }
 
-pub(crate) async fn reap_releases_the_spend_hold(s: Suite) {
+pub(crate) async fn reap_keeps_the_estimate_as_spend(s: Suite) {
+    // A reaped job's worker vanished after its upstream call may have been
+    // billed: the day keeps its estimate (it used to count 0).
     let mut c = one_window(10, 3 * HOUR);
     c.spend.daily_cap_micros = 1000;
     let h = s.open(c).await;
@@ -132,22 +134,44 @@ pub(crate) async fn reap_releases_the_spend_hold(s: Suite) {
     let r = h.admit(&priced(u, "a", 1, 800)).await;
     h.advance_to(r.lease_until);
     assert_eq!(h.ledger.reap().await.expect("reap").refunded, 1);
-    assert_eq!(h.ledger.spend_today().await.expect("spend").spent_micros, 0);
-    h.admit(&priced(u, "b", 1, 1000)).await;
+    assert_eq!(
+        h.ledger.spend_today().await.expect("spend").spent_micros,
+        800
+    );
+    assert_eq!(
+        h.deny(&priced(u, "b", 1, 201)).await,
+        Denial::Budget {
+            resets_at: UnixMillis((T0.day() + 1) * UnixMillis::DAY),
+        }
+    );
+    h.admit(&priced(u, "c", 1, 200)).await;
+    let usage = h.ledger.usage(u, 5).await.expect("usage");
+    let expired = usage.iter().find(|e| e.id.as_str() == "a").expect("a");
+    assert_eq!(expired.cost_micros, 800);
 }
 
 pub(crate) async fn no_cap_still_accounts_spend(s: Suite) {
+    // Without a cap nothing is held at reserve (a round trip saved); the
+    // final costs are still booked per day and backend when settled.
     let h = s.open(one_window(10, 3 * HOUR)).await;
     h.admit(&priced(user(1), "a", 1, 5_000_000)).await;
     let mut other = priced(user(2), "b", 1, 7);
     other.backend = "gemini".to_owned();
     h.admit(&other).await;
+    assert_eq!(h.ledger.spend_today().await.expect("spend").spent_micros, 0);
+    for (u, id, cost) in [(user(1), "a", 4_000_000), (user(2), "b", 9)] {
+        let how = Settlement::Delivered {
+            images: 1,
+            cost_micros: cost,
+        };
+        h.ledger.settle(u, &rid(id), how).await.expect("settle");
+    }
     let spend = h.ledger.spend_today().await.expect("spend");
     assert_eq!(spend.cap_micros, 0);
-    assert_eq!(spend.spent_micros, 5_000_007);
+    assert_eq!(spend.spent_micros, 4_000_009);
     assert_eq!(
         spend.by_backend,
-        BTreeMap::from([("fake".to_owned(), 5_000_000), ("gemini".to_owned(), 7)])
+        BTreeMap::from([("fake".to_owned(), 4_000_000), ("gemini".to_owned(), 9)])
     );
 }
 
@@ -229,4 +253,17 @@ pub(crate) async fn replay_of_a_budget_denial_is_not_an_admission(s: Suite) {
         900
     );
     assert_eq!(h.used(u).await, vec![1]);
+}
+
+pub(crate) async fn a_request_above_the_per_request_cap_is_refused_first(s: Suite) {
+    let mut c = one_window(10, 3 * HOUR);
+    c.spend.max_request_micros = 500;
+    let h = s.open(c).await;
+    let u = user(1);
+    assert_eq!(h.deny(&priced(u, "dear", 1, 501)).await, Denial::TooCostly);
+    // Nothing was held, counted or logged.
+    assert_eq!(h.used(u).await, vec![0]);
+    assert_eq!(h.status(u).await.in_flight, 0);
+    assert!(h.ledger.usage(u, 5).await.expect("usage").is_empty());
+    h.admit(&priced(u, "fine", 1, 500)).await;
 }

@@ -110,11 +110,14 @@ pub(crate) async fn denial_counts_what_fits_with_credits_per_image(s: Suite) {
 pub(crate) async fn retry_at_is_none_when_it_can_never_fit(s: Suite) {
     let h = s.open(one_window(10, 3 * HOUR)).await;
     let u = user(1);
-    let denial = h.deny(&req(u, "too-big", 11)).await;
+    // 12 credits (6 images at 2): more than the window holds, within max_n.
+    let mut big = req(u, "too-big", 6);
+    big.credits_per_image = 2;
+    let denial = h.deny(&big).await;
     assert_eq!(
         denial,
         Denial::Quota {
-            fits: 10,
+            fits: 5,
             retry_at: None,
         }
     );

@@ -48,6 +48,23 @@ pub fn redemption(locale: Locale, outcome: &Redemption, now: UnixMillis) -> Stri
         Redemption::Expired => t(locale, "redeem-expired"),
         Redemption::UsedUp => t(locale, "redeem-used-up"),
         Redemption::Revoked => t(locale, "redeem-revoked"),
+        Redemption::PlanHeld {
+            plan,
+            until: Some(at),
+        } => tr(
+            locale,
+            "redeem-plan-held",
+            &[
+                ("plan", plan.as_str().into()),
+                ("date", date(locale, *at).into()),
+                ("when", until(locale, now, *at).into()),
+            ],
+        ),
+        Redemption::PlanHeld { plan, until: None } => tr(
+            locale,
+            "redeem-plan-held-forever",
+            &[("plan", plan.as_str().into())],
+        ),
     }
 }
 

@@ -92,6 +92,7 @@ pub fn failure(locale: Locale, failure: &JobFailure, now: UnixMillis) -> String 
         ),
         JobFailure::ShuttingDown => t(locale, "failure-shutting-down"),
         JobFailure::ModelUnavailable => t(locale, "failure-model-unavailable"),
+        JobFailure::ReservationLost => t(locale, "failure-reservation-lost"),
     }
 }
 

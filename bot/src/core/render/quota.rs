@@ -97,6 +97,7 @@ pub fn denial(
         Denial::Burst { retry_at } => {
             tr(locale, "denial-burst", &[("when", when(*retry_at).into())])
         }
+        Denial::TooCostly => t(locale, "denial-too-costly"),
         Denial::Budget { resets_at } => tr(
             locale,
             "denial-budget",

@@ -5,10 +5,11 @@
 //! user, keyed by grant id `code:<short id>`), though here both run in one
 //! transaction; the healing rule is kept so both stores answer alike.
 
-use easel_shared::UserKey;
 use easel_shared::admin::{Actor, AuditEntry, CodeSpec, MintedCode, Redemption};
+use easel_shared::config::Config;
+use easel_shared::{UnixMillis, UserKey};
 
-use super::records::CodeRecord;
+use super::records::{CodeRecord, UserRecord};
 use redb::{ReadableTable, ReadableTableMetadata};
 
 use super::tables::{Io, Tx, encode, get_json};
@@ -87,7 +88,7 @@ pub(crate) fn mint(
     Ok(minted)
 }
 
-/// Redeems a code for a user; see LEDGER.md "redeem".
+/// Redeems a code for a user; see docs/ledger.md "Codes".
 pub(crate) fn redeem(
     tx: &mut Tx<'_>,
     user: UserKey,
@@ -109,7 +110,13 @@ pub(crate) fn redeem(
     }
     let mut user_rec = tx.user(user)?;
     let grant = format!("code:{}", short_id(&hash));
-    let counted = rec.users.contains(&user);
+    let user_text = user.to_string();
+    let counted = rec.users.contains(&user)
+        || tx
+            .code_users
+            .get((hash.as_str(), user_text.as_str()))
+            .io()?
+            .is_some();
     if !counted && rec.uses >= rec.spec.max_uses {
         return Ok(Redemption::UsedUp);
     }
@@ -118,11 +125,19 @@ pub(crate) fn redeem(
     if counted && user_rec.grants.contains(&grant) {
         return Ok(Redemption::AlreadyRedeemed);
     }
+    if let Some(code_plan) = &rec.spec.plan
+        && let Some((plan, until)) = held_plan(&user_rec, code_plan, &tx.config, now)
+    {
+        // Nothing is written: the use stays free for later.
+        return Ok(Redemption::PlanHeld { plan, until });
+    }
     if !counted {
         rec.uses += 1;
-        rec.users.push(user);
         tx.codes
             .insert(hash.as_str(), encode(&rec)?.as_slice())
+            .io()?;
+        tx.code_users
+            .insert((hash.as_str(), user_text.as_str()), ())
             .io()?;
     }
     let spec = &rec.spec;
@@ -152,6 +167,23 @@ pub(crate) fn redeem(
         plan: spec.plan.clone(),
         plan_expires_at: expiry,
     })
+}
+
+/// The user's active plan if a code for `code_plan` must not replace it
+/// (docs/ledger.md, "Codes"): a different plan of no higher priority.
+fn held_plan(
+    user: &UserRecord,
+    code_plan: &str,
+    config: &Config,
+    now: UnixMillis,
+) -> Option<(String, Option<UnixMillis>)> {
+    let current = user.plan.as_deref()?;
+    let active = user.plan_until.is_none_or(|until| until > now);
+    let (Some(have), Some(want)) = (config.plans.get(current), config.plans.get(code_plan)) else {
+        return None;
+    };
+    (active && current != code_plan && want.priority <= have.priority)
+        .then(|| (current.to_owned(), user.plan_until))
 }
 
 /// Revokes a code by short id; false if unknown.

@@ -79,10 +79,15 @@ pub(crate) struct ReservationRecord {
     pub(crate) day: i64,
     /// Backend the spend is booked to.
     pub(crate) backend: String,
-    /// Its share of that day's spend: the estimate while pending, the real
-    /// cost (0 when refunded) once finished. Kept here rather than in a
-    /// table of its own: one row fewer to rewrite per operation.
+    /// Its share of that day's spend: the estimate while pending (0 when no
+    /// daily cap is set: nothing to hold against), the real cost once
+    /// finished (the estimate when reaped). Kept here rather than in a table
+    /// of its own: one row fewer to rewrite per operation.
     pub(crate) spend: u64,
+    /// The estimate asked for at reserve: a reaped job's spend (its worker
+    /// vanished, the upstream call may have been billed).
+    #[serde(default)]
+    pub(crate) estimate: u64,
     /// True once `spend` is final, so it is replaced exactly once.
     pub(crate) spend_fixed: bool,
 }
@@ -112,7 +117,9 @@ pub(crate) struct CodeRecord {
     pub(crate) created_at: UnixMillis,
     /// Who minted it.
     pub(crate) created_by: Actor,
-    /// Who redeemed it (one use per user).
+    /// Who redeemed it, in files written before the `code_users` table
+    /// (read only; new redemptions add a marker row there instead).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) users: Vec<UserKey>,
     /// Mint order, so codes minted in the same millisecond still list newest first.
     #[serde(default)]

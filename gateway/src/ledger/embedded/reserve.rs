@@ -10,7 +10,7 @@ use redb::ReadableTable;
 use super::records::{Charge, ReservationRecord, State};
 use super::tables::{Io, Tx, decode, res_key};
 use super::user::{Split, effective, in_flight, ms, prune_log, split};
-use crate::ledger::{Admission, LedgerError, Reservation, ReserveRequest};
+use crate::ledger::{Admission, LedgerError, Reservation, ReserveRequest, too_costly};
 
 /// Reservations are kept at least this long, so late settles and replays
 /// are recognised even when every window is short.
@@ -33,6 +33,19 @@ fn answer(req: &ReserveRequest, rec: &ReservationRecord, replayed: bool) -> Rese
     }
 }
 
+/// The plan's limits on n, quality and editing (the same rules as admission's early check).
+fn policy_check(
+    plan: &easel_shared::config::PlanConfig,
+    req: &ReserveRequest,
+) -> Result<(), Denial> {
+    let options = easel_shared::render::RenderOptions {
+        n: u8::try_from(req.images).unwrap_or(u8::MAX),
+        quality: req.quality,
+        ..Default::default()
+    };
+    crate::admission::policy::check(plan, &options, req.edit)
+}
+
 fn denied(denial: Denial) -> Admission {
     Admission::Denied {
         denial,
@@ -40,12 +53,15 @@ fn denied(denial: Denial) -> Admission {
     }
 }
 
-/// Holds credits for `req` or says why not; see LEDGER.md "reserve".
+/// Holds credits for `req` or says why not; see docs/ledger.md "Reserve".
 pub(crate) fn reserve(tx: &mut Tx<'_>, req: &ReserveRequest) -> Result<Admission, LedgerError> {
     let now = tx.now();
     let key = res_key(req.user, &req.id);
     if let Some(rec) = tx.reservation(&key)? {
         return Ok(Admission::Admitted(answer(req, &rec, true)));
+    }
+    if let Some(denied) = too_costly(&tx.config, req) {
+        return Ok(denied);
     }
 
     // User step: decide.
@@ -57,6 +73,16 @@ pub(crate) fn reserve(tx: &mut Tx<'_>, req: &ReserveRequest) -> Result<Admission
     }
     if eff.plan.is_none() && user.credits == 0 {
         return Ok(denied(eff.no_access));
+    }
+    // The plan's policy, read in this transaction: a plan change racing
+    // this reserve is either wholly before it or wholly after. A user on
+    // prepaid credits alone is held to the default plan's rules.
+    if let Some(rules) = eff
+        .plan
+        .or_else(|| config.plans.get(&config.access.default_plan))
+        && let Err(denial) = policy_check(rules, req)
+    {
+        return Ok(denied(denial));
     }
     if let Some(plan) = eff.plan
         && plan.max_in_flight > 0
@@ -103,7 +129,9 @@ pub(crate) fn reserve(tx: &mut Tx<'_>, req: &ReserveRequest) -> Result<Admission
         });
     }
 
-    // Write both steps.
+    // Write both steps. Without a cap nothing is held: settle books the
+    // final cost alone (as on Redis, where this saves a round trip).
+    let held = if cap > 0 { req.est_cost_micros } else { 0 };
     let lease_until = now.plus(config.ledger.lease);
     user.credits = user.credits.saturating_sub(u64::from(from_credits));
     if from_windows > 0 {
@@ -127,16 +155,19 @@ pub(crate) fn reserve(tx: &mut Tx<'_>, req: &ReserveRequest) -> Result<Admission
         first_lease_until: lease_until,
         day,
         backend: req.backend.clone(),
-        spend: req.est_cost_micros,
+        spend: held,
+        estimate: req.est_cost_micros,
         spend_fixed: false,
     };
     tx.put_reservation(&key, &rec)?;
     tx.leases.insert((lease_until.0, key.as_str()), ()).io()?;
     tx.kept.insert((now.0, key.as_str()), ()).io()?;
-    spend.spent = spend.spent.saturating_add(req.est_cost_micros);
-    let by = spend.by_backend.entry(req.backend.clone()).or_default();
-    *by = by.saturating_add(req.est_cost_micros);
-    tx.put_spend_day(day, &spend)?;
+    if held > 0 {
+        spend.spent = spend.spent.saturating_add(held);
+        let by = spend.by_backend.entry(req.backend.clone()).or_default();
+        *by = by.saturating_add(held);
+        tx.put_spend_day(day, &spend)?;
+    }
     let retention = config.longest_window().max(MIN_RETENTION);
     prune(tx, now, retention)?;
     Ok(Admission::Admitted(answer(req, &rec, false)))

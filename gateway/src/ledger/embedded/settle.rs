@@ -17,7 +17,7 @@ use crate::ledger::{LedgerError, ReapReport, SettleOutcome, Settlement};
 /// Most expired leases one reap refunds: keeps a batch short.
 const REAP_MAX: usize = 500;
 
-/// Finishes a reservation; see LEDGER.md "settle".
+/// Finishes a reservation; see docs/ledger.md "Settle".
 pub(crate) fn settle(
     tx: &mut Tx<'_>,
     user: UserKey,
@@ -76,7 +76,9 @@ fn finish(
 ) -> Result<(u32, u32), LedgerError> {
     let (delivered, cost, state) = match end {
         End::Delivered { images, cost } => (images, cost, State::Settled),
-        End::Failed | End::Expired => (0, 0, State::Refunded),
+        End::Failed => (0, 0, State::Refunded),
+        // The worker vanished after its upstream call may have been billed.
+        End::Expired => (0, rec.estimate, State::Refunded),
     };
     let now = tx.now();
     let mut u = tx.user(user)?;

@@ -38,6 +38,9 @@ pub(crate) const TOP: TableDefinition<(i64, &str), u64> = TableDefinition::new("
 pub(crate) const CODES: TableDefinition<&str, &[u8]> = TableDefinition::new("codes");
 /// short code id -> code hash.
 pub(crate) const CODE_IDS: TableDefinition<&str, &str> = TableDefinition::new("code_ids");
+/// (code hash, user) -> (): who redeemed a code. One marker row per use, so a
+/// redemption writes a constant amount however many uses a code has.
+pub(crate) const CODE_USERS: TableDefinition<(&str, &str), ()> = TableDefinition::new("code_users");
 
 /// Usage entries kept per user.
 pub(crate) const USAGE_KEEP: u64 = 1000;
@@ -108,6 +111,7 @@ pub(crate) fn create_all(db: &Database) -> Result<(), LedgerError> {
         txn.open_table(TOP).io()?;
         txn.open_table(CODES).io()?;
         txn.open_table(CODE_IDS).io()?;
+        txn.open_table(CODE_USERS).io()?;
     }
     txn.commit().io()
 }
@@ -123,6 +127,7 @@ pub(crate) struct Tx<'t> {
     pub(crate) top: Table<'t, (i64, &'static str), u64>,
     pub(crate) codes: Table<'t, &'static str, &'static [u8]>,
     pub(crate) code_ids: Table<'t, &'static str, &'static str>,
+    pub(crate) code_users: Table<'t, (&'static str, &'static str), ()>,
     /// The configuration as loaded when the batch started.
     pub(crate) config: Arc<Config>,
     clock: Clock,
@@ -144,6 +149,7 @@ impl<'t> Tx<'t> {
             top: txn.open_table(TOP).io()?,
             codes: txn.open_table(CODES).io()?,
             code_ids: txn.open_table(CODE_IDS).io()?,
+            code_users: txn.open_table(CODE_USERS).io()?,
             config,
             clock,
         })

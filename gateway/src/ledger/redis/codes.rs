@@ -30,12 +30,12 @@ pub(super) async fn mint(
         return Err(LedgerError::Refused("max_uses must be at least 1".into()));
     }
     let now = l.clock.now();
-    // Each code's hash and the id index live in different slots: independent
-    // writes (one round trip on a node, one command per key on a cluster).
+    let codes = claim_ids(l, count).await?;
+    // Each code's hash lives in its own slot: independent writes (one round
+    // trip on a node, one command per key on a cluster).
     let mut writes = Vec::new();
     let mut minted = Vec::new();
-    for _ in 0..count {
-        let code = CodeText::generate();
+    for code in codes {
         let hash = code.hash();
         let mut fields = redis::cmd("HSET");
         fields.arg(l.keys.code(&hash)).arg(&[
@@ -53,9 +53,7 @@ pub(super) async fn mint(
             ("created_at", now.0.to_string()),
             ("created_by", actor.to_string()),
         ]);
-        let mut index = redis::cmd("HSET");
-        index.arg(l.keys.codes()).arg(code.id()).arg(&hash);
-        writes.extend([fields, index]);
+        writes.push(fields);
         minted.push(MintedCode {
             id: code.id(),
             code: code.display(),
@@ -80,6 +78,42 @@ pub(super) async fn mint(
     };
     push_audit(l, &entry).await;
     Ok(minted)
+}
+
+/// Attempts at a fresh short id per code before giving up (40-bit ids: even
+/// one collision is unlikely).
+const MINT_TRIES: u32 = 8;
+
+/// Generates `count` codes whose short ids were free, and claims each id in
+/// `{codes}` with HSETNX first: two codes never share an id, however many
+/// are minted or by how many replicas at once.
+async fn claim_ids(l: &RedisLedger, count: u32) -> Result<Vec<CodeText>, LedgerError> {
+    let mut claimed = Vec::with_capacity(count as usize);
+    for _ in 0..MINT_TRIES {
+        let wanted = count as usize - claimed.len();
+        if wanted == 0 {
+            break;
+        }
+        let fresh: Vec<CodeText> = (0..wanted).map(|_| CodeText::generate()).collect();
+        let mut pipe = redis::pipe();
+        for code in &fresh {
+            pipe.cmd("HSETNX")
+                .arg(l.keys.codes())
+                .arg(code.id())
+                .arg(code.hash());
+        }
+        let won: Vec<bool> = l.query_pipe(&pipe).await?;
+        claimed.extend(
+            fresh
+                .into_iter()
+                .zip(won)
+                .filter_map(|(c, ok)| ok.then_some(c)),
+        );
+    }
+    if claimed.len() < count as usize {
+        return Err(LedgerError::Unavailable("no free code id".into()));
+    }
+    Ok(claimed)
 }
 
 pub(super) async fn redeem(
@@ -120,11 +154,34 @@ pub(super) async fn redeem(
         .run(
             &SCRIPTS.grant,
             &[&u.meta, &u.grants],
-            &[&now, &format!("code:{id}"), &credits, &plan, &days],
+            &[
+                &now,
+                &format!("code:{id}"),
+                &credits,
+                &plan,
+                &days,
+                &l.policy().plans_json,
+            ],
         )
         .await?;
-    if grant.text(0)? != "applied" {
-        return Ok(Redemption::AlreadyRedeemed);
+    match grant.text(0)?.as_str() {
+        "applied" => {}
+        "held" => {
+            // Step 3: give the use back. A crash before it leaves the use
+            // taken; redeeming again reaches here again and gives it back.
+            l.run(
+                &SCRIPTS.unclaim,
+                &[&l.keys.code(&hash), &l.keys.code_users(&hash)],
+                &[&user_text],
+            )
+            .await?;
+            let until = grant.int(3)?;
+            return Ok(Redemption::PlanHeld {
+                plan: grant.text(2)?,
+                until: (until > 0).then_some(UnixMillis(until)),
+            });
+        }
+        _ => return Ok(Redemption::AlreadyRedeemed),
     }
     let credits: u64 = credits
         .parse()

@@ -7,9 +7,11 @@ use futures::StreamExt;
 
 use super::RedisLedger;
 use super::keys::{UserKeys, lease_member, lease_nonce, parse_lease_member};
+use super::policy::quality_name;
 use super::scripts::{Reply, SCRIPTS};
 use crate::ledger::{
     Admission, LedgerError, ReapReport, Reservation, ReserveRequest, SettleOutcome, Settlement,
+    too_costly,
 };
 
 /// Spend hashes outlive their day by this much (late settles still land).
@@ -48,6 +50,9 @@ pub(super) async fn reserve(
     req: &ReserveRequest,
 ) -> Result<Admission, LedgerError> {
     let p = l.policy();
+    if let Some(denied) = too_costly(p.config(), req) {
+        return Ok(denied);
+    }
     let u = l.keys.user(req.user);
     let record = u.record(&req.id);
     let leases = l.keys.leases();
@@ -84,6 +89,8 @@ pub(super) async fn reserve(
                 &lease,
                 &longest,
                 &nonce,
+                quality_name(req.quality),
+                if req.edit { "1" } else { "0" },
             ],
             Vec::new(),
         )
@@ -110,17 +117,22 @@ pub(super) async fn reserve(
     };
     if replayed {
         // The first call's hint covers the reservation while it is pending.
+        // A replay never touches the spend step: the first call holds the
+        // estimate or cancels, and a replay cancelling could undo a
+        // reservation whose job is running (the runner never runs a replay).
         drop_hint(l, &member).await?;
-        if reply.text(6)? != "p" {
-            return Ok(Admission::Admitted(reservation));
-        }
+        return Ok(Admission::Admitted(reservation));
     }
 
-    // (4) Hold the estimate against the day's cap (idempotent by id).
+    // (4) Hold the estimate against the day's cap (idempotent by id). Without
+    // a cap there is nothing to hold: settle books the final cost alone.
+    let cap = p.config().spend.daily_cap_micros;
+    if cap == 0 {
+        return Ok(Admission::Admitted(reservation));
+    }
     let day = reply.int(7)?;
     let held_est = reply.text(8)?;
     let spend = SpendRef::new(day, reply.text(9)?, req.user, &req.id);
-    let cap = p.config().spend.daily_cap_micros.to_string();
     let hold = l
         .run(
             &SCRIPTS.spend_hold,
@@ -129,7 +141,7 @@ pub(super) async fn reserve(
                 &spend.request,
                 &held_est,
                 &spend.backend,
-                &cap,
+                &cap.to_string(),
                 &SPEND_TTL_MS.to_string(),
             ],
         )
@@ -143,9 +155,7 @@ pub(super) async fn reserve(
         &[&now, req.id.as_str()],
     )
     .await?;
-    if !replayed {
-        drop_hint(l, &member).await?;
-    }
+    drop_hint(l, &member).await?;
     Ok(Admission::Denied {
         denial: Denial::Budget {
             resets_at: UnixMillis((day + 1) * UnixMillis::DAY),
@@ -161,6 +171,10 @@ fn denial(reply: &Reply) -> Result<Denial, LedgerError> {
         "needs_code" => Denial::NeedsCode,
         "in_flight" => Denial::InFlight {
             limit: reply.num(3)?,
+        },
+        "plan" => Denial::PlanForbids {
+            what: reply.text(3)?,
+            max: u32::try_from(reply.int(4)?).ok(),
         },
         "quota" => Denial::Quota {
             fits: reply.num(3)?,
@@ -252,6 +266,41 @@ pub(super) async fn renew(
     Ok(reply.int(0)? != 0)
 }
 
+pub(super) async fn renew_many(
+    l: &RedisLedger,
+    held: &[(UserKey, RequestId)],
+) -> Result<Vec<bool>, LedgerError> {
+    if held.is_empty() {
+        return Ok(Vec::new());
+    }
+    let p = l.policy();
+    let (now, lease) = (l.now_arg(), p.lease_ms.to_string());
+    // One script per user slot (legal on Cluster), all in one pipeline.
+    let mut pipe = redis::pipe();
+    for (user, id) in held {
+        let mut eval = redis::cmd("EVALSHA");
+        eval.arg(SCRIPTS.renew.get_hash())
+            .arg(1)
+            .arg(&l.keys.user(*user).pend)
+            .arg(&now)
+            .arg(id.as_str())
+            .arg(&lease);
+        pipe.add_command(eval);
+    }
+    match l.query_pipe::<Vec<i64>>(&pipe).await {
+        Ok(leases) => Ok(leases.into_iter().map(|t| t != 0).collect()),
+        // After a Redis restart the script cache is empty: load it once
+        // through a single renew, then pipeline again.
+        Err(_) if l.script_missing(&SCRIPTS.renew).await? => {
+            let (user, id) = &held[0];
+            renew(l, *user, id).await?;
+            let leases: Vec<i64> = l.query_pipe(&pipe).await?;
+            Ok(leases.into_iter().map(|t| t != 0).collect())
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// What the reaper did with one index member.
 enum Reaped {
     Refunded,
@@ -314,7 +363,10 @@ async fn reap_one(l: &RedisLedger, member: String, retention: &str) -> Result<Re
         }
         "reaped" => {
             let spend = SpendRef::new(reply.int(2)?, reply.text(3)?, user, &id);
-            settle_spend(l, &spend, "0", vec![zrem_hint(l, &member)]).await?;
+            // The worker vanished: its upstream call may have run and been
+            // billed, so the day keeps the estimate rather than 0.
+            let estimate = reply.text(4)?;
+            settle_spend(l, &spend, &estimate, vec![zrem_hint(l, &member)]).await?;
             Ok(Reaped::Refunded)
         }
         _ => {

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use easel_shared::UserKey;
 use easel_shared::config::{AccessMode, Config};
+use easel_shared::render::Quality;
 use serde_json::{Map, Value, json};
 
 use crate::ledger::SharedConfig;
@@ -21,7 +22,8 @@ const MIN_RETENTION_MS: i64 = 48 * 3_600_000;
 #[derive(Debug)]
 pub(super) struct Policy {
     config: Arc<Config>,
-    /// `{name: {w: [[limit, period_ms], ...], f: max_in_flight}}`.
+    /// `{name: {w: [[limit, period_ms], ...], f: max_in_flight, n: max_n,
+    /// q: {quality: true} (empty: all), e: allow_edit, p: priority}}`.
     pub(super) plans_json: String,
     /// `access.default_plan`.
     pub(super) default_plan: String,
@@ -48,9 +50,23 @@ impl Policy {
                     .iter()
                     .map(|w| [i64::from(w.limit), millis(w.period)])
                     .collect();
+                // An object, not a list: cjson decodes `[]` and `{}` alike,
+                // and a set is what the script asks.
+                let qualities: Map<String, Value> = plan
+                    .qualities
+                    .iter()
+                    .map(|q| (quality_name(*q).to_owned(), Value::Bool(true)))
+                    .collect();
                 (
                     name.clone(),
-                    json!({ "w": windows, "f": plan.max_in_flight }),
+                    json!({
+                        "w": windows,
+                        "f": plan.max_in_flight,
+                        "n": plan.max_n,
+                        "q": qualities,
+                        "e": plan.allow_edit,
+                        "p": plan.priority,
+                    }),
                 )
             })
             .collect();
@@ -109,6 +125,16 @@ impl PolicyCache {
     }
 }
 
+/// A quality as the scripts name it (its serde name).
+pub(super) fn quality_name(q: Quality) -> &'static str {
+    match q {
+        Quality::Auto => "auto",
+        Quality::Low => "low",
+        Quality::Medium => "medium",
+        Quality::High => "high",
+    }
+}
+
 fn millis(d: std::time::Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
@@ -123,10 +149,9 @@ mod tests {
         let cache = PolicyCache::default();
         let a = cache.get(&shared);
         assert!(Arc::ptr_eq(&a, &cache.get(&shared)));
-        assert!(
-            a.plans_json
-                .contains(r#""free":{"f":2,"w":[[10,10800000],[30,86400000]]}"#)
-        );
+        assert!(a.plans_json.contains(
+            r#""free":{"e":true,"f":2,"n":4,"p":0,"q":{},"w":[[10,10800000],[30,86400000]]}"#
+        ));
         assert_eq!(a.retention_ms, MIN_RETENTION_MS);
         shared.store(Arc::new(Config::default()));
         assert!(!Arc::ptr_eq(&a, &cache.get(&shared)));

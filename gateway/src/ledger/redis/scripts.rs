@@ -41,6 +41,8 @@ pub(super) struct Scripts {
     pub(super) claim: Script,
     /// Redeem step 2 (user slot).
     pub(super) grant: Script,
+    /// Give a claimed use back when step 2 refused (code slot).
+    pub(super) unclaim: Script,
     /// Hold an estimate against the daily cap (spend slot).
     pub(super) spend_hold: Script,
     /// Replace a held estimate by the final cost (spend slot).
@@ -59,6 +61,7 @@ pub(super) static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     set_plan: user_script!("lua/set_plan.lua"),
     claim: user_script!("lua/claim.lua"),
     grant: user_script!("lua/grant.lua"),
+    unclaim: Script::new(include_str!("lua/unclaim.lua")),
     spend_hold: Script::new(include_str!("lua/spend_hold.lua")),
     spend_settle: Script::new(include_str!("lua/spend_settle.lua")),
 });

@@ -3,9 +3,11 @@
 -- KEYS: 1 meta, 2 log, 3 pend, 4 record
 -- ARGV: 1 now override, 2 id, 3 images, 4 credits per image, 5 est cost (string),
 --       6 backend, 7 plans JSON, 8 default plan, 9 access mode, 10 allowlisted (1/0),
---       11 lease ms, 12 longest window ms, 13 the lease hint's nonce
+--       11 lease ms, 12 longest window ms, 13 the lease hint's nonce, 14 quality,
+--       15 edit (1/0)
 -- Returns {'admit'|'replay', now, images, from_windows, from_credits, lease_until,
---          state, day, est, backend} or {'deny', now, reason, a, b}.
+--          state, day, est, backend} or {'deny', now, reason, a, b}
+--          (reason 'plan': a = what is forbidden, b = the plan's max n or -1).
 local now = clock(ARGV[1])
 local id = ARGV[2]
 
@@ -27,6 +29,25 @@ if not plan and meta.credits <= 0 then
     return { 'deny', now, 'not_allowed' }
   end
   return { 'deny', now, 'needs_code' }
+end
+
+-- The plan's policy, decided in this same atomic step as the windows: a plan
+-- change racing this reserve is wholly before or wholly after it. A user on
+-- prepaid credits alone is held to the default plan's rules.
+local rules = plan
+if not rules then
+  rules = plans[ARGV[8]]
+end
+if rules then
+  if images < 1 or images > rules.n then
+    return { 'deny', now, 'plan', 'n', rules.n }
+  end
+  if next(rules.q) ~= nil and not rules.q[ARGV[14]] then
+    return { 'deny', now, 'plan', 'quality', -1 }
+  end
+  if ARGV[15] == '1' and not rules.e then
+    return { 'deny', now, 'plan', 'edit', -1 }
+  end
 end
 
 if plan and plan.f > 0 then
