@@ -327,14 +327,6 @@ impl RedisLedger {
         }
     }
 
-    /// Whether Redis lacks `script` (e.g. after a restart emptied its cache).
-    async fn script_missing(&self, script: &redis::Script) -> Result<bool, LedgerError> {
-        let exists: Vec<bool> = self
-            .query(redis::cmd("SCRIPT").arg("EXISTS").arg(script.get_hash()))
-            .await?;
-        Ok(exists.first() == Some(&false))
-    }
-
     /// Runs a plain command.
     async fn query<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, LedgerError> {
         retry_refused!(self, |con| cmd.query_async(&mut con))

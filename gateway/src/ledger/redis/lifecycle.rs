@@ -275,29 +275,33 @@ pub(super) async fn renew_many(
     }
     let p = l.policy();
     let (now, lease) = (l.now_arg(), p.lease_ms.to_string());
-    // One script per user slot (legal on Cluster), all in one pipeline.
-    let mut pipe = redis::pipe();
-    for (user, id) in held {
-        let mut eval = redis::cmd("EVALSHA");
-        eval.arg(SCRIPTS.renew.get_hash())
-            .arg(1)
-            .arg(&l.keys.user(*user).pend)
-            .arg(&now)
-            .arg(id.as_str())
-            .arg(&lease);
-        pipe.add_command(eval);
-    }
-    match l.query_pipe::<Vec<i64>>(&pipe).await {
+    // One script per user slot (legal on Cluster): one pipeline on a node,
+    // one call per lease on a cluster, sent together.
+    let calls: Vec<redis::Cmd> = held
+        .iter()
+        .map(|(user, id)| {
+            let mut eval = redis::cmd("EVALSHA");
+            eval.arg(SCRIPTS.renew.get_hash())
+                .arg(1)
+                .arg(&l.keys.user(*user).pend)
+                .arg(&now)
+                .arg(id.as_str())
+                .arg(&lease);
+            eval
+        })
+        .collect();
+    match l.query_each::<i64>(&calls).await {
         Ok(leases) => Ok(leases.into_iter().map(|t| t != 0).collect()),
-        // After a Redis restart the script cache is empty: load it once
-        // through a single renew, then pipeline again.
-        Err(_) if l.script_missing(&SCRIPTS.renew).await? => {
-            let (user, id) = &held[0];
-            renew(l, *user, id).await?;
-            let leases: Vec<i64> = l.query_pipe(&pipe).await?;
-            Ok(leases.into_iter().map(|t| t != 0).collect())
+        // After a Redis restart (or on a cluster master that never ran it)
+        // the script cache is empty (NOSCRIPT): renew one by one, which loads
+        // it where missing. If Redis is down, the first renew says so.
+        Err(_) => {
+            let mut renewed = Vec::with_capacity(held.len());
+            for (user, id) in held {
+                renewed.push(renew(l, *user, id).await?);
+            }
+            Ok(renewed)
         }
-        Err(e) => Err(e),
     }
 }
 
