@@ -183,7 +183,13 @@ async fn main() -> anyhow::Result<()> {
             Clock::real(),
         ));
         let backend = Arc::new(ZeroBackend { png: png.clone() });
-        let runner = Arc::new(JobRunner::start(ledger, backend, config, None));
+        let runner = Arc::new(JobRunner::start(
+            ledger,
+            backend,
+            config,
+            None,
+            Clock::real(),
+        ));
         // Warm-up (not recorded), then the measured run.
         offer(&keeper, &runner, rate, 1, args.users, &format!("w{run}")).await;
         let started = Instant::now();

@@ -4,9 +4,11 @@
 //!
 //! - Fairness: a [`FairQueue`] across users weighted by cost (credits) and
 //!   plan priority, not FIFO, with a per-user cap on waiting jobs.
-//! - Pacing: a governor direct limiter at `runner.images_per_minute` (0: none).
+//! - Pacing: a governor direct limiter at `runner.images_per_minute` (0: none),
+//!   timed by the ledger's clock (`runner/pace.rs`).
 //! - Leases: one task renews the lease of every held reservation (waiting or
-//!   running) every `ledger.lease / 3`, so only a dead process's jobs are reaped.
+//!   running) every `ledger.lease / 3` of the ledger's clock, so only a dead
+//!   process's jobs are reaped (and a test's manual clock drives renewal).
 //! - Cancel: a waiting job can be cancelled (full refund); once the upstream
 //!   call started it runs to the end, because the provider bills it.
 //!
@@ -15,22 +17,22 @@
 
 pub mod fair;
 mod job;
+mod pace;
 
 use std::collections::HashMap;
-use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use easel_shared::job::{JobEvent, JobFailure};
 use easel_shared::{RequestId, UserKey};
-use governor::{DefaultDirectRateLimiter, Quota};
-use tokio::sync::{Notify, Semaphore, mpsc};
+use tokio::sync::{Notify, Semaphore, mpsc, watch};
 
 pub use fair::FairQueue;
 
 use crate::admission::{AbortOnDrop, SafetyCooldown, Ticket};
 use crate::backend::{ImageBackend, ImageJob};
-use crate::ledger::{Ledger, SharedConfig};
+use crate::ledger::{Clock, Ledger, SharedConfig};
+use pace::Pacer;
 
 /// A submitted job as its submitter holds it.
 #[derive(Debug)]
@@ -83,6 +85,8 @@ struct Shared {
     state: Mutex<State>,
     /// Wakes the dispatcher when a job arrives.
     wake: Notify,
+    /// Lease-renewal passes completed, so a test can wait for one.
+    renewals: watch::Sender<u64>,
 }
 
 #[derive(Default)]
@@ -107,11 +111,13 @@ impl JobRunner {
     /// Starts a runner (inside a Tokio runtime) sending jobs to `backend`.
     /// `runner.*` is read now: concurrency and pacing need a restart to
     /// change. Safety blocks are reported to `safety` (the gatekeeper's).
+    /// Lease renewal and pacing wait on `clock` (the ledger's).
     pub fn start(
         ledger: Arc<dyn Ledger>,
         backend: Arc<dyn ImageBackend>,
         config: SharedConfig,
         safety: Option<Arc<SafetyCooldown>>,
+        clock: Clock,
     ) -> Self {
         let runner = config.load().runner.clone();
         let shared = Arc::new(Shared {
@@ -121,12 +127,15 @@ impl JobRunner {
             config,
             state: Mutex::new(State::default()),
             wake: Notify::new(),
+            renewals: watch::Sender::new(0),
         });
-        let pacer = NonZeroU32::new(runner.images_per_minute)
-            .map(|rate| DefaultDirectRateLimiter::direct(Quota::per_minute(rate)));
+        let pacer = Pacer::new(runner.images_per_minute, clock.clone());
         let slots = Arc::new(Semaphore::new(runner.concurrency.max(1) as usize));
         let dispatcher = tokio::spawn(dispatch(Arc::clone(&shared), slots, pacer));
-        let renewer = tokio::spawn(renew(Arc::downgrade(&shared)));
+        // The first deadline is fixed here, not when the task first runs, so
+        // a manual clock advanced right after start still reaches it.
+        let first = clock.now().plus(renew_every(&shared));
+        let renewer = tokio::spawn(renew(Arc::downgrade(&shared), clock, first));
         Self {
             shared,
             tasks: [AbortOnDrop(dispatcher), AbortOnDrop(renewer)],
@@ -231,6 +240,11 @@ impl JobRunner {
         }
     }
 
+    /// Counts completed lease-renewal passes (tests wait on it instead of sleeping).
+    pub fn renewal_passes(&self) -> watch::Receiver<u64> {
+        self.shared.renewals.subscribe()
+    }
+
     /// Jobs waiting and jobs running right now.
     pub fn load(&self) -> (usize, usize) {
         let state = self.shared.lock();
@@ -257,11 +271,7 @@ fn announce(queue: &mut FairQueue<Waiting>) {
 }
 
 /// Starts jobs: a free slot, then a waiting job, then pacing, then go.
-async fn dispatch(
-    shared: Arc<Shared>,
-    slots: Arc<Semaphore>,
-    pacer: Option<DefaultDirectRateLimiter>,
-) {
+async fn dispatch(shared: Arc<Shared>, slots: Arc<Semaphore>, pacer: Option<Pacer>) {
     loop {
         let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
             return;
@@ -274,11 +284,7 @@ async fn dispatch(
             woken.await;
         };
         if let Some(pacer) = &pacer {
-            let n = NonZeroU32::new(images.max(1)).unwrap_or(NonZeroU32::MIN);
-            if pacer.until_n_ready(n).await.is_err() {
-                // More images than the whole burst: wait for a full bucket.
-                let _ = pacer.until_n_ready(NonZeroU32::MIN).await;
-            }
+            pacer.until_ready(images).await;
         }
         let next = {
             let mut state = shared.lock();
@@ -296,13 +302,17 @@ async fn dispatch(
     }
 }
 
-/// Renews the lease of every held reservation every `lease / 3`.
-async fn renew(shared: std::sync::Weak<Shared>) {
+/// How often held leases are renewed: a third of the lease.
+fn renew_every(shared: &Shared) -> Duration {
+    (shared.config.load().ledger.lease / 3).max(Duration::from_millis(10))
+}
+
+/// Renews the lease of every held reservation every `lease / 3` of `clock`,
+/// the first time at `first`.
+async fn renew(shared: std::sync::Weak<Shared>, clock: Clock, first: easel_shared::UnixMillis) {
+    let mut next = first;
     loop {
-        let Some(lease) = shared.upgrade().map(|s| s.config.load().ledger.lease) else {
-            return;
-        };
-        tokio::time::sleep((lease / 3).max(Duration::from_millis(10))).await;
+        clock.sleep_until(next).await;
         let Some(shared) = shared.upgrade() else {
             return;
         };
@@ -321,5 +331,7 @@ async fn renew(shared: std::sync::Weak<Shared>) {
                 Err(error) => tracing::warn!(%id, %user, %error, "lease renewal failed"),
             }
         }
+        next = clock.now().plus(renew_every(&shared));
+        shared.renewals.send_modify(|passes| *passes += 1);
     }
 }

@@ -1,8 +1,7 @@
 //! One result-store suite, run against both implementations: Redis (REDIS_URL,
 //! default redis://127.0.0.1:6379, a unique key prefix per test) and the
 //! embedded redb file (a temp dir per test). Time moves through a manual
-//! clock, so expiry needs no waiting. Run with `--features test-clock`.
-#![cfg(feature = "test-clock")]
+//! clock, so expiry needs no waiting.
 
 use std::future::Future;
 use std::pin::Pin;

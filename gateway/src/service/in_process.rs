@@ -71,12 +71,13 @@ impl InProcessGateway {
             results,
             clock,
         } = parts;
-        let gatekeeper = Gatekeeper::new(ledger.clone(), config.clone(), clock);
+        let gatekeeper = Gatekeeper::new(ledger.clone(), config.clone(), clock.clone());
         let runner = JobRunner::start(
             ledger.clone(),
             backend.clone(),
             config.clone(),
             Some(gatekeeper.safety()),
+            clock,
         );
         Self {
             config,

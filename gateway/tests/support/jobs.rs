@@ -249,6 +249,7 @@ impl Core {
             backend.clone(),
             config.clone(),
             Some(keeper.safety()),
+            clock.clone(),
         );
         Self {
             ledger,
