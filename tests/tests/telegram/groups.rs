@@ -172,6 +172,8 @@ async fn admins_hear_once_when_the_daily_budget_is_reached() {
         .await;
     assert!(to_admin.text("text").is_some_and(|t| t.contains("reached")));
     assert_eq!(h.upstream_calls(), 1, "denied requests never went upstream");
+    // The bot sends a denial's admin notice before the denial itself, so
+    // with both denials answered every notice they caused is already out.
     let notices =
         h.tg.calls_of("sendMessage")
             .iter()

@@ -162,7 +162,8 @@ async fn download(
 /// What to tell the user about a refusal (the core's words); `None`: say
 /// nothing (a redelivered event that was already answered). Nothing was
 /// charged in any case. A refusal that reached the daily spend cap also
-/// tells the Telegram admins, once.
+/// tells the Telegram admins, once; awaited rather than spawned (it happens
+/// at most once a day), so the notice is out before the user's reply.
 pub(super) async fn explain(
     state: &State,
     bot: &TgBot,
@@ -176,11 +177,7 @@ pub(super) async fn explain(
         ..
     } = error
     {
-        tokio::spawn(notify_budget(
-            gateway.clone(),
-            bot.clone(),
-            state.inner.admins.clone(),
-        ));
+        notify_budget(gateway.clone(), bot.clone(), state.inner.admins.clone()).await;
     }
     act::explain(&**gateway, user, locale, &error).await
 }
