@@ -218,12 +218,11 @@ impl Harness {
     /// Waits until the bot has had `count` answers to `submit` and returns them all.
     pub(crate) async fn submits(&self, count: usize) -> Vec<Submitted> {
         let mut log = self.submits.subscribe();
-        let seen = tokio::time::timeout(WAIT, log.wait_for(|l| l.len() >= count))
+        tokio::time::timeout(WAIT, log.wait_for(|l| l.len() >= count))
             .await
             .expect("the bot never submitted that often")
             .expect("the log lives as long as the harness")
-            .clone();
-        seen
+            .clone()
     }
 
     /// Upstream image calls so far.
