@@ -25,6 +25,7 @@ mod webhook;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
+use easel_gateway::ledger::Clock;
 use easel_gateway::service::Gateway;
 use easel_shared::Platform;
 use easel_shared::config::{Config, TelegramConfig, TelegramMode};
@@ -75,6 +76,8 @@ struct Inner {
     /// Plain client for file downloads (the throttled one paces sends only).
     raw: Bot,
     albums: album::Albums,
+    /// Times the album debounce: the real clock, or a test's manual one.
+    clock: Clock,
     pacer: pacing::Pacer,
     /// Recently handled updates, so a redelivery is answered once.
     seen: Mutex<convert::Recent>,
@@ -87,6 +90,7 @@ impl State {
         config: &Config,
         raw: Bot,
         me: &teloxide::types::Me,
+        clock: Clock,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -97,6 +101,7 @@ impl State {
                 bot_id: me.id.0,
                 raw,
                 albums: album::Albums::default(),
+                clock,
                 seen: Mutex::new(convert::Recent::new(4096)),
             }),
         }
@@ -129,6 +134,18 @@ pub async fn run_with_listener(
     shutdown: impl Future<Output = ()> + Send + 'static,
     listener: Option<tokio::net::TcpListener>,
 ) -> Result<(), TelegramError> {
+    run_with_clock(full, gateway, shutdown, listener, Clock::real()).await
+}
+
+/// Like [`run_with_listener`], timing the album debounce by `clock` (tests
+/// pass the gateway's manual clock, so an album completes when they say).
+pub async fn run_with_clock(
+    full: Config,
+    gateway: Arc<dyn Gateway>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    listener: Option<tokio::net::TcpListener>,
+    clock: Clock,
+) -> Result<(), TelegramError> {
     let config = &full.telegram;
     if !config.enabled() {
         return Err(TelegramError::NoToken);
@@ -159,7 +176,7 @@ pub async fn run_with_listener(
             }
         },
     ));
-    let state = State::new(gateway, &full, raw, &me);
+    let state = State::new(gateway, &full, raw, &me, clock);
     let mut dispatcher = dispatcher(bot.clone(), state);
     let token = dispatcher.shutdown_token();
     tokio::spawn(async move {

@@ -192,6 +192,7 @@ async fn main() -> anyhow::Result<()> {
             backend,
             config,
             None,
+            Clock::real(),
         ));
         // Warm-up (not recorded), then the measured run.
         offer(&keeper, &runner, rate, 1, args.users, &format!("w{run}")).await;

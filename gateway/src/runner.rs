@@ -4,13 +4,15 @@
 //!
 //! - Fairness: a [`FairQueue`] across users weighted by cost (credits) and
 //!   plan priority, not FIFO, with a per-user cap on waiting jobs.
-//! - Pacing: a governor direct limiter at `runner.images_per_minute` (0: none).
+//! - Pacing: a governor direct limiter at `runner.images_per_minute` (0: none),
+//!   timed by the ledger's clock (`runner/pace.rs`).
 //! - Leases: one task renews the leases of every held reservation (waiting or
-//!   running) every `ledger.lease / 3` in ONE ledger call
-//!   ([`Ledger::renew_many`]), so only a dead process's jobs are reaped. A
-//!   refused renewal, or none confirmed for a whole lease, means the
-//!   reservation is (or may be) refunded: the job's upstream call is stopped
-//!   and the user told nothing was charged (`JobFailure::ReservationLost`).
+//!   running) every `ledger.lease / 3` of the ledger's clock in ONE ledger
+//!   call ([`Ledger::renew_many`]), so only a dead process's jobs are reaped
+//!   (and a test's manual clock drives renewal). A refused renewal, or none
+//!   confirmed for a whole lease, means the reservation is (or may be)
+//!   refunded: the job's upstream call is stopped and the user told nothing
+//!   was charged (`JobFailure::ReservationLost`).
 //! - Settle: through the [`SettleOutbox`]; images are delivered only after
 //!   the settle landed as charged, so no image is ever delivered unpaid.
 //! - Cancel: a waiting job can be cancelled (full refund); once the upstream
@@ -23,16 +25,14 @@
 pub mod fair;
 mod job;
 mod lease;
+mod pace;
 
 use std::collections::HashMap;
-use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 
 use easel_shared::job::{JobEvent, JobFailure};
-use easel_shared::{RequestId, UserKey};
-use governor::{DefaultDirectRateLimiter, Quota};
-use tokio::sync::{Notify, Semaphore, mpsc};
-use tokio::time::Instant;
+use easel_shared::{RequestId, UnixMillis, UserKey};
+use tokio::sync::{Notify, Semaphore, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 pub use fair::FairQueue;
@@ -40,7 +40,8 @@ pub use fair::FairQueue;
 use crate::admission::{AbortOnDrop, SafetyCooldown, Ticket};
 use crate::backend::{ImageBackend, ImageJob};
 use crate::ledger::outbox::SettleOutbox;
-use crate::ledger::{Ledger, SharedConfig};
+use crate::ledger::{Clock, Ledger, SharedConfig};
+use pace::Pacer;
 
 /// A submitted job as its submitter holds it.
 #[derive(Debug)]
@@ -95,6 +96,10 @@ struct Shared {
     state: Mutex<State>,
     /// Wakes the dispatcher when a job arrives.
     wake: Notify,
+    /// Lease-renewal passes completed, so a test can wait for one.
+    renewals: watch::Sender<u64>,
+    /// The ledger's clock: leases are confirmed and lapse on its time.
+    clock: Clock,
 }
 
 #[derive(Default)]
@@ -104,7 +109,7 @@ struct State {
     running: HashMap<RequestId, Running>,
     /// When each held reservation's lease was last confirmed (or the job
     /// was submitted): a lease not confirmed for `ledger.lease` may be reaped.
-    confirmed: HashMap<RequestId, Instant>,
+    confirmed: HashMap<RequestId, UnixMillis>,
     /// Set by shutdown: new jobs are refunded at once.
     closed: bool,
 }
@@ -131,12 +136,14 @@ impl JobRunner {
     /// and settling through `outbox` (over the same ledger).
     /// `runner.*` is read now: concurrency and pacing need a restart to
     /// change. Safety blocks are reported to `safety` (the gatekeeper's).
+    /// Lease renewal and pacing wait on `clock` (the ledger's).
     pub fn start(
         ledger: Arc<dyn Ledger>,
         outbox: Arc<SettleOutbox>,
         backend: Arc<dyn ImageBackend>,
         config: SharedConfig,
         safety: Option<Arc<SafetyCooldown>>,
+        clock: Clock,
     ) -> Self {
         let runner = config.load().runner.clone();
         let shared = Arc::new(Shared {
@@ -147,12 +154,17 @@ impl JobRunner {
             config,
             state: Mutex::new(State::default()),
             wake: Notify::new(),
+            renewals: watch::Sender::new(0),
+            clock: clock.clone(),
         });
-        let pacer = NonZeroU32::new(runner.images_per_minute)
-            .map(|rate| DefaultDirectRateLimiter::direct(Quota::per_minute(rate)));
+        let pacer = Pacer::new(runner.images_per_minute, clock.clone());
         let slots = Arc::new(Semaphore::new(runner.concurrency.max(1) as usize));
         let dispatcher = tokio::spawn(dispatch(Arc::clone(&shared), slots, pacer));
-        let renewer = tokio::spawn(lease::renew(Arc::downgrade(&shared)));
+        // The first deadline is fixed here, not when the task first runs, so
+        // a manual clock advanced right after start still reaches it.
+        let lease = shared.config.load().ledger.lease;
+        let first = clock.now().plus(lease::renew_every(lease));
+        let renewer = tokio::spawn(lease::renew(Arc::downgrade(&shared), clock, first));
         Self {
             shared,
             tasks: [AbortOnDrop(dispatcher), AbortOnDrop(renewer)],
@@ -200,7 +212,8 @@ impl JobRunner {
                 {
                     return Err(SubmitError::Duplicate(id));
                 }
-                state.confirmed.insert(id, Instant::now());
+                let now = self.shared.clock.now();
+                state.confirmed.insert(id, now);
                 announce(&mut state.queue);
                 drop(state);
                 self.shared.wake.notify_one();
@@ -258,6 +271,11 @@ impl JobRunner {
         }
     }
 
+    /// Counts completed lease-renewal passes (tests wait on it instead of sleeping).
+    pub fn renewal_passes(&self) -> watch::Receiver<u64> {
+        self.shared.renewals.subscribe()
+    }
+
     /// Jobs waiting and jobs running right now.
     pub fn load(&self) -> (usize, usize) {
         let state = self.shared.lock();
@@ -284,11 +302,7 @@ fn announce(queue: &mut FairQueue<Waiting>) {
 }
 
 /// Starts jobs: a free slot, then a waiting job, then pacing, then go.
-async fn dispatch(
-    shared: Arc<Shared>,
-    slots: Arc<Semaphore>,
-    pacer: Option<DefaultDirectRateLimiter>,
-) {
+async fn dispatch(shared: Arc<Shared>, slots: Arc<Semaphore>, pacer: Option<Pacer>) {
     loop {
         let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
             return;
@@ -301,11 +315,7 @@ async fn dispatch(
             woken.await;
         };
         if let Some(pacer) = &pacer {
-            let n = NonZeroU32::new(images.max(1)).unwrap_or(NonZeroU32::MIN);
-            if pacer.until_n_ready(n).await.is_err() {
-                // More images than the whole burst: wait for a full bucket.
-                let _ = pacer.until_n_ready(NonZeroU32::MIN).await;
-            }
+            pacer.until_ready(images).await;
         }
         let next = {
             let mut state = shared.lock();

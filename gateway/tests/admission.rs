@@ -202,7 +202,11 @@ async fn repeated_safety_blocks_start_a_cooldown_until_they_age_out(kind: Kind) 
     core.admit(UserKey::telegram(2), "other", 1).await.unwrap();
     // Once the first block leaves the window, one block remains: below the threshold.
     core.clock.advance(Duration::from_secs(3600 - 121));
-    assert!(core.admit(user, "again", 1).await.is_err());
+    assert_eq!(
+        denial(core.admit(user, "again", 1).await),
+        Denial::Cooldown { until },
+        "a second before the first block ages out"
+    );
     core.clock.advance(Duration::from_secs(1));
     core.admit(user, "again", 1).await.unwrap();
 }

@@ -1,6 +1,6 @@
 //! EmbeddedLedger behaviour against docs/ledger.md, on a temp file with a manual clock.
-//! Run: `cargo test -p easel-gateway --features test-clock --test embedded_ledger`.
-#![cfg(feature = "test-clock")]
+//! Run: `cargo test -p easel-gateway --test embedded_ledger` (the manual
+//! clock's feature comes from the crate's dev-dependency on itself).
 
 // Modules live under tests/embedded_ledger/ (not tests/*.rs, which would be
 // separate test crates).

@@ -2,11 +2,9 @@
 //! redis://127.0.0.1:6379), driven by a manual clock; the rules are in
 //! docs/ledger.md.
 //!
-//! Run: `cargo test -p easel-gateway --features test-clock --test redis_ledger`.
+//! Run: `cargo test -p easel-gateway --test redis_ledger`.
 //! Every test uses its own key prefix and deletes its keys at the end; none
 //! flushes the database.
-
-#![cfg(feature = "test-clock")]
 
 mod redis_ledger {
     pub(crate) mod fixture;

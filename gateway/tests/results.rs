@@ -2,9 +2,7 @@
 //! default redis://127.0.0.1:6379, a unique key prefix per test), the Redis
 //! store again on a local 3-master Redis Cluster (one per run, see
 //! `tests/src/redis_cluster.rs`), and the embedded redb file (a temp dir per
-//! test). Time moves through a manual clock, so expiry needs no waiting. Run
-//! with `--features test-clock`.
-#![cfg(feature = "test-clock")]
+//! test). Time moves through a manual clock, so expiry needs no waiting.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -252,26 +252,27 @@ async fn too_many_waiting_jobs_are_refused_and_refunded(kind: Kind) {
     }
 }
 
-/// A job running past its lease keeps it: the reaper must not refund it.
+/// A job running past its lease keeps it: the reaper must not refund it,
+/// while a reservation nobody renews (its worker is gone) is refunded by the
+/// same reap. The renewer waits on the manual clock, so nothing here waits
+/// for real time: the test moves the clock and waits for the renewal pass.
 async fn a_running_jobs_lease_is_renewed_and_not_reaped(kind: Kind) {
-    let mut config = roomy_config();
-    // The renewer runs every lease / 3 of real time: keep it quick.
-    config.ledger.lease = Duration::from_millis(300);
-    let mut core = Core::start(kind, config, true).await;
+    let mut core = Core::start(kind, roomy_config(), true).await;
     let user = UserKey::telegram(1);
+    let mut passes = core.runner.renewal_passes();
     let mut handle = core.submit(user, "long", 1).await;
     assert_eq!(core.next_entered().await, "long");
+    // Admitted but never handed to this runner: a dead worker's reservation.
+    let orphan = UserKey::telegram(2);
+    core.admit(orphan, "orphan", 1).await.unwrap();
 
-    // Far past the original lease: without a renewal it counts as dead.
-    core.clock.advance(Duration::from_secs(600));
-    within(async {
-        while core.status(user).await.in_flight == 0 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await;
+    // Far past the original lease: without a renewal both count as dead.
+    core.clock.advance(core.config.load().ledger.lease * 5);
+    within(passes.wait_for(|n| *n >= 1)).await.unwrap();
     let report = core.ledger.reap().await.unwrap();
-    assert_eq!(report.refunded, 0);
+    assert_eq!(report.refunded, 1, "only the orphan: {report:?}");
+    assert_eq!(core.status(orphan).await.in_flight, 0);
+    assert_eq!(core.status(user).await.in_flight, 1);
 
     core.backend.release();
     assert!(matches!(
@@ -329,8 +330,9 @@ async fn shutdown_refunds_waiting_jobs_and_lets_running_ones_finish(kind: Kind) 
     assert_eq!(used(&core.status(user).await), 1);
 }
 
-/// One image per minute: the second job waits for the pacer in the queue
-/// (for a whole minute, far longer than this test), still cancellable.
+/// One image per minute: the second job waits for the pacer in the queue,
+/// still cancellable, until the (manual) clock has moved a minute. The pacer
+/// reads the ledger's clock, so "a minute" is the test's to give.
 async fn pacing_holds_jobs_in_the_queue_where_they_can_be_cancelled(kind: Kind) {
     let mut config = roomy_config();
     config.runner.images_per_minute = 1;
@@ -362,6 +364,21 @@ async fn pacing_holds_jobs_in_the_queue_where_they_can_be_cancelled(kind: Kind) 
         }
     ));
     assert_eq!(core.backend.calls.lock().unwrap().len(), 1);
+
+    // A third waits likewise until a minute has passed, then runs.
+    let mut third = core.submit(UserKey::telegram(3), "third", 1).await;
+    assert_eq!(
+        next_event(&mut third).await,
+        JobEvent::Queued { position: 0 }
+    );
+    core.clock.advance(Duration::from_secs(59));
+    assert_eq!(core.runner.load(), (1, 0), "a second early");
+    core.clock.advance(Duration::from_secs(1));
+    assert!(matches!(
+        finish(&mut third).await.last(),
+        Some(JobEvent::Done { charged: 1, .. })
+    ));
+    assert_eq!(core.backend.calls.lock().unwrap().len(), 2);
 }
 
 /// A reservation refunded under a running job (another replica's reaper saw

@@ -11,13 +11,34 @@ use tempfile::TempDir;
 pub struct PrivateRedis {
     dir: TempDir,
     child: Option<Child>,
+    persistence: Persistence,
+}
+
+/// Whether the server keeps its data across a restart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Persistence {
+    /// Nothing saved: a restart starts empty.
+    Off,
+    /// `appendonly yes` (the README's production setting, default
+    /// `appendfsync everysec`): the append-only file in the temp dir is
+    /// replayed on restart.
+    AppendOnly,
 }
 
 impl PrivateRedis {
     /// Starts a server without persistence and waits until it accepts connections.
     pub fn start() -> Self {
+        Self::start_with(Persistence::Off)
+    }
+
+    /// Starts a server with the given persistence and waits until it accepts connections.
+    pub fn start_with(persistence: Persistence) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut me = Self { dir, child: None };
+        let mut me = Self {
+            dir,
+            child: None,
+            persistence,
+        };
         me.spawn();
         me
     }
@@ -61,17 +82,29 @@ impl PrivateRedis {
         assert!(status.success(), "kill {which} {pid}");
     }
 
-    /// Starts the server again on the same socket (empty: no persistence).
+    /// Starts the server again on the same socket and directory (empty
+    /// without persistence; with it, the append-only file is replayed).
     pub fn restart(&mut self) {
         self.kill();
         self.spawn();
     }
 
     fn spawn(&mut self) {
+        let appendonly = match self.persistence {
+            Persistence::Off => "no",
+            Persistence::AppendOnly => "yes",
+        };
         let mut child = Command::new("redis-server")
             .args(["--port", "0", "--unixsocket"])
             .arg(self.socket())
-            .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                appendonly,
+                "--daemonize",
+                "no",
+            ])
             .arg("--dir")
             .arg(self.dir.path())
             .stdout(Stdio::piped())

@@ -1,7 +1,8 @@
 //! A whole gateway for end-to-end tests: the real [`InProcessGateway`] over
-//! the embedded ledger and result store (in a temp dir) or Redis (unique key
-//! prefix), with the backend chain pointed at the fake OpenAI server and a
-//! manual clock. Frontend tests drive it through the `Gateway` port only.
+//! the embedded ledger and result store (in a temp dir) or the shared Redis
+//! (a key prefix per deployment: [`Stack::start_on_redis`], twice for two
+//! processes), with the backend chain pointed at the fake OpenAI server and
+//! a manual clock. Frontend tests drive it through the `Gateway` port only.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -103,6 +104,24 @@ impl Stack {
             }),
             Err(e) => Err((e, openai)),
         }
+    }
+
+    /// Starts a gateway whose ledger and result store live in the shared
+    /// Redis (`REDIS_URL`) under `prefix`, calling `openai`. Two calls with
+    /// one prefix are two gateway processes of one deployment: each has its
+    /// own Redis connections, runner, burst limiter and clock (both manual
+    /// clocks start at the same instant, as two hosts reading Redis `TIME`).
+    pub async fn start_on_redis(
+        openai: FakeOpenAi,
+        prefix: &str,
+        tune: impl FnOnce(&mut Config),
+    ) -> Stack {
+        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+        let mut config = Self::config(&openai, dir.path());
+        config.ledger.redis_url = crate::ledger::redis_url();
+        config.ledger.key_prefix = prefix.to_owned();
+        tune(&mut config);
+        Self::open(openai, config, dir).await
     }
 
     /// Stops this gateway and opens a new one over the same stores, provider

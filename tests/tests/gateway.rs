@@ -15,6 +15,10 @@ use easel_shared::{Denial, RequestId, UserKey};
 use easel_tests::fake_openai::{FakeOpenAi, Reply};
 use easel_tests::stack::Stack;
 
+/// Two gateway processes on one Redis key prefix: one user's quota, exactly.
+#[path = "gateway/replicas.rs"]
+mod replicas;
+
 const ALICE: UserKey = UserKey {
     platform: easel_shared::Platform::Telegram,
     id: 1,

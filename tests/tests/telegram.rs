@@ -1,7 +1,9 @@
 //! The Telegram frontend end to end: the real teloxide client against the
 //! fake Bot API (`easel_tests::fake_telegram`), the real in-process gateway
 //! over embedded stores, and the fake OpenAI server upstream. No mocks of
-//! Easel's own components; waits poll recorded calls, never fixed sleeps.
+//! Easel's own components (the gateway is only observed, `observed.rs`);
+//! waits poll recorded calls, never fixed sleeps; album debounces move by
+//! the manual clock.
 
 #[path = "telegram/admission.rs"]
 mod admission;
@@ -9,10 +11,14 @@ mod admission;
 mod groups;
 #[path = "telegram/harness.rs"]
 mod harness;
+#[path = "telegram/observed.rs"]
+mod observed;
 #[path = "telegram/private.rs"]
 mod private;
 #[path = "telegram/refusals.rs"]
 mod refusals;
+#[path = "telegram/restarts.rs"]
+mod restarts;
 #[path = "telegram/results.rs"]
 mod results;
 #[path = "telegram/webhook.rs"]

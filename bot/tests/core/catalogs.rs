@@ -1,5 +1,6 @@
 //! The message catalogs: both parse cleanly, have exactly the same keys,
-//! and each key uses the same placeables in both languages.
+//! each key uses the same placeables in both languages, and every imaging
+//! error the gateway can report has its text in both.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -92,4 +93,24 @@ fn every_command_has_help_and_usage() {
             }
         }
     }
+}
+
+/// Regression guard: the bot once kept its own list of imaging error keys,
+/// which could drift from the gateway's. Now `ImageError::KEYS` is the list.
+#[test]
+fn every_imaging_error_key_has_a_text_in_every_catalog() {
+    use easel_bot::core::render::job::image_message_id;
+    use easel_gateway::imaging::ImageError;
+    for locale in Locale::ALL {
+        let catalog = keys(locale);
+        for key in ImageError::KEYS {
+            let id = image_message_id(key);
+            assert!(
+                catalog.contains_key(&id),
+                "{key}: no `{id}` in {}",
+                locale.tag()
+            );
+        }
+    }
+    assert_eq!(image_message_id("image.from_the_future"), "image-internal");
 }

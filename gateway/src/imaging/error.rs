@@ -52,6 +52,20 @@ pub enum ImageError {
 }
 
 impl ImageError {
+    /// Every key [`ImageError::key`] returns: the one list frontends check
+    /// their catalogs against (a test fails if a key has no text).
+    pub const KEYS: [&'static str; 9] = [
+        "image.empty",
+        "image.too_many_bytes",
+        "image.not_an_image",
+        "image.unsupported_format",
+        "image.too_large",
+        "image.truncated",
+        "image.corrupt",
+        "image.mask_without_alpha",
+        "image.internal",
+    ];
+
     /// Stable message key for translation, e.g. `image.not_an_image`.
     ///
     /// Keys never change once released; add a new variant instead.
@@ -73,5 +87,51 @@ impl ImageError {
     /// our own faults, which deserve a generic apology and a log line.
     pub fn is_user_error(&self) -> bool {
         !matches!(self, Self::Internal(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ImageError;
+
+    /// One value of every variant. The match has no wildcard, so a new
+    /// variant does not compile until it is listed here too.
+    fn every_variant() -> Vec<ImageError> {
+        let all = vec![
+            ImageError::Empty,
+            ImageError::TooManyBytes { max_mb: 1 },
+            ImageError::NotAnImage,
+            ImageError::UnsupportedFormat {
+                format: "TIFF".into(),
+            },
+            ImageError::TooLarge {
+                max_megapixels: 1,
+                max_side: 1,
+            },
+            ImageError::Truncated,
+            ImageError::Corrupt,
+            ImageError::MaskWithoutAlpha,
+            ImageError::Internal("x".into()),
+        ];
+        for e in &all {
+            match e {
+                ImageError::Empty
+                | ImageError::TooManyBytes { .. }
+                | ImageError::NotAnImage
+                | ImageError::UnsupportedFormat { .. }
+                | ImageError::TooLarge { .. }
+                | ImageError::Truncated
+                | ImageError::Corrupt
+                | ImageError::MaskWithoutAlpha
+                | ImageError::Internal(_) => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn keys_lists_exactly_the_keys_of_every_variant() {
+        let keys: Vec<&str> = every_variant().iter().map(ImageError::key).collect();
+        assert_eq!(keys, ImageError::KEYS);
     }
 }

@@ -6,23 +6,30 @@
 use std::time::Duration;
 
 use easel_shared::job::JobFailure;
-use easel_shared::{RequestId, UserKey};
-use tokio::time::Instant;
+use easel_shared::{RequestId, UnixMillis, UserKey};
 
 use super::{Shared, announce, job};
+use crate::ledger::Clock;
 
-/// Renews the leases of every held reservation every `lease / 3`, all in
-/// one ledger call, and stops jobs whose reservation is lost.
-pub(super) async fn renew(shared: std::sync::Weak<Shared>) {
+/// How often held leases are renewed: a third of the lease.
+pub(super) fn renew_every(lease: Duration) -> Duration {
+    (lease / 3).max(Duration::from_millis(10))
+}
+
+/// Renews the leases of every held reservation every `lease / 3` of
+/// `clock` (the first time at `first`), all in one ledger call, and stops
+/// jobs whose reservation is lost.
+pub(super) async fn renew(shared: std::sync::Weak<Shared>, clock: Clock, first: UnixMillis) {
+    let mut next = first;
     loop {
-        let Some(lease) = shared.upgrade().map(|s| s.config.load().ledger.lease) else {
-            return;
-        };
-        tokio::time::sleep((lease / 3).max(Duration::from_millis(10))).await;
+        clock.sleep_until(next).await;
         let Some(shared) = shared.upgrade() else {
             return;
         };
+        let lease = shared.config.load().ledger.lease;
         renew_once(&shared, lease).await;
+        next = clock.now().plus(renew_every(lease));
+        shared.renewals.send_modify(|passes| *passes += 1);
     }
 }
 
@@ -37,7 +44,7 @@ async fn renew_once(shared: &Shared, lease: Duration) {
     if held.is_empty() {
         return;
     }
-    let asked_at = Instant::now();
+    let asked_at = shared.clock.now();
     let batch: Vec<(UserKey, RequestId)> = held.iter().map(|(id, u)| (*u, id.clone())).collect();
     let lost: Vec<(RequestId, UserKey)> = match shared.ledger.renew_many(&batch).await {
         Ok(renewed) => {
@@ -62,7 +69,7 @@ async fn renew_once(shared: &Shared, lease: Duration) {
                     state
                         .confirmed
                         .get(id)
-                        .is_none_or(|at| asked_at.duration_since(*at) >= lease)
+                        .is_none_or(|at| lapsed(*at, asked_at, lease))
                 })
                 .inspect(|(id, user)| {
                     tracing::warn!(%id, %user, "lease lapsed: the reaper may refund it")
@@ -88,4 +95,9 @@ async fn renew_once(shared: &Shared, lease: Duration) {
             job::refund(shared, user, &id, failure, &waiting.events).await;
         }
     }
+}
+
+/// Whether a lease last confirmed `at` has run out by `now`.
+fn lapsed(at: UnixMillis, now: UnixMillis, lease: Duration) -> bool {
+    now.0.saturating_sub(at.0) >= i64::try_from(lease.as_millis()).unwrap_or(i64::MAX)
 }

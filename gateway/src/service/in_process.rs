@@ -106,6 +106,7 @@ impl InProcessGateway {
             backend.clone(),
             config.clone(),
             Some(gatekeeper.safety()),
+            clock,
         );
         Self {
             config,

@@ -245,6 +245,15 @@ async fn an_unreachable_redis_is_unavailable() {
     assert!(bad.is_err());
 }
 
+/// Redis `TIME` in milliseconds, as the scripts compute it.
+async fn redis_time_ms(con: &mut redis::aio::MultiplexedConnection) -> i64 {
+    let (secs, micros): (i64, i64) = redis::cmd("TIME").query_async(con).await.unwrap();
+    secs * 1000 + micros / 1000
+}
+
+/// Without a manual clock the scripts read Redis `TIME`: the reservation's
+/// lease and the status's "now" fall between two `TIME` reads taken around
+/// them (Redis's clock, never this machine's date).
 #[tokio::test]
 async fn the_real_clock_is_redis_time() {
     let f = Fixture::new("real-clock", config());
@@ -256,13 +265,20 @@ async fn the_real_clock_is_redis_time() {
     )
     .await
     .unwrap();
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut con = client.get_multiplexed_async_connection().await.unwrap();
     let u = UserKey::telegram(16);
-    let before = easel_gateway::ledger::Clock::real().now();
+    let before = redis_time_ms(&mut con).await;
     let r = admit(&l, &req(u, "a", 1)).await;
-    // Redis TIME, not the manual START: the lease is about a minute from now.
-    assert!(r.lease_until > before, "{r:?}");
     let s = l.status(u).await.unwrap();
-    assert!(s.now > START && s.now <= r.lease_until, "{s:?}");
+    let after = redis_time_ms(&mut con).await;
+    let lease = LEASE.as_millis() as i64;
+    assert!(
+        (before + lease..=after + lease).contains(&r.lease_until.0),
+        "lease {r:?} not TIME + {lease} ms within [{before}, {after}]"
+    );
+    assert!((before..=after).contains(&s.now.0), "{s:?}");
+    assert_ne!(s.now, START, "the manual START was not used");
     assert_eq!((s.windows[0].used, s.in_flight), (1, 1));
     assert!(matches!(
         settle(&l, u, "a", delivered(1, 1)).await,

@@ -309,6 +309,7 @@ impl Core {
             serving,
             config.clone(),
             Some(keeper.safety()),
+            clock.clone(),
         );
         Self {
             ledger,

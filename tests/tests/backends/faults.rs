@@ -157,10 +157,14 @@ async fn four_asked_three_returned_gives_three_images_priced_as_three() {
     assert_eq!(fake.requests().len(), 1);
 }
 
+/// An upstream that never answers (a sleep past any test's life): the
+/// timeout is the only way the call can end, so no margin is involved.
+const NEVER: Duration = Duration::MAX;
+
 #[tokio::test]
 async fn a_slow_upstream_times_out() {
     let fake = FakeOpenAi::start().await;
-    fake.script([Reply::Slow(Duration::from_secs(60))]);
+    fake.script([Reply::Slow(NEVER)]);
     let mut r = retry();
     r.attempt_timeout = Duration::from_millis(200);
     let chain = chain_with(vec![openai(&fake)], r, BreakerConfig::default());
@@ -172,7 +176,7 @@ async fn a_slow_upstream_times_out() {
 #[tokio::test]
 async fn the_http_client_timeout_is_a_timeout_too() {
     let fake = FakeOpenAi::start().await;
-    fake.script([Reply::Slow(Duration::from_secs(60))]);
+    fake.script([Reply::Slow(NEVER)]);
     let mut cfg = openai(&fake);
     cfg.request_timeout = Duration::from_millis(200);
     let chain = chain(vec![cfg]);

@@ -1,10 +1,10 @@
-//! The Redis ledger only: Redis dying and coming back, SCRIPT FLUSH, and
-//! errors that never show the password.
+//! The Redis ledger only: Redis dying and coming back (with and without
+//! persistence), SCRIPT FLUSH, and errors that never show the password.
 
 use easel_gateway::ledger::{Admission, Clock, Ledger, LedgerError};
 use easel_tests::ledger::config::{HOUR, one_window};
 use easel_tests::ledger::{Harness, T0, connect_redis, req, shared, user};
-use easel_tests::redis_server::PrivateRedis;
+use easel_tests::redis_server::{Persistence, PrivateRedis};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_redis_is_unavailable_then_works_after_restart() {
@@ -30,6 +30,46 @@ async fn killed_redis_is_unavailable_then_works_after_restart() {
         other => panic!("the next call after a restart must work, got {other:?}"),
     }
     assert_eq!(h.used(u).await, vec![1]);
+}
+
+/// The README's production setting (`appendonly yes`): a Redis killed with
+/// SIGKILL and started again on the same directory comes back with every
+/// balance, window charge, pending reservation and idempotency record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_appendonly_a_restarted_redis_keeps_balances_and_windows() {
+    let mut server = PrivateRedis::start_with(Persistence::AppendOnly);
+    let h = Harness::open_redis(&server.url(), "aof", one_window(3, 3 * HOUR)).await;
+    let u = user(1);
+    h.ledger
+        .adjust_credits(u, 5, "gift", easel_shared::admin::Actor::Api)
+        .await
+        .expect("grant");
+    for id in ["a", "b", "c", "d"] {
+        h.admit(&req(u, id, 1)).await;
+    }
+    h.deliver(u, "a", 1, 0).await;
+    h.deliver(u, "d", 1, 0).await;
+    h.advance_ms(60_000);
+    let before = h.ledger.status(u).await.expect("status");
+    assert_eq!(before.windows[0].used, 3, "{before:?}");
+    assert_eq!((before.credits, before.in_flight), (4, 2), "{before:?}");
+
+    server.kill();
+    // While it is down the ledger fails closed (and drops its connection).
+    assert!(matches!(
+        h.ledger.status(u).await,
+        Err(LedgerError::Unavailable(_))
+    ));
+    server.restart();
+    let after = h.ledger.status(u).await.expect("status after the restart");
+    assert_eq!(after, before);
+    // The records came back too: a replay is recognised, a settle still applies.
+    match h.ledger.reserve(&req(u, "a", 1)).await {
+        Ok(Admission::Admitted(r)) => assert!(r.replayed, "{r:?}"),
+        other => panic!("expected the replay of a, got {other:?}"),
+    }
+    h.deliver(u, "b", 1, 0).await;
+    assert_eq!(h.ledger.status(u).await.expect("status").in_flight, 1);
 }
 
 #[tokio::test]

@@ -1,6 +1,9 @@
 //! One running Easel Telegram bot for a test: the real teloxide client
 //! against the fake Bot API, and the shared test stack: the real in-process
 //! gateway over embedded stores in a temp dir, the fake OpenAI server upstream.
+//! The bot times album debounces by the stack's manual clock: an album is
+//! complete when the test says so ([`Harness::finish_albums`]), never after
+//! real time.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,16 +13,21 @@ use easel_shared::UserKey;
 use easel_shared::config::{Config, PlanConfig, TelegramMode, WindowConfig};
 use easel_shared::secret::Secret;
 use easel_tests::fake_openai::FakeOpenAi;
-use easel_tests::fake_telegram::{Call, FakeTelegram};
+use easel_tests::fake_telegram::updates::Msg;
+use easel_tests::fake_telegram::{Call, Chat, FakeTelegram, TgUser};
 use easel_tests::stack::Stack;
 use serde_json::Value;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
+
+use super::observed::{Observed, Submitted};
 
 /// The bot token the fake accepts.
 pub(crate) const TOKEN: &str = "123456:TEST-token-never-logged";
 /// The Telegram user configured as admin.
 pub(crate) const ADMIN: u64 = 900;
+/// Bounds a wait on the bot (a hung test), never a timing assertion.
+const WAIT: Duration = Duration::from_secs(30);
 
 /// A running bot with its fakes and stores.
 pub(crate) struct Harness {
@@ -32,6 +40,8 @@ pub(crate) struct Harness {
     pub(crate) config: Config,
     /// Where the webhook server listens (webhook mode).
     pub(crate) webhook: Option<std::net::SocketAddr>,
+    /// Every `submit` answer the bot got, across restarts.
+    submits: watch::Sender<Vec<Submitted>>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -79,6 +89,7 @@ impl Harness {
             stack: Some(stack),
             config,
             webhook: None,
+            submits: watch::Sender::new(Vec::new()),
             stop: None,
             task: None,
         };
@@ -99,15 +110,19 @@ impl Harness {
     /// Starts a bot over the current gateway (in webhook mode on `listener`).
     pub(crate) async fn start_bot(&mut self, listener: Option<tokio::net::TcpListener>) {
         let (stop, stopped) = oneshot::channel::<()>();
-        let gateway: Arc<dyn Gateway> = self.gateway().clone();
+        let gateway: Arc<dyn Gateway> = Arc::new(Observed {
+            inner: self.gateway().clone(),
+            log: self.submits.clone(),
+        });
         let config = self.config.clone();
+        let clock = self.stack().clock.clone();
         let task = tokio::spawn(async move {
             let shutdown = async move {
                 let _ = stopped.await;
             };
-            if let Err(e) =
-                easel_bot::telegram::run_with_listener(config, gateway, shutdown, listener).await
-            {
+            let run =
+                easel_bot::telegram::run_with_clock(config, gateway, shutdown, listener, clock);
+            if let Err(e) = run.await {
                 panic!("telegram bot failed: {e}");
             }
         });
@@ -173,6 +188,41 @@ impl Harness {
             .await
             .expect("quota");
         status.windows.first().map_or(0, |w| w.used)
+    }
+
+    /// Completes the albums `user` sent to `chat` so far: a `/quota` sent
+    /// after them (message and update id `id`) is answered only once the
+    /// chat's earlier updates were handled (teloxide handles one chat's
+    /// updates in order), then the manual clock moves one album debounce.
+    pub(crate) async fn finish_albums(&self, user: &TgUser, chat: &Chat, id: i64) {
+        let quota_replies = |calls: &[Call]| {
+            calls
+                .iter()
+                .filter(|c| c.method == "sendmessage" && c.chat_id() == Some(chat.id()))
+                .filter(|c| c.text("text").is_some_and(|t| t.contains("left in this")))
+                .count()
+        };
+        let before = quota_replies(&self.tg.calls());
+        self.tg
+            .push_update(Msg::new(id, user, chat).text("/quota").update(id));
+        self.tg
+            .wait_for("the chat's earlier updates to be handled", |calls| {
+                (quota_replies(calls) > before).then_some(())
+            })
+            .await;
+        self.stack()
+            .clock
+            .advance(self.config.telegram.album_debounce);
+    }
+
+    /// Waits until the bot has had `count` answers to `submit` and returns them all.
+    pub(crate) async fn submits(&self, count: usize) -> Vec<Submitted> {
+        let mut log = self.submits.subscribe();
+        tokio::time::timeout(WAIT, log.wait_for(|l| l.len() >= count))
+            .await
+            .expect("the bot never submitted that often")
+            .expect("the log lives as long as the harness")
+            .clone()
     }
 
     /// Upstream image calls so far.

@@ -62,6 +62,7 @@ async fn an_album_of_three_photos_is_one_edit_request_charged_once() {
             .media_group("album-1")
             .update(12),
     ]);
+    h.finish_albums(&user, &chat, 20).await;
 
     h.result_photo(chat.id()).await;
     let upstream = h.openai().requests();
@@ -309,7 +310,7 @@ impl Harness {
 
 /// Mean absolute difference per channel between an image and encoded bytes
 /// of the same size (infinite if the sizes differ).
-fn mean_difference(a: &image::DynamicImage, b: &[u8]) -> f64 {
+pub(crate) fn mean_difference(a: &image::DynamicImage, b: &[u8]) -> f64 {
     let a = a.to_rgba8();
     let b = image::load_from_memory(b).expect("decodes").to_rgba8();
     if a.dimensions() != b.dimensions() {
@@ -327,8 +328,8 @@ fn mean_difference(a: &image::DynamicImage, b: &[u8]) -> f64 {
 #[tokio::test]
 async fn cancel_while_queued_refunds_and_says_so() {
     let h = Harness::start_with(|c| c.runner.concurrency = 1).await;
-    // The first job holds the only worker until the test ends.
-    h.openai().script([Reply::Slow(Duration::from_secs(60))]);
+    // The first job holds the only worker: its upstream call never returns.
+    h.openai().script([Reply::Slow(Duration::MAX)]);
     let first = TgUser::new(21);
     let second = TgUser::new(22);
     h.tg.push_update(
@@ -371,10 +372,15 @@ async fn cancel_while_queued_refunds_and_says_so() {
 #[tokio::test]
 async fn lang_overrides_the_telegram_language() {
     let h = Harness::start().await;
+    // Telegram says English; /lang says Chinese, and Chinese wins.
     let user = TgUser::new(23);
+    assert_eq!(user.language_code.as_deref(), Some("en"));
     let chat = user.private_chat();
     h.tg.push_updates([Msg::new(1, &user, &chat).text("/lang zh").update(1)]);
-    h.text_containing(chat.id(), "简体中文").await;
+    let set = h.text_containing(chat.id(), "简体中文").await;
+    assert!(set.text("text").is_some_and(|t| !t.contains("English")));
     h.tg.push_update(Msg::new(2, &user, &chat).text("/quota").update(2));
-    h.text_containing(chat.id(), "剩余").await;
+    let quota = h.text_containing(chat.id(), "剩余").await;
+    let text = quota.text("text").unwrap_or_default();
+    assert!(!text.contains("left in this"), "no English left: {text}");
 }

@@ -2,6 +2,7 @@
 //! input cannot be used, and the small replies around results (original
 //! expired, cancel too late). Shared by every frontend.
 
+use easel_gateway::imaging::ImageError;
 use easel_shared::UnixMillis;
 use easel_shared::job::JobFailure;
 
@@ -120,22 +121,20 @@ pub fn bad_mask(locale: Locale, key: &str) -> String {
 
 /// An imaging error's stable key in the user's words.
 fn image_reason(locale: Locale, key: &str) -> String {
-    let known = [
-        "image.empty",
-        "image.too_many_bytes",
-        "image.not_an_image",
-        "image.unsupported_format",
-        "image.too_large",
-        "image.truncated",
-        "image.corrupt",
-        "image.mask_without_alpha",
-    ];
-    let key = if known.contains(&key) {
+    t(locale, &image_message_id(key))
+}
+
+/// The catalog message for an imaging error's stable key
+/// (`image.too_large` -> `image-too-large`). The keys come from
+/// [`ImageError::KEYS`], the gateway's one list; anything else (a newer
+/// gateway) reads as the generic `image-internal`.
+pub fn image_message_id(key: &str) -> String {
+    let key = if ImageError::KEYS.contains(&key) {
         key
     } else {
         "image.internal"
     };
-    t(locale, &key.replace(['.', '_'], "-"))
+    key.replace(['.', '_'], "-")
 }
 
 /// Input image `index` (0-based) is over the download limit.
