@@ -11,8 +11,8 @@ pub mod command;
 pub mod intent;
 pub mod interpret;
 pub mod message;
-pub mod privacy;
 pub mod notify;
+pub mod privacy;
 pub mod render;
 pub mod request;
 

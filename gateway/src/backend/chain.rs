@@ -351,7 +351,10 @@ impl BackendChain {
                 continue;
             }
             fitting += 1;
-            match self.run_link(index, link, job, events, &mut backoff, billed).await {
+            match self
+                .run_link(index, link, job, events, &mut backoff, billed)
+                .await
+            {
                 Ok(out) => return Ok(out),
                 Err((Verdict::Fallback, err)) => {
                     // A real failure says more than "circuit open" elsewhere.

@@ -106,7 +106,7 @@ impl InProcessGateway {
             backend.clone(),
             config.clone(),
             Some(gatekeeper.safety()),
-            clock,
+            clock.clone(),
         );
         Self {
             config,

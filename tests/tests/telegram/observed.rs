@@ -5,10 +5,11 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use easel_gateway::notices::NoticeStream;
 use easel_gateway::results::StoredImage;
-use easel_gateway::service::{Cancelled, Gateway, GatewayError, InProcessGateway, JobStream};
+use easel_gateway::service::{Cancelled, Gateway, GatewayError, InProcessGateway, JobStream, Pass};
 use easel_shared::admin::{AdminActor, AdminOp, AdminReply, Redemption};
-use easel_shared::request::Request;
+use easel_shared::request::{Precheck, Request};
 use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
 use easel_shared::{Platform, QuotaStatus, RequestId, UserKey};
 use tokio::sync::watch;
@@ -32,6 +33,14 @@ pub(crate) struct Observed {
 
 #[async_trait]
 impl Gateway for Observed {
+    async fn precheck(&self, check: Precheck) -> Result<Pass, GatewayError> {
+        self.inner.precheck(check).await
+    }
+
+    fn admin_notices(&self) -> NoticeStream {
+        self.inner.admin_notices()
+    }
+
     async fn submit(&self, request: Request) -> Result<JobStream, GatewayError> {
         let id = request.id.clone();
         let answer = self.inner.submit(request).await;

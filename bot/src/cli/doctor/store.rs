@@ -82,18 +82,20 @@ async fn redis(config: &Config) -> Vec<Check> {
             None => Check::ok("redis maxmemory-policy", "noeviction"),
         },
     );
-    out.push(if risks
-        .iter()
-        .any(|r| matches!(r, ServerRisk::NotPersisted { .. }))
-    {
-        Check::warn(
-            "redis persistence",
-            "off (appendonly no, save \"\"): a restart loses every balance and reservation",
-            "CONFIG SET appendonly yes, and set it in redis.conf",
-        )
-    } else {
-        Check::ok("redis persistence", "on")
-    });
+    out.push(
+        if risks
+            .iter()
+            .any(|r| matches!(r, ServerRisk::NotPersisted { .. }))
+        {
+            Check::warn(
+                "redis persistence",
+                "off (appendonly no, save \"\"): a restart loses every balance and reservation",
+                "CONFIG SET appendonly yes, and set it in redis.conf",
+            )
+        } else {
+            Check::ok("redis persistence", "on")
+        },
+    );
     out
 }
 
