@@ -146,8 +146,7 @@ async fn a_lease_that_lapses_while_redis_is_away_stops_the_job() {
     let stack = Stack::start(|c| {
         c.ledger.redis_url = url.clone();
         c.ledger.key_prefix = prefix.clone();
-        // The renewer runs every lease / 3 of real time: keep it short.
-        c.ledger.lease = Duration::from_millis(300);
+        // The renewer runs every lease / 3 of the stack's manual clock.
     })
     .await;
     // The provider takes "forever": only the lost lease can end this job.
@@ -171,8 +170,11 @@ async fn a_lease_that_lapses_while_redis_is_away_stops_the_job() {
     .await
     .expect("the upstream call started");
 
-    // Redis goes away: no renewal is confirmed for a whole lease.
+    // Redis goes away: no renewal is confirmed for a whole lease (the
+    // manual clock moves it; the renewal pass then finds Redis silent).
     server.pause();
+    let lease = stack.config.load().ledger.lease;
+    stack.clock.advance(lease);
     let seen = tokio::time::timeout(Duration::from_secs(60), async {
         let mut seen = Vec::new();
         while let Some(event) = events.recv().await {

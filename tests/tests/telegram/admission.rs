@@ -115,6 +115,9 @@ async fn an_album_larger_than_the_plan_allows_is_refused_naming_the_limit() {
     .await;
     let user = TgUser::new(44);
     send_album(&h, &user, 3);
+    // The sender may send images: only the whole album, once collected, is
+    // over the limit.
+    h.finish_albums(&user, &user.private_chat(), 900).await;
     let refused = h
         .text_containing(user.private_chat().id(), "At most 2 images")
         .await;
