@@ -9,6 +9,7 @@
 mod backends;
 mod config;
 mod discord;
+mod models;
 mod store;
 mod telegram;
 
@@ -194,6 +195,7 @@ pub async fn check(config: &Config, env: &dyn Env) -> Report {
     let mut checks = config::checks(config);
     checks.extend(store::checks(config).await);
     checks.extend(backends::checks(&config.backends, env));
+    checks.extend(models::checks(&config.backends, env).await);
     checks.extend(telegram::checks(&config.telegram).await);
     checks.extend(discord::checks(&config.discord).await);
     Report { checks }

@@ -7,7 +7,7 @@ use easel_bot::cli::doctor::{self, Check, Report, Status, Verdict};
 use easel_shared::config::{Config, DiscordMode, TelegramMode};
 use easel_shared::secret::Secret;
 use easel_tests::fake_discord::{Application, FakeDiscord};
-use easel_tests::fake_openai::FakeOpenAi;
+use easel_tests::fake_openai::{CatalogModel, FakeOpenAi};
 use easel_tests::fake_telegram::FakeTelegram;
 use easel_tests::ledger::{redis_url, unique_prefix};
 use easel_tests::redis_server::PrivateRedis;
@@ -24,7 +24,7 @@ const VERIFY_KEY: &str = "3a5b1e0f6c2d4e8a9b7c1d3e5f7a9b1c3d5e7f9a1b3c5d7e9f1a3b
 struct Setup {
     config: Config,
     dir: tempfile::TempDir,
-    _openai: FakeOpenAi,
+    openai: FakeOpenAi,
     telegram: FakeTelegram,
     discord: FakeDiscord,
 }
@@ -48,7 +48,7 @@ async fn setup() -> Setup {
     Setup {
         config,
         dir,
-        _openai: openai,
+        openai,
         telegram,
         discord,
     }
@@ -76,6 +76,7 @@ async fn a_good_config_passes_every_check() {
         "ledger.path",
         "results.path",
         "backends.chain[0]",
+        "backends.chain[0].model",
         "telegram.token",
         "discord.token",
         "discord.application_id",
@@ -105,7 +106,7 @@ async fn doctor_prints_a_checklist_without_secrets_and_exits_by_verdict() {
     let toml = format!(
         "[ledger]\npath = {:?}\n[results]\npath = {:?}\n[access]\nadmins = [\"tg:42\"]\n\
          [[backends.chain]]\nname = \"openai\"\nbase_url = {:?}\napi_key_env = {:?}\n\
-         model = \"gpt-image-1.5\"\n[telegram]\napi_url = {:?}\n\
+         model = \"gpt-image-2\"\n[telegram]\napi_url = {:?}\n\
          [discord]\napplication_id = {APP_ID}\nrest_base_url = {:?}\n",
         s.config.ledger.path,
         s.config.results.path,
@@ -432,4 +433,59 @@ async fn no_admins_and_no_admin_token_warn() {
     s.config.http.listen = String::new();
     let report = doctor::check(&s.config, &env()).await;
     assert_eq!(status(&report, "http.admin_token"), Some(Status::Ok));
+}
+
+#[tokio::test]
+async fn a_model_the_provider_does_not_know_fails_naming_the_key_and_the_usable_models() {
+    let s = setup().await;
+    s.openai.set_models([
+        CatalogModel::current("gpt-image-2"),
+        CatalogModel::current("gpt-5.1"),
+    ]);
+    let mut config = s.config.clone();
+    config.backends.chain[0].model = "gpt-image-1.5".into();
+    let report = doctor::check(&config, &env()).await;
+    let check = failed(&report, "backends.chain[0].model");
+    let text = format!("{check:?}");
+    assert!(text.contains("`gpt-image-1.5`"), "{text}");
+    assert!(
+        text.contains("gpt-image-2"),
+        "lists what the key can use: {text}"
+    );
+    assert!(
+        !text.contains("gpt-5.1"),
+        "text models are not image models: {text}"
+    );
+    assert!(
+        s.openai
+            .model_requests()
+            .contains(&"/v1/models/gpt-image-1.5".to_owned()),
+        "the provider was asked: {:?}",
+        s.openai.model_requests()
+    );
+}
+
+#[tokio::test]
+async fn an_announced_shutdown_warns_and_an_unreachable_provider_only_warns() {
+    let s = setup().await;
+    s.openai.set_models([CatalogModel {
+        id: "gpt-image-2".into(),
+        shutdown_date: Some("2099-01-01".into()),
+    }]);
+    let report = doctor::check(&s.config, &env()).await;
+    assert_eq!(
+        status(&report, "backends.chain[0].model"),
+        Some(Status::Warn),
+        "{report:#?}"
+    );
+    assert!(!report.failed(), "{report:#?}");
+
+    let mut config = s.config.clone();
+    config.backends.chain[0].base_url = "http://127.0.0.1:9/v1".into();
+    let report = doctor::check(&config, &env()).await;
+    assert_eq!(
+        status(&report, "backends.chain[0].model"),
+        Some(Status::Warn),
+        "{report:#?}"
+    );
 }
