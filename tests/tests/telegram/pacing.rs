@@ -40,9 +40,18 @@ fn count(h: &Harness, method: &str, chat: i64) -> usize {
         .count()
 }
 
+/// Longer than a test may wait for anything (30 s), so only the manual
+/// clock can make an edit due: a pacing on real time would never edit.
+const LONG_INTERVAL: Duration = Duration::from_secs(40);
+
 #[tokio::test]
 async fn a_progress_edit_waits_the_interval_and_comes_once_it_passed() {
-    let h = Harness::start().await;
+    let h = Harness::start_with(|c| {
+        c.telegram.progress_private = LONG_INTERVAL;
+        // Leases outlive the clock moves, so only pacing is being watched.
+        c.ledger.lease = LONG_INTERVAL * 10;
+    })
+    .await;
     let interval = h.config.telegram.progress_private;
     let user = TgUser::new(58);
     let chat = user.private_chat();
@@ -81,6 +90,9 @@ async fn a_progress_edit_waits_the_interval_and_comes_once_it_passed() {
     .await;
 }
 
+/// The 4 s is a constant, shorter than a test's hang guard: this proves the
+/// renewal is due after 4 s of the clock and not before, but a renewal moved
+/// back to real time would pass it too (unlike the edit interval above).
 #[tokio::test]
 async fn the_sending_a_photo_indicator_is_renewed_every_4_s_of_the_clock() {
     let h = Harness::start().await;
