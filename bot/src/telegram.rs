@@ -76,7 +76,8 @@ struct Inner {
     /// Plain client for file downloads (the throttled one paces sends only).
     raw: Bot,
     albums: album::Albums,
-    /// Times the album debounce: the real clock, or a test's manual one.
+    /// Times the album debounce, progress edits and chat actions: the real
+    /// clock, or a test's manual one.
     clock: Clock,
     pacer: pacing::Pacer,
     /// Recently handled updates, so a redelivery is answered once.
@@ -137,8 +138,9 @@ pub async fn run_with_listener(
     run_with_clock(full, gateway, shutdown, listener, Clock::real()).await
 }
 
-/// Like [`run_with_listener`], timing the album debounce by `clock` (tests
-/// pass the gateway's manual clock, so an album completes when they say).
+/// Like [`run_with_listener`], timing the album debounce, progress edits
+/// and chat actions by `clock` (tests pass the gateway's manual clock, so an
+/// album completes and an edit is due when they say).
 pub async fn run_with_clock(
     full: Config,
     gateway: Arc<dyn Gateway>,

@@ -2,8 +2,8 @@
 //! fake Bot API (`easel_tests::fake_telegram`), the real in-process gateway
 //! over embedded stores, and the fake OpenAI server upstream. No mocks of
 //! Easel's own components (the gateway is only observed, `observed.rs`);
-//! waits poll recorded calls, never fixed sleeps; album debounces move by
-//! the manual clock.
+//! waits poll recorded calls, never fixed sleeps; album debounces, progress
+//! edits and chat actions move by the manual clock.
 
 #[path = "telegram/admission.rs"]
 mod admission;
@@ -13,6 +13,8 @@ mod groups;
 mod harness;
 #[path = "telegram/observed.rs"]
 mod observed;
+#[path = "telegram/pacing.rs"]
+mod pacing;
 #[path = "telegram/private.rs"]
 mod private;
 #[path = "telegram/refusals.rs"]

@@ -3,7 +3,8 @@
 //! POST (Ed25519 over timestamp + body); unsigned, badly signed and stale
 //! requests get 401. PING is answered with PONG; anything else goes to the
 //! same handler as in gateway mode, whose first response becomes this
-//! reply's body (later edits use REST).
+//! reply's body (later edits use REST). The replay window and the
+//! answer-or-defer deadline read a [`Clock`], so tests can move them.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +15,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use easel_gateway::ledger::Clock;
 use easel_shared::config::DiscordConfig;
 use serde_json::json;
 use serenity::all::{CreateInteractionResponse, Interaction};
@@ -33,17 +35,29 @@ struct Endpoint {
     discord: Arc<Discord>,
     verifier: Verifier,
     max_age_secs: i64,
+    clock: Clock,
 }
 
 /// The router serving `POST /interactions` (mount it where Discord's
 /// "Interactions Endpoint URL" points).
 pub fn router(discord: Arc<Discord>, config: &DiscordConfig) -> Result<Router, DiscordError> {
+    router_with_clock(discord, config, Clock::real())
+}
+
+/// Like [`router`], judging timestamp age and the answer deadline by
+/// `clock` (tests pass a manual one, so no test reads today's date).
+pub fn router_with_clock(
+    discord: Arc<Discord>,
+    config: &DiscordConfig,
+    clock: Clock,
+) -> Result<Router, DiscordError> {
     let key = parse_key(&config.public_key).ok_or(DiscordError::BadPublicKey)?;
     let verifier = Verifier::try_new(key).map_err(|_| DiscordError::BadPublicKey)?;
     let state = Endpoint {
         discord,
         verifier,
         max_age_secs: i64::try_from(config.max_signature_age_secs).unwrap_or(i64::MAX),
+        clock,
     };
     Ok(Router::new()
         .route("/interactions", post(interactions))
@@ -79,9 +93,10 @@ async fn interactions(State(state): State<Endpoint>, headers: HeaderMap, body: B
     }
     // The signature covers the timestamp but Discord's check stops there: a
     // captured request could be replayed forever without this window.
+    let now_secs = state.clock.now().0.div_euclid(1000);
     let fresh = timestamp
         .parse::<i64>()
-        .is_ok_and(|ts| (unix_now() - ts).abs() <= state.max_age_secs);
+        .is_ok_and(|ts| now_secs.saturating_sub(ts).saturating_abs() <= state.max_age_secs);
     if !fresh {
         return (StatusCode::UNAUTHORIZED, "stale request timestamp").into_response();
     }
@@ -101,16 +116,19 @@ async fn interactions(State(state): State<Endpoint>, headers: HeaderMap, body: B
     let (tx, rx) = oneshot::channel();
     let discord = state.discord.clone();
     tokio::spawn(async move { discord.handle(interaction, Ack::Body(tx)).await });
-    match tokio::time::timeout(ANSWER_WITHIN, rx).await {
-        Ok(Ok(response)) => axum::Json(response).into_response(),
-        // Slow to decide, or the handler answered nothing: "thinking…" keeps
-        // the interaction alive and later edits still land.
-        _ => axum::Json(CreateInteractionResponse::Defer(Default::default())).into_response(),
+    let deadline = state.clock.now().plus(ANSWER_WITHIN);
+    tokio::select! {
+        answer = rx => match answer {
+            Ok(response) => axum::Json(response).into_response(),
+            // The handler answered nothing: defer, as when it is slow.
+            Err(_) => defer(),
+        },
+        // Slow to decide: "thinking…" keeps the interaction alive and later
+        // edits still land.
+        () = state.clock.sleep_until(deadline) => defer(),
     }
 }
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+fn defer() -> Response {
+    axum::Json(CreateInteractionResponse::Defer(Default::default())).into_response()
 }

@@ -3,13 +3,17 @@
 //! Cancel button while queued, the `upload_photo` chat action every ~4 s,
 //! partial previews when the backend streams, then the results or the
 //! failure in the user's language.
+//!
+//! Every wait here (the edit interval, a `retry_after`, the chat action
+//! renewal, the elapsed time shown) is read from the state's clock, so a
+//! test with a manual clock decides when they are due.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use easel_gateway::service::JobStream;
-use easel_shared::RequestId;
 use easel_shared::job::JobEvent;
+use easel_shared::{RequestId, UnixMillis};
 use teloxide::prelude::*;
 use teloxide::types::{
     ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMedia, InputMediaPhoto,
@@ -24,7 +28,7 @@ use crate::i18n::Locale;
 
 /// How often the chat action is re-sent (it shows for ~5 s).
 const CHAT_ACTION_EVERY: Duration = Duration::from_secs(4);
-/// How often the status is refreshed when no event arrives.
+/// How often the status is looked at when nothing changed (the elapsed time).
 const TICK: Duration = Duration::from_millis(500);
 
 /// Follows `events` to the end, showing progress and then the outcome.
@@ -35,13 +39,16 @@ pub(super) async fn follow(
     id: RequestId,
     mut events: JobStream,
 ) {
-    let chat = target.chat;
-    let group = target.group;
-    let actions = tokio::spawn(chat_actions(state.clone(), bot.clone(), chat, group));
+    let clock = state.inner.clock.clone();
     let mut status = Status::new(&state, &target, id);
-    let mut tick = tokio::time::interval(TICK);
+    let mut next_action = clock.now();
     loop {
+        let wake = status.wake(clock.now()).min(next_action);
         tokio::select! {
+            // A due timer goes first, so what was due before an event is
+            // done before it (and a test's clock moves are seen in order).
+            biased;
+            () = clock.sleep_until(wake) => {}
             event = events.recv() => match event {
                 Some(JobEvent::Queued { position }) => status.queued = Some(position),
                 Some(JobEvent::Started | JobEvent::Retrying { .. }) => status.queued = None,
@@ -50,40 +57,38 @@ pub(super) async fn follow(
                     // The first preview is news worth showing at once; later
                     // ones replace it at the pace of edits.
                     if status.preview.is_none() {
-                        status.next_edit = Instant::now();
+                        status.next_edit = clock.now();
                     }
                 }
                 Some(JobEvent::Done { images, result, quota, .. }) => {
-                    actions.abort();
                     status.clear(&bot).await;
                     send::results(&state, &bot, &target, &images, result.as_ref(), quota.as_ref()).await;
                     return;
                 }
                 Some(JobEvent::Failed { failure, .. }) => {
-                    actions.abort();
                     let text = render::failure(target.locale, &failure, act::system_now());
                     status.finish(&bot, text).await;
                     return;
                 }
                 None => {
-                    actions.abort();
                     let text = render::text::internal_error(target.locale, status.id.as_str());
                     status.finish(&bot, text).await;
                     return;
                 }
             },
-            _ = tick.tick() => {}
         }
-        status.refresh(&state, &bot).await;
-    }
-}
-
-/// `upload_photo` every few seconds until aborted.
-async fn chat_actions(state: State, bot: TgBot, chat: ChatId, group: bool) {
-    loop {
-        state.inner.pacer.ready(chat.0, group).await;
-        let _ = bot.send_chat_action(chat, ChatAction::UploadPhoto).await;
-        tokio::time::sleep(CHAT_ACTION_EVERY).await;
+        // One reading for both, taken before any request: a later reading
+        // could include time a test moved while Telegram answered.
+        let now = clock.now();
+        status.refresh(&state, &bot, now).await;
+        // After the status: a message from the bot clears the indicator.
+        if now >= next_action {
+            state.inner.pacer.ready(target.chat.0, target.group).await;
+            let _ = bot
+                .send_chat_action(target.chat, ChatAction::UploadPhoto)
+                .await;
+            next_action = now.plus(CHAT_ACTION_EVERY);
+        }
     }
 }
 
@@ -91,7 +96,7 @@ async fn chat_actions(state: State, bot: TgBot, chat: ChatId, group: bool) {
 struct Status {
     target: Target,
     id: RequestId,
-    started: Instant,
+    started: UnixMillis,
     interval: Duration,
     /// Queue position while waiting; `None` once running.
     queued: Option<u32>,
@@ -101,15 +106,17 @@ struct Status {
     preview: Option<MessageId>,
     shown: String,
     shown_cancel: bool,
-    next_edit: Instant,
+    /// No edit before this (the interval, or longer after a `retry_after`).
+    next_edit: UnixMillis,
 }
 
 impl Status {
     fn new(state: &State, target: &Target, id: RequestId) -> Self {
+        let now = state.inner.clock.now();
         Self {
             target: target.clone(),
             id,
-            started: Instant::now(),
+            started: now,
             interval: state.inner.pacer.interval(target.group),
             queued: Some(0),
             partial: None,
@@ -117,12 +124,12 @@ impl Status {
             preview: None,
             shown: String::new(),
             shown_cancel: false,
-            next_edit: Instant::now(),
+            next_edit: now,
         }
     }
 
-    fn text(&self) -> String {
-        let elapsed = self.started.elapsed().as_millis() as i64;
+    fn text(&self, now: UnixMillis) -> String {
+        let elapsed = now.0.saturating_sub(self.started.0).max(0);
         match self.queued {
             Some(position) => render::text::progress_queued(self.target.locale, position, elapsed),
             None => render::text::progress_running(self.target.locale, elapsed),
@@ -135,10 +142,26 @@ impl Status {
             .then(|| cancel_keyboard(self.target.locale, &self.id))
     }
 
+    /// When the status next needs a look: at `next_edit` if something new
+    /// waits to be shown, else one tick on (the elapsed time moves).
+    fn wake(&self, now: UnixMillis) -> UnixMillis {
+        let news = self.message.is_none()
+            || self.partial.is_some()
+            || self.text(now) != self.shown
+            || self.keyboard().is_some() != self.shown_cancel;
+        if news {
+            self.next_edit
+        } else {
+            self.next_edit.max(now.plus(TICK))
+        }
+    }
+
     /// Shows the current state: sends the status message the first time,
     /// then edits it (and the preview) no more often than the pacing allows.
-    async fn refresh(&mut self, state: &State, bot: &TgBot) {
-        let text = self.text();
+    /// The next edit is timed from when this look began, not from when
+    /// Telegram answered, so the clock a test moved meanwhile still counts.
+    async fn refresh(&mut self, state: &State, bot: &TgBot, now: UnixMillis) {
+        let text = self.text(now);
         let keyboard = self.keyboard();
         let Some(message) = self.message else {
             let mut req = bot
@@ -147,19 +170,23 @@ impl Status {
             if let Some(k) = keyboard.clone() {
                 req = req.reply_markup(k);
             }
-            if let Ok(sent) = req.await {
-                self.message = Some(sent.id);
-                self.shown = text;
-                self.shown_cancel = keyboard.is_some();
-                self.next_edit = Instant::now() + self.interval;
+            match req.await {
+                Ok(sent) => {
+                    self.message = Some(sent.id);
+                    self.shown = text;
+                    self.shown_cancel = keyboard.is_some();
+                    self.next_edit = now.plus(self.interval);
+                }
+                // Try again a tick later rather than at once, over and over.
+                Err(_) => self.next_edit = now.plus(TICK),
             }
             return;
         };
-        if Instant::now() < self.next_edit {
+        if now < self.next_edit {
             return;
         }
         if let Some(preview) = self.partial.take() {
-            self.show_preview(state, bot, preview).await;
+            self.show_preview(state, bot, preview, now).await;
             return;
         }
         if text == self.shown && keyboard.is_some() == self.shown_cancel {
@@ -175,12 +202,12 @@ impl Status {
             req = req.reply_markup(k);
         }
         let result = req.await;
-        self.after_edit(result.map(|_| ()));
+        self.after_edit(result.map(|_| ()), now);
         self.shown = text;
         self.shown_cancel = keyboard.is_some();
     }
 
-    async fn show_preview(&mut self, state: &State, bot: &TgBot, preview: Bytes) {
+    async fn show_preview(&mut self, state: &State, bot: &TgBot, preview: Bytes, now: UnixMillis) {
         state
             .inner
             .pacer
@@ -208,16 +235,17 @@ impl Status {
                 .await
                 .map(|_| ()),
         };
-        self.after_edit(result);
+        self.after_edit(result, now);
     }
 
-    /// Schedules the next edit, later if Telegram asked us to wait.
-    fn after_edit(&mut self, result: Result<(), teloxide::RequestError>) {
+    /// Schedules the next edit from `now` (when the edit was decided), later
+    /// if Telegram asked us to wait.
+    fn after_edit(&mut self, result: Result<(), teloxide::RequestError>, now: UnixMillis) {
         let wait = match result {
             Err(teloxide::RequestError::RetryAfter(secs)) => secs.duration().max(self.interval),
             _ => self.interval,
         };
-        self.next_edit = Instant::now() + wait;
+        self.next_edit = now.plus(wait);
     }
 
     /// Removes the progress and preview messages before the results arrive.

@@ -161,7 +161,11 @@ async fn four_asked_three_returned_gives_three_images_priced_as_three() {
 /// timeout is the only way the call can end, so no margin is involved.
 const NEVER: Duration = Duration::MAX;
 
-#[tokio::test]
+// The timeout tests run on tokio's paused clock: the attempt timeout and
+// reqwest's request timeout are tokio timers, so the runtime jumps to them
+// once the call is idle instead of waiting a real 200 ms.
+
+#[tokio::test(start_paused = true)]
 async fn a_slow_upstream_times_out() {
     let fake = FakeOpenAi::start().await;
     fake.script([Reply::Slow(NEVER)]);
@@ -173,7 +177,7 @@ async fn a_slow_upstream_times_out() {
     assert_eq!(fake.requests().len(), 1, "a timeout is final");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_http_client_timeout_is_a_timeout_too() {
     let fake = FakeOpenAi::start().await;
     fake.script([Reply::Slow(NEVER)]);

@@ -1,7 +1,9 @@
 //! HTTP interactions endpoint mode: signatures, the replay window, PING,
-//! and a signed /imagine taking the same path as in gateway mode.
+//! and a signed /imagine taking the same path as in gateway mode. The
+//! endpoint judges timestamps by the stack's manual clock, so no test reads
+//! today's date and a replay "later" is a clock move.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use easel_bot::discord::endpoint;
 use easel_tests::fake_discord::payloads::{Who, opt_str, ping, slash};
@@ -18,7 +20,12 @@ struct Endpoint {
 
 impl Endpoint {
     async fn start(bot: &Bot) -> Self {
-        let router = endpoint::router(bot.discord.clone(), &bot.config().discord).expect("router");
+        let router = endpoint::router_with_clock(
+            bot.discord.clone(),
+            &bot.config().discord,
+            bot.stack.clock.clone(),
+        )
+        .expect("router");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/interactions", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, router).await });
@@ -51,11 +58,9 @@ impl Endpoint {
     }
 }
 
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+/// The stack clock's time in whole seconds, as Discord stamps requests.
+fn now(bot: &Bot) -> i64 {
+    bot.stack.clock.now().0.div_euclid(1000)
 }
 
 #[tokio::test]
@@ -64,24 +69,66 @@ async fn http_endpoint_checks_signatures_and_age_and_answers_ping() {
     let ep = Endpoint::start(&bot).await;
     let key = SigningKey::from_bytes(&SIGNING_SEED);
     let body = ping().to_string();
+    let stamp = || now(&bot);
 
-    let (status, reply) = ep.post(&body, now(), &key).await;
+    let (status, reply) = ep.post(&body, stamp(), &key).await;
     assert_eq!(status, 200);
     assert_eq!(reply, serde_json::json!({ "type": 1 }));
 
     let stranger = SigningKey::from_bytes(&[9; 32]);
     assert_eq!(
-        ep.post(&body, now(), &stranger).await.0,
+        ep.post(&body, stamp(), &stranger).await.0,
         401,
         "bad signature"
     );
     assert_eq!(
-        ep.post(&body, now() - 3_600, &key).await.0,
+        ep.post(&body, stamp() - 3_600, &key).await.0,
         401,
         "stale timestamp"
     );
     let unsigned = ep.client.post(&ep.url).body(body).send().await.unwrap();
     assert_eq!(unsigned.status().as_u16(), 401, "no signature");
+}
+
+#[tokio::test]
+async fn the_replay_window_is_max_signature_age_either_way_by_the_clock() {
+    let bot = Bot::start(|_| {}).await;
+    let ep = Endpoint::start(&bot).await;
+    let key = SigningKey::from_bytes(&SIGNING_SEED);
+    let body = ping().to_string();
+    let age = bot.config().discord.max_signature_age_secs as i64;
+    let signed_at = now(&bot);
+
+    assert_eq!(
+        ep.post(&body, signed_at - age, &key).await.0,
+        200,
+        "oldest allowed"
+    );
+    assert_eq!(
+        ep.post(&body, signed_at - age - 1, &key).await.0,
+        401,
+        "one second older"
+    );
+    assert_eq!(
+        ep.post(&body, signed_at + age, &key).await.0,
+        200,
+        "clock skew allowed"
+    );
+    assert_eq!(
+        ep.post(&body, signed_at + age + 1, &key).await.0,
+        401,
+        "from the future"
+    );
+
+    // The same signed request replayed once the window has passed.
+    bot.stack.clock.advance(Duration::from_secs(age as u64));
+    assert_eq!(ep.post(&body, signed_at, &key).await.0, 200, "still inside");
+    bot.stack.clock.advance(Duration::from_secs(1));
+    assert_eq!(
+        ep.post(&body, signed_at, &key).await.0,
+        401,
+        "replayed too late"
+    );
 }
 
 #[tokio::test]
@@ -103,7 +150,7 @@ async fn a_signed_imagine_takes_the_same_path_as_over_the_gateway() {
     // The endpoint's reply is the acknowledgement; Discord sees it, the fake cannot.
     bot.fake.acknowledge("tok-http");
 
-    let (status, reply) = ep.post(&body, now(), &key).await;
+    let (status, reply) = ep.post(&body, now(&bot), &key).await;
     assert_eq!(status, 200);
     assert_eq!(reply["type"], 5, "deferred in the reply body: {reply}");
     assert!(

@@ -1,9 +1,10 @@
 //! One running Easel Telegram bot for a test: the real teloxide client
 //! against the fake Bot API, and the shared test stack: the real in-process
 //! gateway over embedded stores in a temp dir, the fake OpenAI server upstream.
-//! The bot times album debounces by the stack's manual clock: an album is
-//! complete when the test says so ([`Harness::finish_albums`]), never after
-//! real time.
+//! The bot times album debounces, progress edits and chat actions by the
+//! stack's manual clock: an album is complete when the test says so
+//! ([`Harness::finish_albums`]), an edit is due when the test moved the
+//! clock ([`Harness::advance`]), never after real time.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -213,6 +214,12 @@ impl Harness {
         self.stack()
             .clock
             .advance(self.config.telegram.album_debounce);
+    }
+
+    /// Moves the stack's manual clock, which times the bot's progress edits,
+    /// chat actions and album debounces as well as the ledger.
+    pub(crate) fn advance(&self, by: Duration) {
+        self.stack().clock.advance(by);
     }
 
     /// Waits until the bot has had `count` answers to `submit` and returns them all.
