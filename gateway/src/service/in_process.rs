@@ -225,21 +225,23 @@ fn unavailable(e: ResultStoreError) -> GatewayError {
 #[async_trait]
 impl Gateway for InProcessGateway {
     async fn precheck(&self, check: Precheck) -> Result<Pass, GatewayError> {
-        let max_inputs = self.backend.capabilities().max_inputs;
-        Ok(self.gatekeeper.precheck(&check, max_inputs).await?)
-    }
-
-    async fn submit(&self, request: Request) -> Result<JobStream, GatewayError> {
-        // Cheapest refusal first: a size the model would refuse costs nothing.
-        if let Err(refusal) = self.backend.check_shape(request.options.shape) {
+        // Cheapest refusal first: a size the model would refuse costs nothing,
+        // not even a download (frontends pre-check before they fetch).
+        if let Err(refusal) = self.backend.check_shape(check.options.shape) {
             return Err(GatewayError::Denied {
                 denial: Denial::Size(refusal),
                 notify_admins: false,
             });
         }
+        let max_inputs = self.backend.capabilities().max_inputs;
+        Ok(self.gatekeeper.precheck(&check, max_inputs).await?)
+    }
+
+    async fn submit(&self, request: Request) -> Result<JobStream, GatewayError> {
         let caps = self.backend.capabilities();
-        // Nothing is decoded for a request that would be refused; the burst
-        // cell is taken once per request id (a frontend's pre-check counts).
+        // Nothing is decoded for a request that would be refused (its size
+        // included); the burst cell is taken once per request id (a
+        // frontend's pre-check counts).
         self.precheck(Precheck::of(&request, 0)).await?;
         let gate = &self.decodes;
         let mut inputs =
