@@ -92,6 +92,7 @@ impl ImageBackend for ZeroBackend {
             }],
             cost_micros: 1,
             backend: "zero".into(),
+            continuation: None,
         })
     }
 }
@@ -273,6 +274,7 @@ async fn one_job(
         inputs: Vec::new(),
         mask: None,
         user_tag: "bench".into(),
+        continuation: None,
     };
     let submitted = Instant::now();
     let mut handle = runner.submit(ticket, job).await.ok()?;

@@ -19,6 +19,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use easel_shared::render::{RenderOptions, Shape, SizeRefusal};
+use easel_shared::results::Continuation;
 use tokio::sync::mpsc;
 
 use crate::imaging::PreparedImage;
@@ -52,6 +53,11 @@ pub struct ImageJob {
     /// An opaque, stable, non-reversible tag for the end user (abuse reports
     /// upstream); never the raw platform id.
     pub user_tag: String,
+    /// The conversation this turn continues (the parent result's
+    /// continuation), if any. A backend uses only its own (same name, same
+    /// kind) and otherwise edits `inputs` as for a fresh request; see
+    /// [`Continuation`] for the fallback rule.
+    pub continuation: Option<Continuation>,
 }
 
 /// An image exactly as the provider returned it.
@@ -91,6 +97,9 @@ pub struct BackendOutput {
     pub cost_micros: u64,
     /// Which backend served it (after fallbacks).
     pub backend: String,
+    /// How to continue the conversation from these images (stored with the
+    /// result); `None` from backends without multi-turn state.
+    pub continuation: Option<Continuation>,
 }
 
 /// A finished job with everything its upstream attempts cost, failed ones

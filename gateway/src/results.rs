@@ -33,7 +33,7 @@ pub mod redis;
 use async_trait::async_trait;
 use bytes::Bytes;
 use easel_shared::render::RenderOptions;
-use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
+use easel_shared::results::{Continuation, MessageRef, ResultId, ResultRecord, UserSettings};
 use easel_shared::{Platform, RequestId, UserKey};
 
 /// Image bytes with their type, as stored and as handed back.
@@ -76,6 +76,8 @@ pub struct NewResult {
     pub parent: Option<ResultId>,
     /// The provider's images, untouched.
     pub outputs: Vec<StoredImage>,
+    /// The backend's handle for the next turn (`BackendOutput::continuation`).
+    pub continuation: Option<Continuation>,
 }
 
 /// Why the store could not answer.

@@ -144,6 +144,7 @@ fn new_result(user: u64, outputs: Vec<StoredImage>) -> NewResult {
         inputs: Vec::new(),
         parent: None,
         outputs,
+        continuation: None,
     }
 }
 

@@ -152,6 +152,43 @@ pub struct ResultRecord {
     pub outputs: Vec<ImageMeta>,
     /// Messages showing it, sorted.
     pub messages: Vec<MessageRef>,
+    /// How the backend that made it can continue the conversation from it
+    /// (a refine of this result sends it back); `None` for backends without
+    /// multi-turn state and for records stored before multi-turn existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continuation: Option<Continuation>,
+}
+
+/// A backend's handle on the conversation that produced a result, so the
+/// next turn (a reply, Again of a refine, the Edit button) continues it
+/// instead of starting over from the image alone.
+///
+/// Semantics every backend keeps: a continuation is only used by the
+/// backend named in it (another backend, e.g. after a fallback, edits the
+/// stored image as before); one the provider no longer knows (expired,
+/// deleted, another key) falls back to an edit of the stored image inside
+/// the same reservation, so the user sees no difference and is charged
+/// once. Stored with the result for the result store's retention.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Continuation {
+    /// OpenAI Responses API: the response whose image this result holds;
+    /// the next turn sends it as `previous_response_id`.
+    OpenaiResponse {
+        /// The configured backend name that made it.
+        backend: String,
+        /// The provider's response id (`resp_...`).
+        response_id: String,
+    },
+}
+
+impl Continuation {
+    /// The configured backend name that can continue it.
+    pub fn backend(&self) -> &str {
+        match self {
+            Continuation::OpenaiResponse { backend, .. } => backend,
+        }
+    }
 }
 
 /// A user's own defaults, applied under the flags of each request.

@@ -135,6 +135,7 @@ fn job(options: RenderOptions) -> ImageJob {
         inputs: Vec::new(),
         mask: None,
         user_tag: "u-3f9a".into(),
+        continuation: None,
     }
 }
 

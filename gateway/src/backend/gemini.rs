@@ -178,6 +178,7 @@ impl ImageBackend for GeminiBackend {
             images,
             cost_micros,
             backend: self.name.clone(),
+            continuation: None,
         })
     }
 }

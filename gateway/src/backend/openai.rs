@@ -246,6 +246,7 @@ impl ImageBackend for OpenAiBackend {
             images: out,
             cost_micros,
             backend: self.name.clone(),
+            continuation: None,
         })
     }
 }

@@ -98,6 +98,7 @@ pub(super) fn prepare(
         images_until: now.plus(retention),
         outputs,
         messages: Vec::new(),
+        continuation: new.continuation,
     };
     Prepared { record, blobs }
 }

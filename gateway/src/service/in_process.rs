@@ -255,6 +255,7 @@ impl Gateway for InProcessGateway {
             inputs: inputs.prepared,
             mask: inputs.mask,
             user_tag: self.user_tag(request.user),
+            continuation: None,
         };
         let admit = AdmitRequest {
             id: request.id.clone(),
@@ -291,6 +292,7 @@ impl Gateway for InProcessGateway {
             inputs: inputs.stored,
             parent: request.parent,
             outputs: Vec::new(),
+            continuation: None,
         };
         let store = Store {
             results: self.results.clone(),

@@ -162,6 +162,7 @@ impl ImageBackend for TestBackend {
             images: vec![image; count],
             cost_micros: 11_000 * count as u64,
             backend: "test".into(),
+            continuation: None,
         })
     }
 }
@@ -370,6 +371,7 @@ pub fn job(prompt: &str, n: u8) -> ImageJob {
         inputs: Vec::new(),
         mask: None,
         user_tag: "tag".into(),
+        continuation: None,
     }
 }
 
