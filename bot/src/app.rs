@@ -59,6 +59,7 @@ pub async fn run(
             ledger: gateway.ledger(),
             config: shared.clone(),
             config_path,
+            gateway: Some(gateway.clone()),
         });
         let stopped = stop.clone();
         tasks.spawn(async move {

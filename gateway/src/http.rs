@@ -15,6 +15,7 @@ use axum::Router;
 use axum::routing::get;
 
 use crate::ledger::{Ledger, SharedConfig};
+use crate::service::Gateway;
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -25,6 +26,9 @@ pub struct AppState {
     pub config: SharedConfig,
     /// The file to re-read on `POST /admin/v1/reload` (`None`: defaults only).
     pub config_path: Option<PathBuf>,
+    /// The gateway port behind the frontend API and the OpenAI-compatible
+    /// `/v1` API (`None`: a process that serves only the admin API).
+    pub gateway: Option<Arc<dyn Gateway>>,
 }
 
 /// The whole HTTP application.

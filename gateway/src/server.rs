@@ -59,6 +59,7 @@ pub async fn run(
             ledger,
             config,
             config_path,
+            gateway: None,
         });
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)

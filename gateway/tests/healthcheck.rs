@@ -30,6 +30,7 @@ fn admin_api(dir: &tempfile::TempDir) -> Router {
         ledger: Arc::new(ledger),
         config,
         config_path: None,
+        gateway: None,
     })
 }
 

@@ -37,6 +37,7 @@ impl Api {
             ledger: Arc::new(ledger),
             config,
             config_path: None,
+            gateway: None,
         };
         Self { state, _dir: dir }
     }
