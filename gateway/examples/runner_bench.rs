@@ -21,7 +21,7 @@ use bytes::Bytes;
 use clap::Parser;
 use easel_gateway::admission::{AdmitRequest, Gatekeeper};
 use easel_gateway::backend::{
-    BackendError, BackendEvent, BackendOutput, Capabilities, GeneratedImage, ImageBackend, ImageJob,
+    BackendError, BackendEvent, BackendOutput, Capabilities, ImageData, ImageBackend, ImageJob,
 };
 use easel_gateway::ledger::embedded::EmbeddedLedger;
 use easel_gateway::ledger::outbox::SettleOutbox;
@@ -86,7 +86,7 @@ impl ImageBackend for ZeroBackend {
         _: &mpsc::Sender<BackendEvent>,
     ) -> Result<BackendOutput, BackendError> {
         Ok(BackendOutput {
-            images: vec![GeneratedImage {
+            images: vec![ImageData {
                 bytes: self.png.clone(),
                 mime: "image/png".into(),
             }],

@@ -60,14 +60,10 @@ pub struct ImageJob {
     pub continuation: Option<Continuation>,
 }
 
-/// An image exactly as the provider returned it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GeneratedImage {
-    /// The provider's bytes, untouched (C2PA provenance survives only this way).
-    pub bytes: Bytes,
-    /// MIME type, e.g. `image/png`.
-    pub mime: String,
-}
+/// An image exactly as the provider returned it: the one image type of
+/// Easel (backends, job events and the result store share it). The
+/// provider's bytes stay untouched (C2PA provenance survives only this way).
+pub use easel_shared::job::ImageData;
 
 /// Something worth telling the user while a backend works.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,7 +73,7 @@ pub enum BackendEvent {
         /// Which image of the request (0-based).
         image: u32,
         /// The preview.
-        preview: GeneratedImage,
+        preview: ImageData,
     },
     /// The backend retried after a transient fault (for progress text and logs).
     Retrying {
@@ -92,7 +88,7 @@ pub enum BackendEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackendOutput {
     /// Final images (may be fewer than asked).
-    pub images: Vec<GeneratedImage>,
+    pub images: Vec<ImageData>,
     /// What the call cost the operator, from the provider's usage or the price table.
     pub cost_micros: u64,
     /// Which backend served it (after fallbacks).

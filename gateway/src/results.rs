@@ -36,20 +36,15 @@ use easel_shared::render::RenderOptions;
 use easel_shared::results::{Continuation, MessageRef, ResultId, ResultRecord, UserSettings};
 use easel_shared::{Platform, RequestId, UserKey};
 
-/// Image bytes with their type, as stored and as handed back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredImage {
-    /// MIME type, e.g. `image/png`.
-    pub mime: String,
-    /// The bytes exactly as given to [`ResultStore::save`].
-    pub bytes: Bytes,
-}
+/// Image bytes with their type, as stored and as handed back (exactly as
+/// given to [`ResultStore::save`]): the one image type of Easel.
+pub use easel_shared::job::ImageData;
 
 /// One input image of a new result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NewInput {
     /// An upload: its bytes are kept like the outputs.
-    Upload(StoredImage),
+    Upload(ImageData),
     /// An output of an earlier result, referenced instead of copied.
     Output {
         /// The earlier result.
@@ -75,7 +70,7 @@ pub struct NewResult {
     /// The result it refines or varies.
     pub parent: Option<ResultId>,
     /// The provider's images, untouched.
-    pub outputs: Vec<StoredImage>,
+    pub outputs: Vec<ImageData>,
     /// The backend's handle for the next turn (`BackendOutput::continuation`).
     pub continuation: Option<Continuation>,
 }
@@ -119,12 +114,12 @@ pub trait ResultStore: Send + Sync + 'static {
         &self,
         id: &ResultId,
         index: usize,
-    ) -> Result<Option<StoredImage>, ResultStoreError>;
+    ) -> Result<Option<ImageData>, ResultStoreError>;
 
     /// All input images of a result in order (references resolved to the
     /// bytes they point at); `None` if the result is unknown or any input's
     /// bytes are gone, since a partial set cannot repeat the request.
-    async fn inputs(&self, id: &ResultId) -> Result<Option<Vec<StoredImage>>, ResultStoreError>;
+    async fn inputs(&self, id: &ResultId) -> Result<Option<Vec<ImageData>>, ResultStoreError>;
 
     /// Records that `message` shows result `id`; `false` if the result is unknown.
     async fn attach_message(

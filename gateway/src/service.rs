@@ -24,7 +24,7 @@ pub use crate::admission::Pass;
 
 use crate::imaging::ImageError;
 use crate::notices::NoticeStream;
-use crate::results::StoredImage;
+use crate::results::ImageData;
 
 /// The events of one submitted request, in order, ending with `Done` or `Failed`.
 pub type JobStream = mpsc::UnboundedReceiver<JobEvent>;
@@ -141,7 +141,7 @@ pub trait Gateway: Send + Sync + 'static {
         &self,
         id: &ResultId,
         index: usize,
-    ) -> Result<Option<StoredImage>, GatewayError>;
+    ) -> Result<Option<ImageData>, GatewayError>;
 
     /// Records the platform message that shows a result.
     async fn attach_message(&self, id: &ResultId, message: MessageRef) -> Result<(), GatewayError>;

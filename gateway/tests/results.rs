@@ -13,7 +13,7 @@ use bytes::Bytes;
 use easel_gateway::ledger::Clock;
 use easel_gateway::results::embedded::EmbeddedResultStore;
 use easel_gateway::results::redis::RedisResultStore;
-use easel_gateway::results::{NewInput, NewResult, ResultStore, ResultStoreError, StoredImage};
+use easel_gateway::results::{NewInput, NewResult, ResultStore, ResultStoreError, ImageData};
 use easel_shared::config::ResultsConfig;
 use easel_shared::render::{Quality, RenderOptions, Shape};
 use easel_shared::results::{MessageRef, ResultId, UserSettings};
@@ -123,14 +123,14 @@ fn config() -> ResultsConfig {
     }
 }
 
-fn png(fill: u8, len: usize) -> StoredImage {
-    StoredImage {
+fn png(fill: u8, len: usize) -> ImageData {
+    ImageData {
         mime: "image/png".into(),
         bytes: Bytes::from(vec![fill; len]),
     }
 }
 
-fn new_result(user: u64, outputs: Vec<StoredImage>) -> NewResult {
+fn new_result(user: u64, outputs: Vec<ImageData>) -> NewResult {
     NewResult {
         user: UserKey::telegram(user),
         request: RequestId::new(format!("tg:{user}:{}", rand::random::<u32>())).unwrap(),

@@ -13,7 +13,7 @@ use super::http::{self, read_capped, transport_error};
 use super::model_check::{ModelCheckError, ModelInfo};
 use super::price::{PriceTable, Usage};
 use super::{
-    BackendError, BackendEvent, BackendOutput, Capabilities, GeneratedImage, ImageBackend, ImageJob,
+    BackendError, BackendEvent, BackendOutput, Capabilities, ImageData, ImageBackend, ImageJob,
 };
 
 mod models;
@@ -67,7 +67,7 @@ impl GeminiBackend {
     async fn call(
         &self,
         body: &serde_json::Value,
-    ) -> Result<(GeneratedImage, Option<Usage>), BackendError> {
+    ) -> Result<(ImageData, Option<Usage>), BackendError> {
         let resp = self
             .client
             .post(&self.url)

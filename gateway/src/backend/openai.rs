@@ -15,7 +15,7 @@ use super::model_check::{ModelCheckError, ModelInfo};
 use super::price::PriceTable;
 use super::sizes::check_exact;
 use super::{
-    BackendError, BackendEvent, BackendOutput, Capabilities, GeneratedImage, ImageBackend, ImageJob,
+    BackendError, BackendEvent, BackendOutput, Capabilities, ImageData, ImageBackend, ImageJob,
 };
 
 mod models;
@@ -154,7 +154,7 @@ impl OpenAiBackend {
         &self,
         image: ImageRef,
         fallback_mime: &str,
-    ) -> Result<GeneratedImage, BackendError> {
+    ) -> Result<ImageData, BackendError> {
         let bytes = match image {
             ImageRef::Inline(bytes) => bytes,
             ImageRef::Url(url) => self.download(&url).await?,
@@ -163,7 +163,7 @@ impl OpenAiBackend {
             return Err(BackendError::BadResponse("empty image".into()));
         }
         let mime = sniff_mime(&bytes, fallback_mime);
-        Ok(GeneratedImage { bytes, mime })
+        Ok(ImageData { bytes, mime })
     }
 }
 

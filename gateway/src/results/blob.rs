@@ -9,14 +9,14 @@ use easel_shared::UnixMillis;
 use easel_shared::results::{ImageMeta, InputRef, ResultId, ResultRecord};
 use sha2::{Digest, Sha256};
 
-use super::{NewInput, NewResult, ResultStoreError, StoredImage};
+use super::{NewInput, NewResult, ResultStoreError, ImageData};
 
 /// One image to write.
 pub(super) struct Blob {
     /// Its name (see the module doc).
     pub(super) name: String,
     /// Its type and bytes.
-    pub(super) image: StoredImage,
+    pub(super) image: ImageData,
 }
 
 impl Blob {
@@ -140,7 +140,7 @@ pub(super) fn own_blobs(record: &ResultRecord) -> Vec<String> {
 }
 
 /// Type, size and SHA-256 of an image.
-fn meta(image: &StoredImage) -> ImageMeta {
+fn meta(image: &ImageData) -> ImageMeta {
     let digest = Sha256::digest(&image.bytes);
     let mut sha256 = String::with_capacity(64);
     for b in digest {

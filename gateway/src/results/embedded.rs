@@ -19,7 +19,7 @@ use redb::{
 };
 
 use super::blob::{self, Prepared};
-use super::{NewResult, ResultStore, ResultStoreError, StoredImage, new_id, username_key};
+use super::{NewResult, ResultStore, ResultStoreError, ImageData, new_id, username_key};
 use crate::ledger::Clock;
 
 /// Result id -> record (JSON, messages included).
@@ -141,12 +141,12 @@ impl ResultStore for EmbeddedResultStore {
         &self,
         id: &ResultId,
         index: usize,
-    ) -> Result<Option<StoredImage>, ResultStoreError> {
+    ) -> Result<Option<ImageData>, ResultStoreError> {
         let (name, now) = (blob::output_name(id, index), self.clock.now().0);
         self.read(move |txn| images::read(txn, &name, now)).await
     }
 
-    async fn inputs(&self, id: &ResultId) -> Result<Option<Vec<StoredImage>>, ResultStoreError> {
+    async fn inputs(&self, id: &ResultId) -> Result<Option<Vec<ImageData>>, ResultStoreError> {
         let (id, now) = (id.clone(), self.clock.now().0);
         self.read(move |txn| {
             let results = txn.open_table(RESULTS).map_err(unavailable)?;

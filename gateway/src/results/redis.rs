@@ -50,7 +50,7 @@ pub use self::ttl::PROFILE_TTL;
 use self::ttl::Ttls;
 use self::write::del;
 use super::blob;
-use super::{NewResult, ResultStore, ResultStoreError, StoredImage, new_id};
+use super::{NewResult, ResultStore, ResultStoreError, ImageData, new_id};
 use crate::ledger::Clock;
 use crate::redis_link::{RedisLink, Timeouts};
 
@@ -151,7 +151,7 @@ impl RedisResultStore {
     }
 
     /// A blob's bytes unless missing or expired by the store's clock.
-    async fn blob(&self, name: &str) -> Result<Option<StoredImage>, ResultStoreError> {
+    async fn blob(&self, name: &str) -> Result<Option<ImageData>, ResultStoreError> {
         let mut con = self.con.clone();
         let (expires, mime, bytes): (Option<i64>, Option<String>, Option<Vec<u8>>) =
             redis::cmd("HMGET")
@@ -162,7 +162,7 @@ impl RedisResultStore {
                 .map_err(|e| self.err(e))?;
         match (expires, mime, bytes) {
             (Some(expires), Some(mime), Some(bytes)) if expires > self.clock.now().0 => {
-                Ok(Some(StoredImage {
+                Ok(Some(ImageData {
                     mime,
                     bytes: Bytes::from(bytes),
                 }))
@@ -211,11 +211,11 @@ impl ResultStore for RedisResultStore {
         &self,
         id: &ResultId,
         index: usize,
-    ) -> Result<Option<StoredImage>, ResultStoreError> {
+    ) -> Result<Option<ImageData>, ResultStoreError> {
         self.blob(&blob::output_name(id, index)).await
     }
 
-    async fn inputs(&self, id: &ResultId) -> Result<Option<Vec<StoredImage>>, ResultStoreError> {
+    async fn inputs(&self, id: &ResultId) -> Result<Option<Vec<ImageData>>, ResultStoreError> {
         let Some(record) = self.get(id).await? else {
             return Ok(None);
         };

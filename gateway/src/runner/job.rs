@@ -10,7 +10,7 @@ use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use super::{Shared, Waiting};
-use crate::backend::{BackendError, BackendEvent, Billed, GeneratedImage};
+use crate::backend::{BackendError, BackendEvent, Billed};
 use crate::ledger::{SettleOutcome, Settlement};
 
 /// Runs a dispatched job to the end; `slot` is its share of the concurrency
@@ -89,7 +89,7 @@ pub(super) async fn run(
             };
             match charged {
                 Some(charged) => JobEvent::Done {
-                    images: images.into_iter().map(image_data).collect(),
+                    images,
                     charged,
                     cost_micros,
                     quota: status(&shared, user).await,
@@ -195,16 +195,9 @@ fn progress_event(event: BackendEvent) -> JobEvent {
     match event {
         BackendEvent::Partial { image, preview } => JobEvent::Partial {
             image,
-            preview: image_data(preview),
+            preview,
         },
         BackendEvent::Retrying { attempt, .. } => JobEvent::Retrying { attempt },
-    }
-}
-
-fn image_data(image: GeneratedImage) -> ImageData {
-    ImageData {
-        mime: image.mime,
-        bytes: image.bytes,
     }
 }
 

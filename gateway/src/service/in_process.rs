@@ -23,7 +23,7 @@ use crate::backend::{BuildError, ImageBackend, ImageJob, build_chain};
 use crate::ledger::outbox::{OutboxError, SettleOutbox};
 use crate::ledger::{self, Clock, Ledger, LedgerError, SharedConfig};
 use crate::notices::{AdminNotices, NoticeStream};
-use crate::results::{self, NewResult, ResultStore, ResultStoreError, StoredImage};
+use crate::results::{self, NewResult, ResultStore, ResultStoreError, ImageData};
 use crate::runner::{CancelOutcome, JobRunner, SubmitError};
 use crate::settings::Env;
 
@@ -347,7 +347,7 @@ impl Gateway for InProcessGateway {
         &self,
         id: &ResultId,
         index: usize,
-    ) -> Result<Option<StoredImage>, GatewayError> {
+    ) -> Result<Option<ImageData>, GatewayError> {
         self.results.original(id, index).await.map_err(unavailable)
     }
 
@@ -429,13 +429,7 @@ async fn forward(
 ) {
     while let Some(mut event) = events.recv().await {
         if let JobEvent::Done { images, result, .. } = &mut event {
-            record.outputs = images
-                .iter()
-                .map(|i| StoredImage {
-                    mime: i.mime.clone(),
-                    bytes: i.bytes.clone(),
-                })
-                .collect();
+            record.outputs = images.clone();
             match store.results.save(record.clone()).await {
                 Ok(saved) => *result = Some(saved.id),
                 Err(e) => {

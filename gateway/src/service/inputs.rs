@@ -14,7 +14,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::GatewayError;
 use crate::imaging::{self, InputLimits, PreparedImage, Target};
-use crate::results::{NewInput, ResultStore, StoredImage};
+use crate::results::{NewInput, ResultStore, ImageData};
 
 /// Inputs ready for the backend, and how the result store should record them.
 pub(super) struct Resolved {
@@ -80,7 +80,7 @@ pub(super) async fn resolve(
         resolved.stored.push(match input {
             // Keep the prepared copy: smaller, and without the upload's metadata (GPS).
             // An earlier input is stored again: results do not reference each other's inputs.
-            InputImage::Upload { .. } | InputImage::Input { .. } => NewInput::Upload(StoredImage {
+            InputImage::Upload { .. } | InputImage::Input { .. } => NewInput::Upload(ImageData {
                 mime: prepared.mime.to_owned(),
                 bytes: prepared.bytes.clone(),
             }),

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use easel_gateway::admission::{AdmitError, AdmitRequest, Gatekeeper, Ticket};
 use easel_gateway::backend::{
-    BackendChain, BackendError, BackendEvent, BackendOutput, Billed, Capabilities, GeneratedImage,
+    BackendChain, BackendError, BackendEvent, BackendOutput, Billed, Capabilities, ImageData,
     ImageBackend, ImageJob,
 };
 use easel_gateway::ledger::embedded::EmbeddedLedger;
@@ -110,7 +110,7 @@ impl ImageBackend for TestBackend {
         if let Some(gate) = &self.gate {
             gate.acquire().await.unwrap().forget();
         }
-        let image = GeneratedImage {
+        let image = ImageData {
             bytes: Bytes::from_static(PNG),
             mime: "image/png".to_owned(),
         };

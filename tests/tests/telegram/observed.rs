@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use easel_gateway::notices::NoticeStream;
-use easel_gateway::results::StoredImage;
+use easel_gateway::results::ImageData;
 use easel_gateway::service::{Cancelled, Gateway, GatewayError, InProcessGateway, JobStream, Pass};
 use easel_shared::admin::{AdminActor, AdminOp, AdminReply, Redemption};
 use easel_shared::request::{Precheck, Request};
@@ -81,7 +81,7 @@ impl Gateway for Observed {
         &self,
         id: &ResultId,
         index: usize,
-    ) -> Result<Option<StoredImage>, GatewayError> {
+    ) -> Result<Option<ImageData>, GatewayError> {
         self.inner.original(id, index).await
     }
 

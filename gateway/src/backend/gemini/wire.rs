@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::backend::http::{retry_after, scrub};
 use crate::backend::price::Usage;
 use crate::backend::sizes::gemini_ratio;
-use crate::backend::{BackendError, GeneratedImage, ImageJob};
+use crate::backend::{BackendError, ImageData, ImageJob};
 
 /// Finish reasons that mean the safety system refused.
 const BLOCK_REASONS: [&str; 8] = [
@@ -97,7 +97,7 @@ struct UsageMetadata {
 }
 
 /// Reads a 2xx answer: the last image part is the final image.
-pub(crate) fn parse(body: &[u8]) -> Result<(GeneratedImage, Option<Usage>), BackendError> {
+pub(crate) fn parse(body: &[u8]) -> Result<(ImageData, Option<Usage>), BackendError> {
     let resp: Response = serde_json::from_slice(body)
         .map_err(|e| BackendError::BadResponse(format!("malformed JSON: {e}")))?;
     if let Some(reason) = resp.prompt_feedback.and_then(|f| f.block_reason) {
@@ -141,7 +141,7 @@ pub(crate) fn parse(body: &[u8]) -> Result<(GeneratedImage, Option<Usage>), Back
         data.mime_type.as_str()
     };
     let mime = crate::backend::http::sniff_mime(&bytes, fallback);
-    Ok((GeneratedImage { bytes, mime }, usage))
+    Ok((ImageData { bytes, mime }, usage))
 }
 
 #[derive(Deserialize, Default)]

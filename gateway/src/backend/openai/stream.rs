@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use super::response::{ErrorDetail, ImageRef, WireUsage, decode_b64, stream_error};
 use crate::backend::http::{sniff_mime, transport_error};
 use crate::backend::price::Usage;
-use crate::backend::{BackendError, BackendEvent, GeneratedImage};
+use crate::backend::{BackendError, BackendEvent, ImageData};
 
 /// Most bytes buffered for one event (a partial PNG in base64 is a few MB).
 const MAX_EVENT_BYTES: usize = 64 * 1024 * 1024;
@@ -160,7 +160,7 @@ fn handle(
                 // Best effort: a lagging receiver loses a preview, never the job.
                 let _ = events.try_send(BackendEvent::Partial {
                     image: 0,
-                    preview: GeneratedImage { bytes, mime },
+                    preview: ImageData { bytes, mime },
                 });
             }
             _ => tracing::debug!("skipping an unusable partial image"),

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use redb::{ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
 
 use super::unavailable;
-use crate::results::{ResultStoreError, StoredImage};
+use crate::results::{ResultStoreError, ImageData};
 
 /// Blob name -> (expires at ms, MIME type, bytes).
 pub(super) const BLOBS: TableDefinition<&str, (i64, &str, &[u8])> =
@@ -24,7 +24,7 @@ const TOTAL: &str = "images";
 pub(super) fn put(
     txn: &WriteTransaction,
     name: &str,
-    image: &StoredImage,
+    image: &ImageData,
     expires: i64,
 ) -> Result<(), ResultStoreError> {
     let size = image.bytes.len() as u64;
@@ -97,7 +97,7 @@ pub(super) fn read(
     txn: &ReadTransaction,
     name: &str,
     now: i64,
-) -> Result<Option<StoredImage>, ResultStoreError> {
+) -> Result<Option<ImageData>, ResultStoreError> {
     let blobs = txn.open_table(BLOBS).map_err(unavailable)?;
     let Some(guard) = blobs.get(name).map_err(unavailable)? else {
         return Ok(None);
@@ -106,7 +106,7 @@ pub(super) fn read(
     if expires <= now {
         return Ok(None);
     }
-    Ok(Some(StoredImage {
+    Ok(Some(ImageData {
         mime: mime.to_owned(),
         bytes: Bytes::copy_from_slice(bytes),
     }))
