@@ -64,16 +64,8 @@ pub enum SubmitError {
     Duplicate(RequestId),
 }
 
-/// What a cancel did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CancelOutcome {
-    /// Taken out of the queue and fully refunded; its stream ends with `Failed { Cancelled }`.
-    Cancelled,
-    /// The upstream call already started: it runs to the end (the provider bills it).
-    AlreadyStarted,
-    /// No waiting or running job of this user has this id (finished, or never existed).
-    Unknown,
-}
+/// What a cancel did (one enum from the runner through the `Gateway` port).
+pub use easel_shared::job::CancelOutcome;
 
 /// The job runner. Call [`JobRunner::shutdown`] to refund waiting jobs;
 /// merely dropping it stops dispatching and lease renewal, and waiting jobs'

@@ -77,16 +77,8 @@ pub enum GatewayError {
     Unavailable(String),
 }
 
-/// What a cancel did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cancelled {
-    /// Taken out of the queue and refunded.
-    Yes,
-    /// Already running upstream: it finishes (the provider bills it).
-    TooLate,
-    /// No waiting job of this user has that id.
-    Unknown,
-}
+/// What a cancel did (the runner's answer, unchanged).
+pub use easel_shared::job::CancelOutcome;
 
 /// Everything a frontend may ask.
 #[async_trait]
@@ -113,7 +105,7 @@ pub trait Gateway: Send + Sync + 'static {
     async fn submit(&self, request: Request) -> Result<JobStream, GatewayError>;
 
     /// Cancels a waiting job (full refund).
-    async fn cancel(&self, user: UserKey, id: &RequestId) -> Result<Cancelled, GatewayError>;
+    async fn cancel(&self, user: UserKey, id: &RequestId) -> Result<CancelOutcome, GatewayError>;
 
     /// The user's quota now.
     async fn quota(&self, user: UserKey) -> Result<QuotaStatus, GatewayError>;

@@ -149,6 +149,19 @@ pub enum JobFailure {
     ReservationLost,
 }
 
+/// What a cancel did: the runner's answer, passed through the `Gateway`
+/// port unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelOutcome {
+    /// Taken out of the queue and fully refunded; its stream ends with `Failed { Cancelled }`.
+    Cancelled,
+    /// The upstream call already started: it runs to the end (the provider bills it).
+    AlreadyStarted,
+    /// No waiting or running job of this user has this id (finished, or never existed).
+    Unknown,
+}
+
 /// Serde for `Bytes` as standard base64 text.
 mod base64_bytes {
     use base64::Engine as _;

@@ -202,11 +202,11 @@ async fn act(state: State, bot: TgBot, ctx: Ctx, incoming: Incoming, intent: Int
         },
         Intent::Cancel { job } => match gateway.cancel(ctx.user, &job).await {
             // The job's own stream reports the cancellation in place.
-            Ok(easel_gateway::service::Cancelled::Yes) => return,
-            Ok(easel_gateway::service::Cancelled::TooLate) => {
+            Ok(easel_gateway::service::CancelOutcome::Cancelled) => return,
+            Ok(easel_gateway::service::CancelOutcome::AlreadyStarted) => {
                 render::notice(locale, Notice::CancelTooLate)
             }
-            Ok(easel_gateway::service::Cancelled::Unknown) => return,
+            Ok(easel_gateway::service::CancelOutcome::Unknown) => return,
             Err(_) => render::text::unavailable(locale),
         },
         Intent::Admin(cmd)

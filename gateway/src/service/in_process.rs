@@ -15,7 +15,7 @@ use easel_shared::{Denial, Platform, QuotaStatus, RequestId, UserKey};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
-use super::{Cancelled, Gateway, GatewayError, JobStream, admin, inputs};
+use super::{Gateway, GatewayError, JobStream, admin, inputs};
 use crate::admission::{AdmitError, AdmitRequest, Gatekeeper, Pass};
 use crate::backend::model_check::startup_verdict;
 use crate::backend::model_check::watch::ModelWatch;
@@ -302,12 +302,8 @@ impl Gateway for InProcessGateway {
         Ok(rx)
     }
 
-    async fn cancel(&self, user: UserKey, id: &RequestId) -> Result<Cancelled, GatewayError> {
-        Ok(match self.runner.cancel(user, id).await {
-            CancelOutcome::Cancelled => Cancelled::Yes,
-            CancelOutcome::AlreadyStarted => Cancelled::TooLate,
-            CancelOutcome::Unknown => Cancelled::Unknown,
-        })
+    async fn cancel(&self, user: UserKey, id: &RequestId) -> Result<CancelOutcome, GatewayError> {
+        Ok(self.runner.cancel(user, id).await)
     }
 
     async fn quota(&self, user: UserKey) -> Result<QuotaStatus, GatewayError> {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use easel_gateway::notices::NoticeStream;
 use easel_gateway::results::ImageData;
-use easel_gateway::service::{Cancelled, Gateway, GatewayError, InProcessGateway, JobStream, Pass};
+use easel_gateway::service::{CancelOutcome, Gateway, GatewayError, InProcessGateway, JobStream, Pass};
 use easel_shared::admin::{AdminActor, AdminOp, AdminReply, Redemption};
 use easel_shared::request::{Precheck, Request};
 use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
@@ -53,7 +53,7 @@ impl Gateway for Observed {
         answer
     }
 
-    async fn cancel(&self, user: UserKey, id: &RequestId) -> Result<Cancelled, GatewayError> {
+    async fn cancel(&self, user: UserKey, id: &RequestId) -> Result<CancelOutcome, GatewayError> {
         self.inner.cancel(user, id).await
     }
 
