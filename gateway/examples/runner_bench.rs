@@ -21,7 +21,7 @@ use bytes::Bytes;
 use clap::Parser;
 use easel_gateway::admission::{AdmitRequest, Gatekeeper};
 use easel_gateway::backend::{
-    BackendError, BackendEvent, BackendOutput, Capabilities, ImageData, ImageBackend, ImageJob,
+    BackendError, BackendEvent, BackendOutput, Capabilities, ImageBackend, ImageData, ImageJob,
 };
 use easel_gateway::ledger::embedded::EmbeddedLedger;
 use easel_gateway::ledger::outbox::SettleOutbox;

@@ -17,7 +17,6 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bytes::Bytes;
 use easel_shared::render::{RenderOptions, Shape, SizeRefusal};
 use easel_shared::results::Continuation;
 use tokio::sync::mpsc;

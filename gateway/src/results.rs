@@ -31,7 +31,6 @@ pub mod embedded;
 pub mod redis;
 
 use async_trait::async_trait;
-use bytes::Bytes;
 use easel_shared::render::RenderOptions;
 use easel_shared::results::{Continuation, MessageRef, ResultId, ResultRecord, UserSettings};
 use easel_shared::{Platform, RequestId, UserKey};

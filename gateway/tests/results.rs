@@ -13,7 +13,7 @@ use bytes::Bytes;
 use easel_gateway::ledger::Clock;
 use easel_gateway::results::embedded::EmbeddedResultStore;
 use easel_gateway::results::redis::RedisResultStore;
-use easel_gateway::results::{NewInput, NewResult, ResultStore, ResultStoreError, ImageData};
+use easel_gateway::results::{ImageData, NewInput, NewResult, ResultStore, ResultStoreError};
 use easel_shared::config::ResultsConfig;
 use easel_shared::render::{Quality, RenderOptions, Shape};
 use easel_shared::results::{MessageRef, ResultId, UserSettings};

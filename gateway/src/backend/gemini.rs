@@ -13,7 +13,7 @@ use super::http::{self, read_capped, transport_error};
 use super::model_check::{ModelCheckError, ModelInfo};
 use super::price::{PriceTable, Usage};
 use super::{
-    BackendError, BackendEvent, BackendOutput, Capabilities, ImageData, ImageBackend, ImageJob,
+    BackendError, BackendEvent, BackendOutput, Capabilities, ImageBackend, ImageData, ImageJob,
 };
 
 mod models;

@@ -15,7 +15,7 @@ use super::model_check::{ModelCheckError, ModelInfo};
 use super::price::PriceTable;
 use super::sizes::check_exact;
 use super::{
-    BackendError, BackendEvent, BackendOutput, Capabilities, ImageData, ImageBackend, ImageJob,
+    BackendError, BackendEvent, BackendOutput, Capabilities, ImageBackend, ImageData, ImageJob,
 };
 
 mod models;

@@ -9,7 +9,7 @@ use easel_shared::UnixMillis;
 use easel_shared::results::{ImageMeta, InputRef, ResultId, ResultRecord};
 use sha2::{Digest, Sha256};
 
-use super::{NewInput, NewResult, ResultStoreError, ImageData};
+use super::{ImageData, NewInput, NewResult, ResultStoreError};
 
 /// One image to write.
 pub(super) struct Blob {

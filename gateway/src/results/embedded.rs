@@ -19,7 +19,7 @@ use redb::{
 };
 
 use super::blob::{self, Prepared};
-use super::{NewResult, ResultStore, ResultStoreError, ImageData, new_id, username_key};
+use super::{ImageData, NewResult, ResultStore, ResultStoreError, new_id, username_key};
 use crate::ledger::Clock;
 
 /// Result id -> record (JSON, messages included).

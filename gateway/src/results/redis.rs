@@ -50,7 +50,7 @@ pub use self::ttl::PROFILE_TTL;
 use self::ttl::Ttls;
 use self::write::del;
 use super::blob;
-use super::{NewResult, ResultStore, ResultStoreError, ImageData, new_id};
+use super::{ImageData, NewResult, ResultStore, ResultStoreError, new_id};
 use crate::ledger::Clock;
 use crate::redis_link::{RedisLink, Timeouts};
 

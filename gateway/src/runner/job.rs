@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use easel_shared::job::{ImageData, JobEvent, JobFailure};
+use easel_shared::job::{JobEvent, JobFailure};
 use easel_shared::{QuotaStatus, RequestId, UserKey};
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use tokio_util::sync::CancellationToken;
@@ -193,10 +193,7 @@ pub(super) fn failure_of(error: &BackendError) -> JobFailure {
 
 fn progress_event(event: BackendEvent) -> JobEvent {
     match event {
-        BackendEvent::Partial { image, preview } => JobEvent::Partial {
-            image,
-            preview,
-        },
+        BackendEvent::Partial { image, preview } => JobEvent::Partial { image, preview },
         BackendEvent::Retrying { attempt, .. } => JobEvent::Retrying { attempt },
     }
 }

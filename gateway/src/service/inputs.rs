@@ -14,7 +14,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::GatewayError;
 use crate::imaging::{self, InputLimits, PreparedImage, Target};
-use crate::results::{NewInput, ResultStore, ImageData};
+use crate::results::{ImageData, NewInput, ResultStore};
 
 /// Inputs ready for the backend, and how the result store should record them.
 pub(super) struct Resolved {

@@ -11,8 +11,8 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use easel_gateway::admission::{AdmitError, AdmitRequest, Gatekeeper, Ticket};
 use easel_gateway::backend::{
-    BackendChain, BackendError, BackendEvent, BackendOutput, Billed, Capabilities, ImageData,
-    ImageBackend, ImageJob,
+    BackendChain, BackendError, BackendEvent, BackendOutput, Billed, Capabilities, ImageBackend,
+    ImageData, ImageJob,
 };
 use easel_gateway::ledger::embedded::EmbeddedLedger;
 use easel_gateway::ledger::outbox::SettleOutbox;

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use easel_gateway::notices::NoticeStream;
 use easel_gateway::results::ImageData;
-use easel_gateway::service::{CancelOutcome, Gateway, GatewayError, InProcessGateway, JobStream, Pass};
+use easel_gateway::service::{
+    CancelOutcome, Gateway, GatewayError, InProcessGateway, JobStream, Pass,
+};
 use easel_shared::admin::{AdminActor, AdminOp, AdminReply, Redemption};
 use easel_shared::request::{Precheck, Request};
 use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use redb::{ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
 
 use super::unavailable;
-use crate::results::{ResultStoreError, ImageData};
+use crate::results::{ImageData, ResultStoreError};
 
 /// Blob name -> (expires at ms, MIME type, bytes).
 pub(super) const BLOBS: TableDefinition<&str, (i64, &str, &[u8])> =
