@@ -33,7 +33,7 @@ use std::time::Duration;
 use easel_shared::admin::Redemption;
 use easel_shared::config::{Config, PlanConfig};
 use easel_shared::render::RenderOptions;
-use easel_shared::{Denial, QuotaStatus, RequestId, UserKey};
+use easel_shared::{Denial, QuotaStatus, Refusal, RequestId, UserKey};
 
 pub use burst::KeyedLimiters;
 pub use passes::BurstPasses;
@@ -84,13 +84,8 @@ pub struct Ticket {
 #[derive(Debug, thiserror::Error)]
 pub enum AdmitError {
     /// Refused, with what the user can do.
-    #[error("denied: {denial}")]
-    Denied {
-        /// Why, and when it can work.
-        denial: Denial,
-        /// True once per day when the spend cap is first hit: tell the admins.
-        notify_admins: bool,
-    },
+    #[error("denied: {}", .0.denial)]
+    Denied(Refusal),
     /// This request id was admitted already (a redelivered event): answer nothing.
     #[error("request {0} was already admitted")]
     Replayed(RequestId),
@@ -101,10 +96,7 @@ pub enum AdmitError {
 
 impl AdmitError {
     fn denied(denial: Denial) -> Self {
-        AdmitError::Denied {
-            denial,
-            notify_admins: false,
-        }
+        AdmitError::Denied(Refusal::quiet(denial))
     }
 }
 
@@ -209,13 +201,7 @@ impl Gatekeeper {
                     reservation,
                 })
             }
-            Admission::Denied {
-                denial,
-                notify_admins,
-            } => Err(AdmitError::Denied {
-                denial,
-                notify_admins,
-            }),
+            Admission::Denied(refusal) => Err(AdmitError::Denied(refusal)),
         }
     }
 

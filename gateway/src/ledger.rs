@@ -28,7 +28,7 @@ use easel_shared::admin::{
 };
 use easel_shared::config::Config;
 use easel_shared::render::Quality;
-use easel_shared::{Denial, QuotaStatus, RequestId, UnixMillis, UserKey};
+use easel_shared::{Denial, QuotaStatus, Refusal, RequestId, UnixMillis, UserKey};
 use serde::{Deserialize, Serialize};
 
 pub use clock::Clock;
@@ -90,13 +90,9 @@ pub struct Reservation {
 pub enum Admission {
     /// Held: run the job, then settle.
     Admitted(Reservation),
-    /// Refused, nothing charged.
-    Denied {
-        /// Why, and when it can work.
-        denial: Denial,
-        /// True exactly once per day when the spend cap is first hit: tell the admins.
-        notify_admins: bool,
-    },
+    /// Refused, nothing charged; `notify_admins` is true exactly once per
+    /// day, when the spend cap is first hit.
+    Denied(Refusal),
 }
 
 /// How a job ended, as reported to [`Ledger::settle`].
@@ -263,10 +259,8 @@ pub trait Ledger: Send + Sync + 'static {
 /// cost is above `spend.max_request_micros` (both ledgers call this first).
 pub(crate) fn too_costly(config: &Config, req: &ReserveRequest) -> Option<Admission> {
     let max = config.spend.max_request_micros;
-    (max > 0 && req.est_cost_micros > max).then_some(Admission::Denied {
-        denial: Denial::TooCostly,
-        notify_admins: false,
-    })
+    (max > 0 && req.est_cost_micros > max)
+        .then_some(Admission::Denied(Refusal::quiet(Denial::TooCostly)))
 }
 
 /// Opens the ledger the configuration asks for: Redis when `ledger.redis_url`

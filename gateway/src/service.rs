@@ -14,7 +14,7 @@ use easel_shared::admin::{AdminActor, AdminOp, AdminReply, Redemption};
 use easel_shared::job::JobEvent;
 use easel_shared::request::{Precheck, Request};
 use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
-use easel_shared::{Denial, Platform, QuotaStatus, RequestId, UserKey};
+use easel_shared::{Platform, QuotaStatus, Refusal, RequestId, UserKey};
 use tokio::sync::mpsc;
 
 pub use in_process::{InProcessGateway, OpenError, Parts};
@@ -35,13 +35,8 @@ pub type JobStream = mpsc::UnboundedReceiver<JobEvent>;
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
     /// Refused by policy, quota, burst, cooldown or budget. Nothing charged.
-    #[error("denied: {denial}")]
-    Denied {
-        /// Why, and when it can work.
-        denial: Denial,
-        /// True once per day when the spend cap is first hit: tell the admins.
-        notify_admins: bool,
-    },
+    #[error("denied: {}", .0.denial)]
+    Denied(Refusal),
     /// An input image is unusable (not an image, too large, truncated...).
     #[error("input image {index}: {error}")]
     BadInput {

@@ -17,7 +17,7 @@ use easel_shared::config::{BurstConfig, Config};
 use easel_shared::job::{JobEvent, JobFailure};
 use easel_shared::render::{Quality, RenderOptions};
 use easel_shared::request::Precheck;
-use easel_shared::{Denial, RequestId, UserKey};
+use easel_shared::{Denial, Refusal, RequestId, UserKey};
 
 use support::{Core, Kind, finish, roomy_config, used};
 
@@ -33,7 +33,7 @@ both_ledgers!(
 
 fn denial(result: Result<impl std::fmt::Debug, AdmitError>) -> Denial {
     match result {
-        Err(AdmitError::Denied { denial, .. }) => denial,
+        Err(AdmitError::Denied(Refusal { denial, .. })) => denial,
         other => panic!("expected a denial, got {other:?}"),
     }
 }

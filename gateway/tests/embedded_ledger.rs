@@ -24,7 +24,7 @@ use easel_gateway::ledger::{
 };
 use easel_shared::admin::{Actor, CodeSpec, Redemption, UsageOutcome};
 use easel_shared::config::{AccessMode, Config, PlanConfig, WindowConfig};
-use easel_shared::{Denial, RequestId, UnixMillis, UserKey};
+use easel_shared::{Denial, Refusal, RequestId, UnixMillis, UserKey};
 
 const H: i64 = 3_600_000;
 /// Day 20,000 at 01:00 UTC: far from a midnight, so spend days do not flip.
@@ -134,7 +134,7 @@ fn admitted(a: Admission) -> Reservation {
 
 fn denial(a: Admission) -> Denial {
     match a {
-        Admission::Denied { denial, .. } => denial,
+        Admission::Denied(Refusal { denial, .. }) => denial,
         other => panic!("expected denial, got {other:?}"),
     }
 }

@@ -19,4 +19,4 @@ pub mod results;
 pub mod secret;
 
 pub use ids::{Platform, RequestId, UnixMillis, UserKey};
-pub use quota::{Denial, QuotaStatus, WindowStatus};
+pub use quota::{Denial, QuotaStatus, Refusal, WindowStatus};

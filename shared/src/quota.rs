@@ -59,6 +59,27 @@ impl QuotaStatus {
     }
 }
 
+/// A refusal as the gateway passes it on: the one shape of every `Denied`
+/// (the ledger's `Admission`, admission's `AdmitError`, the port's
+/// `GatewayError`). Nothing is ever charged for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    /// Why, and when it can work.
+    pub denial: Denial,
+    /// True once per day when the spend cap is first hit: tell the admins.
+    pub notify_admins: bool,
+}
+
+impl Refusal {
+    /// A refusal the admins need not hear about (all but the daily budget one).
+    pub fn quiet(denial: Denial) -> Self {
+        Refusal {
+            denial,
+            notify_admins: false,
+        }
+    }
+}
+
 /// Why a request was refused. Nothing is ever charged for a denied request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "reason", rename_all = "snake_case")]

@@ -11,7 +11,7 @@ use easel_shared::job::{JobEvent, JobFailure};
 use easel_shared::render::RenderOptions;
 use easel_shared::request::{InputImage, Request};
 use easel_shared::results::ResultId;
-use easel_shared::{Denial, RequestId, UserKey};
+use easel_shared::{Denial, Refusal, RequestId, UserKey};
 use easel_tests::fake_openai::{FakeOpenAi, Reply};
 use easel_tests::stack::Stack;
 
@@ -249,13 +249,13 @@ async fn an_exhausted_quota_is_denied_with_when_it_frees_and_nothing_is_sent() {
         .submit(request("tg:1:9", "two", vec![]))
         .await
         .unwrap_err();
-    let GatewayError::Denied {
+    let GatewayError::Denied(Refusal {
         denial: Denial::Quota {
             fits: 0,
             retry_at: Some(at),
         },
         ..
-    } = err
+    }) = err
     else {
         panic!("{err:?}")
     };

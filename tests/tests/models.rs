@@ -14,7 +14,7 @@ use easel_shared::notice::AdminNotice;
 use easel_shared::render::{RenderOptions, Shape};
 use easel_shared::request::Request;
 use easel_shared::secret::Secret;
-use easel_shared::{Denial, RequestId, UserKey};
+use easel_shared::{Denial, Refusal, RequestId, UserKey};
 use easel_tests::fake_gemini::{FakeGemini, GeminiReply};
 use easel_tests::fake_openai::{CatalogModel, FakeOpenAi, Reply};
 use easel_tests::stack::{START, Stack};

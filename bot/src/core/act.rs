@@ -7,7 +7,7 @@ use easel_gateway::service::{Gateway, GatewayError};
 use easel_shared::admin::AdminActor;
 use easel_shared::admin::{AdminOp, AdminReply};
 use easel_shared::results::UserSettings;
-use easel_shared::{Platform, UnixMillis, UserKey};
+use easel_shared::{Platform, Refusal, UnixMillis, UserKey};
 
 use super::admin::{AdminCommand, UserRef};
 use super::intent::SettingsChange;
@@ -18,7 +18,7 @@ use crate::i18n::Locale;
 /// event), which gets no answer at all.
 pub fn gateway_error(locale: Locale, err: &GatewayError, now: UnixMillis) -> Option<String> {
     Some(match err {
-        GatewayError::Denied { denial, .. } => render::denial(locale, denial, now, None),
+        GatewayError::Denied(Refusal { denial, .. }) => render::denial(locale, denial, now, None),
         GatewayError::BadInput { index, error } => render::bad_input(locale, *index, error.key()),
         GatewayError::BadMask { error } => render::bad_mask(locale, error.key()),
         GatewayError::InputExpired(_) => render::notice(locale, render::Notice::InputExpired),
@@ -41,7 +41,7 @@ pub async fn explain(
     locale: Locale,
     err: &GatewayError,
 ) -> Option<String> {
-    if let GatewayError::Denied { denial, .. } = err {
+    if let GatewayError::Denied(Refusal { denial, .. }) = err {
         let status = gateway.quota(user).await.ok();
         let now = status.as_ref().map_or_else(system_now, |s| s.now);
         return Some(render::denial(locale, denial, now, status.as_ref()));

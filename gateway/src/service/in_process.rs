@@ -11,7 +11,7 @@ use easel_shared::job::JobEvent;
 use easel_shared::notice::AdminNotice;
 use easel_shared::request::{Precheck, Request};
 use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
-use easel_shared::{Denial, Platform, QuotaStatus, RequestId, UserKey};
+use easel_shared::{Denial, Platform, QuotaStatus, Refusal, RequestId, UserKey};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
@@ -23,7 +23,7 @@ use crate::backend::{BuildError, ImageBackend, ImageJob, build_chain};
 use crate::ledger::outbox::{OutboxError, SettleOutbox};
 use crate::ledger::{self, Clock, Ledger, LedgerError, SharedConfig};
 use crate::notices::{AdminNotices, NoticeStream};
-use crate::results::{self, NewResult, ResultStore, ResultStoreError, ImageData};
+use crate::results::{self, ImageData, NewResult, ResultStore, ResultStoreError};
 use crate::runner::{CancelOutcome, JobRunner, SubmitError};
 use crate::settings::Env;
 
@@ -205,13 +205,7 @@ impl InProcessGateway {
 impl From<AdmitError> for GatewayError {
     fn from(e: AdmitError) -> Self {
         match e {
-            AdmitError::Denied {
-                denial,
-                notify_admins,
-            } => GatewayError::Denied {
-                denial,
-                notify_admins,
-            },
+            AdmitError::Denied(refusal) => GatewayError::Denied(refusal),
             AdmitError::Replayed(id) => GatewayError::Duplicate(id),
             AdmitError::Ledger(e) => e.into(),
         }
@@ -228,10 +222,7 @@ impl Gateway for InProcessGateway {
         // Cheapest refusal first: a size the model would refuse costs nothing,
         // not even a download (frontends pre-check before they fetch).
         if let Err(refusal) = self.backend.check_shape(check.options.shape) {
-            return Err(GatewayError::Denied {
-                denial: Denial::Size(refusal),
-                notify_admins: false,
-            });
+            return Err(GatewayError::Denied(Refusal::quiet(Denial::Size(refusal))));
         }
         let max_inputs = self.backend.capabilities().max_inputs;
         Ok(self.gatekeeper.precheck(&check, max_inputs).await?)
@@ -269,10 +260,10 @@ impl Gateway for InProcessGateway {
             Ok(ticket) => ticket,
             Err(e) => {
                 let e = GatewayError::from(e);
-                if let GatewayError::Denied {
+                if let GatewayError::Denied(Refusal {
                     notify_admins: true,
                     ..
-                } = e
+                }) = e
                 {
                     let cap_micros = self.config.load().spend.daily_cap_micros;
                     self.notices.send(AdminNotice::BudgetReached { cap_micros });

@@ -13,22 +13,22 @@ async fn spend_cap_denies_without_charging_and_notifies_once() {
     let next_day = UnixMillis(START).next_day();
     assert_eq!(
         first,
-        Admission::Denied {
+        Admission::Denied(Refusal {
             denial: Denial::Budget {
                 resets_at: next_day
             },
             notify_admins: true
-        }
+        })
     );
     let second = env.ledger.reserve(&req(U, "c", 1, 1, 600)).await.unwrap();
     assert_eq!(
         second,
-        Admission::Denied {
+        Admission::Denied(Refusal {
             denial: Denial::Budget {
                 resets_at: next_day
             },
             notify_admins: false
-        }
+        })
     );
     // The denied user was charged nothing.
     let s = env.ledger.status(v).await.unwrap();

@@ -83,7 +83,9 @@ async fn concurrent_requests_never_pass_the_spend_cap() {
     for t in tasks {
         match t.await.unwrap() {
             Admission::Admitted(_) => admitted += 1,
-            Admission::Denied { notify_admins, .. } => notified += usize::from(notify_admins),
+            Admission::Denied(Refusal { notify_admins, .. }) => {
+                notified += usize::from(notify_admins)
+            }
         }
     }
     assert_eq!((admitted, notified), (10, 1));

@@ -20,7 +20,7 @@ async fn two_hundred_reserves_from_eight_ledgers_admit_exactly_forty() {
             for i in 0..25 {
                 match l.reserve(&req(u, &format!("{n}-{i}"), 1)).await.unwrap() {
                     Admission::Admitted(_) => admitted += 1,
-                    Admission::Denied { .. } => {}
+                    Admission::Denied(_) => {}
                 }
             }
             admitted

@@ -10,7 +10,7 @@ use easel_gateway::ledger::{
     Admission, Clock, Ledger, Reservation, ReserveRequest, SettleOutcome, Settlement, SharedConfig,
 };
 use easel_shared::config::{Config, PlanConfig, WindowConfig};
-use easel_shared::{Denial, RequestId, UnixMillis, UserKey};
+use easel_shared::{Denial, Refusal, RequestId, UnixMillis, UserKey};
 
 /// A fixed start (2026-09-20), far from a UTC midnight.
 pub(crate) const START: UnixMillis = UnixMillis(1_790_000_000_000 + 3_600_000);
@@ -124,10 +124,10 @@ pub(crate) async fn admit(l: &impl Ledger, r: &ReserveRequest) -> Reservation {
 
 pub(crate) async fn deny(l: &impl Ledger, r: &ReserveRequest) -> (Denial, bool) {
     match l.reserve(r).await.expect("reserve") {
-        Admission::Denied {
+        Admission::Denied(Refusal {
             denial,
             notify_admins,
-        } => (denial, notify_admins),
+        }) => (denial, notify_admins),
         other => panic!("{} admitted: {other:?}", r.id),
     }
 }

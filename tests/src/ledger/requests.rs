@@ -4,7 +4,7 @@
 use easel_gateway::ledger::{
     Admission, Ledger, Reservation, ReserveRequest, SettleOutcome, Settlement,
 };
-use easel_shared::{Denial, QuotaStatus, RequestId, UserKey};
+use easel_shared::{Denial, QuotaStatus, Refusal, RequestId, UserKey};
 
 use super::Harness;
 
@@ -43,10 +43,10 @@ pub async fn admit(ledger: &dyn Ledger, r: &ReserveRequest) -> Reservation {
 /// Reserves and expects a denial; returns it with `notify_admins`.
 pub async fn deny(ledger: &dyn Ledger, r: &ReserveRequest) -> (Denial, bool) {
     match ledger.reserve(r).await {
-        Ok(Admission::Denied {
+        Ok(Admission::Denied(Refusal {
             denial,
             notify_admins,
-        }) => (denial, notify_admins),
+        })) => (denial, notify_admins),
         other => panic!("expected {} to be denied, got {other:?}", r.id),
     }
 }

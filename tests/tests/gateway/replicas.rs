@@ -7,7 +7,7 @@ use std::time::Duration;
 use easel_gateway::service::{Gateway, GatewayError};
 use easel_shared::config::{PlanConfig, WindowConfig};
 use easel_shared::job::JobEvent;
-use easel_shared::{Denial, UnixMillis};
+use easel_shared::{Denial, Refusal, UnixMillis};
 use easel_tests::fake_openai::FakeOpenAi;
 use easel_tests::ledger::unique_prefix;
 use easel_tests::stack::Stack;
@@ -40,7 +40,7 @@ async fn outcome(gateway: &dyn Gateway, id: &str) -> Result<u32, Denial> {
             Some(JobEvent::Done { charged, .. }) => Ok(*charged),
             other => panic!("{id}: admitted but not delivered: {other:?}"),
         },
-        Err(GatewayError::Denied { denial, .. }) => Err(denial),
+        Err(GatewayError::Denied(Refusal { denial, .. })) => Err(denial),
         Err(other) => panic!("{id}: {other:?}"),
     }
 }

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use easel_gateway::ledger::{Admission, Ledger, SettleOutcome, Settlement};
+use easel_shared::Refusal;
 use easel_shared::admin::{Actor, Redemption};
 use easel_shared::config::AccessMode;
 use easel_tests::ledger::config::{HOUR, config, in_mode, one_window, plan};
@@ -212,10 +213,10 @@ pub(crate) async fn racing_requests_never_push_spend_past_the_cap(s: Suite) {
         .filter(|a| {
             matches!(
                 a,
-                Admission::Denied {
+                Admission::Denied(Refusal {
                     notify_admins: true,
                     ..
-                }
+                })
             )
         })
         .count();

@@ -5,10 +5,10 @@
 use std::sync::Arc;
 
 use easel_gateway::ledger::{Admission, Ledger, ReserveRequest};
-use easel_shared::Denial;
 use easel_shared::admin::Actor;
 use easel_shared::config::AccessMode;
 use easel_shared::render::Quality;
+use easel_shared::{Denial, Refusal};
 use easel_tests::ledger::config::{HOUR, PRO, config, in_mode, plan};
 use easel_tests::ledger::{Suite, req, user};
 use futures::future::join_all;
@@ -146,7 +146,7 @@ pub(crate) async fn a_plan_change_racing_reserves_never_admits_what_the_plan_for
     for r in results {
         match r.expect("task").expect("reserve") {
             Admission::Admitted(_) => admitted += 1,
-            Admission::Denied { denial, .. } => assert_eq!(denial, forbids("n", Some(2))),
+            Admission::Denied(Refusal { denial, .. }) => assert_eq!(denial, forbids("n", Some(2))),
         }
     }
     // Each admitted one was decided under pro: it is in the log with its 4 credits.
@@ -159,7 +159,7 @@ pub(crate) async fn a_plan_change_racing_reserves_never_admits_what_the_plan_for
     });
     for r in join_all(after).await {
         match r.expect("task").expect("reserve") {
-            Admission::Denied { denial, .. } => assert_eq!(denial, forbids("n", Some(2))),
+            Admission::Denied(Refusal { denial, .. }) => assert_eq!(denial, forbids("n", Some(2))),
             other => panic!("admitted after the downgrade: {other:?}"),
         }
     }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use easel_gateway::ledger::Settlement;
 use easel_shared::admin::Actor;
-use easel_shared::{Denial, UnixMillis};
+use easel_shared::{Denial, Refusal, UnixMillis};
 use easel_tests::ledger::config::{HOUR, one_window};
 use easel_tests::ledger::requests::deny;
 use easel_tests::ledger::{Suite, T0, req, rid, user};
@@ -186,10 +186,10 @@ pub(crate) async fn same_request_id_from_two_users_holds_two_estimates(s: Suite)
     let second = h.ledger.reserve(&priced(user(2), "x", 1, 600)).await;
     let spend = h.ledger.spend_today().await.expect("spend");
     match second {
-        Ok(easel_gateway::ledger::Admission::Denied {
+        Ok(easel_gateway::ledger::Admission::Denied(Refusal {
             denial: Denial::Budget { .. },
             ..
-        }) => assert_eq!(spend.spent_micros, 600),
+        })) => assert_eq!(spend.spent_micros, 600),
         other => panic!(
             "user 2's request must be held against the cap too (600 + 600 > 1000): \
              got {other:?}, spend {spend:?}"
@@ -241,10 +241,10 @@ pub(crate) async fn replay_of_a_budget_denial_is_not_an_admission(s: Suite) {
     assert!(
         matches!(
             again,
-            Ok(easel_gateway::ledger::Admission::Denied {
+            Ok(easel_gateway::ledger::Admission::Denied(Refusal {
                 denial: Denial::Budget { .. },
                 ..
-            })
+            }))
         ),
         "replay after a budget denial: {again:?}"
     );

@@ -15,10 +15,10 @@ async fn a_size_the_model_refuses_is_denied_before_anything_is_reserved_or_sent(
         .submit(request("tg:7:20", exact))
         .await
         .unwrap_err();
-    let GatewayError::Denied {
+    let GatewayError::Denied(Refusal {
         denial: Denial::Size(refusal),
         ..
-    } = err
+    }) = err
     else {
         panic!("expected a size denial: {err:?}");
     };

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use easel_shared::{Denial, UnixMillis};
+use easel_shared::{Denial, Refusal, UnixMillis};
 use redb::ReadableTable;
 
 use super::records::{Charge, ReservationRecord, State};
@@ -47,10 +47,7 @@ fn policy_check(
 }
 
 fn denied(denial: Denial) -> Admission {
-    Admission::Denied {
-        denial,
-        notify_admins: false,
-    }
+    Admission::Denied(Refusal::quiet(denial))
 }
 
 /// Holds credits for `req` or says why not; see docs/ledger.md "Reserve".
@@ -121,12 +118,12 @@ pub(crate) fn reserve(tx: &mut Tx<'_>, req: &ReserveRequest) -> Result<Admission
             spend.notified = true;
             tx.put_spend_day(day, &spend)?;
         }
-        return Ok(Admission::Denied {
+        return Ok(Admission::Denied(Refusal {
             denial: Denial::Budget {
                 resets_at: now.next_day(),
             },
             notify_admins,
-        });
+        }));
     }
 
     // Write both steps. Without a cap nothing is held: settle books the

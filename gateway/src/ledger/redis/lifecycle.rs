@@ -2,7 +2,7 @@
 //! step is one script; the cross-slot steps around it follow the order and
 //! crash reasoning documented in `redis.rs`.
 
-use easel_shared::{Denial, RequestId, UnixMillis, UserKey};
+use easel_shared::{Denial, Refusal, RequestId, UnixMillis, UserKey};
 use futures::StreamExt;
 
 use super::RedisLedger;
@@ -100,10 +100,7 @@ pub(super) async fn reserve(
     if tag == "deny" {
         // (3) Nothing was reserved: drop the hint.
         drop_hint(l, &member).await?;
-        return Ok(Admission::Denied {
-            denial: denial(&reply)?,
-            notify_admins: false,
-        });
+        return Ok(Admission::Denied(Refusal::quiet(denial(&reply)?)));
     }
     let replayed = tag == "replay";
     let reservation = Reservation {
@@ -156,12 +153,12 @@ pub(super) async fn reserve(
     )
     .await?;
     drop_hint(l, &member).await?;
-    Ok(Admission::Denied {
+    Ok(Admission::Denied(Refusal {
         denial: Denial::Budget {
             resets_at: UnixMillis((day + 1) * UnixMillis::DAY),
         },
         notify_admins: hold.int(1)? == 1,
-    })
+    }))
 }
 
 fn denial(reply: &Reply) -> Result<Denial, LedgerError> {
