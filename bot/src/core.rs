@@ -7,6 +7,7 @@
 pub mod act;
 pub mod admin;
 pub mod admit;
+pub mod build;
 pub mod command;
 pub mod intent;
 pub mod interpret;

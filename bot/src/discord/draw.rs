@@ -1,21 +1,22 @@
 //! The requests that draw: generate, edit, refine, Again and Vary (cleared
 //! by the core's pre-check, then a public "thinking…" and the job), and
-//! Original (the provider's file, privately). Uploads are downloaded here,
-//! after the pre-check, with the configured size cap.
+//! Original (the provider's file, privately). The core's builder makes the
+//! request; this adapter supplies the download ([`Cdn`], with the
+//! configured size cap) and the delivery.
 
 use bytes::Bytes;
 use easel_shared::RequestId;
 use serenity::all::{CreateAttachment, EditAttachments, EditInteractionResponse};
 
 use super::Discord;
-use super::download;
+use super::download::{self, DownloadError};
 use super::handle::Who;
 use super::job::{self, JobTarget, tell};
 use super::respond::Responder;
+use crate::core::build::{self, Declined, Downloader, FetchError, Order};
 use crate::core::render::Notice;
 use crate::core::request::Built;
-use crate::core::{ImageRef, Intent, ResultId as CoreId, act, admit, render};
-use crate::i18n::Locale;
+use crate::core::{ImageRef, Intent, ResultId as CoreId, act, render};
 
 impl Discord {
     /// Generate, edit, refine, again, vary: the core clears the request
@@ -27,38 +28,35 @@ impl Discord {
         let Ok(id) = RequestId::new(format!("dc:{}", who.interaction)) else {
             return tell(r, render::text::internal_error(locale, "id")).await;
         };
-        let g = &*self.gateway;
-        let cap = self.config.max_input_bytes;
-        let mut cleared =
-            match admit::clear(g, id, who.user, intent, &who.settings, locale, cap).await {
-                Ok(cleared) => cleared,
-                Err(Some(text)) => return tell(r, text).await,
-                // A redelivered interaction: the first delivery answers.
-                Err(None) => return,
-            };
-        if let Some(mask) = &who.mask
-            && mask.size.is_some_and(|s| s > cap)
-        {
-            return tell(r, render::input_too_large(locale, 0, cap)).await;
-        }
+        let order = Order {
+            id,
+            user: who.user,
+            intent,
+            settings: &who.settings,
+            locale,
+            mask: who.mask.clone(),
+        };
+        let cdn = Cdn {
+            client: &self.downloads,
+            cap: self.config.max_input_bytes,
+        };
+        let cleared = match build::clear(&*self.gateway, cdn.cap, order).await {
+            Ok(cleared) => cleared,
+            Err(Declined::Tell(text)) => return tell(r, text).await,
+            // A redelivered interaction: the first delivery answers.
+            Err(Declined::Silently) => return,
+        };
         if let Err(e) = r.defer().await {
             // Already answered (a redelivery, another process) or expired:
             // whoever acknowledged it speaks. Submitting now would charge for
             // a result this token could never show.
             return tracing::info!(interaction = %who.interaction, error = %e, "defer failed; nothing submitted");
         }
-        let uploads = match self.download_all(locale, cleared.uploads()).await {
-            Ok(uploads) => uploads,
-            Err(text) => return tell(r, text).await,
+        let Built { request, caption } = match cleared.download(&cdn, locale).await {
+            Ok(built) => built,
+            Err(Declined::Tell(text)) => return tell(r, text).await,
+            Err(Declined::Silently) => return,
         };
-        cleared = match &who.mask {
-            Some(mask) => match self.download_all(locale, std::slice::from_ref(mask)).await {
-                Ok(mut bytes) => cleared.with_mask(bytes.pop()),
-                Err(text) => return tell(r, text).await,
-            },
-            None => cleared,
-        };
-        let Built { request, caption } = cleared.with_uploads(uploads);
         let target = JobTarget {
             responder: r,
             locale,
@@ -68,30 +66,6 @@ impl Discord {
             note: None,
         };
         job::run(&*self.gateway, &target, request, caption).await;
-    }
-
-    async fn download_all(
-        &self,
-        locale: Locale,
-        inputs: &[ImageRef],
-    ) -> Result<Vec<Bytes>, String> {
-        let cap = self.config.max_input_bytes;
-        let mut out = Vec::with_capacity(inputs.len());
-        for (i, image) in inputs.iter().enumerate() {
-            let too_large = || render::input_too_large(locale, i, cap);
-            if image.size.is_some_and(|s| s > cap) {
-                return Err(too_large());
-            }
-            match download::fetch(&self.downloads, &image.handle, cap).await {
-                Ok(bytes) => out.push(bytes),
-                Err(download::DownloadError::TooLarge(_)) => return Err(too_large()),
-                Err(e) => {
-                    tracing::info!(input = i, error = %e, "input download failed");
-                    return Err(render::notice(locale, Notice::ImageUnreadable));
-                }
-            }
-        }
-        Ok(out)
     }
 
     /// The provider's untouched file, privately.
@@ -119,5 +93,29 @@ impl Discord {
             tracing::info!(error = %e, "original not delivered (too large for this chat?)");
             tell(r, render::notice(locale, Notice::PreviewOnly)).await;
         }
+    }
+}
+
+/// Discord's downloads: attachments from its CDN, within the configured cap.
+struct Cdn<'a> {
+    client: &'a reqwest::Client,
+    cap: u64,
+}
+
+impl Downloader for Cdn<'_> {
+    fn max_bytes(&self) -> u64 {
+        self.cap
+    }
+
+    async fn fetch(&self, image: &ImageRef) -> Result<Bytes, FetchError> {
+        download::fetch(self.client, &image.handle, self.cap)
+            .await
+            .map_err(|e| match e {
+                DownloadError::TooLarge(_) => FetchError::TooLarge,
+                DownloadError::Failed(why) => {
+                    tracing::info!(error = %why, "attachment download failed");
+                    FetchError::Unreadable
+                }
+            })
     }
 }

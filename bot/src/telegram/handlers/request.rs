@@ -1,6 +1,7 @@
-//! Image requests: the core builds the gateway `Request` from the intent
-//! and clears it with the gateway's pre-check; only then are the user's
-//! photos downloaded, the request submitted and the job followed. Every
+//! Image requests: the core's builder makes the gateway `Request` from the
+//! intent and clears it with the gateway's pre-check; only then are the
+//! user's photos downloaded (through [`Files`], this adapter's
+//! [`Downloader`]), the request submitted and the job followed. Every
 //! refusal is explained in the core's words.
 
 use bytes::Bytes;
@@ -13,9 +14,9 @@ use super::super::convert::{self, images_of, text_of};
 use super::super::send::Target;
 use super::super::{State, TgBot, job};
 use super::{Ctx, OwnedContext, reply};
-use crate::core::render;
+use crate::core::build::{self, Declined, Downloader, FetchError, Order};
 use crate::core::request::Built;
-use crate::core::{Context, ImageRef, Incoming, Intent, act, admit, interpret};
+use crate::core::{Context, ImageRef, Incoming, Intent, act, interpret};
 use crate::i18n::Locale;
 
 /// Submits the request an intent describes: the core builds it and asks
@@ -33,29 +34,20 @@ pub(super) async fn run(
     let Some(id) = ctx.request.clone() else {
         return;
     };
-    let gateway = &*state.inner.gateway;
-    let max = state.inner.config.max_download_bytes;
-    let cleared = match admit::clear(
-        gateway,
-        id.clone(),
-        ctx.user,
+    let order = Order {
+        id: id.clone(),
+        user: ctx.user,
         intent,
-        &ctx.settings,
+        settings: &ctx.settings,
         locale,
-        max,
-    )
-    .await
-    {
-        Ok(cleared) => cleared,
-        Err(Some(text)) => return reply(bot, &ctx.msg, text).await,
-        Err(None) => return,
+        mask: None,
     };
-    let uploads = match download_all(state, locale, cleared.uploads(), cleared.first_upload()).await
-    {
-        Ok(uploads) => uploads,
-        Err(text) => return reply(bot, &ctx.msg, text).await,
+    let gateway = &*state.inner.gateway;
+    let Built { request, caption } = match build::request(gateway, &Files(state), order).await {
+        Ok(built) => built,
+        Err(Declined::Tell(text)) => return reply(bot, &ctx.msg, text).await,
+        Err(Declined::Silently) => return,
     };
-    let Built { request, caption } = cleared.with_uploads(uploads);
     let target = Target {
         chat: ctx.msg.chat.id,
         group: incoming.chat.kind == crate::core::ChatKind::Group,
@@ -94,59 +86,52 @@ pub(in super::super) async fn refused_early(state: &State, bot: &TgBot, msg: &Me
     };
     let settings = state.settings(incoming.user).await;
     let locale = Locale::for_user(settings.language.as_deref(), incoming.locale.as_deref());
-    let max = state.inner.config.max_download_bytes;
+    let order = Order {
+        id,
+        user: incoming.user,
+        intent,
+        settings: &settings,
+        locale,
+        mask: None,
+    };
     let gateway = &*state.inner.gateway;
-    match admit::clear(gateway, id, incoming.user, intent, &settings, locale, max).await {
+    match build::clear(gateway, Files(state).max_bytes(), order).await {
         Ok(_) => false,
-        Err(Some(text)) => {
+        Err(Declined::Tell(text)) => {
             reply(bot, msg, text).await;
             true
         }
-        Err(None) => true,
+        Err(Declined::Silently) => true,
     }
 }
 
-/// Downloads every image; `first` numbers them in error messages.
-async fn download_all(
-    state: &State,
-    locale: Locale,
-    images: &[ImageRef],
-    first: usize,
-) -> Result<Vec<Bytes>, String> {
-    let mut out = Vec::with_capacity(images.len());
-    for (i, image) in images.iter().enumerate() {
-        out.push(download(state, locale, image, first + i).await?);
-    }
-    Ok(out)
-}
+/// Telegram's downloads: `getFile`, then the file, within the configured cap.
+struct Files<'a>(&'a State);
 
-async fn download(
-    state: &State,
-    locale: Locale,
-    image: &ImageRef,
-    index: usize,
-) -> Result<Bytes, String> {
-    let max = state.inner.config.max_download_bytes;
-    let too_large = || render::input_too_large(locale, index, max);
-    if image.size.is_some_and(|s| s > max) {
-        return Err(too_large());
+impl Downloader for Files<'_> {
+    fn max_bytes(&self) -> u64 {
+        self.0.inner.config.max_download_bytes
     }
-    let bot = &state.inner.raw;
-    let file = bot
-        .get_file(image.handle.clone().into())
-        .await
-        .map_err(|_| render::text::unavailable(locale))?;
-    if u64::from(file.size) > max {
-        return Err(too_large());
+
+    async fn fetch(&self, image: &ImageRef) -> Result<Bytes, FetchError> {
+        let max = self.max_bytes();
+        let bot = &self.0.inner.raw;
+        let file = bot
+            .get_file(image.handle.clone().into())
+            .await
+            .map_err(|_| FetchError::Unavailable)?;
+        if u64::from(file.size) > max {
+            return Err(FetchError::TooLarge);
+        }
+        let mut buf: Vec<u8> = Vec::with_capacity(file.size as usize);
+        bot.download_file(&file.path, &mut buf)
+            .await
+            .map_err(|_| FetchError::Unavailable)?;
+        if buf.len() as u64 > max {
+            return Err(FetchError::TooLarge);
+        }
+        Ok(Bytes::from(buf))
     }
-    let mut buf: Vec<u8> = Vec::with_capacity(file.size as usize);
-    bot.download_file(&file.path, &mut buf)
-        .await
-        .map_err(|_| render::text::unavailable(locale))?;
-    if buf.len() as u64 > max {
-        return Err(too_large());
-    }
-    Ok(Bytes::from(buf))
 }
 
 /// What to tell the user about a refusal (the core's words); `None`: say
