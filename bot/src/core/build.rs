@@ -226,6 +226,3 @@ async fn from_result(
         .await
         .map_err(|e| Declined::Tell(e.text(locale)))
 }
-
-#[cfg(test)]
-mod tests;

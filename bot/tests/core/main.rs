@@ -2,6 +2,8 @@
 
 /// Intent parsing for admin commands.
 mod admin;
+/// The request builder against the real in-process gateway, per intent kind.
+mod build;
 /// Catalog parity: same keys and placeables in every language.
 mod catalogs;
 /// Intent parsing for users: private, group, replies, buttons, commands.

@@ -17,11 +17,11 @@ use easel_shared::{Platform, RequestId, UserKey};
 use easel_tests::fake_openai::known_png;
 use easel_tests::stack::Stack;
 
-use super::{Declined, Downloader, FetchError, Order, request};
-use crate::core::message::{ImageRef, ResultId};
-use crate::core::render::{self, VARY_PROMPT};
-use crate::core::{Intent, request::Built};
-use crate::i18n::Locale;
+use easel_bot::core::build::{Declined, Downloader, FetchError, Order, request};
+use easel_bot::core::render::{self, VARY_PROMPT};
+use easel_bot::core::request::Built;
+use easel_bot::core::{ImageRef, Intent, ResultId};
+use easel_bot::i18n::Locale;
 
 const ALICE: UserKey = UserKey {
     platform: Platform::Telegram,
