@@ -286,3 +286,28 @@ pub async fn open(config: &SharedConfig, clock: Clock) -> Result<Arc<dyn Ledger>
     tracing::info!("using the Redis ledger");
     Ok(Arc::new(ledger))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: folding the refusal into `Refusal` kept the wire form a
+    /// flat object beside the tag, as before.
+    #[test]
+    fn a_denied_admission_keeps_its_flat_serde_form() {
+        let denied = Admission::Denied(Refusal {
+            denial: Denial::Banned,
+            notify_admins: true,
+        });
+        let json = serde_json::to_value(&denied).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "admission": "denied",
+                "denial": {"reason": "banned"},
+                "notify_admins": true,
+            })
+        );
+        assert_eq!(serde_json::from_value::<Admission>(json).unwrap(), denied);
+    }
+}
