@@ -7,7 +7,7 @@ use easel_gateway::service::Gateway;
 use easel_shared::config::{BackendKind, Config};
 use easel_shared::results::ResultId;
 use easel_tests::fake_openai::FakeOpenAi;
-use easel_tests::fake_telegram::updates::Msg;
+use easel_tests::fake_telegram::updates::{Msg, callback};
 use easel_tests::fake_telegram::{Call, Chat, TgUser, poll_until_async};
 
 use super::harness::{Harness, sent};
@@ -82,11 +82,11 @@ async fn three_turns_continue_one_conversation_upstream() {
             "turn {k} delivers its own picture"
         );
     }
-    let sent = h.openai().requests();
+    let upstream = h.openai().requests();
     let ids = h.openai().issued_responses();
-    assert_eq!(sent.len(), 3, "one upstream call per turn");
-    assert!(sent.iter().all(|r| r.path == "/v1/responses"));
-    let body = |i: usize| sent[i].json.clone().expect("a JSON body");
+    assert_eq!(upstream.len(), 3, "one upstream call per turn");
+    assert!(upstream.iter().all(|r| r.path == "/v1/responses"));
+    let body = |i: usize| upstream[i].json.clone().expect("a JSON body");
     assert!(
         body(0).get("previous_response_id").is_none(),
         "turn 1 starts it"
@@ -110,6 +110,19 @@ async fn three_turns_continue_one_conversation_upstream() {
     assert_eq!(body(1)["model"], "gpt-5.1");
     assert_eq!(body(1)["tools"][0]["model"], "gpt-image-2");
     assert_eq!(h.used(81).await, 3, "one credit per turn");
+
+    // Again of turn 3 redoes turn 3: it continues turn 2, not itself.
+    let again = third
+        .buttons()
+        .into_iter()
+        .find(|b| b.starts_with("a:"))
+        .expect("an Again button");
+    h.tg.push_update(callback(4, "q-again-81", &user, &sent(&third), &again));
+    result(&h, &chat, 3).await;
+    let redo = h.openai().requests().pop().expect("a fourth call");
+    let redo = redo.json.expect("a JSON body");
+    assert_eq!(redo["previous_response_id"], ids[1]);
+    assert_eq!(redo["input"][0]["content"][0]["text"], "add snow");
 }
 
 #[tokio::test]
