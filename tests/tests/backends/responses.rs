@@ -169,3 +169,40 @@ async fn responses_errors_map_to_the_same_kinds_as_the_images_api() {
     .await;
     assert!(matches!(result, Err(BackendError::Unavailable(m)) if !m.contains("sk-")));
 }
+
+#[tokio::test]
+async fn a_fallback_backend_edits_the_stored_image_instead_of_continuing() {
+    let conversation = FakeOpenAi::start().await;
+    let images = FakeOpenAi::start().await;
+    let chain = chain(vec![responses(&conversation), openai(&images)]);
+    let (first, _) = run(&chain, &job(low(1))).await;
+    let mut refine = job(low(1));
+    refine.inputs = vec![prepared(FakeOpenAi::turn_image(0), "image/png")];
+    refine.continuation = first.unwrap().continuation;
+    // Billing exhausted on the primary: another provider may still serve.
+    conversation.script([Reply::InsufficientQuota]);
+    let (result, _) = run(&chain, &refine).await;
+    let out = result.unwrap();
+    assert_eq!(out.backend, "openai");
+    assert_eq!(
+        out.continuation, None,
+        "the Images API keeps no conversation"
+    );
+    let sent = images.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].path, "/v1/images/edits");
+    let inputs = sent[0].parts.iter().filter(|p| p.name == "image[]").count();
+    assert_eq!(inputs, 1, "the stored image is the input");
+    let asked = conversation.requests();
+    assert_eq!(asked.len(), 2, "the fresh turn, then the continuation");
+    assert_eq!(
+        asked[1]
+            .json
+            .as_ref()
+            .map(|j| j["previous_response_id"].clone()),
+        Some(serde_json::Value::from(
+            conversation.issued_responses()[0].clone()
+        )),
+        "the primary was asked to continue"
+    );
+}
