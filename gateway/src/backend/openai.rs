@@ -30,7 +30,7 @@ use response::{Parsed, map_error, parse_images};
 // one: the request fields, error mapping, usage and SSE reading.
 pub(super) use request::{ModelSettings, Resolved};
 pub(super) use response::{ErrorDetail, ImageRef, WireUsage, decode_b64, stream_error};
-pub(super) use stream::{SseDecoder, SseEvent};
+pub(super) use stream::{SseDecoder, SseEvent, forward_partial};
 
 /// The public endpoint, used when no base URL is configured.
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";

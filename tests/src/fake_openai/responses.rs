@@ -1,7 +1,8 @@
 //! The fake's Responses API (`POST /v1/responses`), on the same server as
 //! the Images API so one base URL serves both, as OpenAI's does.
 //!
-//! It checks what the real one refuses (`responses_rules.rs`), remembers
+//! It checks what the real one refuses (`responses_rules.rs`; a mainline
+//! model outside the models catalog is a 404 `model_not_found`), remembers
 //! the response ids it issued and refuses an unknown `previous_response_id`
 //! exactly as OpenAI does (400, `previous_response_not_found`, "Previous
 //! response with id '...' not found."), can be told to forget every id it
@@ -23,7 +24,7 @@ use serde_json::{Value, json};
 
 use super::errors::{Refusal, error};
 use super::stream::sse;
-use super::{FakeOpenAi, Reply, Shared, known_png, record, responses_rules};
+use super::{FakeOpenAi, Reply, Shared, known_png, models, record, responses_rules};
 
 impl FakeOpenAi {
     /// The image the `k`-th answered response (0-based) draws.
@@ -79,6 +80,15 @@ pub(super) async fn create(
         Ok(asked) => asked,
         Err(refusal) => return refusal.into_response(),
     };
+    // The mainline model must be one the key can use (the models catalog).
+    let catalog = shared.lock().catalog.clone();
+    if !catalog
+        .unwrap_or_else(models::default_catalog)
+        .iter()
+        .any(|m| m.id == asked.model)
+    {
+        return models::model_not_found(&asked.model);
+    }
     let mut held = shared.held.subscribe();
     // An error means the fake is gone; answering at once is then harmless.
     let _ = held.wait_for(|holding| !holding).await;

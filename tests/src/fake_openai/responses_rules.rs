@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use super::Recorded;
 use super::errors::Refusal;
-use super::validate::{authorize, check_size, in_range};
+use super::validate::{authorize, check_size, in_range, wrong_type};
 
 /// The top-level fields the fake knows the API to take.
 const FIELDS: [&str; 22] = [
@@ -317,21 +317,5 @@ fn unknown_parameter(name: &str) -> Refusal {
         name,
         "unknown_parameter",
         format!("Unknown parameter: '{name}'."),
-    )
-}
-
-fn wrong_type(name: &str, expected: &str, got: &Value) -> Refusal {
-    let got = match got {
-        Value::String(_) => "a string",
-        Value::Number(_) => "a number",
-        Value::Bool(_) => "a boolean",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-        Value::Null => "null",
-    };
-    Refusal::invalid(
-        name,
-        "invalid_type",
-        format!("Invalid type for '{name}': expected {expected}, but got {got} instead."),
     )
 }

@@ -348,7 +348,7 @@ impl<'a> Body<'a> {
     }
 }
 
-fn wrong_type(name: &str, expected: &str, got: &Value) -> Refusal {
+pub(super) fn wrong_type(name: &str, expected: &str, got: &Value) -> Refusal {
     let got = match got {
         Value::String(_) => "a string",
         Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",

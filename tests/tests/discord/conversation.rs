@@ -6,19 +6,8 @@
 use easel_shared::config::BackendKind;
 use easel_shared::results::Continuation;
 
+use super::buttons::bot_message;
 use super::*;
-
-/// The bot's result message, as a button press carries it.
-fn result_message(id: u64, channel: u64) -> Value {
-    let mut m = message_with_attachment(
-        id,
-        channel,
-        easel_tests::fake_discord::BOT_USER_ID,
-        attachment_json(1, "easel-0.png", "http://127.0.0.1:1/x.png", 10),
-    );
-    m["author"]["bot"] = Value::Bool(true);
-    m
-}
 
 /// Presses Edit on result `id` and submits `prompt` in its modal; returns
 /// the new result's id.
@@ -29,7 +18,7 @@ async fn edit(bot: &Bot, who: &Who, n: u64, id: &str, prompt: &str) -> String {
         &press,
         who,
         &format!("e:{id}"),
-        result_message(10 + n, who.channel),
+        bot_message(10 + n, who.channel),
     ))
     .await;
     let modal = bot

@@ -12,12 +12,13 @@ use futures::StreamExt;
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
-use crate::backend::http::{sniff_mime, transport_error};
+use crate::backend::http::transport_error;
 use crate::backend::openai::{
-    ErrorDetail, ImageRef, SseDecoder, SseEvent, WireUsage, decode_b64, stream_error,
+    ErrorDetail, ImageRef, SseDecoder, SseEvent, WireUsage, decode_b64, forward_partial,
+    stream_error,
 };
 use crate::backend::price::Usage;
-use crate::backend::{BackendError, BackendEvent, GeneratedImage};
+use crate::backend::{BackendError, BackendEvent};
 
 /// What one finished turn produced.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -187,21 +188,6 @@ fn inline(image: ImageRef) -> Result<Bytes, BackendError> {
     match image {
         ImageRef::Inline(bytes) if !bytes.is_empty() => Ok(bytes),
         _ => Err(BackendError::BadResponse("empty image".into())),
-    }
-}
-
-/// A broken preview is skipped: the final image may still be fine.
-fn forward_partial(b64: Option<&str>, events: &mpsc::Sender<BackendEvent>, fallback_mime: &str) {
-    match b64.map(decode_b64) {
-        Some(Ok(ImageRef::Inline(bytes))) if !bytes.is_empty() => {
-            let mime = sniff_mime(&bytes, fallback_mime);
-            // Best effort: a lagging receiver loses a preview, never the job.
-            let _ = events.try_send(BackendEvent::Partial {
-                image: 0,
-                preview: GeneratedImage { bytes, mime },
-            });
-        }
-        _ => tracing::debug!("skipping an unusable partial image"),
     }
 }
 
