@@ -7,7 +7,8 @@
 //! reservation the job holds, so a retry never charges again.
 //!
 //! Map: [`openai`] (request building, response parsing and SSE streaming in
-//! its submodules) and [`gemini`] speak to providers; [`retry`] says which
+//! its submodules), [`openai_responses`] (multi-turn through the Responses
+//! API, on `openai`'s HTTP and parsing) and [`gemini`] speak to providers; [`retry`] says which
 //! failures are retried and how long to wait; [`breaker`] keeps a failing
 //! backend out for a cool-down; [`chain`] combines them; [`price`] turns
 //! usage or the price table into micro-dollars; [`config`] builds it all from
@@ -30,6 +31,7 @@ pub mod gemini;
 mod http;
 pub mod model_check;
 pub mod openai;
+pub mod openai_responses;
 pub mod price;
 pub mod retry;
 pub mod sizes;

@@ -31,8 +31,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use easel_shared::job::{JobEvent, JobFailure};
+use easel_shared::results::Continuation;
 use easel_shared::{RequestId, UnixMillis, UserKey};
-use tokio::sync::{Notify, Semaphore, mpsc, watch};
+use tokio::sync::{Notify, Semaphore, mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 pub use fair::FairQueue;
@@ -50,6 +51,10 @@ pub struct JobHandle {
     pub id: RequestId,
     /// Events in order; the last one is `Done` or `Failed`.
     pub events: mpsc::UnboundedReceiver<JobEvent>,
+    /// The backend's handle on the conversation, sent before `Done` when
+    /// the delivered images have one (kept out of [`JobEvent`]: frontends
+    /// never see it; the gateway stores it with the result).
+    pub continuation: oneshot::Receiver<Continuation>,
 }
 
 /// Why a ticket was not taken (nothing was queued; the ticket is untouched).
@@ -119,6 +124,8 @@ struct Waiting {
     ticket: Ticket,
     job: ImageJob,
     events: mpsc::UnboundedSender<JobEvent>,
+    /// Where a delivered job's continuation goes (see [`JobHandle`]).
+    continuation: oneshot::Sender<Continuation>,
     /// The position last announced, so only changes are sent.
     announced: Option<u32>,
 }
@@ -174,9 +181,11 @@ impl JobRunner {
         }
         let user = ticket.reservation.user;
         let (events, rx) = mpsc::unbounded_channel();
+        let (continuation, continuation_rx) = oneshot::channel();
         let handle = JobHandle {
             id: id.clone(),
             events: rx,
+            continuation: continuation_rx,
         };
         let limit = self.shared.config.load().runner.max_queued_per_user;
         let refused = {
@@ -195,6 +204,7 @@ impl JobRunner {
                     ticket,
                     job,
                     events,
+                    continuation,
                     announced: None,
                 };
                 if state

@@ -16,7 +16,8 @@ mod discord;
 mod telegram;
 
 pub use backends::{
-    BackendConfig, BackendKind, BackendsConfig, BreakerConfig, ModelPrice, RetryConfig, parse_ratio,
+    BackendConfig, BackendKind, BackendsConfig, BreakerConfig, ImageAction, ModelPrice,
+    RetryConfig, parse_ratio,
 };
 pub use discord::{DiscordConfig, DiscordMode, GuildAdminRoles};
 pub use telegram::{TelegramConfig, TelegramMode};

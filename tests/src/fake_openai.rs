@@ -1,4 +1,5 @@
-//! A fake OpenAI Images API on 127.0.0.1:0 speaking the real wire format:
+//! A fake OpenAI Images API (and Responses API, `responses.rs`) on
+//! 127.0.0.1:0 speaking the real wire format:
 //! `POST /v1/images/generations` (JSON) and `/v1/images/edits` (multipart
 //! with `image[]` parts), SSE streaming with partial images, images inline
 //! or by URL (served under `/files/`), and scripted faults per request.
@@ -27,6 +28,8 @@ use serde_json::{Value, json};
 mod errors;
 mod models;
 mod multipart;
+mod responses;
+mod responses_rules;
 mod stream;
 mod validate;
 
@@ -147,6 +150,12 @@ struct Inner {
     catalog: Option<Vec<models::CatalogModel>>,
     /// Paths of models calls, apart from image calls.
     model_requests: Vec<String>,
+    /// Response ids the Responses API issued, in order.
+    issued: Vec<String>,
+    /// Issued ids it was told to forget.
+    forgotten: Vec<String>,
+    /// `tool_usage.image_gen` to report, if any.
+    image_tool_usage: Option<Value>,
 }
 
 #[derive(Clone)]
@@ -192,6 +201,7 @@ impl FakeOpenAi {
         let app = models::routes(Router::new())
             .route("/v1/images/generations", post(images))
             .route("/v1/images/edits", post(images))
+            .route("/v1/responses", post(responses::create))
             .route("/files/{name}", get(file))
             .layer(DefaultBodyLimit::disable())
             .with_state(shared.clone());

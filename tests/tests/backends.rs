@@ -26,6 +26,8 @@ mod faults;
 mod gemini;
 #[path = "backends/openai.rs"]
 mod openai;
+#[path = "backends/responses.rs"]
+mod responses;
 #[path = "backends/secrets.rs"]
 mod secrets;
 

@@ -9,6 +9,8 @@ mod account;
 mod admission;
 #[path = "discord/buttons.rs"]
 mod buttons;
+#[path = "discord/conversation.rs"]
+mod conversation;
 #[path = "discord/harness.rs"]
 mod harness;
 #[path = "discord/http_mode.rs"]

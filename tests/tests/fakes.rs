@@ -5,6 +5,8 @@
 //!
 //! - `openai`: key, required fields, types, ranges, sizes per model,
 //!   transparent backgrounds, and exactly as many streamed partials as asked.
+//! - `responses`: the Responses API's key, fields, `input_image` parts,
+//!   tool values, unknown `previous_response_id`, the streamed event types.
 //! - `gemini`: key (missing and wrong), `contents`, aspect ratios.
 //! - `discord`: bot token, application id, one acknowledgement per
 //!   interaction, `@original` only after it and for 15 minutes.
@@ -17,6 +19,8 @@ mod discord;
 mod gemini;
 #[path = "fakes/openai.rs"]
 mod openai;
+#[path = "fakes/responses.rs"]
+mod responses;
 #[path = "fakes/telegram.rs"]
 mod telegram;
 

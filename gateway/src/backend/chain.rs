@@ -5,6 +5,7 @@
 //! reservation the job already holds. What every attempt cost (failed ones
 //! that reported usage included) is summed and reported with the outcome
 //! ([`ImageBackend::generate_billed`]), so the spend counts the whole bill.
+//! A job's continuation reaches only the backend it names.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -159,6 +160,19 @@ impl BackendChain {
         billed: &mut u64,
     ) -> Result<BackendOutput, (Verdict, BackendError)> {
         let name = link.backend.name();
+        // A continuation is only for the backend it names: any other one
+        // (a fallback) edits the stored image as for a fresh request.
+        let stripped;
+        let job = match &job.continuation {
+            Some(c) if c.backend() != name => {
+                stripped = ImageJob {
+                    continuation: None,
+                    ..job.clone()
+                };
+                &stripped
+            }
+            _ => job,
+        };
         let mut tries = 0u32;
         let mut bad_responses = 0u32;
         let mut last_err = None;

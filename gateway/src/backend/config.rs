@@ -10,6 +10,7 @@ use super::ImageBackend;
 use super::chain::BackendChain;
 use super::gemini::GeminiBackend;
 use super::openai::OpenAiBackend;
+use super::openai_responses::OpenAiResponsesBackend;
 use super::price::PriceTable;
 use crate::settings::Env;
 
@@ -55,6 +56,11 @@ pub fn build_backend(
     Ok(match backend.kind {
         BackendKind::OpenAi => Arc::new(OpenAiBackend::new(backend, prices).map_err(err)?),
         BackendKind::Gemini => Arc::new(GeminiBackend::new(backend, prices).map_err(err)?),
+        BackendKind::OpenAiResponses => {
+            // The tool's image is billed at the image model's prices.
+            let image_prices = PriceTable::new(config.prices.get(&backend.image_model).cloned());
+            Arc::new(OpenAiResponsesBackend::new(backend, prices, image_prices).map_err(err)?)
+        }
     })
 }
 

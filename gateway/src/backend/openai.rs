@@ -23,8 +23,14 @@ mod request;
 mod response;
 mod stream;
 
-use request::{ModelSettings, Resolved, edit_form, generation_body};
-use response::{ImageRef, Parsed, map_error, parse_images};
+use request::{edit_form, generation_body};
+use response::{Parsed, map_error, parse_images};
+
+// What the Responses backend (`backend::openai_responses`) shares with this
+// one: the request fields, error mapping, usage and SSE reading.
+pub(super) use request::{ModelSettings, Resolved};
+pub(super) use response::{ErrorDetail, ImageRef, WireUsage, decode_b64, stream_error};
+pub(super) use stream::{SseDecoder, SseEvent, forward_partial};
 
 /// The public endpoint, used when no base URL is configured.
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
@@ -34,6 +40,17 @@ const MAX_JSON_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Longest side worth sending as an edit input.
 const INPUT_LONG_SIDE: u32 = 1536;
+
+/// A non-2xx answer, kept whole.
+#[derive(Debug)]
+pub(super) struct Refused {
+    /// The HTTP status.
+    pub(super) status: u16,
+    /// Its headers (`retry-after`).
+    pub(super) headers: reqwest::header::HeaderMap,
+    /// The error body (capped).
+    pub(super) body: bytes::Bytes,
+}
 
 /// An OpenAI-compatible image backend.
 #[derive(Debug)]
@@ -78,7 +95,22 @@ impl OpenAiBackend {
         })
     }
 
-    fn post(&self, path: &str) -> reqwest::RequestBuilder {
+    /// The model settings requests are shaped with.
+    pub(super) fn settings(&self) -> &ModelSettings {
+        &self.model
+    }
+
+    /// The API key, for scrubbing it out of upstream text.
+    pub(super) fn secret(&self) -> &str {
+        self.api_key.expose()
+    }
+
+    /// The whole-request timeout (reported by a timed-out read).
+    pub(super) fn request_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+
+    pub(super) fn post(&self, path: &str) -> reqwest::RequestBuilder {
         self.request(reqwest::Method::POST, path)
     }
 
@@ -108,25 +140,47 @@ impl OpenAiBackend {
                 .map_err(|e| BackendError::Rejected(format!("bad input image type: {e}")))?;
             self.post("/images/edits").multipart(form)
         };
+        match self.execute(req).await? {
+            Ok(resp) => Ok(resp),
+            Err(refused) => Err(self.map_refused(&refused)),
+        }
+    }
+
+    /// Sends a request: a 2xx answer, or the refusal whole (so a caller can
+    /// read its code before it becomes an error kind); transport failures
+    /// are errors at once.
+    pub(super) async fn execute(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<Result<reqwest::Response, Refused>, BackendError> {
         let resp = req
             .send()
             .await
             .map_err(|e| transport_error(&e, self.request_timeout))?;
         let status = resp.status();
         if status.is_success() {
-            return Ok(resp);
+            return Ok(Ok(resp));
         }
         let headers = resp.headers().clone();
         // The error body is small; a huge or broken one still yields the status.
         let body = read_capped(resp, 64 * 1024, self.request_timeout)
             .await
             .unwrap_or_default();
-        Err(map_error(
-            status.as_u16(),
-            &headers,
-            &body,
+        Ok(Err(Refused {
+            status: status.as_u16(),
+            headers,
+            body,
+        }))
+    }
+
+    /// The error kind of a refusal (rules as the official SDK retries).
+    pub(super) fn map_refused(&self, refused: &Refused) -> BackendError {
+        map_error(
+            refused.status,
+            &refused.headers,
+            &refused.body,
             self.api_key.expose(),
-        ))
+        )
     }
 
     /// Fetches an image the provider answered with by URL (no credentials sent).

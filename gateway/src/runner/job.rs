@@ -26,6 +26,7 @@ pub(super) async fn run(
         ticket,
         job,
         events,
+        continuation,
         ..
     } = waiting;
     let user = ticket.reservation.user;
@@ -87,6 +88,12 @@ pub(super) async fn run(
                     None
                 }
             };
+            if charged.is_some()
+                && let Some(next) = output.continuation
+            {
+                // Sent before `Done`, so whoever reads `Done` finds it waiting.
+                let _ = continuation.send(next);
+            }
             match charged {
                 Some(charged) => JobEvent::Done {
                     images,

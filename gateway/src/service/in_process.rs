@@ -24,9 +24,10 @@ use crate::ledger::outbox::{OutboxError, SettleOutbox};
 use crate::ledger::{self, Clock, Ledger, LedgerError, SharedConfig};
 use crate::notices::{AdminNotices, NoticeStream};
 use crate::results::{self, ImageData, NewResult, ResultStore, ResultStoreError};
-use crate::runner::{CancelOutcome, JobRunner, SubmitError};
+use crate::runner::{CancelOutcome, JobHandle, JobRunner, SubmitError};
 use crate::settings::Env;
 
+mod continuation;
 mod upkeep;
 
 /// Why a gateway could not be assembled from its configuration.
@@ -246,7 +247,7 @@ impl Gateway for InProcessGateway {
             inputs: inputs.prepared,
             mask: inputs.mask,
             user_tag: self.user_tag(request.user),
-            continuation: None,
+            continuation: continuation::of(&request, &*self.results).await,
         };
         let admit = AdmitRequest {
             id: request.id.clone(),
@@ -289,7 +290,7 @@ impl Gateway for InProcessGateway {
             results: self.results.clone(),
             not_stored: self.results_not_stored.clone(),
         };
-        tokio::spawn(forward(handle.events, tx, store, record));
+        tokio::spawn(forward(handle, tx, store, record));
         Ok(rx)
     }
 
@@ -400,8 +401,9 @@ struct Store {
     not_stored: Arc<AtomicU64>,
 }
 
-/// Passes a job's events on, storing the result before `Done` goes out so
-/// the frontend's buttons can name it.
+/// Passes a job's events on, storing the result (with the backend's
+/// continuation, for the next turn) before `Done` goes out so the
+/// frontend's buttons can name it.
 ///
 /// The runner sends `Done` only after the ledger settled, so storing is best
 /// effort and can never block admission or settling: a store that is down
@@ -409,13 +411,20 @@ struct Store {
 /// delivered with `result: None` (no buttons that need the record), and the
 /// failure is logged and counted.
 async fn forward(
-    mut events: mpsc::UnboundedReceiver<JobEvent>,
+    handle: JobHandle,
     tx: mpsc::UnboundedSender<JobEvent>,
     store: Store,
     mut record: NewResult,
 ) {
+    let JobHandle {
+        mut events,
+        mut continuation,
+        ..
+    } = handle;
     while let Some(mut event) = events.recv().await {
         if let JobEvent::Done { images, result, .. } = &mut event {
+            // The runner sends it before `Done`: it is there or there is none.
+            record.continuation = continuation.try_recv().ok();
             record.outputs = images.clone();
             match store.results.save(record.clone()).await {
                 Ok(saved) => *result = Some(saved.id),

@@ -58,6 +58,12 @@ impl BackendsConfig {
             if b.model.trim().is_empty() {
                 return Err(err(format!("{key}.model"), "name the model to use"));
             }
+            if b.kind == BackendKind::OpenAiResponses && b.image_model.trim().is_empty() {
+                return Err(err(
+                    format!("{key}.image_model"),
+                    "an openai-responses backend names the image model of its tool",
+                ));
+            }
             if b.partial_images > 3 {
                 return Err(err(format!("{key}.partial_images"), "must be 0..=3"));
             }
@@ -100,9 +106,13 @@ impl BackendsConfig {
     /// The first model of the chain without any price: a daily spend cap
     /// would count its calls as free.
     pub fn unpriced_model(&self) -> Option<&str> {
+        // A Responses backend bills its image tool at the image model's prices.
         self.chain
             .iter()
-            .map(|b| b.model.as_str())
+            .map(|b| match b.kind {
+                BackendKind::OpenAiResponses => b.image_model.as_str(),
+                _ => b.model.as_str(),
+            })
             .find(|model| !self.prices.get(*model).is_some_and(ModelPrice::is_priced))
     }
 }
@@ -116,6 +126,36 @@ pub enum BackendKind {
     OpenAi,
     /// Google's Gemini `generateContent`.
     Gemini,
+    /// OpenAI's Responses API: a mainline model (`model`) with the
+    /// `image_generation` tool (`image_model`), continuing a conversation
+    /// with `previous_response_id` on every refine.
+    #[serde(rename = "openai-responses")]
+    OpenAiResponses,
+}
+
+/// The Responses API image tool's `action`: whether a turn draws anew or
+/// edits the image already in the conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageAction {
+    /// The model decides (the API's default).
+    #[default]
+    Auto,
+    /// Always draw a new image.
+    Generate,
+    /// Always edit the image in context.
+    Edit,
+}
+
+impl ImageAction {
+    /// The value as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImageAction::Auto => "auto",
+            ImageAction::Generate => "generate",
+            ImageAction::Edit => "edit",
+        }
+    }
 }
 
 /// One image backend.
@@ -134,8 +174,15 @@ pub struct BackendConfig {
     /// The environment variable holding the API key when `api_key` is empty
     /// (e.g. `OPENAI_API_KEY`): keeps keys out of the file.
     pub api_key_env: Option<String>,
-    /// The model, e.g. `gpt-image-2`; required (models get retired).
+    /// The model, e.g. `gpt-image-2`; required (models get retired). For
+    /// `openai-responses` the mainline model (e.g. `gpt-5.1`).
     pub model: String,
+    /// `openai-responses` only: the image model of the `image_generation`
+    /// tool (e.g. `gpt-image-2`); also the model of the Images API edit a
+    /// turn falls back to when the provider forgot the conversation.
+    pub image_model: String,
+    /// `openai-responses` only: the tool's `action`.
+    pub image_action: ImageAction,
     /// OpenAI `OpenAI-Organization` header.
     pub organization: Option<String>,
     /// OpenAI `OpenAI-Project` header.
@@ -184,6 +231,8 @@ impl Default for BackendConfig {
             api_key: Secret::default(),
             api_key_env: None,
             model: String::new(),
+            image_model: String::new(),
+            image_action: ImageAction::Auto,
             organization: None,
             project: None,
             arbitrary_sizes: false,
@@ -313,5 +362,21 @@ mod tests {
         assert_eq!(c.validate().unwrap_err().key, "backends.chain[0].model");
         c.chain[0].model = "gpt-image-2".into();
         c.validate().unwrap();
+    }
+
+    #[test]
+    fn a_responses_backend_names_its_image_model() {
+        let text = r#"{"chain": [{"name": "conversation", "kind": "openai-responses",
+            "model": "gpt-5.1", "image_action": "edit"}]}"#;
+        let mut c: BackendsConfig = serde_json::from_str(text).unwrap();
+        assert_eq!(c.chain[0].kind, BackendKind::OpenAiResponses);
+        assert_eq!(c.chain[0].image_action, ImageAction::Edit);
+        assert_eq!(
+            c.validate().unwrap_err().key,
+            "backends.chain[0].image_model"
+        );
+        c.chain[0].image_model = "gpt-image-2".into();
+        c.validate().unwrap();
+        assert_eq!(c.unpriced_model(), Some("gpt-image-2"));
     }
 }

@@ -194,7 +194,7 @@ fn check_edit_images(rec: &Recorded) -> Result<(), Refusal> {
 
 /// gpt-image-2 takes any WxH within its bounds; the earlier GPT image
 /// models take only the fixed sizes.
-fn check_size(model: &str, size: &str) -> Result<(), Refusal> {
+pub(super) fn check_size(model: &str, size: &str) -> Result<(), Refusal> {
     if FIXED_SIZES.contains(&size) {
         return Ok(());
     }
@@ -225,7 +225,7 @@ fn check_size(model: &str, size: &str) -> Result<(), Refusal> {
     ))
 }
 
-fn in_range(param: &str, value: i64, min: i64, max: i64) -> Result<(), Refusal> {
+pub(super) fn in_range(param: &str, value: i64, min: i64, max: i64) -> Result<(), Refusal> {
     if value < min {
         return Err(Refusal::invalid(
             param,
@@ -348,7 +348,7 @@ impl<'a> Body<'a> {
     }
 }
 
-fn wrong_type(name: &str, expected: &str, got: &Value) -> Refusal {
+pub(super) fn wrong_type(name: &str, expected: &str, got: &Value) -> Refusal {
     let got = match got {
         Value::String(_) => "a string",
         Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",

@@ -4,7 +4,7 @@
 use super::*;
 
 /// The bot's result message, as a button press carries it.
-fn bot_message(id: u64, channel: u64) -> Value {
+pub(super) fn bot_message(id: u64, channel: u64) -> Value {
     let mut m = message_with_attachment(
         id,
         channel,

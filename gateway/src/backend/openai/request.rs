@@ -30,7 +30,7 @@ pub(crate) struct ModelSettings {
 
 impl ModelSettings {
     /// gpt-image-1-mini answers `input_fidelity` with a 400.
-    fn supports_input_fidelity(&self) -> bool {
+    pub(crate) fn supports_input_fidelity(&self) -> bool {
         !self.model.starts_with("gpt-image-1-mini")
     }
 }
@@ -88,7 +88,8 @@ impl Resolved {
         }
     }
 
-    fn format_str(&self) -> &'static str {
+    /// `output_format` as sent.
+    pub(crate) fn format_str(&self) -> &'static str {
         match self.format {
             OutputFormat::Png => "png",
             OutputFormat::Jpeg => "jpeg",
@@ -96,7 +97,8 @@ impl Resolved {
         }
     }
 
-    fn compression(&self, model: &ModelSettings) -> Option<u8> {
+    /// `output_compression` as sent, if any.
+    pub(crate) fn compression(&self, model: &ModelSettings) -> Option<u8> {
         // Only lossy formats take a compression level.
         model
             .output_compression

@@ -153,18 +153,7 @@ fn handle(
         return Err(stream_error(err, secret));
     }
     if kind.ends_with(".partial_image") {
-        // A broken preview is skipped: the final image may still be fine.
-        match payload.b64_json.as_deref().map(decode_b64) {
-            Some(Ok(ImageRef::Inline(bytes))) if !bytes.is_empty() => {
-                let mime = sniff_mime(&bytes, fallback_mime);
-                // Best effort: a lagging receiver loses a preview, never the job.
-                let _ = events.try_send(BackendEvent::Partial {
-                    image: 0,
-                    preview: ImageData { bytes, mime },
-                });
-            }
-            _ => tracing::debug!("skipping an unusable partial image"),
-        }
+        forward_partial(payload.b64_json.as_deref(), events, fallback_mime);
         return Ok(Step::Continue);
     }
     if kind.ends_with(".completed") {
@@ -180,6 +169,27 @@ fn handle(
         return Err(BackendError::BadResponse("stream error event".into()));
     }
     Ok(Step::Continue)
+}
+
+/// Sends a streamed preview on as [`BackendEvent::Partial`] (also for the
+/// Responses API's `partial_image_b64`). A broken preview is skipped: the
+/// final image may still be fine.
+pub(crate) fn forward_partial(
+    b64: Option<&str>,
+    events: &mpsc::Sender<BackendEvent>,
+    fallback_mime: &str,
+) {
+    match b64.map(decode_b64) {
+        Some(Ok(ImageRef::Inline(bytes))) if !bytes.is_empty() => {
+            let mime = sniff_mime(&bytes, fallback_mime);
+            // Best effort: a lagging receiver loses a preview, never the job.
+            let _ = events.try_send(BackendEvent::Partial {
+                image: 0,
+                preview: ImageData { bytes, mime },
+            });
+        }
+        _ => tracing::debug!("skipping an unusable partial image"),
+    }
 }
 
 #[cfg(test)]
