@@ -31,6 +31,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use easel_shared::job::{JobEvent, JobFailure};
+use easel_shared::results::Continuation;
 use easel_shared::{RequestId, UnixMillis, UserKey};
 use tokio::sync::{Notify, Semaphore, mpsc, watch};
 use tokio_util::sync::CancellationToken;
@@ -50,7 +51,14 @@ pub struct JobHandle {
     pub id: RequestId,
     /// Events in order; the last one is `Done` or `Failed`.
     pub events: mpsc::UnboundedReceiver<JobEvent>,
+    /// The backend's continuation, set before `Done` is sent (read it once
+    /// `Done` arrived, to store it with the result).
+    pub continuation: ContinuationSlot,
 }
+
+/// Where a job leaves its [`Continuation`] for the submitter: filled just
+/// before `Done`, so whoever holds `Done` finds it set.
+pub type ContinuationSlot = Arc<Mutex<Option<Continuation>>>;
 
 /// Why a ticket was not taken (nothing was queued; the ticket is untouched).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -127,6 +135,8 @@ struct Waiting {
     ticket: Ticket,
     job: ImageJob,
     events: mpsc::UnboundedSender<JobEvent>,
+    /// Where the backend's continuation goes (shared with the handle).
+    continuation: ContinuationSlot,
     /// The position last announced, so only changes are sent.
     announced: Option<u32>,
 }
@@ -182,9 +192,11 @@ impl JobRunner {
         }
         let user = ticket.reservation.user;
         let (events, rx) = mpsc::unbounded_channel();
+        let continuation = ContinuationSlot::default();
         let handle = JobHandle {
             id: id.clone(),
             events: rx,
+            continuation: continuation.clone(),
         };
         let limit = self.shared.config.load().runner.max_queued_per_user;
         let refused = {
@@ -203,6 +215,7 @@ impl JobRunner {
                     ticket,
                     job,
                     events,
+                    continuation,
                     announced: None,
                 };
                 if state

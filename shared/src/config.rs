@@ -12,12 +12,14 @@ use crate::render::{Quality, Shape};
 use crate::secret::Secret;
 
 mod backends;
+pub mod capabilities;
 mod discord;
 mod telegram;
 
 pub use backends::{
     BackendConfig, BackendKind, BackendsConfig, BreakerConfig, ModelPrice, RetryConfig, parse_ratio,
 };
+pub use capabilities::{ImageSizeTier, ModelCaps, ResolvedCaps};
 pub use discord::{DiscordConfig, DiscordMode, GuildAdminRoles};
 pub use telegram::{TelegramConfig, TelegramMode};
 

@@ -52,9 +52,10 @@ pub fn build_backend(
         tracing::warn!(backend = %backend.name, model = %backend.model,
             "no prices for this model: its spend counts as 0");
     }
+    let caps = config.caps(backend);
     Ok(match backend.kind {
-        BackendKind::OpenAi => Arc::new(OpenAiBackend::new(backend, prices).map_err(err)?),
-        BackendKind::Gemini => Arc::new(GeminiBackend::new(backend, prices).map_err(err)?),
+        BackendKind::OpenAi => Arc::new(OpenAiBackend::new(backend, prices, &caps).map_err(err)?),
+        BackendKind::Gemini => Arc::new(GeminiBackend::new(backend, prices, caps).map_err(err)?),
     })
 }
 

@@ -26,6 +26,7 @@ pub(super) async fn run(
         ticket,
         job,
         events,
+        continuation,
         ..
     } = waiting;
     let user = ticket.reservation.user;
@@ -64,6 +65,7 @@ pub(super) async fn run(
             cost_micros,
         }) if !output.images.is_empty() => {
             let mut images = output.images;
+            *continuation.lock().unwrap_or_else(|e| e.into_inner()) = output.continuation;
             images.truncate(reserved);
             let delivered = images.len() as u32;
             let how = Settlement::Delivered {

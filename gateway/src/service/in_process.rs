@@ -15,7 +15,7 @@ use easel_shared::{Denial, Platform, QuotaStatus, RequestId, UserKey};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
-use super::{Cancelled, Gateway, GatewayError, JobStream, admin, inputs};
+use super::{Cancelled, Gateway, GatewayError, JobStream, admin, continuation, inputs};
 use crate::admission::{AdmitError, AdmitRequest, Gatekeeper, Pass};
 use crate::backend::model_check::startup_verdict;
 use crate::backend::model_check::watch::ModelWatch;
@@ -24,7 +24,7 @@ use crate::ledger::outbox::{OutboxError, SettleOutbox};
 use crate::ledger::{self, Clock, Ledger, LedgerError, SharedConfig};
 use crate::notices::{AdminNotices, NoticeStream};
 use crate::results::{self, NewResult, ResultStore, ResultStoreError, StoredImage};
-use crate::runner::{CancelOutcome, JobRunner, SubmitError};
+use crate::runner::{CancelOutcome, ContinuationSlot, JobRunner, SubmitError};
 use crate::settings::Env;
 
 mod upkeep;
@@ -249,13 +249,15 @@ impl Gateway for InProcessGateway {
         if let (Some(bytes), Some(first)) = (request.mask.clone(), inputs.prepared.first()) {
             inputs.mask = Some(inputs::mask(bytes, first, gate).await?);
         }
+        let inputs_bytes = inputs.prepared.iter().map(|i| i.bytes.len()).sum();
+        let continuation = continuation::resume(&self.results, &request, inputs_bytes).await;
         let job = ImageJob {
             prompt: request.prompt.clone(),
             options: request.options.clone(),
             inputs: inputs.prepared,
             mask: inputs.mask,
             user_tag: self.user_tag(request.user),
-            continuation: None,
+            continuation,
         };
         let admit = AdmitRequest {
             id: request.id.clone(),
@@ -298,7 +300,7 @@ impl Gateway for InProcessGateway {
             results: self.results.clone(),
             not_stored: self.results_not_stored.clone(),
         };
-        tokio::spawn(forward(handle.events, tx, store, record));
+        tokio::spawn(forward(handle.events, handle.continuation, tx, store, record));
         Ok(rx)
     }
 
@@ -423,6 +425,7 @@ struct Store {
 /// failure is logged and counted.
 async fn forward(
     mut events: mpsc::UnboundedReceiver<JobEvent>,
+    continuation: ContinuationSlot,
     tx: mpsc::UnboundedSender<JobEvent>,
     store: Store,
     mut record: NewResult,
@@ -436,6 +439,8 @@ async fn forward(
                     bytes: i.bytes.clone(),
                 })
                 .collect();
+            // Set by the runner before it sent `Done`.
+            record.continuation = continuation.lock().unwrap_or_else(|e| e.into_inner()).take();
             match store.results.save(record.clone()).await {
                 Ok(saved) => *result = Some(saved.id),
                 Err(e) => {

@@ -26,6 +26,11 @@ pub(crate) struct ModelSettings {
     pub partial_images: u8,
     /// `output_compression` for jpeg/webp.
     pub output_compression: Option<u8>,
+    /// Qualities the model distinguishes (capability table); others go as `auto`.
+    pub qualities: Vec<Quality>,
+    /// Whether a transparent background may be asked for (capability
+    /// table); if not, the background is left to the model.
+    pub transparent: bool,
 }
 
 impl ModelSettings {
@@ -59,6 +64,7 @@ impl Resolved {
         let mut format = options.format;
         let background = match options.background {
             Background::Auto => None,
+            Background::Transparent if !model.transparent => None,
             Background::Opaque => Some("opaque"),
             Background::Transparent => {
                 // JPEG has no alpha channel: the API refuses the combination.
@@ -70,7 +76,11 @@ impl Resolved {
         };
         Self {
             size: openai_size(options.shape, model.size_rule.as_ref()),
-            quality: quality_str(options.quality),
+            quality: if model.qualities.contains(&options.quality) {
+                quality_str(options.quality)
+            } else {
+                "auto"
+            },
             background,
             format,
             n,
@@ -212,6 +222,8 @@ mod tests {
             moderation: None,
             partial_images: 2,
             output_compression: Some(80),
+            qualities: vec![Quality::High],
+            transparent: true,
         };
         let options = RenderOptions {
             background: Background::Transparent,
@@ -224,5 +236,11 @@ mod tests {
         assert_eq!(r.background, Some("transparent"));
         assert!(!r.stream, "n > 1 is not streamed");
         assert_eq!(r.compression(&model), None);
+        assert_eq!(r.quality, "auto", "a quality the table does not list");
+        let opaque_only = ModelSettings {
+            transparent: false,
+            ..model
+        };
+        assert_eq!(Resolved::new(&options, &opaque_only).background, None);
     }
 }
