@@ -74,6 +74,12 @@ fn start_failure(result: Result<Stack, (OpenError, FakeOpenAi)>) -> String {
     }
 }
 
+/// The capability table: sizes from data, refused before admission.
+#[path = "models/table.rs"]
+mod table;
+/// Gemini multi-turn: refines resend the history with its signatures.
+#[path = "models/conversation.rs"]
+mod conversation;
 /// The daily re-check and its shutdown notices.
 #[path = "models/daily.rs"]
 mod daily;
