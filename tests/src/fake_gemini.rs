@@ -171,7 +171,9 @@ async fn generate(
     let checked = validate::check(key, &fake.key, model, &body).and_then(|()| {
         let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let contents = json.get("contents").and_then(Value::as_array);
-        fake.lock().issued.check(contents.map_or(&[][..], Vec::as_slice))
+        fake.lock()
+            .issued
+            .check(contents.map_or(&[][..], Vec::as_slice))
     });
     let rec = GeminiRequest {
         model: model.to_owned(),

@@ -74,9 +74,6 @@ fn start_failure(result: Result<Stack, (OpenError, FakeOpenAi)>) -> String {
     }
 }
 
-/// The capability table: sizes from data, refused before admission.
-#[path = "models/table.rs"]
-mod table;
 /// Gemini multi-turn: refines resend the history with its signatures.
 #[path = "models/conversation.rs"]
 mod conversation;
@@ -92,3 +89,6 @@ mod sizes;
 /// Start-up verdicts and what stops the start.
 #[path = "models/startup.rs"]
 mod startup;
+/// The capability table: sizes from data, refused before admission.
+#[path = "models/table.rs"]
+mod table;

@@ -15,9 +15,7 @@ use tokio::sync::mpsc;
 use super::http::{self, read_capped, transport_error};
 use super::model_check::{ModelCheckError, ModelInfo};
 use super::price::{PriceTable, Usage};
-use super::{
-    BackendError, BackendEvent, BackendOutput, Capabilities, ImageBackend, ImageJob,
-};
+use super::{BackendError, BackendEvent, BackendOutput, Capabilities, ImageBackend, ImageJob};
 
 mod models;
 mod shape;

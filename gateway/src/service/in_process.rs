@@ -300,7 +300,13 @@ impl Gateway for InProcessGateway {
             results: self.results.clone(),
             not_stored: self.results_not_stored.clone(),
         };
-        tokio::spawn(forward(handle.events, handle.continuation, tx, store, record));
+        tokio::spawn(forward(
+            handle.events,
+            handle.continuation,
+            tx,
+            store,
+            record,
+        ));
         Ok(rx)
     }
 
@@ -440,7 +446,10 @@ async fn forward(
                 })
                 .collect();
             // Set by the runner before it sent `Done`.
-            record.continuation = continuation.lock().unwrap_or_else(|e| e.into_inner()).take();
+            record.continuation = continuation
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take();
             match store.results.save(record.clone()).await {
                 Ok(saved) => *result = Some(saved.id),
                 Err(e) => {

@@ -314,9 +314,6 @@ mod tests {
             aspect_ratios: Some(vec!["wide".into()]),
             ..ModelCaps::default()
         };
-        assert_eq!(
-            bad.validate("k").unwrap_err().key,
-            "k.aspect_ratios"
-        );
+        assert_eq!(bad.validate("k").unwrap_err().key, "k.aspect_ratios");
     }
 }

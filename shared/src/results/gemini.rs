@@ -164,9 +164,7 @@ impl GeminiTurn {
         self.parts
             .iter()
             .filter_map(|p| match &p.content {
-                PartContent::Image(TurnImage {
-                    bytes: Some(b), ..
-                }) => Some(b.bytes.len()),
+                PartContent::Image(TurnImage { bytes: Some(b), .. }) => Some(b.bytes.len()),
                 _ => None,
             })
             .sum()

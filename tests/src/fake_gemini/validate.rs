@@ -108,8 +108,7 @@ fn check_body(model: &str, body: &[u8]) -> Result<(), Refusal> {
     let config = json
         .get("generationConfig")
         .or_else(|| json.get("generation_config"));
-    let image_config =
-        config.and_then(|c| c.get("imageConfig").or_else(|| c.get("image_config")));
+    let image_config = config.and_then(|c| c.get("imageConfig").or_else(|| c.get("image_config")));
     let ratio = image_config.and_then(|c| c.get("aspectRatio").or_else(|| c.get("aspect_ratio")));
     let mut ratios = RATIOS.to_vec();
     if is_flash(model) {

@@ -139,7 +139,9 @@ async fn a_follow_up_must_echo_each_signature_on_its_own_content() {
     let first = body(None);
     let (status, answer) = generate(&fake, Some(API_KEY), first.to_string()).await;
     assert_eq!(status, 200);
-    let parts = answer["candidates"][0]["content"]["parts"].as_array().unwrap();
+    let parts = answer["candidates"][0]["content"]["parts"]
+        .as_array()
+        .unwrap();
     // The model turn as a client resends it: thoughts left out, signatures kept.
     let model: Vec<Value> = parts
         .iter()
@@ -157,13 +159,21 @@ async fn a_follow_up_must_echo_each_signature_on_its_own_content() {
         .to_string()
     };
     assert_eq!(
-        generate(&fake, Some(API_KEY), follow_up(model.clone())).await.0,
+        generate(&fake, Some(API_KEY), follow_up(model.clone()))
+            .await
+            .0,
         200
     );
     let mut no_image_signature = model.clone();
-    no_image_signature[1].as_object_mut().unwrap().remove("thoughtSignature");
+    no_image_signature[1]
+        .as_object_mut()
+        .unwrap()
+        .remove("thoughtSignature");
     let mut no_text_signature = model.clone();
-    no_text_signature[0].as_object_mut().unwrap().remove("thoughtSignature");
+    no_text_signature[0]
+        .as_object_mut()
+        .unwrap()
+        .remove("thoughtSignature");
     let mut other_image = model.clone();
     other_image[1]["inlineData"]["data"] = json!("aGk=");
     let mut made_up = model.clone();

@@ -68,7 +68,12 @@ fn turns(body: &Value) -> Vec<(String, Vec<String>, usize, Vec<String>)> {
                 .iter()
                 .filter_map(|p| p["inline_data"]["data"].as_str().map(str::to_owned))
                 .collect();
-            (turn["role"].as_str().unwrap().to_owned(), texts, signed, images)
+            (
+                turn["role"].as_str().unwrap().to_owned(),
+                texts,
+                signed,
+                images,
+            )
         })
         .collect()
 }
@@ -124,8 +129,14 @@ async fn refines_resend_the_earlier_turns_with_their_signatures() {
     assert_eq!(backend, "gemini");
     assert_eq!((history.len(), replies.len()), (5, 1));
     let stored = serde_json::to_string(&record).unwrap();
-    assert!(!stored.contains(&image), "image bytes are referenced, not stored");
-    assert!(stored.contains(&format!("\"result\":\"{first}\"")), "{stored}");
+    assert!(
+        !stored.contains(&image),
+        "image bytes are referenced, not stored"
+    );
+    assert!(
+        stored.contains(&format!("\"result\":\"{first}\"")),
+        "{stored}"
+    );
 }
 
 #[tokio::test]

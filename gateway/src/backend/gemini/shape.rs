@@ -74,7 +74,13 @@ mod tests {
         let refused = check(exact(2048, 2048), &ratios, &PRO[..1]).unwrap_err();
         assert_eq!((refused.width, refused.height), (2048, 2048));
         assert!(refused.suggestion.is_some());
-        assert!(check(exact(4000, 500), &ratios, &PRO).is_err(), "8:1 is not listed");
-        assert!(check(exact(9000, 9000), &ratios, &[]).is_ok(), "no tiers: one size");
+        assert!(
+            check(exact(4000, 500), &ratios, &PRO).is_err(),
+            "8:1 is not listed"
+        );
+        assert!(
+            check(exact(9000, 9000), &ratios, &[]).is_ok(),
+            "no tiers: one size"
+        );
     }
 }

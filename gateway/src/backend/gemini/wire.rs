@@ -289,10 +289,15 @@ mod tests {
             matches!(parse(blocked, 0), Err(BackendError::Blocked { reason }) if reason.contains("PROHIBITED"))
         );
         let safety = br#"{"candidates":[{"finishReason":"IMAGE_SAFETY"}]}"#;
-        assert!(matches!(parse(safety, 0), Err(BackendError::Blocked { .. })));
+        assert!(matches!(
+            parse(safety, 0),
+            Err(BackendError::Blocked { .. })
+        ));
         let text =
             br#"{"candidates":[{"content":{"parts":[{"text":"no"}]},"finishReason":"STOP"}]}"#;
-        assert!(matches!(parse(text, 0), Err(BackendError::BadResponse(m)) if m.contains("no image")));
+        assert!(
+            matches!(parse(text, 0), Err(BackendError::BadResponse(m)) if m.contains("no image"))
+        );
         assert!(matches!(parse(b"[1", 0), Err(BackendError::BadResponse(_))));
     }
 
