@@ -241,10 +241,7 @@ mod example {
             ..BackendConfig::default()
         };
         let caps = config.backends.caps(&backend);
-        assert_eq!(
-            caps.image_sizes,
-            [ImageSizeTier::OneK, ImageSizeTier::TwoK]
-        );
+        assert_eq!(caps.image_sizes, [ImageSizeTier::OneK, ImageSizeTier::TwoK]);
         assert_eq!(caps.max_inputs, 14, "the rest stays built in");
 
         std::fs::write(&path, table.replace("2K", "2k")).unwrap();

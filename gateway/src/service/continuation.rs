@@ -75,40 +75,27 @@ pub(super) async fn resume(
     }
 }
 
-/// Reads every image's bytes, newest exchange first, and drops the oldest
-/// exchanges that do not fit `budget` or whose images are gone.
+/// Reads every image's bytes and drops the oldest exchanges that do not
+/// fit `budget` or whose images are gone (see [`oldest_kept`]).
 async fn fill_bytes(results: &Arc<dyn ResultStore>, turns: &mut Vec<GeminiTurn>, budget: usize) {
-    let mut used = 0;
-    // Exchanges start at user turns; walk them from the newest.
-    let starts: Vec<usize> = (0..turns.len())
-        .filter(|&i| turns[i].role == TurnRole::User)
-        .collect();
-    let mut keep_from = turns.len();
-    for (n, &start) in starts.iter().enumerate().rev() {
-        let end = starts.get(n + 1).copied().unwrap_or(turns.len());
-        let mut fits = true;
-        'exchange: for turn in &mut turns[start..end] {
-            for image in turn.images_mut() {
-                match read(results, &image.source).await {
-                    Ok(Some(stored)) if used + stored.bytes.len() <= budget => {
-                        used += stored.bytes.len();
-                        image.bytes = Some(TurnBytes {
-                            mime: stored.mime,
-                            bytes: stored.bytes,
-                        });
-                    }
-                    _ => {
-                        fits = false;
-                        break 'exchange;
-                    }
-                }
-            }
+    // At most MAX_TURNS turns' images: reading them all is cheap.
+    let mut found: Vec<Vec<Option<StoredImage>>> = Vec::with_capacity(turns.len());
+    for turn in turns.iter_mut() {
+        let mut images = Vec::new();
+        for image in turn.images_mut() {
+            images.push(read(results, &image.source).await.ok().flatten());
         }
-        if !fits {
-            break;
-        }
-        keep_from = start;
+        found.push(images);
     }
+    let shape: Vec<(TurnRole, Vec<Option<usize>>)> = turns
+        .iter()
+        .zip(&found)
+        .map(|(turn, images)| {
+            let sizes = images.iter().map(|i| i.as_ref().map(|s| s.bytes.len()));
+            (turn.role, sizes.collect())
+        })
+        .collect();
+    let keep_from = oldest_kept(&shape, budget);
     if keep_from > 0 {
         tracing::debug!(
             dropped = keep_from,
@@ -116,6 +103,38 @@ async fn fill_bytes(results: &Arc<dyn ResultStore>, turns: &mut Vec<GeminiTurn>,
         );
     }
     turns.drain(..keep_from);
+    for (turn, images) in turns.iter_mut().zip(found.into_iter().skip(keep_from)) {
+        for (image, stored) in turn.images_mut().zip(images) {
+            image.bytes = stored.map(|s| TurnBytes {
+                mime: s.mime,
+                bytes: s.bytes,
+            });
+        }
+    }
+}
+
+/// The first turn to keep, given each turn's role and image sizes (`None`:
+/// gone from the store): whole exchanges (from a user turn to the next)
+/// are kept newest first while their images exist and fit `budget`.
+fn oldest_kept(turns: &[(TurnRole, Vec<Option<usize>>)], budget: usize) -> usize {
+    let starts: Vec<usize> = (0..turns.len())
+        .filter(|&i| turns[i].0 == TurnRole::User)
+        .collect();
+    let mut used = 0usize;
+    let mut keep_from = turns.len();
+    for (n, &start) in starts.iter().enumerate().rev() {
+        let end = starts.get(n + 1).copied().unwrap_or(turns.len());
+        let sizes: Option<Vec<usize>> = turns[start..end]
+            .iter()
+            .flat_map(|(_, sizes)| sizes.iter().copied())
+            .collect();
+        match sizes.map(|s| s.iter().sum::<usize>()) {
+            Some(bytes) if used + bytes <= budget => used += bytes,
+            _ => break,
+        }
+        keep_from = start;
+    }
+    keep_from
 }
 
 /// One referenced image from the store.
@@ -142,4 +161,35 @@ async fn input(
         .inputs(result)
         .await?
         .and_then(|all| all.into_iter().nth(usize::from(index))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exchange(user: Option<usize>, model: Option<usize>) -> [(TurnRole, Vec<Option<usize>>); 2] {
+        [(TurnRole::User, vec![user]), (TurnRole::Model, vec![model])]
+    }
+
+    #[test]
+    fn exchanges_are_kept_newest_first_while_they_fit_and_exist() {
+        let turns: Vec<_> = [
+            exchange(Some(5), Some(5)),
+            exchange(Some(1), Some(4)),
+            exchange(Some(2), Some(3)),
+        ]
+        .concat();
+        assert_eq!(oldest_kept(&turns, 20), 0, "everything fits");
+        assert_eq!(oldest_kept(&turns, 14), 2, "the oldest goes first");
+        assert_eq!(oldest_kept(&turns, 4), 6, "not even the newest fits");
+        let mut expired = turns.clone();
+        expired[3].1[0] = None;
+        assert_eq!(
+            oldest_kept(&expired, 20),
+            4,
+            "a gone image drops it and older"
+        );
+        // A history that starts with a model turn keeps it only with its exchange.
+        assert_eq!(oldest_kept(&turns[1..], 20), 1);
+    }
 }
