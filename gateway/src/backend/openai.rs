@@ -83,6 +83,7 @@ impl OpenAiBackend {
                 output_compression: config.output_compression,
                 qualities: caps.qualities.clone(),
                 transparent: caps.transparent,
+                takes_input_fidelity: caps.input_fidelity,
             },
             mask: caps.mask,
             prices,

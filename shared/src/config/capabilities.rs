@@ -45,6 +45,8 @@ pub struct ModelCaps {
     pub transparent: Option<bool>,
     /// Whether partial images can be streamed.
     pub streaming: Option<bool>,
+    /// Whether edits take OpenAI's `input_fidelity`.
+    pub input_fidelity: Option<bool>,
 }
 
 /// A model's capabilities after resolution: every value set.
@@ -66,6 +68,8 @@ pub struct ResolvedCaps {
     pub transparent: bool,
     /// Whether partial images can be streamed.
     pub streaming: bool,
+    /// Whether edits take OpenAI's `input_fidelity`.
+    pub input_fidelity: bool,
 }
 
 /// A Gemini output size tier (`imageSize`).
@@ -144,6 +148,12 @@ pub fn builtin(model: &str) -> ModelCaps {
             mask: Some(true),
             transparent: Some(true),
             streaming: Some(true),
+            input_fidelity: Some(true),
+            ..ModelCaps::default()
+        },
+        // Shut down 2026-12-01, kept for compatible providers still serving it.
+        "gpt-image-1-mini" => ModelCaps {
+            input_fidelity: Some(false),
             ..ModelCaps::default()
         },
         "gemini-3-pro-image" => ModelCaps {
@@ -178,6 +188,7 @@ impl ModelCaps {
             mask: over.mask.or(self.mask),
             transparent: over.transparent.or(self.transparent),
             streaming: over.streaming.or(self.streaming),
+            input_fidelity: over.input_fidelity.or(self.input_fidelity),
         }
     }
 
@@ -236,6 +247,7 @@ impl ModelCaps {
             mask: self.mask.unwrap_or(openai),
             transparent: self.transparent.unwrap_or(openai),
             streaming: self.streaming.unwrap_or(openai),
+            input_fidelity: self.input_fidelity.unwrap_or(openai),
         }
     }
 }
@@ -300,6 +312,12 @@ mod tests {
             ..BackendConfig::default()
         };
         assert!(resolve(&openai, None).size_rule.is_some());
+        let mini = BackendConfig {
+            model: "gpt-image-1-mini".into(),
+            ..BackendConfig::default()
+        };
+        assert!(!resolve(&mini, None).input_fidelity);
+        assert!(resolve(&mini, None).mask, "the rest: OpenAI defaults");
     }
 
     #[test]

@@ -31,13 +31,9 @@ pub(crate) struct ModelSettings {
     /// Whether a transparent background may be asked for (capability
     /// table); if not, the background is left to the model.
     pub transparent: bool,
-}
-
-impl ModelSettings {
-    /// gpt-image-1-mini answers `input_fidelity` with a 400.
-    fn supports_input_fidelity(&self) -> bool {
-        !self.model.starts_with("gpt-image-1-mini")
-    }
+    /// Whether edits take `input_fidelity` (capability table:
+    /// gpt-image-1-mini answered it with a 400).
+    pub takes_input_fidelity: bool,
 }
 
 /// The request fields every call shares, resolved once per job.
@@ -172,7 +168,7 @@ pub(crate) fn edit_form(
     if let Some(f) = model
         .input_fidelity
         .as_ref()
-        .filter(|_| model.supports_input_fidelity())
+        .filter(|_| model.takes_input_fidelity)
     {
         form = form.text("input_fidelity", f.clone());
     }
@@ -224,6 +220,7 @@ mod tests {
             output_compression: Some(80),
             qualities: vec![Quality::High],
             transparent: true,
+            takes_input_fidelity: true,
         };
         let options = RenderOptions {
             background: Background::Transparent,
