@@ -3,10 +3,10 @@
 //!
 //! A request continues its parent when its first input is one of the
 //! parent's outputs (a refine, the Edit button, Vary): that output is the
-//! image the conversation left off with. The continuation handed to the
-//! backend then has the continued image as `inputs[0]` of the job, and a
-//! backend that uses the continuation does not send that input again (the
-//! history already holds it). Anything else starts a fresh conversation.
+//! image the conversation left off with. Again of a result redoes its turn
+//! (see [`resume`]). Either way the continued image is `inputs[0]` of the
+//! job, and a backend that uses the continuation does not send that input
+//! again (the history already holds it). Anything else starts afresh.
 //!
 //! Gemini histories are resolved here: own-image references anchored to
 //! the parent, the chosen output's reply appended, and every image's bytes
@@ -20,59 +20,115 @@ use easel_shared::request::{InputImage, Request};
 use easel_shared::results::gemini::{
     GeminiTurn, ImageSource, MAX_INLINE_BYTES, MAX_TURNS, TurnBytes, TurnRole, keep_recent,
 };
-use easel_shared::results::{Continuation, ResultId};
+use easel_shared::results::{Continuation, InputRef, ResultId, ResultRecord};
 
 use crate::results::{ResultStore, ResultStoreError, StoredImage};
 
 /// The continuation for `request`, ready for the backend; `None` starts a
 /// fresh conversation. `inputs_bytes` is what the request's own inputs
 /// already weigh (they share Gemini's inline limit with the history).
+///
+/// A refine (first input: output `i` of the parent) continues the parent's
+/// conversation from output `i`. Again of a result (its prompt and its own
+/// inputs) redoes that turn: it continues what the result continued (its
+/// parent's conversation, from the output it refined).
 pub(super) async fn resume(
     results: &Arc<dyn ResultStore>,
     request: &Request,
     inputs_bytes: usize,
 ) -> Option<Continuation> {
-    let parent = request.parent.as_ref()?;
-    let output = match request.inputs.first()? {
-        InputImage::Output { result, index } if result == parent => usize::from(*index),
-        _ => return None,
-    };
-    let record = match results.get(parent).await {
-        Ok(record) => record?,
-        Err(error) => {
-            // Only the context is lost: the request still edits the image.
-            tracing::warn!(%parent, %error, "result store unreadable: refine starts afresh");
+    let parent = read_record(results, request.parent.as_ref()?).await?;
+    let (owner, output) = if repeats(request, &parent) {
+        let Some(InputRef::Output { result, index }) = parent.inputs.first() else {
+            return None;
+        };
+        if parent.parent.as_ref() != Some(result) {
             return None;
         }
-    };
-    match record.continuation? {
-        Continuation::GeminiTurns {
-            backend,
-            history,
-            replies,
-        } => {
-            let reply = replies.get(output)?;
-            let mut turns: Vec<GeminiTurn> = history
-                .iter()
-                .chain(std::iter::once(reply))
-                .map(|t| t.anchored(parent))
-                .collect();
-            keep_recent(&mut turns, MAX_TURNS);
-            let budget = MAX_INLINE_BYTES.saturating_sub(inputs_bytes);
-            fill_bytes(results, &mut turns, budget).await;
-            // The history must end with the reply whose image is continued.
-            if turns.last().is_none_or(|t| t.role != TurnRole::Model) {
-                return None;
+        (read_record(results, result).await?, usize::from(*index))
+    } else {
+        match request.inputs.first() {
+            Some(InputImage::Output { result, index }) if *result == parent.id => {
+                (parent, usize::from(*index))
             }
-            Some(Continuation::GeminiTurns {
-                backend,
-                history: turns,
-                replies: Vec::new(),
-            })
+            // Another backend's handle: its own backend decides.
+            _ => return parent.continuation.filter(|c| !is_gemini(c)),
         }
-        // Another backend's handle: its own backend knows what to do with it.
-        other => Some(other),
+    };
+    ready(
+        results,
+        &owner.id,
+        output,
+        owner.continuation?,
+        inputs_bytes,
+    )
+    .await
+}
+
+fn is_gemini(continuation: &Continuation) -> bool {
+    matches!(continuation, Continuation::GeminiTurns { .. })
+}
+
+/// Whether `request` re-runs `parent` (Again): its prompt, and as inputs
+/// the parent's own inputs in order.
+fn repeats(request: &Request, parent: &ResultRecord) -> bool {
+    request.prompt == parent.prompt
+        && !request.inputs.is_empty()
+        && request.inputs.len() == parent.inputs.len()
+        && request.inputs.iter().enumerate().all(|(i, input)| {
+            matches!(input, InputImage::Input { result, index }
+                if *result == parent.id && usize::from(*index) == i)
+        })
+}
+
+async fn read_record(results: &Arc<dyn ResultStore>, id: &ResultId) -> Option<ResultRecord> {
+    match results.get(id).await {
+        Ok(record) => record,
+        Err(error) => {
+            // Only the context is lost: the request still edits the image.
+            tracing::warn!(result = %id, %error, "result store unreadable: the turn starts afresh");
+            None
+        }
     }
+}
+
+/// `continuation`, stored with result `owner`, made ready to continue
+/// from its output `output`: a Gemini history is anchored to `owner`,
+/// gets that output's reply appended, is bounded, and has its images'
+/// bytes read; other kinds pass through unchanged.
+pub(super) async fn ready(
+    results: &Arc<dyn ResultStore>,
+    owner: &ResultId,
+    output: usize,
+    continuation: Continuation,
+    inputs_bytes: usize,
+) -> Option<Continuation> {
+    let Continuation::GeminiTurns {
+        backend,
+        history,
+        replies,
+    } = continuation
+    else {
+        return Some(continuation);
+    };
+    let reply = replies.get(output)?;
+    let mut turns: Vec<GeminiTurn> = history
+        .iter()
+        .chain(std::iter::once(reply))
+        .map(|t| t.anchored(owner))
+        .collect();
+    keep_recent(&mut turns, MAX_TURNS);
+    let budget = MAX_INLINE_BYTES.saturating_sub(inputs_bytes);
+    fill_bytes(results, &mut turns, budget).await;
+    // The history must end with the reply whose image is continued.
+    if turns.last().is_none_or(|t| t.role != TurnRole::Model) {
+        return None;
+    }
+    Some(Continuation::GeminiTurns {
+        backend,
+        history: turns,
+        replies: Vec::new(),
+    })
 }
 
 /// Reads every image's bytes and drops the oldest exchanges that do not

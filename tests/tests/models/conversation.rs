@@ -151,3 +151,27 @@ async fn a_refine_on_another_backend_or_without_a_parent_starts_afresh() {
     assert_eq!(sent.len(), 1, "one user turn: {sent:?}");
     assert_eq!(sent[0].3.len(), 1, "the image goes as an input instead");
 }
+
+#[tokio::test]
+async fn again_of_a_refine_redoes_that_turn_in_the_same_conversation() {
+    let (stack, gemini) = gemini_only().await;
+    let first = done(&stack, request("tg:7:55", Shape::Auto)).await;
+    let second = done(&stack, refine("tg:7:56", &first, "make it night")).await;
+    // Again of the refine: its prompt and its own inputs, parent = itself.
+    let again = Request {
+        prompt: "make it night".into(),
+        inputs: vec![InputImage::Input {
+            result: second.clone(),
+            index: 0,
+        }],
+        parent: Some(second),
+        ..request("tg:7:57", Shape::Auto)
+    };
+    done(&stack, again).await;
+    let requests = gemini.requests();
+    assert_eq!(
+        turns(&requests[2].json),
+        turns(&requests[1].json),
+        "the same turn on the same history, not a turn after the refine"
+    );
+}
