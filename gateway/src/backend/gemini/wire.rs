@@ -145,9 +145,13 @@ pub(crate) fn parse(body: &[u8], index: u8) -> Result<Reply, BackendError> {
         .and_then(|c| c.content)
         .map(|c| c.parts)
         .unwrap_or_default();
+    let has_image = |p: &Part| p.inline_data.as_ref().is_some_and(|d| !d.data.is_empty());
+    // Gemini 3 marks its interim images `thought`: the answer is the last
+    // image that is not one (any last image from models without thoughts).
     let last = parts
         .iter()
-        .rposition(|p| p.inline_data.as_ref().is_some_and(|d| !d.data.is_empty()));
+        .rposition(|p| has_image(p) && !p.thought)
+        .or_else(|| parts.iter().rposition(has_image));
     let mut turn = GeminiTurn {
         role: TurnRole::Model,
         parts: Vec::new(),
@@ -307,7 +311,8 @@ mod tests {
             {"text":"planning","thought":true},
             {"inlineData":{"mimeType":"image/png","data":"aGk="},"thought":true},
             {"text":"Here it is.","thoughtSignature":"U0lHMQ=="},
-            {"inlineData":{"mimeType":"image/png","data":"Ynll"},"thoughtSignature":"U0lHMg=="}]},
+            {"inlineData":{"mimeType":"image/png","data":"Ynll"},"thoughtSignature":"U0lHMg=="},
+            {"inlineData":{"mimeType":"image/png","data":"bGF0ZQ=="},"thought":true}]},
             "finishReason":"STOP"}]}"#;
         let reply = parse(body, 2).unwrap();
         assert_eq!(&reply.image.bytes[..], b"bye");
