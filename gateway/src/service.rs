@@ -6,6 +6,7 @@
 //! store in one process (the bot binary's embedded mode).
 
 mod admin;
+mod continuation;
 mod in_process;
 mod inputs;
 

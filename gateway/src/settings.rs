@@ -227,6 +227,35 @@ mod example {
 
     /// Guards the shipped example: it must load and name the plans it shows.
     #[test]
+    fn the_capability_table_is_read_and_its_errors_name_the_key() {
+        use easel_shared::config::{BackendConfig, BackendKind, ImageSizeTier};
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("easel.toml");
+        let table = "[backends.models.\"gemini-3-pro-image\"]\nimage_sizes = [\"1K\", \"2K\"]\n";
+        std::fs::write(&path, table).unwrap();
+        let config = load(Some(&path), &HashMap::new()).unwrap();
+        let backend = BackendConfig {
+            kind: BackendKind::Gemini,
+            model: "gemini-3-pro-image".into(),
+            ..BackendConfig::default()
+        };
+        let caps = config.backends.caps(&backend);
+        assert_eq!(caps.image_sizes, [ImageSizeTier::OneK, ImageSizeTier::TwoK]);
+        assert_eq!(caps.max_inputs, 14, "the rest stays built in");
+
+        std::fs::write(&path, table.replace("2K", "2k")).unwrap();
+        let err = load(Some(&path), &HashMap::new()).unwrap_err().to_string();
+        assert!(
+            err.contains("backends.models.\"gemini-3-pro-image\".image_sizes"),
+            "{err}"
+        );
+        std::fs::write(&path, table.replace("image_sizes", "imagesizes")).unwrap();
+        let err = load(Some(&path), &HashMap::new()).unwrap_err().to_string();
+        assert!(err.contains("imagesizes"), "{err}");
+    }
+
+    #[test]
     fn the_example_config_loads() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../easel.example.toml");
         let config = load(Some(&path), &HashMap::new()).unwrap();

@@ -12,6 +12,7 @@ use crate::render::{Quality, Shape};
 use crate::secret::Secret;
 
 mod backends;
+pub mod capabilities;
 mod discord;
 mod telegram;
 
@@ -19,6 +20,7 @@ pub use backends::{
     BackendConfig, BackendKind, BackendsConfig, BreakerConfig, ImageAction, ModelPrice,
     RetryConfig, parse_ratio,
 };
+pub use capabilities::{ImageSizeTier, ModelCaps, ResolvedCaps};
 pub use discord::{DiscordConfig, DiscordMode, GuildAdminRoles};
 pub use telegram::{TelegramConfig, TelegramMode};
 

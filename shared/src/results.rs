@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{Platform, RequestId, UnixMillis, UserKey};
 use crate::render::{Background, OutputFormat, Quality, RenderOptions, Shape};
 
+pub mod gemini;
+
+pub use gemini::GeminiTurn;
+
 /// Crockford's base32 alphabet: no I, L, O or U, so ids read aloud safely.
 const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -180,13 +184,26 @@ pub enum Continuation {
         /// The provider's response id (`resp_...`).
         response_id: String,
     },
+    /// Gemini chat: the conversation up to this result, resent on the next
+    /// turn with each part's thought signature (rules in [`gemini`]).
+    GeminiTurns {
+        /// The configured backend name that made it.
+        backend: String,
+        /// Earlier turns, oldest first, ending with the user turn that
+        /// asked for this result.
+        history: Vec<GeminiTurn>,
+        /// Gemini's answer per output image (`replies[i]` made output `i`);
+        /// a refine of output `i` continues with `history + replies[i]`.
+        replies: Vec<GeminiTurn>,
+    },
 }
 
 impl Continuation {
     /// The configured backend name that can continue it.
     pub fn backend(&self) -> &str {
         match self {
-            Continuation::OpenaiResponse { backend, .. } => backend,
+            Continuation::OpenaiResponse { backend, .. }
+            | Continuation::GeminiTurns { backend, .. } => backend,
         }
     }
 }

@@ -4,8 +4,12 @@
 //! JSON, slow answers). Every request is recorded (path, headers, JSON body).
 //!
 //! Like the real API it refuses a missing or wrong `x-goog-api-key`, a body
-//! without `contents`, and unknown aspect ratios (`validate`), in Google's
-//! error shape; refused requests are recorded and leave the script alone.
+//! without `contents`, unknown aspect ratios and image sizes for the model
+//! (`validate`), and a follow-up whose `model` turns lack the thought
+//! signatures it issued or pair them with other content (`signatures`), in
+//! Google's error shape; refused requests are recorded and leave the
+//! script alone. Answers carry a thought (text and a preview image marked
+//! `thought`), then a signed text and the signed final image.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -24,6 +28,7 @@ use serde_json::{Value, json};
 use crate::fake_openai::known_png;
 
 mod models;
+mod signatures;
 mod validate;
 
 use validate::Refusal;
@@ -78,6 +83,8 @@ struct Inner {
     catalog: Option<Vec<String>>,
     /// Paths of models calls, apart from `generateContent` calls.
     model_requests: Vec<String>,
+    /// Thought signatures issued so far.
+    issued: signatures::Issued,
 }
 
 /// A running fake; stops when the test's runtime ends.
@@ -161,7 +168,13 @@ async fn generate(
         });
     };
     let key = headers.get("x-goog-api-key").and_then(|v| v.to_str().ok());
-    let checked = validate::check(key, &fake.key, &body);
+    let checked = validate::check(key, &fake.key, model, &body).and_then(|()| {
+        let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let contents = json.get("contents").and_then(Value::as_array);
+        fake.lock()
+            .issued
+            .check(contents.map_or(&[][..], Vec::as_slice))
+    });
     let rec = GeminiRequest {
         model: model.to_owned(),
         headers: headers
@@ -181,10 +194,10 @@ async fn generate(
     }
     let reply = fake.lock().script.pop_front().unwrap_or(GeminiReply::Ok);
     match reply {
-        GeminiReply::Ok => ok(),
+        GeminiReply::Ok => ok(&fake),
         GeminiReply::Slow(d) => {
             tokio::time::sleep(d).await;
-            ok()
+            ok(&fake)
         }
         GeminiReply::Status {
             code,
@@ -228,14 +241,23 @@ async fn generate(
     }
 }
 
-fn ok() -> Response {
-    let part = |bytes: Bytes| json!({ "inlineData": { "mimeType": "image/png", "data": STANDARD.encode(bytes) } });
+fn ok(fake: &FakeGemini) -> Response {
+    let data = |bytes: Bytes| STANDARD.encode(bytes);
+    let text = "Here is your image.";
+    let image = data(FakeGemini::final_image());
+    let (text_signature, image_signature) = {
+        let mut inner = fake.lock();
+        (inner.issued.sign(text), inner.issued.sign(&image))
+    };
     axum::Json(json!({
         "candidates": [{
             "content": { "role": "model", "parts": [
-                { "text": "Here is your image." },
-                part(FakeGemini::preview_image()),
-                part(FakeGemini::final_image()),
+                { "text": "Composing the scene.", "thought": true },
+                { "inlineData": { "mimeType": "image/png", "data": data(FakeGemini::preview_image()) },
+                  "thought": true },
+                { "text": text, "thoughtSignature": text_signature },
+                { "inlineData": { "mimeType": "image/png", "data": image },
+                  "thoughtSignature": image_signature },
             ]},
             "finishReason": "STOP",
             "index": 0

@@ -74,6 +74,9 @@ fn start_failure(result: Result<Stack, (OpenError, FakeOpenAi)>) -> String {
     }
 }
 
+/// Gemini multi-turn: refines resend the history with its signatures.
+#[path = "models/conversation.rs"]
+mod conversation;
 /// The daily re-check and its shutdown notices.
 #[path = "models/daily.rs"]
 mod daily;
@@ -86,3 +89,6 @@ mod sizes;
 /// Start-up verdicts and what stops the start.
 #[path = "models/startup.rs"]
 mod startup;
+/// The capability table: sizes from data, refused before admission.
+#[path = "models/table.rs"]
+mod table;

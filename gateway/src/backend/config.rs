@@ -53,13 +53,19 @@ pub fn build_backend(
         tracing::warn!(backend = %backend.name, model = %backend.model,
             "no prices for this model: its spend counts as 0");
     }
+    let caps = config.caps(backend);
     Ok(match backend.kind {
-        BackendKind::OpenAi => Arc::new(OpenAiBackend::new(backend, prices).map_err(err)?),
-        BackendKind::Gemini => Arc::new(GeminiBackend::new(backend, prices).map_err(err)?),
+        BackendKind::OpenAi => Arc::new(OpenAiBackend::new(backend, prices, &caps).map_err(err)?),
+        BackendKind::Gemini => Arc::new(GeminiBackend::new(backend, prices, caps).map_err(err)?),
         BackendKind::OpenAiResponses => {
-            // The tool's image is billed at the image model's prices.
+            // The tool's image is billed at the image model's prices and
+            // shaped by the image model's capabilities.
             let image_prices = PriceTable::new(config.prices.get(&backend.image_model).cloned());
-            Arc::new(OpenAiResponsesBackend::new(backend, prices, image_prices).map_err(err)?)
+            let image_caps = config.caps(&OpenAiResponsesBackend::image_backend(backend));
+            Arc::new(
+                OpenAiResponsesBackend::new(backend, prices, image_prices, &image_caps)
+                    .map_err(err)?,
+            )
         }
     })
 }

@@ -1,22 +1,25 @@
 //! The Gemini image backend: `POST {base}/v1beta/models/{model}:generateContent`
 //! with the prompt and input images as parts. One call yields one image, so
-//! `n` images are `n` sequential calls.
+//! `n` images are `n` sequential calls. A refine resends the conversation
+//! (`turns`); the shape goes as `aspectRatio` and, for an exact `--size`,
+//! the smallest `imageSize` tier that holds it (`shape`).
 
 use std::time::Duration;
 
 use async_trait::async_trait;
-use easel_shared::config::{BackendConfig, parse_ratio};
+use easel_shared::config::{BackendConfig, ImageSizeTier, ResolvedCaps};
+use easel_shared::render::{Shape, SizeRefusal};
 use easel_shared::secret::Secret;
 use tokio::sync::mpsc;
 
 use super::http::{self, read_capped, transport_error};
 use super::model_check::{ModelCheckError, ModelInfo};
 use super::price::{PriceTable, Usage};
-use super::{
-    BackendError, BackendEvent, BackendOutput, Capabilities, ImageBackend, ImageData, ImageJob,
-};
+use super::{BackendError, BackendEvent, BackendOutput, Capabilities, ImageBackend, ImageJob};
 
 mod models;
+mod shape;
+mod turns;
 mod wire;
 
 /// The public endpoint, used when no base URL is configured.
@@ -35,14 +38,21 @@ pub struct GeminiBackend {
     api_key: Secret,
     model: String,
     ratios: Vec<(u32, u32)>,
+    /// `imageSize` tiers, smallest first (empty: none is sent).
+    image_sizes: Vec<ImageSizeTier>,
     max_inputs: usize,
     prices: PriceTable,
     request_timeout: Duration,
 }
 
 impl GeminiBackend {
-    /// Builds the backend and its HTTP client from config.
-    pub fn new(config: &BackendConfig, prices: PriceTable) -> Result<Self, String> {
+    /// Builds the backend and its HTTP client from config and the model's
+    /// resolved capabilities (`BackendsConfig::caps`).
+    pub fn new(
+        config: &BackendConfig,
+        prices: PriceTable,
+        caps: ResolvedCaps,
+    ) -> Result<Self, String> {
         let base = http::base_url(config, DEFAULT_BASE_URL)?;
         Ok(Self {
             name: config.name.clone(),
@@ -51,23 +61,16 @@ impl GeminiBackend {
             base: base.to_owned(),
             api_key: config.api_key.clone(),
             model: config.model.clone(),
-            // Validated with the config; an unreadable entry is skipped.
-            ratios: config
-                .aspect_ratios
-                .iter()
-                .filter_map(|r| parse_ratio(r))
-                .collect(),
-            max_inputs: config.max_inputs,
+            ratios: caps.aspect_ratios,
+            image_sizes: caps.image_sizes,
+            max_inputs: caps.max_inputs,
             prices,
             request_timeout: config.request_timeout,
         })
     }
 
-    /// One `generateContent` call: one image.
-    async fn call(
-        &self,
-        body: &serde_json::Value,
-    ) -> Result<(ImageData, Option<Usage>), BackendError> {
+    /// One `generateContent` call: one image, as output `index`.
+    async fn call(&self, body: &serde_json::Value, index: u8) -> Result<wire::Reply, BackendError> {
         let resp = self
             .client
             .post(&self.url)
@@ -90,7 +93,7 @@ impl GeminiBackend {
             ));
         }
         let body = read_capped(resp, MAX_BODY_BYTES, self.request_timeout).await?;
-        wire::parse(&body)
+        wire::parse(&body, index)
     }
 }
 
@@ -117,6 +120,10 @@ impl ImageBackend for GeminiBackend {
             streaming: false,
             input_long_side: 1024,
         }
+    }
+
+    fn check_shape(&self, shape: Shape) -> Result<(), SizeRefusal> {
+        shape::check(shape, &self.ratios, &self.image_sizes)
     }
 
     async fn check_model(&self) -> Result<ModelInfo, ModelCheckError> {
@@ -150,16 +157,22 @@ impl ImageBackend for GeminiBackend {
         } else {
             job
         };
-        let body = wire::request_body(job, &self.ratios);
+        let history = turns::resumed(job, &self.name);
+        let user = turns::user_turn(job, history.is_some());
+        let contents = turns::contents(history.unwrap_or_default(), &user, job);
+        let size = shape::image_size(job.options.shape, &self.image_sizes);
+        let body = wire::request_body(contents, job.options.shape, &self.ratios, size);
         tracing::debug!(backend = %self.name, model = %self.model, n, inputs = job.inputs.len(),
-            "calling generateContent");
+            turns = history.map_or(0, <[_]>::len), "calling generateContent");
         let mut images = Vec::with_capacity(usize::from(n));
+        let mut replies = Vec::with_capacity(usize::from(n));
         let mut usage = None;
         for i in 0..n {
-            match self.call(&body).await {
-                Ok((image, u)) => {
-                    images.push(image);
-                    add_usage(&mut usage, u);
+            match self.call(&body, i).await {
+                Ok(reply) => {
+                    images.push(reply.image);
+                    replies.push(reply.turn);
+                    add_usage(&mut usage, reply.usage);
                 }
                 // Nothing yet: the chain decides what to do with the error.
                 Err(e) if images.is_empty() => return Err(e),
@@ -171,6 +184,8 @@ impl ImageBackend for GeminiBackend {
                 }
             }
         }
+        let continuation =
+            turns::continuation(&self.name, history.unwrap_or_default(), user, replies);
         let cost_micros = self
             .prices
             .cost(usage, job.options.quality, "auto", images.len());
@@ -178,7 +193,7 @@ impl ImageBackend for GeminiBackend {
             images,
             cost_micros,
             backend: self.name.clone(),
-            continuation: None,
+            continuation: Some(continuation),
         })
     }
 }

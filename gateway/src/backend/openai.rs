@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use easel_shared::config::BackendConfig;
+use easel_shared::config::{BackendConfig, ResolvedCaps};
 use easel_shared::render::{Shape, SizeRefusal};
 use easel_shared::secret::Secret;
 use tokio::sync::mpsc;
@@ -62,6 +62,8 @@ pub struct OpenAiBackend {
     organization: Option<String>,
     project: Option<String>,
     model: ModelSettings,
+    /// Whether edits take a mask (capability table).
+    mask: bool,
     prices: PriceTable,
     request_timeout: Duration,
     download_max_bytes: u64,
@@ -69,8 +71,13 @@ pub struct OpenAiBackend {
 }
 
 impl OpenAiBackend {
-    /// Builds the backend and its HTTP client from config.
-    pub fn new(config: &BackendConfig, prices: PriceTable) -> Result<Self, String> {
+    /// Builds the backend and its HTTP client from config and the model's
+    /// resolved capabilities (`BackendsConfig::caps`).
+    pub fn new(
+        config: &BackendConfig,
+        prices: PriceTable,
+        caps: &ResolvedCaps,
+    ) -> Result<Self, String> {
         let base = http::base_url(config, DEFAULT_BASE_URL)?;
         Ok(Self {
             name: config.name.clone(),
@@ -81,13 +88,21 @@ impl OpenAiBackend {
             project: config.project.clone(),
             model: ModelSettings {
                 model: config.model.clone(),
-                size_rule: config.arbitrary_sizes.then_some(config.size_rule),
-                max_inputs: config.max_inputs.min(16),
+                size_rule: caps.size_rule,
+                max_inputs: caps.max_inputs.min(16),
                 input_fidelity: config.input_fidelity.clone(),
                 moderation: config.moderation.clone(),
-                partial_images: config.partial_images.min(3),
+                partial_images: if caps.streaming {
+                    config.partial_images.min(3)
+                } else {
+                    0
+                },
                 output_compression: config.output_compression,
+                qualities: caps.qualities.clone(),
+                transparent: caps.transparent,
+                takes_input_fidelity: caps.input_fidelity,
             },
+            mask: caps.mask,
             prices,
             request_timeout: config.request_timeout,
             download_max_bytes: config.download_max_bytes,
@@ -230,8 +245,8 @@ impl ImageBackend for OpenAiBackend {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             max_inputs: self.model.max_inputs,
-            mask: true,
-            transparent: true,
+            mask: self.mask,
+            transparent: self.model.transparent,
             streaming: self.model.partial_images > 0,
             input_long_side: INPUT_LONG_SIDE,
         }

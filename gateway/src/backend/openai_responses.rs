@@ -25,7 +25,7 @@
 //! Images backend's (`backend::openai`), reused, not copied.
 
 use async_trait::async_trait;
-use easel_shared::config::{BackendConfig, BackendKind, ImageAction};
+use easel_shared::config::{BackendConfig, BackendKind, ImageAction, ResolvedCaps};
 use easel_shared::render::{Quality, Shape, SizeRefusal};
 use easel_shared::results::Continuation;
 use serde::Deserialize;
@@ -77,24 +77,31 @@ impl OpenAiResponsesBackend {
         config: &BackendConfig,
         text_prices: PriceTable,
         image_prices: PriceTable,
+        image_caps: &ResolvedCaps,
     ) -> Result<Self, String> {
         if config.image_model.trim().is_empty() {
             return Err("no image_model configured for the image_generation tool".into());
         }
-        let on_image_model = BackendConfig {
-            kind: BackendKind::OpenAi,
-            model: config.image_model.clone(),
-            ..config.clone()
-        };
+        let on_image_model = Self::image_backend(config);
         Ok(Self {
             name: config.name.clone(),
             mainline: config.model.clone(),
             action: config.image_action,
-            images: OpenAiBackend::new(&on_image_model, image_prices.clone())?,
-            mainline_check: OpenAiBackend::new(config, text_prices.clone())?,
+            images: OpenAiBackend::new(&on_image_model, image_prices.clone(), image_caps)?,
+            mainline_check: OpenAiBackend::new(config, text_prices.clone(), image_caps)?,
             text_prices,
             image_prices,
         })
+    }
+
+    /// The Images API backend on this backend's image model: what the tool
+    /// renders with, and what a forgotten conversation falls back to.
+    pub fn image_backend(config: &BackendConfig) -> BackendConfig {
+        BackendConfig {
+            kind: BackendKind::OpenAi,
+            model: config.image_model.clone(),
+            ..config.clone()
+        }
     }
 
     /// The response id of the conversation this job continues, if the

@@ -8,9 +8,9 @@ use easel_shared::render::{Shape, SizeRefusal, SizeRule};
 pub const FIXED_SIZES: [(u32, u32); 3] = [(1024, 1024), (1536, 1024), (1024, 1536)];
 
 /// The aspect ratios every current Gemini image model accepts (Google's
-/// image-generation docs and `ImageConfig.aspectRatio`, read 2026-12-05).
-/// gemini-3.1-flash-image also takes 1:4, 4:1, 1:8 and 8:1: list those in
-/// the backend's `aspect_ratios` to use them.
+/// image-generation docs and `ImageConfig.aspectRatio`, read 2026-12-05),
+/// used for a Gemini model the capability table lists no ratios for (the
+/// built-in entries list their own, wider ones for gemini-3.1-flash-image).
 pub const GEMINI_RATIOS: [(u32, u32); 10] = [
     (1, 1),
     (2, 3),

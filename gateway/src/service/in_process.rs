@@ -15,7 +15,7 @@ use easel_shared::{Denial, Platform, QuotaStatus, Refusal, RequestId, UserKey};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
-use super::{Gateway, GatewayError, JobStream, admin, inputs};
+use super::{Gateway, GatewayError, JobStream, admin, continuation, inputs};
 use crate::admission::{AdmitError, AdmitRequest, Gatekeeper, Pass};
 use crate::backend::model_check::startup_verdict;
 use crate::backend::model_check::watch::ModelWatch;
@@ -27,7 +27,6 @@ use crate::results::{self, ImageData, NewResult, ResultStore, ResultStoreError};
 use crate::runner::{CancelOutcome, JobHandle, JobRunner, SubmitError};
 use crate::settings::Env;
 
-mod continuation;
 mod upkeep;
 
 /// Why a gateway could not be assembled from its configuration.
@@ -241,13 +240,15 @@ impl Gateway for InProcessGateway {
         if let (Some(bytes), Some(first)) = (request.mask.clone(), inputs.prepared.first()) {
             inputs.mask = Some(inputs::mask(bytes, first, gate).await?);
         }
+        let inputs_bytes = inputs.prepared.iter().map(|i| i.bytes.len()).sum();
+        let continuation = continuation::resume(&self.results, &request, inputs_bytes).await;
         let job = ImageJob {
             prompt: request.prompt.clone(),
             options: request.options.clone(),
             inputs: inputs.prepared,
             mask: inputs.mask,
             user_tag: self.user_tag(request.user),
-            continuation: continuation::of(&request, &*self.results).await,
+            continuation,
         };
         let admit = AdmitRequest {
             id: request.id.clone(),

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::ConfigError;
+use super::capabilities::{ModelCaps, ResolvedCaps, resolve};
 use crate::date::CalendarDate;
 use crate::render::{Quality, SizeRule};
 use crate::secret::Secret;
@@ -37,6 +38,9 @@ pub struct BackendsConfig {
     /// Announced shutdown dates by model name, over the built-in table
     /// (for providers that do not report one).
     pub retirements: BTreeMap<String, CalendarDate>,
+    /// The capability table by model name, over the built-in entries
+    /// (`config/capabilities.rs`).
+    pub models: BTreeMap<String, ModelCaps>,
 }
 
 impl BackendsConfig {
@@ -85,6 +89,9 @@ impl BackendsConfig {
                 }
             }
         }
+        for (model, caps) in &self.models {
+            caps.validate(&format!("backends.models.{model:?}"))?;
+        }
         if self.retry.max_attempts == 0 {
             return Err(err("backends.retry.max_attempts".into(), "must be >= 1"));
         }
@@ -103,6 +110,11 @@ pub fn parse_ratio(text: &str) -> Option<(u32, u32)> {
 }
 
 impl BackendsConfig {
+    /// What `backend` may do: the capability table resolved for its model.
+    pub fn caps(&self, backend: &BackendConfig) -> ResolvedCaps {
+        resolve(backend, self.models.get(&backend.model))
+    }
+
     /// The first model of the chain without any price: a daily spend cap
     /// would count its calls as free.
     pub fn unpriced_model(&self) -> Option<&str> {

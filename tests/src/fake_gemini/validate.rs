@@ -5,7 +5,10 @@
 //!
 //! Sources: Gemini API reference (`generateContent`, `x-goog-api-key`,
 //! `imageConfig.aspectRatio`: 1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9,
-//! 21:9); the error bodies follow Google's `google.rpc.Status` JSON shape.
+//! 21:9, and on gemini-3.1-flash-image also 1:4, 4:1, 1:8, 8:1;
+//! `imageConfig.imageSize`: 1K, 2K, 4K, upper-case K, and "512" on
+//! gemini-3.1-flash-image; read 2026-12-05); the error bodies follow
+//! Google's `google.rpc.Status` JSON shape.
 //! The key and `contents` messages are Google's; the aspect-ratio message
 //! is worded by us (the status and code are what matter to a client).
 
@@ -26,7 +29,7 @@ pub(super) struct Refusal {
 }
 
 impl Refusal {
-    fn invalid(message: impl Into<String>) -> Self {
+    pub(super) fn invalid(message: impl Into<String>) -> Self {
         Self {
             code: 400,
             status: "INVALID_ARGUMENT",
@@ -48,10 +51,23 @@ impl Refusal {
     }
 }
 
-/// Checks the key header and the body.
-pub(super) fn check(key: Option<&str>, expected: &str, body: &[u8]) -> Result<(), Refusal> {
+/// Ratios only gemini-3.1-flash-image takes.
+const FLASH_RATIOS: [&str; 4] = ["1:4", "4:1", "1:8", "8:1"];
+
+/// Whether `model` is the flash image model (wider ratios, a 512 tier).
+fn is_flash(model: &str) -> bool {
+    model.starts_with("gemini-3.1-flash-image")
+}
+
+/// Checks the key header and the body for `model`.
+pub(super) fn check(
+    key: Option<&str>,
+    expected: &str,
+    model: &str,
+    body: &[u8],
+) -> Result<(), Refusal> {
     check_key(key, expected)?;
-    check_body(body)
+    check_body(model, body)
 }
 
 /// Checks the `x-goog-api-key` header alone (every route needs it).
@@ -69,7 +85,7 @@ pub(super) fn check_key(key: Option<&str>, expected: &str) -> Result<(), Refusal
 }
 
 /// Checks a `generateContent` body.
-fn check_body(body: &[u8]) -> Result<(), Refusal> {
+fn check_body(model: &str, body: &[u8]) -> Result<(), Refusal> {
     let Ok(Value::Object(json)) = serde_json::from_slice::<Value>(body) else {
         return Err(Refusal::invalid(
             "Invalid JSON payload received. Unexpected token.",
@@ -92,15 +108,31 @@ fn check_body(body: &[u8]) -> Result<(), Refusal> {
     let config = json
         .get("generationConfig")
         .or_else(|| json.get("generation_config"));
-    let ratio = config
-        .and_then(|c| c.get("imageConfig").or_else(|| c.get("image_config")))
-        .and_then(|c| c.get("aspectRatio").or_else(|| c.get("aspect_ratio")));
+    let image_config = config.and_then(|c| c.get("imageConfig").or_else(|| c.get("image_config")));
+    let ratio = image_config.and_then(|c| c.get("aspectRatio").or_else(|| c.get("aspect_ratio")));
+    let mut ratios = RATIOS.to_vec();
+    if is_flash(model) {
+        ratios.extend(FLASH_RATIOS);
+    }
     if let Some(ratio) = ratio
-        && !ratio.as_str().is_some_and(|r| RATIOS.contains(&r))
+        && !ratio.as_str().is_some_and(|r| ratios.contains(&r))
     {
         return Err(Refusal::invalid(format!(
             "* GenerateContentRequest.generation_config.image_config.aspect_ratio: unsupported aspect ratio {ratio}; supported: {}\n",
-            RATIOS.join(", ")
+            ratios.join(", ")
+        )));
+    }
+    let size = image_config.and_then(|c| c.get("imageSize").or_else(|| c.get("image_size")));
+    let mut sizes = vec!["1K", "2K", "4K"];
+    if is_flash(model) {
+        sizes.insert(0, "512");
+    }
+    if let Some(size) = size
+        && !size.as_str().is_some_and(|s| sizes.contains(&s))
+    {
+        return Err(Refusal::invalid(format!(
+            "* GenerateContentRequest.generation_config.image_config.image_size: unsupported image size {size}; supported: {}\n",
+            sizes.join(", ")
         )));
     }
     Ok(())

@@ -9,7 +9,10 @@
 //! (`missing_required_parameter`, `invalid_type`, `invalid_value`,
 //! `integer_above_max_value`, seen in public error reports; `Unknown
 //! parameter: 'response_format'.` with code `unknown_parameter` for GPT image
-//! models, as in vercel/ai#6102).
+//! models, as in vercel/ai#6102). `safety_identifier` is not an Images API
+//! field (the Responses API's; images take `user`): checked against the
+//! request params the official openai-python SDK generates from the API
+//! spec (`image_generate_params.py`, `image_edit_params.py`, 2026-08-21).
 
 use serde_json::Value;
 

@@ -164,6 +164,13 @@ async fn generations_refuse_missing_mistyped_and_out_of_range_fields_naming_them
             "unknown_parameter",
         ),
         (json!({ "qualty": "high" }), "qualty", "unknown_parameter"),
+        // The Images API identifies end users by `user`; `safety_identifier`
+        // is a Responses/Chat field it does not take.
+        (
+            json!({ "safety_identifier": "3f9a" }),
+            "safety_identifier",
+            "unknown_parameter",
+        ),
         (
             json!({ "stream": true, "partial_images": 4 }),
             "partial_images",
@@ -288,6 +295,12 @@ async fn edits_need_an_image_and_take_form_fields_as_typed_values() {
         "moderation",
         "unknown_parameter",
         "moderation is for generations",
+    );
+    refused(
+        &edit(&fake, &with_field("safety_identifier", "3f9a"), 1).await,
+        "safety_identifier",
+        "unknown_parameter",
+        "the Images API takes `user`, not safety_identifier",
     );
     let (status, body) = edit(&fake, &with_field("n", "2"), 16).await;
     assert_eq!(status, 200, "{body}");

@@ -11,7 +11,11 @@ use serde_json::{Value, json};
 use crate::backend::http::{retry_after, scrub};
 use crate::backend::price::Usage;
 use crate::backend::sizes::gemini_ratio;
-use crate::backend::{BackendError, ImageData, ImageJob};
+use crate::backend::{BackendError, ImageData};
+use easel_shared::render::Shape;
+use easel_shared::results::gemini::{
+    GeminiTurn, ImageSource, PartContent, TurnImage, TurnPart, TurnRole,
+};
 
 /// Finish reasons that mean the safety system refused.
 const BLOCK_REASONS: [&str; 8] = [
@@ -25,23 +29,42 @@ const BLOCK_REASONS: [&str; 8] = [
     "RECITATION",
 ];
 
-/// The request body: the prompt, then each input as `inline_data`; the
-/// shape as the nearest of `ratios` (empty: the built-in list).
-pub(crate) fn request_body(job: &ImageJob, ratios: &[(u32, u32)]) -> Value {
-    let mut parts = vec![json!({ "text": job.prompt })];
-    for input in &job.inputs {
-        parts.push(json!({
-            "inline_data": { "mime_type": input.mime, "data": STANDARD.encode(&input.bytes) }
-        }));
-    }
+/// The request body: `contents` (see `turns`), and the shape as the
+/// nearest of `ratios` (empty: the built-in list) with the output size
+/// tier (`imageSize`, Gemini 3) when the capability table gives one.
+pub(crate) fn request_body(
+    contents: Value,
+    shape: Shape,
+    ratios: &[(u32, u32)],
+    image_size: Option<&str>,
+) -> Value {
     let mut generation = json!({ "responseModalities": ["TEXT", "IMAGE"] });
-    if let Some(ratio) = gemini_ratio(job.options.shape, ratios) {
-        generation["imageConfig"] = json!({ "aspectRatio": ratio });
+    let mut image_config = serde_json::Map::new();
+    if let Some(ratio) = gemini_ratio(shape, ratios) {
+        image_config.insert("aspectRatio".into(), json!(ratio));
+    }
+    if let Some(size) = image_size {
+        image_config.insert("imageSize".into(), json!(size));
+    }
+    if !image_config.is_empty() {
+        generation["imageConfig"] = Value::Object(image_config);
     }
     json!({
-        "contents": [{ "role": "user", "parts": parts }],
+        "contents": contents,
         "generationConfig": generation,
     })
+}
+
+/// One answer read: the final image, usage, and Gemini's turn as the
+/// history keeps it (its non-thought text and the final image, each with
+/// its signature; the image as output `index` of the result).
+pub(crate) struct Reply {
+    /// The final image.
+    pub(crate) image: ImageData,
+    /// Tokens, if reported.
+    pub(crate) usage: Option<Usage>,
+    /// The model turn for the continuation.
+    pub(crate) turn: GeminiTurn,
 }
 
 #[derive(Deserialize)]
@@ -70,6 +93,11 @@ struct Content {
 #[serde(rename_all = "camelCase")]
 struct Part {
     inline_data: Option<InlineData>,
+    text: Option<String>,
+    /// A thought summary or thought image: not the answer, not resent.
+    #[serde(default)]
+    thought: bool,
+    thought_signature: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -96,8 +124,9 @@ struct UsageMetadata {
     candidates_token_count: u64,
 }
 
-/// Reads a 2xx answer: the last image part is the final image.
-pub(crate) fn parse(body: &[u8]) -> Result<(ImageData, Option<Usage>), BackendError> {
+/// Reads a 2xx answer: the last image part is the final image; `index` is
+/// the output it becomes (for the continuation's reference).
+pub(crate) fn parse(body: &[u8], index: u8) -> Result<Reply, BackendError> {
     let resp: Response = serde_json::from_slice(body)
         .map_err(|e| BackendError::BadResponse(format!("malformed JSON: {e}")))?;
     if let Some(reason) = resp.prompt_feedback.and_then(|f| f.block_reason) {
@@ -112,13 +141,40 @@ pub(crate) fn parse(body: &[u8]) -> Result<(ImageData, Option<Usage>), BackendEr
             reason: scrub(reason, ""),
         });
     }
-    let image = candidate
+    let parts = candidate
         .and_then(|c| c.content)
         .map(|c| c.parts)
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|p| p.inline_data)
-        .rfind(|d| !d.data.is_empty());
+        .unwrap_or_default();
+    let has_image = |p: &Part| p.inline_data.as_ref().is_some_and(|d| !d.data.is_empty());
+    // Gemini 3 marks its interim images `thought`: the answer is the last
+    // image that is not one (any last image from models without thoughts).
+    let last = parts
+        .iter()
+        .rposition(|p| has_image(p) && !p.thought)
+        .or_else(|| parts.iter().rposition(has_image));
+    let mut turn = GeminiTurn {
+        role: TurnRole::Model,
+        parts: Vec::new(),
+    };
+    let mut image = None;
+    for (i, part) in parts.into_iter().enumerate() {
+        let signature = part.thought_signature;
+        if Some(i) == last {
+            image = part.inline_data;
+            turn.parts.push(TurnPart {
+                content: PartContent::Image(TurnImage {
+                    source: ImageSource::OwnOutput { index },
+                    bytes: None,
+                }),
+                thought_signature: signature,
+            });
+        } else if let (Some(text), false) = (part.text, part.thought) {
+            turn.parts.push(TurnPart {
+                content: PartContent::Text { text },
+                thought_signature: signature,
+            });
+        }
+    }
     let Some(data) = image else {
         let why = finish.unwrap_or_else(|| "no candidate".into());
         return Err(BackendError::BadResponse(format!(
@@ -141,7 +197,11 @@ pub(crate) fn parse(body: &[u8]) -> Result<(ImageData, Option<Usage>), BackendEr
         data.mime_type.as_str()
     };
     let mime = crate::backend::http::sniff_mime(&bytes, fallback);
-    Ok((ImageData { bytes, mime }, usage))
+    Ok(Reply {
+        image: ImageData { bytes, mime },
+        usage,
+        turn,
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -225,19 +285,50 @@ mod tests {
             {"inlineData":{"mimeType":"image/png","data":"aGk="}},
             {"inlineData":{"mimeType":"image/png","data":"Ynll"}}]},"finishReason":"STOP"}],
             "usageMetadata":{"promptTokenCount":7,"candidatesTokenCount":1290}}"#;
-        let (img, usage) = parse(ok).unwrap();
-        assert_eq!(&img.bytes[..], b"bye");
-        assert_eq!(usage.unwrap().output, 1290);
+        let reply = parse(ok, 0).unwrap();
+        assert_eq!(&reply.image.bytes[..], b"bye");
+        assert_eq!(reply.usage.unwrap().output, 1290);
         let blocked = br#"{"promptFeedback":{"blockReason":"PROHIBITED_CONTENT"}}"#;
         assert!(
-            matches!(parse(blocked), Err(BackendError::Blocked { reason }) if reason.contains("PROHIBITED"))
+            matches!(parse(blocked, 0), Err(BackendError::Blocked { reason }) if reason.contains("PROHIBITED"))
         );
         let safety = br#"{"candidates":[{"finishReason":"IMAGE_SAFETY"}]}"#;
-        assert!(matches!(parse(safety), Err(BackendError::Blocked { .. })));
+        assert!(matches!(
+            parse(safety, 0),
+            Err(BackendError::Blocked { .. })
+        ));
         let text =
             br#"{"candidates":[{"content":{"parts":[{"text":"no"}]},"finishReason":"STOP"}]}"#;
-        assert!(matches!(parse(text), Err(BackendError::BadResponse(m)) if m.contains("no image")));
-        assert!(matches!(parse(b"[1"), Err(BackendError::BadResponse(_))));
+        assert!(
+            matches!(parse(text, 0), Err(BackendError::BadResponse(m)) if m.contains("no image"))
+        );
+        assert!(matches!(parse(b"[1", 0), Err(BackendError::BadResponse(_))));
+    }
+
+    #[test]
+    fn the_reply_turn_keeps_signatures_and_leaves_thoughts_out() {
+        let body = br#"{"candidates":[{"content":{"role":"model","parts":[
+            {"text":"planning","thought":true},
+            {"inlineData":{"mimeType":"image/png","data":"aGk="},"thought":true},
+            {"text":"Here it is.","thoughtSignature":"U0lHMQ=="},
+            {"inlineData":{"mimeType":"image/png","data":"Ynll"},"thoughtSignature":"U0lHMg=="},
+            {"inlineData":{"mimeType":"image/png","data":"bGF0ZQ=="},"thought":true}]},
+            "finishReason":"STOP"}]}"#;
+        let reply = parse(body, 2).unwrap();
+        assert_eq!(&reply.image.bytes[..], b"bye");
+        let parts = &reply.turn.parts;
+        assert_eq!(parts.len(), 2, "thought parts are not kept: {parts:?}");
+        assert_eq!(parts[0].thought_signature.as_deref(), Some("U0lHMQ=="));
+        assert_eq!(
+            parts[1],
+            TurnPart {
+                content: PartContent::Image(TurnImage {
+                    source: ImageSource::OwnOutput { index: 2 },
+                    bytes: None,
+                }),
+                thought_signature: Some("U0lHMg==".into()),
+            }
+        );
     }
 
     #[test]
@@ -260,7 +351,7 @@ mod tests {
     fn any_prefix_or_garbage_is_an_error_not_a_panic() {
         let body = br#"{"candidates":[{"content":{"parts":[{"inlineData":{"mimeType":"image/png","data":"aGk="}}]},"finishReason":"STOP"}]}"#;
         for end in 0..body.len() {
-            assert!(parse(&body[..end]).is_err());
+            assert!(parse(&body[..end], 0).is_err());
             let _ = map_error(503, &HeaderMap::new(), &body[..end], "k");
         }
         for junk in [
@@ -268,7 +359,7 @@ mod tests {
             b"{\"candidates\":[{}]}",
             b"{\"candidates\":[{\"content\":{\"parts\":[{}]}}]}",
         ] {
-            assert!(parse(junk).is_err());
+            assert!(parse(junk, 0).is_err());
         }
     }
 }

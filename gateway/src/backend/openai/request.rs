@@ -26,13 +26,14 @@ pub(crate) struct ModelSettings {
     pub partial_images: u8,
     /// `output_compression` for jpeg/webp.
     pub output_compression: Option<u8>,
-}
-
-impl ModelSettings {
-    /// gpt-image-1-mini answers `input_fidelity` with a 400.
-    pub(crate) fn supports_input_fidelity(&self) -> bool {
-        !self.model.starts_with("gpt-image-1-mini")
-    }
+    /// Qualities the model distinguishes (capability table); others go as `auto`.
+    pub qualities: Vec<Quality>,
+    /// Whether a transparent background may be asked for (capability
+    /// table); if not, the background is left to the model.
+    pub transparent: bool,
+    /// Whether edits take `input_fidelity` (capability table:
+    /// gpt-image-1-mini answered it with a 400).
+    pub takes_input_fidelity: bool,
 }
 
 /// The request fields every call shares, resolved once per job.
@@ -59,6 +60,7 @@ impl Resolved {
         let mut format = options.format;
         let background = match options.background {
             Background::Auto => None,
+            Background::Transparent if !model.transparent => None,
             Background::Opaque => Some("opaque"),
             Background::Transparent => {
                 // JPEG has no alpha channel: the API refuses the combination.
@@ -70,7 +72,11 @@ impl Resolved {
         };
         Self {
             size: openai_size(options.shape, model.size_rule.as_ref()),
-            quality: quality_str(options.quality),
+            quality: if model.qualities.contains(&options.quality) {
+                quality_str(options.quality)
+            } else {
+                "auto"
+            },
             background,
             format,
             n,
@@ -164,7 +170,7 @@ pub(crate) fn edit_form(
     if let Some(f) = model
         .input_fidelity
         .as_ref()
-        .filter(|_| model.supports_input_fidelity())
+        .filter(|_| model.takes_input_fidelity)
     {
         form = form.text("input_fidelity", f.clone());
     }
@@ -214,6 +220,9 @@ mod tests {
             moderation: None,
             partial_images: 2,
             output_compression: Some(80),
+            qualities: vec![Quality::High],
+            transparent: true,
+            takes_input_fidelity: true,
         };
         let options = RenderOptions {
             background: Background::Transparent,
@@ -226,5 +235,11 @@ mod tests {
         assert_eq!(r.background, Some("transparent"));
         assert!(!r.stream, "n > 1 is not streamed");
         assert_eq!(r.compression(&model), None);
+        assert_eq!(r.quality, "auto", "a quality the table does not list");
+        let opaque_only = ModelSettings {
+            transparent: false,
+            ..model
+        };
+        assert_eq!(Resolved::new(&options, &opaque_only).background, None);
     }
 }

@@ -81,7 +81,7 @@ fn tool(job: &ImageJob, settings: &TurnSettings<'_>, r: &Resolved) -> Value {
     if let Some(f) = image
         .input_fidelity
         .as_ref()
-        .filter(|_| image.supports_input_fidelity() && !job.inputs.is_empty())
+        .filter(|_| image.takes_input_fidelity && !job.inputs.is_empty())
     {
         tool.insert("input_fidelity".into(), json!(f));
     }
@@ -110,7 +110,7 @@ fn data_url(image: &PreparedImage) -> String {
 mod tests {
     use super::*;
     use bytes::Bytes;
-    use easel_shared::render::RenderOptions;
+    use easel_shared::render::{Quality, RenderOptions};
 
     fn image(byte: u8) -> PreparedImage {
         PreparedImage {
@@ -130,6 +130,9 @@ mod tests {
             moderation: None,
             partial_images: 2,
             output_compression: None,
+            qualities: vec![Quality::Low, Quality::Medium, Quality::High],
+            transparent: true,
+            takes_input_fidelity: true,
         }
     }
 
