@@ -35,7 +35,7 @@ use super::model_check::{ModelCheckError, ModelInfo};
 use super::openai::{OpenAiBackend, Refused, Resolved};
 use super::price::PriceTable;
 use super::{
-    BackendError, BackendEvent, BackendOutput, Billed, Capabilities, ImageData, ImageBackend,
+    BackendError, BackendEvent, BackendOutput, Billed, Capabilities, ImageBackend, ImageData,
     ImageJob,
 };
 

@@ -22,7 +22,7 @@ use easel_shared::results::gemini::{
 };
 use easel_shared::results::{Continuation, InputRef, ResultId, ResultRecord};
 
-use crate::results::{ResultStore, ResultStoreError, ImageData};
+use crate::results::{ImageData, ResultStore, ResultStoreError};
 
 /// The continuation for `request`, ready for the backend; `None` starts a
 /// fresh conversation. `inputs_bytes` is what the request's own inputs

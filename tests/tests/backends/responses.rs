@@ -70,6 +70,8 @@ async fn a_turn_streams_partials_and_costs_the_text_plus_the_image() {
     assert_eq!(body["model"], "gpt-5.1");
     assert_eq!(body["stream"], true);
     assert_eq!(body["tool_choice"], json!({ "type": "image_generation" }));
+    // The salted user hash, as OpenAI asks of apps serving end users.
+    assert_eq!(body["safety_identifier"], "u-3f9a");
     let tool = &body["tools"][0];
     assert_eq!(tool["model"], "gpt-image-1.5");
     assert_eq!(tool["quality"], "low");

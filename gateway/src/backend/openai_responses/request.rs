@@ -53,6 +53,9 @@ pub(super) fn body(
     // Stored responses are what `previous_response_id` refers to next turn.
     body.insert("store".into(), json!(true));
     body.insert("stream".into(), json!(true));
+    // OpenAI asks apps that serve end users to tag each call with a stable,
+    // non-reversible id of the user (the salted hash, never the platform id).
+    body.insert("safety_identifier".into(), json!(job.user_tag));
     if let Some(id) = previous {
         body.insert("previous_response_id".into(), json!(id));
     }
@@ -159,6 +162,7 @@ mod tests {
             Some(3)
         );
         assert!(fresh.get("previous_response_id").is_none());
+        assert_eq!(fresh["safety_identifier"], "tag");
         let next = body(&job, &settings, &r, Some("resp_1"));
         assert_eq!(next["previous_response_id"], "resp_1");
         let content = next["input"][0]["content"]
