@@ -4,6 +4,9 @@
 //! Every error shape is asserted here (`errors`); `python` runs the official
 //! `openai` SDK against a listening server.
 
+/// `/apikey` from chat through the core and the port, used on `/v1`.
+#[path = "openai_api/chat.rs"]
+mod chat;
 /// Each error in OpenAI's shape and status: keys, fields, images, quota.
 #[path = "openai_api/errors.rs"]
 mod errors;
