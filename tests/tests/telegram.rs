@@ -7,6 +7,8 @@
 
 #[path = "telegram/admission.rs"]
 mod admission;
+#[path = "telegram/apikey.rs"]
+mod apikey;
 #[path = "telegram/groups.rs"]
 mod groups;
 #[path = "telegram/harness.rs"]
