@@ -6,8 +6,8 @@
 
 pub mod act;
 pub mod admin;
-pub mod apikey;
 pub mod admit;
+pub mod apikey;
 pub mod command;
 pub mod intent;
 pub mod interpret;

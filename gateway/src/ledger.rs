@@ -273,19 +273,25 @@ pub trait Ledger: Send + Sync + 'static {
         actor: Actor,
     ) -> Result<MintedApiKey, LedgerError> {
         let _ = (user, actor);
-        Err(LedgerError::Unavailable("this ledger stores no API keys".into()))
+        Err(LedgerError::Unavailable(
+            "this ledger stores no API keys".into(),
+        ))
     }
 
     /// The user a presented key belongs to (`None`: unknown or revoked).
     async fn api_key_user(&self, key: &str) -> Result<Option<UserKey>, LedgerError> {
         let _ = key;
-        Err(LedgerError::Unavailable("this ledger stores no API keys".into()))
+        Err(LedgerError::Unavailable(
+            "this ledger stores no API keys".into(),
+        ))
     }
 
     /// The user's keys (visible prefix and creation time), oldest first.
     async fn list_api_keys(&self, user: UserKey) -> Result<Vec<ApiKeyInfo>, LedgerError> {
         let _ = user;
-        Err(LedgerError::Unavailable("this ledger stores no API keys".into()))
+        Err(LedgerError::Unavailable(
+            "this ledger stores no API keys".into(),
+        ))
     }
 
     /// Revokes the user's key with this visible prefix; false if the user
@@ -297,7 +303,9 @@ pub trait Ledger: Send + Sync + 'static {
         actor: Actor,
     ) -> Result<bool, LedgerError> {
         let _ = (user, prefix, actor);
-        Err(LedgerError::Unavailable("this ledger stores no API keys".into()))
+        Err(LedgerError::Unavailable(
+            "this ledger stores no API keys".into(),
+        ))
     }
 }
 

@@ -10,8 +10,8 @@ mod in_process;
 mod inputs;
 
 use async_trait::async_trait;
-use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
 use easel_shared::admin::{AdminActor, AdminOp, AdminReply, Redemption};
+use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
 use easel_shared::job::JobEvent;
 use easel_shared::request::{Precheck, Request};
 use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
@@ -180,18 +180,24 @@ pub trait Gateway: Send + Sync + 'static {
     /// Creates an API key for the user; the secret is in this answer only.
     async fn create_api_key(&self, user: UserKey) -> Result<MintedApiKey, GatewayError> {
         let _ = user;
-        Err(GatewayError::Unavailable("API keys are not served here".into()))
+        Err(GatewayError::Unavailable(
+            "API keys are not served here".into(),
+        ))
     }
 
     /// The user's API keys (visible prefix and creation time).
     async fn list_api_keys(&self, user: UserKey) -> Result<Vec<ApiKeyInfo>, GatewayError> {
         let _ = user;
-        Err(GatewayError::Unavailable("API keys are not served here".into()))
+        Err(GatewayError::Unavailable(
+            "API keys are not served here".into(),
+        ))
     }
 
     /// Revokes the user's key with this visible prefix; false if none.
     async fn revoke_api_key(&self, user: UserKey, prefix: &str) -> Result<bool, GatewayError> {
         let _ = (user, prefix);
-        Err(GatewayError::Unavailable("API keys are not served here".into()))
+        Err(GatewayError::Unavailable(
+            "API keys are not served here".into(),
+        ))
     }
 }

@@ -258,7 +258,10 @@ async fn admin_api_creates_lists_and_revokes_a_users_api_keys() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(listed.as_array().map(Vec::len), Some(1));
     assert_eq!(listed[0]["prefix"], prefix.as_str());
-    assert!(!listed.to_string().contains(&key), "a listing never shows the secret");
+    assert!(
+        !listed.to_string().contains(&key),
+        "a listing never shows the secret"
+    );
     assert_eq!(
         api.state.ledger.api_key_user(&key).await.expect("resolve"),
         Some("tg:77".parse().expect("user"))
@@ -266,13 +269,20 @@ async fn admin_api_creates_lists_and_revokes_a_users_api_keys() {
 
     let (status, _) = api.admin("DELETE", &format!("{path}/{prefix}"), None).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(api.state.ledger.api_key_user(&key).await.expect("resolve"), None);
+    assert_eq!(
+        api.state.ledger.api_key_user(&key).await.expect("resolve"),
+        None
+    );
     let (status, body) = api.admin("DELETE", &format!("{path}/{prefix}"), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["error"]["code"], "not_found");
-    let (status, body) = api.admin("DELETE", &format!("{path}/nonsense!"), None).await;
+    let (status, body) = api
+        .admin("DELETE", &format!("{path}/nonsense!"), None)
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"]["code"], "bad_request");
-    let (status, _) = api.admin("POST", "/admin/v1/users/nobody/api-keys", None).await;
+    let (status, _) = api
+        .admin("POST", "/admin/v1/users/nobody/api-keys", None)
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }

@@ -14,15 +14,15 @@ mod access;
 /// Admin operations (credits, plans, bans), their audit entries, status fields.
 #[path = "ledger/admin.rs"]
 mod admin;
+/// API keys of the `/v1` API: create, resolve, list, revoke, the per-user cap.
+#[path = "ledger/api_keys.rs"]
+mod api_keys;
 /// Redis Cluster only: state spread over the masters, cross-slot calls, per-master checks.
 #[path = "ledger/cluster.rs"]
 mod cluster_only;
 /// Access codes: mint, list, revoke, invalid text, typos, expiry, uses, plan days.
 #[path = "ledger/codes.rs"]
 mod codes;
-/// API keys of the `/v1` API: create, resolve, list, revoke, the per-user cap.
-#[path = "ledger/api_keys.rs"]
-mod api_keys;
 /// Races from independent instances: windows, credits, settle/refund, codes, spend cap.
 #[path = "ledger/concurrency.rs"]
 mod concurrency;

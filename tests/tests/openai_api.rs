@@ -175,7 +175,10 @@ impl Reply {
         for field in ["message", "type", "param", "code"] {
             assert!(keys.contains(&field), "missing {field} in {body}");
         }
-        assert!(err["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+        assert!(
+            err["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{body}"
+        );
         let text = |v: &Value| v.as_str().map(str::to_owned);
         (
             text(&err["type"]).expect("type is a string"),

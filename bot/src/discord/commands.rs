@@ -235,7 +235,11 @@ pub(crate) fn command_line(cmd: &CommandInteraction) -> CommandLine<'_> {
         "redeem" => line.text = format!("/redeem {}", string_option(&options, "code")),
         "apikey" => {
             let action = string_option(&options, "action");
-            let action = if action.is_empty() { "list" } else { action.as_str() };
+            let action = if action.is_empty() {
+                "list"
+            } else {
+                action.as_str()
+            };
             line.text = format!("/apikey {action} {}", string_option(&options, "prefix"));
         }
         "admin" => line.text = admin_line(&options),

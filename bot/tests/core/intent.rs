@@ -281,8 +281,14 @@ fn user_commands() {
 fn apikey_commands() {
     use easel_bot::core::ApiKeyAction;
     check(private("/apikey"), Ok(Intent::ApiKey(ApiKeyAction::List)));
-    check(private("/apikey list"), Ok(Intent::ApiKey(ApiKeyAction::List)));
-    check(private("/apikey CREATE"), Ok(Intent::ApiKey(ApiKeyAction::Create)));
+    check(
+        private("/apikey list"),
+        Ok(Intent::ApiKey(ApiKeyAction::List)),
+    );
+    check(
+        private("/apikey CREATE"),
+        Ok(Intent::ApiKey(ApiKeyAction::Create)),
+    );
     check(
         private("/apikey revoke easel-sk-AbCd1234"),
         Ok(Intent::ApiKey(ApiKeyAction::Revoke {

@@ -9,9 +9,9 @@
 //! far too short to use the key.
 
 use easel_shared::UnixMillis;
+use easel_shared::UserKey;
 use easel_shared::admin::{Actor, AuditEntry};
 use easel_shared::apikey::KEY_PREFIX;
-use easel_shared::UserKey;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -106,8 +106,17 @@ mod tests {
         let key = generate();
         let prefix = visible_prefix(&key).expect("well formed");
         let body = &prefix[KEY_PREFIX.len()..];
-        for given in [prefix.clone(), body.to_owned(), key.clone(), format!("{prefix}...")] {
-            assert_eq!(parse_prefix(&given).as_deref(), Some(prefix.as_str()), "{given}");
+        for given in [
+            prefix.clone(),
+            body.to_owned(),
+            key.clone(),
+            format!("{prefix}..."),
+        ] {
+            assert_eq!(
+                parse_prefix(&given).as_deref(),
+                Some(prefix.as_str()),
+                "{given}"
+            );
         }
         assert_eq!(parse_prefix("easel-sk-short"), None);
         assert_eq!(parse_prefix("not a key!"), None);

@@ -467,7 +467,13 @@ impl Ledger for RedisLedger {
         actor: Actor,
     ) -> Result<MintedApiKey, LedgerError> {
         let minted = api_keys::create(self, user).await?;
-        let entry = api_key_audit(minted.created_at, actor, user, "apikey-create", &minted.prefix);
+        let entry = api_key_audit(
+            minted.created_at,
+            actor,
+            user,
+            "apikey-create",
+            &minted.prefix,
+        );
         admin::push_audit(self, &entry).await;
         Ok(minted)
     }

@@ -418,7 +418,10 @@ impl Gateway for InProcessGateway {
     }
 
     async fn revoke_api_key(&self, user: UserKey, prefix: &str) -> Result<bool, GatewayError> {
-        Ok(self.ledger.revoke_api_key(user, prefix, Actor::Admin(user)).await?)
+        Ok(self
+            .ledger
+            .revoke_api_key(user, prefix, Actor::Admin(user))
+            .await?)
     }
 }
 

@@ -11,8 +11,13 @@ fn apikey(id: u64, token: &str, who: &Who, options: Vec<Value>) -> Value {
 async fn api_keys_are_created_listed_and_revoked_ephemerally() {
     let bot = Bot::start(|_| {}).await;
     let who = Who::member(USER, GUILD, &[]);
-    bot.deliver(apikey(1_201, "tok-k1", &who, vec![opt_str("action", "create")]))
-        .await;
+    bot.deliver(apikey(
+        1_201,
+        "tok-k1",
+        &who,
+        vec![opt_str("action", "create")],
+    ))
+    .await;
     let created = private_text(&bot.fake.calls(), "tok-k1");
     let key = created
         .split_whitespace()
@@ -32,16 +37,29 @@ async fn api_keys_are_created_listed_and_revoked_ephemerally() {
 
     bot.deliver(apikey(1_202, "tok-k2", &who, vec![])).await;
     let listed = private_text(&bot.fake.calls(), "tok-k2");
-    assert!(listed.contains(&keys[0].prefix) && !listed.contains(&key), "{listed}");
+    assert!(
+        listed.contains(&keys[0].prefix) && !listed.contains(&key),
+        "{listed}"
+    );
 
     bot.deliver(apikey(
         1_203,
         "tok-k3",
         &who,
-        vec![opt_str("action", "revoke"), opt_str("prefix", &keys[0].prefix)],
+        vec![
+            opt_str("action", "revoke"),
+            opt_str("prefix", &keys[0].prefix),
+        ],
     ))
     .await;
     let revoked = private_text(&bot.fake.calls(), "tok-k3");
     assert!(revoked.contains("revoked"), "{revoked}");
-    assert!(bot.stack.gateway.list_api_keys(user).await.expect("list").is_empty());
+    assert!(
+        bot.stack
+            .gateway
+            .list_api_keys(user)
+            .await
+            .expect("list")
+            .is_empty()
+    );
 }

@@ -22,7 +22,11 @@ async fn a_key_made_in_chat_works_on_v1_until_revoked_in_chat() {
         .to_owned();
 
     let ok = v1
-        .post_json("/v1/images/generations", Some(&key), r#"{"prompt":"a cat"}"#)
+        .post_json(
+            "/v1/images/generations",
+            Some(&key),
+            r#"{"prompt":"a cat"}"#,
+        )
         .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
 
@@ -31,7 +35,10 @@ async fn a_key_made_in_chat_works_on_v1_until_revoked_in_chat() {
         .expect("list");
     let prefix = &key[..17];
     assert!(listed.contains(prefix), "{listed}");
-    assert!(!listed.contains(&key), "a listing never shows the secret: {listed}");
+    assert!(
+        !listed.contains(&key),
+        "a listing never shows the secret: {listed}"
+    );
 
     let revoke = ApiKeyAction::Revoke {
         prefix: prefix.to_owned(),
@@ -41,7 +48,11 @@ async fn a_key_made_in_chat_works_on_v1_until_revoked_in_chat() {
         .expect("revoke");
     assert!(revoked.contains("revoked"), "{revoked}");
     let refused = v1
-        .post_json("/v1/images/generations", Some(&key), r#"{"prompt":"a cat"}"#)
+        .post_json(
+            "/v1/images/generations",
+            Some(&key),
+            r#"{"prompt":"a cat"}"#,
+        )
         .await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     let again = apikey::answer(gateway, v1.user, &revoke, Locale::En)
@@ -51,6 +62,8 @@ async fn a_key_made_in_chat_works_on_v1_until_revoked_in_chat() {
     let bad = ApiKeyAction::Revoke {
         prefix: "???".to_owned(),
     };
-    let bad = apikey::answer(gateway, v1.user, &bad, Locale::En).await.expect("bad prefix");
+    let bad = apikey::answer(gateway, v1.user, &bad, Locale::En)
+        .await
+        .expect("bad prefix");
     assert!(bad.contains("not a key prefix"), "{bad}");
 }

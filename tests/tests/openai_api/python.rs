@@ -33,7 +33,12 @@ async fn the_official_openai_sdk_works_against_easel() {
     let python = String::from_utf8_lossy(&setup.stdout).trim().to_owned();
 
     let v1 = V1::start().await;
-    let revoked = v1.state.ledger.create_api_key(v1.user, Actor::Api).await.expect("create");
+    let revoked = v1
+        .state
+        .ledger
+        .create_api_key(v1.user, Actor::Api)
+        .await
+        .expect("create");
     assert!(
         v1.state
             .ledger
@@ -41,7 +46,9 @@ async fn the_official_openai_sdk_works_against_easel() {
             .await
             .expect("revoke")
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let server = tokio::spawn(axum::serve(listener, app(v1.state.clone())).into_future());
 
@@ -62,7 +69,14 @@ async fn the_official_openai_sdk_works_against_easel() {
         "client failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for step in ["generate ok", "edit ok", "stream ok", "edit stream ok", "revoked ok", "429 ok"] {
+    for step in [
+        "generate ok",
+        "edit ok",
+        "stream ok",
+        "edit stream ok",
+        "revoked ok",
+        "429 ok",
+    ] {
         assert!(stdout.contains(step), "{step} missing:\n{stdout}");
     }
     // Everything the SDK did is on the user's chat quota, and nothing more.

@@ -26,8 +26,14 @@ async fn a_generation_answers_in_openai_shape_and_draws_on_the_users_quota() {
     assert!(body["created"].as_u64().is_some());
     let data = body["data"].as_array().expect("data");
     assert_eq!(data.len(), 2);
-    let first = STANDARD.decode(data[0]["b64_json"].as_str().expect("b64_json")).expect("base64");
-    assert_eq!(first, FakeOpenAi::final_image(0).to_vec(), "the provider's bytes, untouched");
+    let first = STANDARD
+        .decode(data[0]["b64_json"].as_str().expect("b64_json"))
+        .expect("base64");
+    assert_eq!(
+        first,
+        FakeOpenAi::final_image(0).to_vec(),
+        "the provider's bytes, untouched"
+    );
     assert_eq!(body["size"], "1024x1024");
     assert_eq!(body["quality"], "low");
     assert_eq!(body["output_format"], "png");
@@ -72,7 +78,10 @@ async fn a_stream_sends_the_partials_asked_for_then_completed() {
         .await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(
-        reply.headers.get("content-type").and_then(|v| v.to_str().ok()),
+        reply
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
         Some("text/event-stream")
     );
     let text = reply.text();
@@ -81,7 +90,14 @@ async fn a_stream_sends_the_partials_asked_for_then_completed() {
         .filter_map(|l| l.strip_prefix("event: "))
         .collect();
     // The upstream sent two partials; the caller asked for one.
-    assert_eq!(kinds, ["image_generation.partial_image", "image_generation.completed"], "{text}");
+    assert_eq!(
+        kinds,
+        [
+            "image_generation.partial_image",
+            "image_generation.completed"
+        ],
+        "{text}"
+    );
     assert!(text.contains("\"partial_image_index\":0"), "{text}");
     assert!(text.contains("\"usage\""), "{text}");
     assert_eq!(v1.used().await, 1);
@@ -98,7 +114,9 @@ async fn models_and_the_openapi_document_are_served() {
     assert_eq!(models["object"], "list");
     assert_eq!(models["data"][0]["id"], "gpt-image-2");
 
-    let req = Request::get("/v1/openapi.json").body(Body::empty()).expect("request");
+    let req = Request::get("/v1/openapi.json")
+        .body(Body::empty())
+        .expect("request");
     let doc = v1.send(req).await.json();
     for path in ["/v1/images/generations", "/v1/images/edits", "/v1/models"] {
         assert!(doc["paths"][path].is_object(), "{path} missing");

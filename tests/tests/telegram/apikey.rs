@@ -54,7 +54,10 @@ async fn a_key_asked_for_in_a_group_arrives_only_in_the_private_chat() {
     h.tg.push_update(Msg::new(2, &user, &chat).text("/apikey").update(2));
     let listed = h.text_containing(chat.id(), "Your API keys").await;
     let listed = listed.text("text").unwrap_or_default();
-    assert!(listed.contains(&keys[0].prefix) && !listed.contains(&key), "{listed}");
+    assert!(
+        listed.contains(&keys[0].prefix) && !listed.contains(&key),
+        "{listed}"
+    );
 }
 
 #[tokio::test]

@@ -21,7 +21,13 @@ pub(super) async fn answer_privately(state: &State, bot: &TgBot, ctx: &Ctx, cmd:
     let gateway = &*state.inner.gateway;
     let actor = AdminActor::User(ctx.user);
     let (locale, now) = (ctx.locale, act::system_now());
-    privately(state, bot, ctx, act::admin(gateway, &actor, &cmd, locale, now)).await;
+    privately(
+        state,
+        bot,
+        ctx,
+        act::admin(gateway, &actor, &cmd, locale, now),
+    )
+    .await;
 }
 
 /// Answers `/apikey` in the user's private chat (a new key's secret must
@@ -29,7 +35,13 @@ pub(super) async fn answer_privately(state: &State, bot: &TgBot, ctx: &Ctx, cmd:
 /// could not be delivered.
 pub(super) async fn apikey_privately(state: &State, bot: &TgBot, ctx: &Ctx, action: ApiKeyAction) {
     let gateway = &*state.inner.gateway;
-    privately(state, bot, ctx, apikey::answer(gateway, ctx.user, &action, ctx.locale)).await;
+    privately(
+        state,
+        bot,
+        ctx,
+        apikey::answer(gateway, ctx.user, &action, ctx.locale),
+    )
+    .await;
 }
 
 /// Probes the private chat, then runs `answer` and sends its text there,

@@ -27,7 +27,10 @@ async fn create(
     State(s): State<AppState>,
     Path(user): Path<String>,
 ) -> Result<(StatusCode, Json<MintedApiKey>), AppError> {
-    let minted = s.ledger.create_api_key(user_key(&user)?, Actor::Api).await?;
+    let minted = s
+        .ledger
+        .create_api_key(user_key(&user)?, Actor::Api)
+        .await?;
     Ok((StatusCode::CREATED, Json(minted)))
 }
 

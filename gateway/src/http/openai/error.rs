@@ -88,22 +88,34 @@ impl ApiError {
 
     /// A missing, unknown or revoked API key (401 `invalid_api_key`).
     pub fn invalid_api_key(message: &str) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "invalid_request_error", Some("invalid_api_key"))
-            .message(message)
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_request_error",
+            Some("invalid_api_key"),
+        )
+        .message(message)
     }
 
     /// A field with a bad value (400 `invalid_value`).
     pub fn invalid_value(param: &str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_request_error", Some("invalid_value"))
-            .param(param)
-            .message(message)
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            Some("invalid_value"),
+        )
+        .param(param)
+        .message(message)
     }
 
     /// A field this API does not know (400 `unknown_parameter`).
     pub fn unknown_parameter(param: &str) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_request_error", Some("unknown_parameter"))
-            .param(param)
-            .message(format!("Unknown parameter: '{param}'."))
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            Some("unknown_parameter"),
+        )
+        .param(param)
+        .message(format!("Unknown parameter: '{param}'."))
     }
 
     /// A required field is absent (400 `missing_required_parameter`).
@@ -124,45 +136,67 @@ impl ApiError {
 
     /// The body is larger than the route accepts (413).
     pub fn too_large(limit: usize) -> Self {
-        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "invalid_request_error", Some("request_too_large"))
-            .message(format!("The request body is larger than {limit} bytes."))
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "invalid_request_error",
+            Some("request_too_large"),
+        )
+        .message(format!("The request body is larger than {limit} bytes."))
     }
 
     /// A model this deployment does not serve (404 `model_not_found`).
     pub fn model_not_found(model: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "invalid_request_error", Some("model_not_found"))
-            .param("model")
-            .message(format!("The model `{model}` does not exist or you do not have access to it."))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "invalid_request_error",
+            Some("model_not_found"),
+        )
+        .param("model")
+        .message(format!(
+            "The model `{model}` does not exist or you do not have access to it."
+        ))
     }
 
     /// This process does not run the image pipeline (admin-only gateway).
     pub fn not_served() -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "server_error", Some("service_unavailable"))
-            .message("This server does not serve the images API.")
-            .retry_after(None)
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "server_error",
+            Some("service_unavailable"),
+        )
+        .message("This server does not serve the images API.")
+        .retry_after(None)
     }
 
     /// The quota or key store cannot be reached: fail closed, nothing charged.
     pub fn unavailable() -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "server_error", Some("service_unavailable"))
-            .message("The service is temporarily unavailable; nothing was charged. Please retry.")
-            .retry_after(Some(1))
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "server_error",
+            Some("service_unavailable"),
+        )
+        .message("The service is temporarily unavailable; nothing was charged. Please retry.")
+        .retry_after(Some(1))
     }
 
     /// A refusal of the gateway; `now` is the ledger's clock for `Retry-After`.
     pub fn from_gateway(err: &GatewayError, now: UnixMillis) -> Self {
         match err {
             GatewayError::Denied { denial, .. } => Self::from_denial(denial, now),
-            GatewayError::BadInput { index, error } => {
-                Self::new(StatusCode::BAD_REQUEST, "invalid_request_error", Some("invalid_image"))
-                    .param("image")
-                    .message(format!("Input image {index} is not usable: {error}."))
-            }
-            GatewayError::BadMask { error } => {
-                Self::new(StatusCode::BAD_REQUEST, "invalid_request_error", Some("invalid_image"))
-                    .param("mask")
-                    .message(format!("The mask is not usable: {error}."))
-            }
+            GatewayError::BadInput { index, error } => Self::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request_error",
+                Some("invalid_image"),
+            )
+            .param("image")
+            .message(format!("Input image {index} is not usable: {error}.")),
+            GatewayError::BadMask { error } => Self::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request_error",
+                Some("invalid_image"),
+            )
+            .param("mask")
+            .message(format!("The mask is not usable: {error}.")),
             GatewayError::InputExpired(_) | GatewayError::Refused(_) => {
                 Self::new(StatusCode::BAD_REQUEST, "invalid_request_error", None)
                     .message(err.to_string())
@@ -174,11 +208,13 @@ impl ApiError {
             GatewayError::Forbidden => {
                 Self::new(StatusCode::FORBIDDEN, "permission_error", None).message("Forbidden.")
             }
-            GatewayError::Busy => {
-                Self::new(StatusCode::SERVICE_UNAVAILABLE, "server_error", Some("server_busy"))
-                    .message("Too many uploads are being processed; nothing was charged. Retry shortly.")
-                    .retry_after(Some(1))
-            }
+            GatewayError::Busy => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "server_error",
+                Some("server_busy"),
+            )
+            .message("Too many uploads are being processed; nothing was charged. Retry shortly.")
+            .retry_after(Some(1)),
             GatewayError::Unavailable(why) => {
                 tracing::warn!(reason = %why, "gateway unavailable for /v1");
                 Self::unavailable()
@@ -192,7 +228,11 @@ impl ApiError {
         let wait = |at: UnixMillis| Some(secs_until(at, now));
         let limited = |code| Self::new(StatusCode::TOO_MANY_REQUESTS, "requests", Some(code));
         let out_of_quota = || {
-            Self::new(StatusCode::TOO_MANY_REQUESTS, "insufficient_quota", Some("insufficient_quota"))
+            Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "insufficient_quota",
+                Some("insufficient_quota"),
+            )
         };
         match denial {
             Denial::Quota { fits, retry_at } => {
@@ -262,22 +302,31 @@ impl ApiError {
                     .message("The image service is unavailable; nothing was charged.")
                     .retry_after(Some(1))
             }
-            JobFailure::ModelUnavailable => server(StatusCode::SERVICE_UNAVAILABLE, "model_unavailable")
-                .message("The image model is not available; nothing was charged."),
+            JobFailure::ModelUnavailable => {
+                server(StatusCode::SERVICE_UNAVAILABLE, "model_unavailable")
+                    .message("The image model is not available; nothing was charged.")
+            }
             JobFailure::Blocked { reason } => Self::new(
                 StatusCode::BAD_REQUEST,
                 "image_generation_user_error",
                 Some("moderation_blocked"),
             )
-            .message(format!("Your request was rejected by the safety system: {reason}")),
+            .message(format!(
+                "Your request was rejected by the safety system: {reason}"
+            )),
             JobFailure::Rejected { reason } => {
-                Self::new(StatusCode::BAD_REQUEST, "invalid_request_error", None).message(reason.clone())
+                Self::new(StatusCode::BAD_REQUEST, "invalid_request_error", None)
+                    .message(reason.clone())
             }
-            JobFailure::TooManyQueued { limit } => {
-                Self::new(StatusCode::TOO_MANY_REQUESTS, "requests", Some("rate_limit_exceeded"))
-                    .message(format!("At most {limit} of your jobs may wait; nothing was charged."))
-                    .retry_after(None)
-            }
+            JobFailure::TooManyQueued { limit } => Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "requests",
+                Some("rate_limit_exceeded"),
+            )
+            .message(format!(
+                "At most {limit} of your jobs may wait; nothing was charged."
+            ))
+            .retry_after(None),
             JobFailure::TimedOut => server(StatusCode::GATEWAY_TIMEOUT, "timeout")
                 .message("The image took too long; nothing was charged."),
             JobFailure::Failed | JobFailure::Cancelled | JobFailure::ReservationLost => {

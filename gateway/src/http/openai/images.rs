@@ -9,9 +9,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
 use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -80,7 +80,10 @@ pub async fn edits(
 ) -> Response {
     let form = match form {
         Ok(f) => f,
-        Err(e) => return ApiError::bad_body(format!("Expected a multipart/form-data body: {e}.")).into_response(),
+        Err(e) => {
+            return ApiError::bad_body(format!("Expected a multipart/form-data body: {e}."))
+                .into_response();
+        }
     };
     let (fields, images, mask) = match read_form(form).await {
         Ok(parts) => parts,
@@ -90,8 +93,11 @@ pub async fn edits(
         return ApiError::missing("image").into_response();
     }
     if images.len() > MAX_EDIT_IMAGES {
-        return ApiError::invalid_value("image", format!("At most {MAX_EDIT_IMAGES} images per edit."))
-            .into_response();
+        return ApiError::invalid_value(
+            "image",
+            format!("At most {MAX_EDIT_IMAGES} images per edit."),
+        )
+        .into_response();
     }
     match params::parse(Route::Edits, &fields) {
         Ok(p) => run(&state, user, Route::Edits, p, images, mask).await,
@@ -129,7 +135,9 @@ async fn read_form(
         };
         let name = field.name().unwrap_or_default().to_owned();
         match name.as_str() {
-            "image" | "image[]" => images.push(field.bytes().await.map_err(|e| multipart_error(&e))?),
+            "image" | "image[]" => {
+                images.push(field.bytes().await.map_err(|e| multipart_error(&e))?)
+            }
             "mask" => mask = Some(field.bytes().await.map_err(|e| multipart_error(&e))?),
             _ => {
                 let text = field.text().await.map_err(|e| multipart_error(&e))?;
@@ -144,7 +152,10 @@ fn multipart_error(e: &MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::too_large(MAX_BODY_BYTES)
     } else {
-        ApiError::bad_body(format!("The multipart body could not be read: {}.", e.body_text()))
+        ApiError::bad_body(format!(
+            "The multipart body could not be read: {}.",
+            e.body_text()
+        ))
     }
 }
 
@@ -305,7 +316,8 @@ impl Follow {
                     body.insert("partial_image_index".into(), json!(count));
                     body.insert("created_at".into(), json!(unix_secs()));
                     let kind = format!("{prefix}.partial_image");
-                    self.pending.push_back(sse_event(&kind, &Value::Object(body)));
+                    self.pending
+                        .push_back(sse_event(&kind, &Value::Object(body)));
                 }
                 Some(JobEvent::Done { images, .. }) => {
                     self.finished = true;
@@ -315,12 +327,14 @@ impl Follow {
                         body.insert("b64_json".into(), json!(b64(image)));
                         body.insert("created_at".into(), json!(unix_secs()));
                         let kind = format!("{prefix}.completed");
-                        self.pending.push_back(sse_event(&kind, &Value::Object(body)));
+                        self.pending
+                            .push_back(sse_event(&kind, &Value::Object(body)));
                     }
                 }
                 Some(JobEvent::Failed { failure, .. }) => {
                     self.finished = true;
-                    self.pending.push_back(error_event(&ApiError::from_failure(&failure)));
+                    self.pending
+                        .push_back(error_event(&ApiError::from_failure(&failure)));
                 }
                 Some(_) => {}
             }
@@ -334,7 +348,10 @@ fn described(params: &ImageParams) -> Map<String, Value> {
     let mut body = Map::new();
     body.insert("size".into(), json!(params.size));
     body.insert("quality".into(), json!(params::quality_name(o.quality)));
-    body.insert("background".into(), json!(params::background_name(o.background)));
+    body.insert(
+        "background".into(),
+        json!(params::background_name(o.background)),
+    );
     body.insert("output_format".into(), json!(params::format_name(o.format)));
     // The port reports cost, not the provider's token counts: zeros keep the
     // shape the SDKs parse (see README, "Use it from the OpenAI SDK").

@@ -76,7 +76,10 @@ pub fn parse(route: Route, fields: &Map<String, Value>) -> Result<ImageParams, A
     }
     let prompt = string(fields, "prompt")?.ok_or_else(|| ApiError::missing("prompt"))?;
     if prompt.trim().is_empty() {
-        return Err(ApiError::invalid_value("prompt", "The prompt must not be empty."));
+        return Err(ApiError::invalid_value(
+            "prompt",
+            "The prompt must not be empty.",
+        ));
     }
     if prompt.chars().count() > MAX_PROMPT_CHARS {
         return Err(ApiError::invalid_value(
@@ -246,11 +249,15 @@ fn boolean(fields: &Map<String, Value>, name: &str) -> Result<Option<bool>, ApiE
 /// A multipart text field as the JSON value it stands for: numbers and
 /// booleans where the field is one, text otherwise.
 pub fn text_value(name: &str, text: String) -> Value {
-    let typed = matches!(name, "n" | "output_compression" | "partial_images" | "stream");
-    if typed && let Ok(v) = serde_json::from_str::<Value>(text.trim()) {
-        if v.is_number() || v.is_boolean() {
-            return v;
-        }
+    let typed = matches!(
+        name,
+        "n" | "output_compression" | "partial_images" | "stream"
+    );
+    if typed
+        && let Ok(v) = serde_json::from_str::<Value>(text.trim())
+        && (v.is_number() || v.is_boolean())
+    {
+        return v;
     }
     Value::String(text)
 }
@@ -268,14 +275,22 @@ mod tests {
     fn a_full_request_maps_to_render_options() {
         let p = parse(
             Route::Generations,
-            &fields(json!({"prompt": "a cat", "n": 2, "size": "1536x1024", "quality": "high",
+            &fields(
+                json!({"prompt": "a cat", "n": 2, "size": "1536x1024", "quality": "high",
                 "background": "transparent", "output_format": "webp", "stream": true,
                 "partial_images": 2, "model": "gpt-image-2", "output_compression": 80,
-                "moderation": "low", "user": "u1"})),
+                "moderation": "low", "user": "u1"}),
+            ),
         )
         .expect("valid");
         assert_eq!(p.options.n, 2);
-        assert_eq!(p.options.shape, Shape::Exact { width: 1536, height: 1024 });
+        assert_eq!(
+            p.options.shape,
+            Shape::Exact {
+                width: 1536,
+                height: 1024
+            }
+        );
         assert_eq!(p.options.quality, Quality::High);
         assert_eq!(p.options.format, OutputFormat::Webp);
         assert!(p.stream);
@@ -295,11 +310,23 @@ mod tests {
         check(json!({"prompt": "x", "n": "2"}), "n");
         check(json!({"prompt": "x", "size": "big"}), "size");
         check(json!({"prompt": "x", "quality": "hd"}), "quality");
-        check(json!({"prompt": "x", "background": "transparent", "output_format": "jpeg"}), "background");
-        check(json!({"prompt": "x", "response_format": "url"}), "response_format");
+        check(
+            json!({"prompt": "x", "background": "transparent", "output_format": "jpeg"}),
+            "background",
+        );
+        check(
+            json!({"prompt": "x", "response_format": "url"}),
+            "response_format",
+        );
         check(json!({"prompt": "x", "style": "vivid"}), "style");
-        check(json!({"prompt": "x", "input_fidelity": "high"}), "input_fidelity");
-        check(json!({"prompt": "x", "partial_images": 4}), "partial_images");
+        check(
+            json!({"prompt": "x", "input_fidelity": "high"}),
+            "input_fidelity",
+        );
+        check(
+            json!({"prompt": "x", "partial_images": 4}),
+            "partial_images",
+        );
     }
 
     #[test]

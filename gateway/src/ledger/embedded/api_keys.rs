@@ -70,9 +70,7 @@ pub(crate) fn create(
             user,
             hash: hash.clone(),
         })?;
-        tx.api_key_ids
-            .insert(row.as_str(), entry.as_slice())
-            .io()?;
+        tx.api_key_ids.insert(row.as_str(), entry.as_slice()).io()?;
         tx.api_keys.insert(hash.as_str(), owner.as_slice()).io()?;
         tx.push_audit(&audit_entry(now, actor, user, "apikey-create", &prefix))?;
         return Ok(MintedApiKey {

@@ -80,7 +80,9 @@ pub(super) async fn resolve(l: &RedisLedger, key: &str) -> Result<Option<UserKey
         return Ok(None);
     }
     let hash = api_key::hash(key);
-    let stored: Option<String> = l.query(redis::cmd("GET").arg(l.keys.api_key(&hash))).await?;
+    let stored: Option<String> = l
+        .query(redis::cmd("GET").arg(l.keys.api_key(&hash)))
+        .await?;
     let Some(stored) = stored else {
         return Ok(None);
     };
