@@ -123,3 +123,30 @@ async fn models_and_the_openapi_document_are_served() {
     }
     assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
 }
+
+#[tokio::test]
+async fn an_upload_far_above_the_admin_apis_body_limit_is_taken() {
+    let v1 = V1::start().await;
+    // A noisy 300x300 RGBA PNG barely compresses: ~350 KB, beyond the
+    // admin API's 64 KiB limit that must not apply to /v1.
+    let mut seed: u32 = 7;
+    let img = image::RgbaImage::from_fn(300, 300, |_, _| {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        let [a, b, c, _] = seed.to_le_bytes();
+        image::Rgba([a, b, c, 255])
+    });
+    let mut big = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgba8(img)
+        .write_to(&mut big, image::ImageFormat::Png)
+        .expect("encode");
+    let big = big.into_inner();
+    assert!(big.len() > 200_000, "{}", big.len());
+    let reply = v1
+        .post_form(&[
+            ("prompt", None, b"brighter".to_vec()),
+            ("image", Some("big.png"), big),
+        ])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(v1.used().await, 1);
+}
