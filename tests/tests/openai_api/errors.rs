@@ -161,6 +161,21 @@ async fn bad_edit_uploads_are_400_on_image_or_mask_and_charge_nothing() {
         )
     );
 
+    let bad_mask = v1
+        .post_form(&[
+            prompt.clone(),
+            ("image", Some("a.png"), png(1)),
+            ("mask", Some("m.png"), b"not a png".to_vec()),
+        ])
+        .await;
+    assert_eq!(
+        bad_mask.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        bad_mask.text()
+    );
+    assert_eq!(bad_mask.error().2.as_deref(), Some("mask"));
+
     let bad_n = v1
         .post_form(&[
             prompt.clone(),
