@@ -133,6 +133,7 @@ usage-redeem = /redeem CODE
 usage-settings = /settings [ar 16:9] [q high] [n 2] [bg auto] [fmt png] | reset
 usage-lang = /lang en|zh
 usage-forget = /forget [confirm]
+usage-apikey = /apikey [create | list | revoke PREFIX]
 usage-grant = /grant USER N [reason]
 usage-deduct = /deduct USER N [reason]
 usage-plan = /plan USER NAME|default [days]
@@ -149,6 +150,7 @@ help-cmd-redeem = redeem an access code
 help-cmd-settings = your default options
 help-cmd-lang = choose English or Chinese
 help-cmd-forget = delete your stored prompts and images
+help-cmd-apikey = keys for the OpenAI-compatible API (use your quota from scripts)
 help-cmd-grant = add prepaid credits
 help-cmd-deduct = take prepaid credits away
 help-cmd-plan = assign a plan, or return to the default
@@ -239,3 +241,14 @@ progress-partial = A preview of image { $image } arrived…
 try-saved = Saved { $path } ({ $bytes } bytes, the provider's original file)
 try-quota = Quota left: { $quota }
 try-operator-access = Note: access.mode is "{ $mode }"; easel try gives { $user } the default plan "{ $plan }" unless it has a plan of its own (bans and every limit still apply).
+
+# /apikey: keys of the OpenAI-compatible API
+apikey-created = Your new API key (shown only this once; keep it secret):
+    { $key }
+    Use it as the api_key of any OpenAI SDK, with base_url set to this service's /v1 address. Requests use your quota. Revoke it with /apikey revoke { $prefix }
+apikey-none = You have no API keys. Create one with /apikey create.
+apikey-list = Your API keys:
+apikey-item = { $prefix }… created { $date }
+apikey-revoked = Key { $prefix }… revoked: it no longer works.
+apikey-unknown = You have no key { $prefix }…; /apikey lists yours.
+apikey-bad-prefix = "{ $given }" is not a key prefix; it looks like easel-sk-AbCd1234 (see /apikey).

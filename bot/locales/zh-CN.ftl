@@ -116,6 +116,7 @@ usage-quota = /quota
 usage-redeem = /redeem 兑换码
 usage-settings = /settings [ar 16:9] [q high] [n 2] [bg auto] [fmt png] | reset
 usage-lang = /lang en|zh
+usage-apikey = /apikey [create | list | revoke 前缀]
 usage-forget = /forget [confirm]
 usage-grant = /grant 用户 数量 [原因]
 usage-deduct = /deduct 用户 数量 [原因]
@@ -133,6 +134,7 @@ help-cmd-redeem = 兑换邀请码
 help-cmd-settings = 你的默认选项
 help-cmd-lang = 选择中文或英文
 help-cmd-forget = 删除你保存的描述和图片
+help-cmd-apikey = OpenAI 兼容 API 的密钥（在脚本中使用你的额度）
 help-cmd-grant = 增加预付额度
 help-cmd-deduct = 扣除预付额度
 help-cmd-plan = 设置套餐，或恢复默认套餐
@@ -223,3 +225,14 @@ progress-partial = 图片 { $image } 的预览已到…
 try-saved = 已保存 { $path }（{ $bytes } 字节，服务商的原始文件）
 try-quota = 剩余额度：{ $quota }
 try-operator-access = 注意：access.mode 为 "{ $mode }"；easel try 会让 { $user } 使用默认套餐 "{ $plan }"，除非它已有自己的套餐（封禁和所有限制仍然有效）。
+
+# /apikey: keys of the OpenAI-compatible API
+apikey-created = 你的新 API 密钥（只显示这一次，请妥善保管）：
+    { $key }
+    在任意 OpenAI SDK 中作为 api_key 使用，并把 base_url 设为本服务的 /v1 地址。请求消耗你的额度。撤销：/apikey revoke { $prefix }
+apikey-none = 你还没有 API 密钥。用 /apikey create 创建一个。
+apikey-list = 你的 API 密钥：
+apikey-item = { $prefix }… 创建于 { $date }
+apikey-revoked = 密钥 { $prefix }… 已撤销，不能再使用。
+apikey-unknown = 你没有密钥 { $prefix }…；/apikey 列出你的密钥。
+apikey-bad-prefix = “{ $given }” 不是密钥前缀；前缀形如 easel-sk-AbCd1234（见 /apikey）。

@@ -7,6 +7,7 @@
 pub mod act;
 pub mod admin;
 pub mod admit;
+pub mod apikey;
 pub mod build;
 pub mod command;
 pub mod intent;
@@ -19,6 +20,6 @@ pub mod request;
 
 pub use admin::{AdminCommand, MintRequest, UserRef};
 pub use command::{AdminVerb, Command};
-pub use intent::{ChangeTarget, Intent, Problem, SettingsChange, UsageError};
+pub use intent::{ApiKeyAction, ChangeTarget, Intent, Problem, SettingsChange, UsageError};
 pub use interpret::{Context, interpret, is_admin};
 pub use message::{Action, Chat, ChatKind, ImageRef, Incoming, RepliedTo, ResultId};

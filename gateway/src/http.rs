@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod openai;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -37,6 +38,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .nest("/admin/v1", admin::routes())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
+        .merge(openai::routes())
         .with_state(state)
 }
 

@@ -13,6 +13,7 @@
 //!
 //! Invariant: the ledger knows nothing about images, prompts or platforms.
 
+pub mod api_key;
 pub mod clock;
 pub mod code;
 pub mod embedded;
@@ -26,6 +27,7 @@ use easel_shared::admin::{
     Actor, AuditEntry, CodeInfo, CodeSpec, MintedCode, Redemption, SpendStatus, TopEntry,
     UsageEntry,
 };
+use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
 use easel_shared::config::Config;
 use easel_shared::render::Quality;
 use easel_shared::{Denial, QuotaStatus, Refusal, RequestId, UnixMillis, UserKey};
@@ -253,6 +255,54 @@ pub trait Ledger: Send + Sync + 'static {
 
     /// The most recent admin changes, newest first.
     async fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, LedgerError>;
+
+    // API keys of the `/v1` API live in the ledger because the ledger's
+    // store never evicts (the result store may). The defaults refuse, so a
+    // ledger without key support fails closed (no key ever resolves).
+
+    /// Creates an API key drawing on `user`'s account; its secret is
+    /// returned once and only its SHA-256 is stored. `Refused` when the user
+    /// already holds [`api_key::MAX_KEYS_PER_USER`] keys.
+    async fn create_api_key(
+        &self,
+        user: UserKey,
+        actor: Actor,
+    ) -> Result<MintedApiKey, LedgerError> {
+        let _ = (user, actor);
+        Err(LedgerError::Unavailable(
+            "this ledger stores no API keys".into(),
+        ))
+    }
+
+    /// The user a presented key belongs to (`None`: unknown or revoked).
+    async fn api_key_user(&self, key: &str) -> Result<Option<UserKey>, LedgerError> {
+        let _ = key;
+        Err(LedgerError::Unavailable(
+            "this ledger stores no API keys".into(),
+        ))
+    }
+
+    /// The user's keys (visible prefix and creation time), oldest first.
+    async fn list_api_keys(&self, user: UserKey) -> Result<Vec<ApiKeyInfo>, LedgerError> {
+        let _ = user;
+        Err(LedgerError::Unavailable(
+            "this ledger stores no API keys".into(),
+        ))
+    }
+
+    /// Revokes the user's key with this visible prefix; false if the user
+    /// has no such key. Takes effect for the next request.
+    async fn revoke_api_key(
+        &self,
+        user: UserKey,
+        prefix: &str,
+        actor: Actor,
+    ) -> Result<bool, LedgerError> {
+        let _ = (user, prefix, actor);
+        Err(LedgerError::Unavailable(
+            "this ledger stores no API keys".into(),
+        ))
+    }
 }
 
 /// The refusal a request gets before anything is held when its estimated

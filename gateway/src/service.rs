@@ -12,6 +12,7 @@ mod inputs;
 
 use async_trait::async_trait;
 use easel_shared::admin::{AdminActor, AdminOp, AdminReply, Redemption};
+use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
 use easel_shared::job::JobEvent;
 use easel_shared::request::{Precheck, Request};
 use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
@@ -159,4 +160,32 @@ pub trait Gateway: Send + Sync + 'static {
 
     /// Deletes the user's stored prompts and images; returns how many results went.
     async fn forget(&self, user: UserKey) -> Result<u64, GatewayError>;
+
+    // The user's own keys of the `/v1` API (`/apikey` in chat). The defaults
+    // answer `Unavailable`, so a gateway that does not carry them yet says
+    // so instead of failing to build.
+
+    /// Creates an API key for the user; the secret is in this answer only.
+    async fn create_api_key(&self, user: UserKey) -> Result<MintedApiKey, GatewayError> {
+        let _ = user;
+        Err(GatewayError::Unavailable(
+            "API keys are not served here".into(),
+        ))
+    }
+
+    /// The user's API keys (visible prefix and creation time).
+    async fn list_api_keys(&self, user: UserKey) -> Result<Vec<ApiKeyInfo>, GatewayError> {
+        let _ = user;
+        Err(GatewayError::Unavailable(
+            "API keys are not served here".into(),
+        ))
+    }
+
+    /// Revokes the user's key with this visible prefix; false if none.
+    async fn revoke_api_key(&self, user: UserKey, prefix: &str) -> Result<bool, GatewayError> {
+        let _ = (user, prefix);
+        Err(GatewayError::Unavailable(
+            "API keys are not served here".into(),
+        ))
+    }
 }

@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod admin;
+pub mod apikey;
 pub mod config;
 pub mod date;
 pub mod flags;

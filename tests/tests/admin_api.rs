@@ -238,3 +238,51 @@ async fn reload_swaps_plans_and_a_bad_file_keeps_the_old_config() {
         "old config stays in force"
     );
 }
+
+#[tokio::test]
+async fn admin_api_creates_lists_and_revokes_a_users_api_keys() {
+    let api = Api::new(TOKEN);
+    let path = "/admin/v1/users/tg:77/api-keys";
+    for token in [None, Some("wrong")] {
+        let (status, _) = api.call("POST", path, token, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{token:?}");
+    }
+    let (status, minted) = api.admin("POST", path, None).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let key = minted["key"].as_str().expect("the secret, once").to_owned();
+    let prefix = minted["prefix"].as_str().expect("prefix").to_owned();
+    assert!(key.starts_with(&prefix) && prefix.starts_with("easel-sk-"));
+    assert_eq!(minted["user"], "tg:77");
+
+    let (status, listed) = api.admin("GET", path, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+    assert_eq!(listed[0]["prefix"], prefix.as_str());
+    assert!(
+        !listed.to_string().contains(&key),
+        "a listing never shows the secret"
+    );
+    assert_eq!(
+        api.state.ledger.api_key_user(&key).await.expect("resolve"),
+        Some("tg:77".parse().expect("user"))
+    );
+
+    let (status, _) = api.admin("DELETE", &format!("{path}/{prefix}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        api.state.ledger.api_key_user(&key).await.expect("resolve"),
+        None
+    );
+    let (status, body) = api.admin("DELETE", &format!("{path}/{prefix}"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "not_found");
+    let (status, body) = api
+        .admin("DELETE", &format!("{path}/nonsense!"), None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "bad_request");
+    let (status, _) = api
+        .admin("POST", "/admin/v1/users/nobody/api-keys", None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

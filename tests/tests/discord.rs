@@ -7,6 +7,8 @@
 mod account;
 #[path = "discord/admission.rs"]
 mod admission;
+#[path = "discord/apikey.rs"]
+mod apikey;
 #[path = "discord/buttons.rs"]
 mod buttons;
 #[path = "discord/conversation.rs"]

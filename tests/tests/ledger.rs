@@ -14,6 +14,9 @@ mod access;
 /// Admin operations (credits, plans, bans), their audit entries, status fields.
 #[path = "ledger/admin.rs"]
 mod admin;
+/// API keys of the `/v1` API: create, resolve, list, revoke, the per-user cap.
+#[path = "ledger/api_keys.rs"]
+mod api_keys;
 /// Redis Cluster only: state spread over the masters, cross-slot calls, per-master checks.
 #[path = "ledger/cluster.rs"]
 mod cluster_only;
@@ -126,4 +129,7 @@ easel_tests::conformance! {
     windows::retry_at_is_none_when_it_can_never_fit,
     windows::two_windows_both_bind,
     windows::status_reports_each_window,
+    api_keys::keys_resolve_to_their_owner_until_revoked,
+    api_keys::unknown_and_malformed_keys_resolve_to_no_one,
+    api_keys::a_user_holds_a_bounded_number_of_keys,
 }

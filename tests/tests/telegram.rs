@@ -7,6 +7,8 @@
 
 #[path = "telegram/admission.rs"]
 mod admission;
+#[path = "telegram/apikey.rs"]
+mod apikey;
 #[path = "telegram/conversation.rs"]
 mod conversation;
 #[path = "telegram/groups.rs"]

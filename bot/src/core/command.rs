@@ -21,6 +21,8 @@ pub enum Command {
     Lang,
     /// `/forget [confirm]`.
     Forget,
+    /// `/apikey [create|list|revoke PREFIX]`: keys of the OpenAI-compatible API.
+    ApiKey,
     /// Admin commands; only configured admins get their arguments read.
     Admin(AdminVerb),
 }
@@ -48,13 +50,14 @@ pub enum AdminVerb {
 
 impl Command {
     /// The commands everyone may use, in help order (canonical names).
-    pub const USER: [Command; 8] = [
+    pub const USER: [Command; 9] = [
         Command::Imagine,
         Command::Quota,
         Command::Redeem,
         Command::Settings,
         Command::Lang,
         Command::Forget,
+        Command::ApiKey,
         Command::Help,
         Command::Start,
     ];
@@ -82,6 +85,7 @@ impl Command {
             "settings" => Command::Settings,
             "lang" => Command::Lang,
             "forget" => Command::Forget,
+            "apikey" => Command::ApiKey,
             "grant" => Command::Admin(AdminVerb::Grant),
             "deduct" => Command::Admin(AdminVerb::Deduct),
             "plan" => Command::Admin(AdminVerb::Plan),
@@ -106,6 +110,7 @@ impl Command {
             Command::Settings => "settings",
             Command::Lang => "lang",
             Command::Forget => "forget",
+            Command::ApiKey => "apikey",
             Command::Admin(verb) => match verb {
                 AdminVerb::Grant => "grant",
                 AdminVerb::Deduct => "deduct",

@@ -82,6 +82,9 @@ pub enum Intent {
         /// False: ask first (`/forget confirm` does it).
         confirmed: bool,
     },
+    /// Create, list or revoke the user's keys of the OpenAI-compatible API
+    /// (answered privately: a new key's secret is in the answer).
+    ApiKey(ApiKeyAction),
     /// Show the help text.
     Help {
         /// Whether to list the admin commands too.
@@ -102,6 +105,21 @@ pub enum ChangeTarget {
     Result(ResultId),
     /// Images sent without a caption.
     Images(Vec<ImageRef>),
+}
+
+/// What `/apikey` asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiKeyAction {
+    /// A new key, shown once.
+    Create,
+    /// The user's keys by visible prefix and date.
+    List,
+    /// Revoke the key with this visible prefix (as typed; the gateway
+    /// normalises it).
+    Revoke {
+        /// The prefix, e.g. `easel-sk-AbCd1234`.
+        prefix: String,
+    },
 }
 
 /// `/settings` with or without arguments.

@@ -14,7 +14,7 @@ use easel_shared::flags;
 
 use super::admin;
 use super::command::{self, Command};
-use super::intent::{ChangeTarget, Intent, Problem, SettingsChange, UsageError};
+use super::intent::{ApiKeyAction, ChangeTarget, Intent, Problem, SettingsChange, UsageError};
 use super::message::{Action, ChatKind, Incoming};
 use crate::i18n::Locale;
 
@@ -116,6 +116,7 @@ fn run_command(
                 }));
             }
         },
+        Command::ApiKey => Intent::ApiKey(apikey_action(args).map_err(usage)?),
         // Refuse before reading a single argument: non-admins learn nothing.
         Command::Admin(_) if !admin => return Err(Problem::NotAdmin),
         Command::Admin(verb) => {
@@ -123,6 +124,32 @@ fn run_command(
             Intent::Admin(admin::parse(verb, args, msg.user, author)?)
         }
     })
+}
+
+/// `/apikey` (list), `/apikey create`, `/apikey revoke PREFIX`.
+fn apikey_action(args: &str) -> Result<ApiKeyAction, UsageError> {
+    let mut words = args.split_whitespace();
+    let verb = words.next().unwrap_or("list").to_lowercase();
+    let action = match verb.as_str() {
+        "list" | "列表" => ApiKeyAction::List,
+        "create" | "new" | "创建" => ApiKeyAction::Create,
+        "revoke" | "撤销" => ApiKeyAction::Revoke {
+            prefix: words
+                .next()
+                .ok_or(UsageError::Missing("PREFIX"))?
+                .to_owned(),
+        },
+        other => {
+            return Err(UsageError::Bad {
+                arg: "create|list|revoke",
+                given: other.to_owned(),
+            });
+        }
+    };
+    match words.next() {
+        Some(extra) => Err(UsageError::Unexpected(extra.to_owned())),
+        None => Ok(action),
+    }
 }
 
 /// `/settings`, `/settings reset`, `/settings ar 16:9 q high` (`--ar` works too).

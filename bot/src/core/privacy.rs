@@ -55,6 +55,16 @@ pub fn delivery(kind: ChatKind, cmd: &AdminCommand) -> Delivery {
     }
 }
 
+/// Where an `/apikey` answer goes: a new key's secret, or the list of a
+/// user's keys, is the user's alone, so asked in a group it goes to the
+/// user's private chat (Telegram; Discord answers ephemerally anyway).
+pub fn apikey_delivery(kind: ChatKind) -> Delivery {
+    match kind {
+        ChatKind::Group => Delivery::Privately,
+        _ => Delivery::Here,
+    }
+}
+
 /// The note left in the group once the answer went to the admin privately.
 pub fn sent_privately(locale: Locale) -> String {
     t(locale, "admin-sent-privately")
@@ -95,5 +105,11 @@ mod tests {
             delivery(ChatKind::Private, &AdminCommand::ListCodes),
             Delivery::Here
         );
+    }
+
+    #[test]
+    fn api_key_answers_asked_in_a_group_go_private() {
+        assert_eq!(apikey_delivery(ChatKind::Group), Delivery::Privately);
+        assert_eq!(apikey_delivery(ChatKind::Private), Delivery::Here);
     }
 }

@@ -150,6 +150,16 @@ pub fn definitions() -> Vec<CreateCommand> {
             .description_localized("zh-CN", "兑换访问码")
             .add_option(s("code", "The code").required(true)),
         settings,
+        CreateCommand::new("apikey")
+            .description("Keys for the OpenAI-compatible API (only you see the answer)")
+            .description_localized("zh-CN", "OpenAI 兼容 API 的密钥（仅你可见）")
+            .add_option(
+                s("action", "create, list or revoke")
+                    .add_string_choice("list", "list")
+                    .add_string_choice("create", "create")
+                    .add_string_choice("revoke", "revoke"),
+            )
+            .add_option(s("prefix", "The key to revoke, e.g. easel-sk-AbCd1234")),
         admin,
     ]
 }
@@ -223,6 +233,15 @@ pub(crate) fn command_line(cmd: &CommandInteraction) -> CommandLine<'_> {
             line.text = format!("/{name} {args} {prompt}");
         }
         "redeem" => line.text = format!("/redeem {}", string_option(&options, "code")),
+        "apikey" => {
+            let action = string_option(&options, "action");
+            let action = if action.is_empty() {
+                "list"
+            } else {
+                action.as_str()
+            };
+            line.text = format!("/apikey {action} {}", string_option(&options, "prefix"));
+        }
         "admin" => line.text = admin_line(&options),
         other => line.text = format!("/{other}"),
     }

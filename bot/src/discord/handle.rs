@@ -16,7 +16,7 @@ use super::respond::{Ack, Responder};
 use super::{Discord, commands};
 use crate::core::{
     self, Action, ChangeTarget, Chat, ChatKind, ImageRef, Incoming, Intent, Problem, RepliedTo,
-    ResultId as CoreId, act, render,
+    ResultId as CoreId, act, apikey, render,
 };
 use crate::i18n::Locale;
 use easel_shared::admin::AdminActor;
@@ -329,6 +329,8 @@ impl Discord {
                     Intent::Forget { confirmed } => {
                         act::forget(g, who.user, confirmed, locale).await
                     }
+                    // Deferred ephemeral above: only the user sees a new key.
+                    Intent::ApiKey(action) => apikey::answer(g, who.user, &action, locale).await,
                     _ => Ok(render::text::internal_error(locale, "intent")),
                 }
             }

@@ -24,7 +24,7 @@ use super::{State, TgBot, album, text};
 use crate::core::render::{self, Notice};
 use crate::core::{
     Action, ChangeTarget, Context, ImageRef, Incoming, Intent, ResultId as CoreResultId, act,
-    interpret, privacy,
+    apikey, interpret, privacy,
 };
 use crate::i18n::Locale;
 
@@ -215,7 +215,14 @@ async fn act(state: State, bot: TgBot, ctx: Ctx, incoming: Incoming, intent: Int
             admin::answer_privately(&state, &bot, &ctx, cmd).await;
             return;
         }
+        Intent::ApiKey(action)
+            if privacy::apikey_delivery(incoming.chat.kind) == privacy::Delivery::Privately =>
+        {
+            admin::apikey_privately(&state, &bot, &ctx, action).await;
+            return;
+        }
         Intent::Quota
+        | Intent::ApiKey(_)
         | Intent::Redeem { .. }
         | Intent::Settings(_)
         | Intent::Lang(_)
@@ -243,6 +250,7 @@ async fn answer(state: &State, ctx: &Ctx, intent: Intent) -> Result<String, Gate
         Intent::Settings(change) => act::settings(gateway, user, &change, locale).await,
         Intent::Lang(chosen) => act::lang(gateway, user, chosen).await,
         Intent::Forget { confirmed } => act::forget(gateway, user, confirmed, locale).await,
+        Intent::ApiKey(action) => apikey::answer(gateway, user, &action, locale).await,
         Intent::Admin(cmd) => {
             let actor = AdminActor::User(user);
             act::admin(gateway, &actor, &cmd, locale, act::system_now()).await

@@ -276,3 +276,47 @@ fn user_commands() {
         })),
     );
 }
+
+#[test]
+fn apikey_commands() {
+    use easel_bot::core::ApiKeyAction;
+    check(private("/apikey"), Ok(Intent::ApiKey(ApiKeyAction::List)));
+    check(
+        private("/apikey list"),
+        Ok(Intent::ApiKey(ApiKeyAction::List)),
+    );
+    check(
+        private("/apikey CREATE"),
+        Ok(Intent::ApiKey(ApiKeyAction::Create)),
+    );
+    check(
+        private("/apikey revoke easel-sk-AbCd1234"),
+        Ok(Intent::ApiKey(ApiKeyAction::Revoke {
+            prefix: "easel-sk-AbCd1234".into(),
+        })),
+    );
+    check(
+        private("/apikey revoke"),
+        Err(Problem::Usage {
+            command: "apikey",
+            reason: UsageError::Missing("PREFIX"),
+        }),
+    );
+    check(
+        private("/apikey steal"),
+        Err(Problem::Usage {
+            command: "apikey",
+            reason: UsageError::Bad {
+                arg: "create|list|revoke",
+                given: "steal".into(),
+            },
+        }),
+    );
+    check(
+        private("/apikey create now"),
+        Err(Problem::Usage {
+            command: "apikey",
+            reason: UsageError::Unexpected("now".into()),
+        }),
+    );
+}

@@ -2,6 +2,8 @@
 //! for operators' scripts and dashboards. Every route needs the admin token;
 //! every change is audited by the ledger with actor `api`.
 
+mod api_keys;
+
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
@@ -32,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/codes/{id}", delete(revoke))
         .route("/audit", get(audit))
         .route("/reload", post(reload))
+        .merge(api_keys::routes())
 }
 
 fn user_key(raw: &str) -> Result<UserKey, AppError> {

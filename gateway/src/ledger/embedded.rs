@@ -43,6 +43,7 @@
 //! the tables is in `tables.rs`.
 
 mod admin;
+mod api_keys;
 mod codes;
 mod read;
 mod records;
@@ -60,6 +61,7 @@ use easel_shared::admin::{
     Actor, AuditEntry, CodeInfo, CodeSpec, MintedCode, Redemption, SpendStatus, TopEntry,
     UsageEntry,
 };
+use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
 use easel_shared::config::Config;
 use easel_shared::{QuotaStatus, RequestId, UnixMillis, UserKey};
 use redb::{Database, ReadTransaction, ReadableDatabase};
@@ -246,5 +248,37 @@ impl Ledger for EmbeddedLedger {
 
     async fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, LedgerError> {
         self.read(move |txn, _, _| read::audit(txn, limit)).await
+    }
+
+    async fn create_api_key(
+        &self,
+        user: UserKey,
+        actor: Actor,
+    ) -> Result<MintedApiKey, LedgerError> {
+        self.writer
+            .submit(move |tx| api_keys::create(tx, user, actor))
+            .await
+    }
+
+    async fn api_key_user(&self, key: &str) -> Result<Option<UserKey>, LedgerError> {
+        let key = key.to_owned();
+        self.read(move |txn, _, _| api_keys::resolve(txn, &key))
+            .await
+    }
+
+    async fn list_api_keys(&self, user: UserKey) -> Result<Vec<ApiKeyInfo>, LedgerError> {
+        self.read(move |txn, _, _| api_keys::list(txn, user)).await
+    }
+
+    async fn revoke_api_key(
+        &self,
+        user: UserKey,
+        prefix: &str,
+        actor: Actor,
+    ) -> Result<bool, LedgerError> {
+        let prefix = prefix.to_owned();
+        self.writer
+            .submit(move |tx| api_keys::revoke(tx, user, &prefix, actor))
+            .await
     }
 }

@@ -80,6 +80,7 @@
 //! Audit entries are written after the change succeeded, best effort.
 
 mod admin;
+mod api_keys;
 mod codes;
 mod errors;
 mod keys;
@@ -96,6 +97,7 @@ use easel_shared::admin::{
     Actor, AuditEntry, CodeInfo, CodeSpec, MintedCode, Redemption, SpendStatus, TopEntry,
     UsageEntry,
 };
+use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
 use easel_shared::{QuotaStatus, RequestId, UserKey};
 use redis::{ErrorKind, ServerErrorKind};
 
@@ -105,6 +107,7 @@ pub use self::keys::key_slot;
 use self::policy::{Policy, PolicyCache};
 use self::scripts::Reply;
 pub use self::server::ServerRisk;
+use super::api_key::audit_entry as api_key_audit;
 use super::{
     Admission, Clock, Ledger, LedgerError, ReapReport, ReserveRequest, SettleOutcome, Settlement,
     SharedConfig,
@@ -456,5 +459,44 @@ impl Ledger for RedisLedger {
 
     async fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, LedgerError> {
         admin::audit(self, limit).await
+    }
+
+    async fn create_api_key(
+        &self,
+        user: UserKey,
+        actor: Actor,
+    ) -> Result<MintedApiKey, LedgerError> {
+        let minted = api_keys::create(self, user).await?;
+        let entry = api_key_audit(
+            minted.created_at,
+            actor,
+            user,
+            "apikey-create",
+            &minted.prefix,
+        );
+        admin::push_audit(self, &entry).await;
+        Ok(minted)
+    }
+
+    async fn api_key_user(&self, key: &str) -> Result<Option<UserKey>, LedgerError> {
+        api_keys::resolve(self, key).await
+    }
+
+    async fn list_api_keys(&self, user: UserKey) -> Result<Vec<ApiKeyInfo>, LedgerError> {
+        api_keys::list(self, user).await
+    }
+
+    async fn revoke_api_key(
+        &self,
+        user: UserKey,
+        prefix: &str,
+        actor: Actor,
+    ) -> Result<bool, LedgerError> {
+        let revoked = api_keys::revoke(self, user, prefix).await?;
+        if revoked {
+            let entry = api_key_audit(self.clock.now(), actor, user, "apikey-revoke", prefix);
+            admin::push_audit(self, &entry).await;
+        }
+        Ok(revoked)
     }
 }

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use easel_shared::admin::{Actor, AdminActor, AdminOp, AdminReply, Redemption};
+use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
 use easel_shared::date::CalendarDate;
 use easel_shared::job::JobEvent;
 use easel_shared::notice::AdminNotice;
@@ -393,6 +394,23 @@ impl Gateway for InProcessGateway {
 
     async fn forget(&self, user: UserKey) -> Result<u64, GatewayError> {
         self.results.forget(user).await.map_err(unavailable)
+    }
+
+    // A user's own key change is audited with the user as the actor (the
+    // audit's `Actor` names whoever made the change, here the owner).
+    async fn create_api_key(&self, user: UserKey) -> Result<MintedApiKey, GatewayError> {
+        Ok(self.ledger.create_api_key(user, Actor::Admin(user)).await?)
+    }
+
+    async fn list_api_keys(&self, user: UserKey) -> Result<Vec<ApiKeyInfo>, GatewayError> {
+        Ok(self.ledger.list_api_keys(user).await?)
+    }
+
+    async fn revoke_api_key(&self, user: UserKey, prefix: &str) -> Result<bool, GatewayError> {
+        Ok(self
+            .ledger
+            .revoke_api_key(user, prefix, Actor::Admin(user))
+            .await?)
     }
 }
 

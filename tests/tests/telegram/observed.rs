@@ -125,4 +125,22 @@ impl Gateway for Observed {
     async fn forget(&self, user: UserKey) -> Result<u64, GatewayError> {
         self.inner.forget(user).await
     }
+
+    async fn create_api_key(
+        &self,
+        user: UserKey,
+    ) -> Result<easel_shared::apikey::MintedApiKey, GatewayError> {
+        self.inner.create_api_key(user).await
+    }
+
+    async fn list_api_keys(
+        &self,
+        user: UserKey,
+    ) -> Result<Vec<easel_shared::apikey::ApiKeyInfo>, GatewayError> {
+        self.inner.list_api_keys(user).await
+    }
+
+    async fn revoke_api_key(&self, user: UserKey, prefix: &str) -> Result<bool, GatewayError> {
+        self.inner.revoke_api_key(user, prefix).await
+    }
 }

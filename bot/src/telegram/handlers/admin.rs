@@ -10,12 +10,48 @@ use teloxide::{ApiError, RequestError};
 
 use super::super::{State, TgBot};
 use super::{Ctx, reply};
-use crate::core::{AdminCommand, act, privacy};
+use easel_gateway::service::GatewayError;
+
+use crate::core::{AdminCommand, ApiKeyAction, act, apikey, privacy};
 
 /// Answers `cmd` in the admin's private chat. The private chat is probed
 /// first (a chat action), so a command that creates something (codes) is
 /// not run when its answer could never be delivered.
 pub(super) async fn answer_privately(state: &State, bot: &TgBot, ctx: &Ctx, cmd: AdminCommand) {
+    let gateway = &*state.inner.gateway;
+    let actor = AdminActor::User(ctx.user);
+    let (locale, now) = (ctx.locale, act::system_now());
+    privately(
+        state,
+        bot,
+        ctx,
+        act::admin(gateway, &actor, &cmd, locale, now),
+    )
+    .await;
+}
+
+/// Answers `/apikey` in the user's private chat (a new key's secret must
+/// never land in a group); probed first, so no key is created whose answer
+/// could not be delivered.
+pub(super) async fn apikey_privately(state: &State, bot: &TgBot, ctx: &Ctx, action: ApiKeyAction) {
+    let gateway = &*state.inner.gateway;
+    privately(
+        state,
+        bot,
+        ctx,
+        apikey::answer(gateway, ctx.user, &action, ctx.locale),
+    )
+    .await;
+}
+
+/// Probes the private chat, then runs `answer` and sends its text there,
+/// leaving a note (or the hint to open the chat) in the group.
+async fn privately(
+    state: &State,
+    bot: &TgBot,
+    ctx: &Ctx,
+    answer: impl std::future::Future<Output = Result<String, GatewayError>>,
+) {
     let locale = ctx.locale;
     let private = ChatId(i64::try_from(ctx.user.id).unwrap_or(i64::MAX));
     let link = format!("https://t.me/{}", state.inner.username);
@@ -24,8 +60,7 @@ pub(super) async fn answer_privately(state: &State, bot: &TgBot, ctx: &Ctx, cmd:
         return reply(bot, &ctx.msg, text).await;
     }
     let gateway = &*state.inner.gateway;
-    let actor = AdminActor::User(ctx.user);
-    let text = match act::admin(gateway, &actor, &cmd, locale, act::system_now()).await {
+    let text = match answer.await {
         Ok(text) => text,
         Err(e) => act::explain(gateway, ctx.user, locale, &e)
             .await

@@ -41,6 +41,11 @@ pub(crate) const CODE_IDS: TableDefinition<&str, &str> = TableDefinition::new("c
 /// (code hash, user) -> (): who redeemed a code. One marker row per use, so a
 /// redemption writes a constant amount however many uses a code has.
 pub(crate) const CODE_USERS: TableDefinition<(&str, &str), ()> = TableDefinition::new("code_users");
+/// API key hash -> owner (`super::api_keys`).
+pub(crate) const API_KEYS: TableDefinition<&str, &[u8]> = TableDefinition::new("api_keys");
+/// `<user>|<visible prefix>` -> the key's hash and creation time: a user's
+/// keys are one contiguous range.
+pub(crate) const API_KEY_IDS: TableDefinition<&str, &[u8]> = TableDefinition::new("api_key_ids");
 
 /// Usage entries kept per user.
 pub(crate) const USAGE_KEEP: u64 = 1000;
@@ -112,6 +117,8 @@ pub(crate) fn create_all(db: &Database) -> Result<(), LedgerError> {
         txn.open_table(CODES).io()?;
         txn.open_table(CODE_IDS).io()?;
         txn.open_table(CODE_USERS).io()?;
+        txn.open_table(API_KEYS).io()?;
+        txn.open_table(API_KEY_IDS).io()?;
     }
     txn.commit().io()
 }
@@ -128,6 +135,8 @@ pub(crate) struct Tx<'t> {
     pub(crate) codes: Table<'t, &'static str, &'static [u8]>,
     pub(crate) code_ids: Table<'t, &'static str, &'static str>,
     pub(crate) code_users: Table<'t, (&'static str, &'static str), ()>,
+    pub(crate) api_keys: Table<'t, &'static str, &'static [u8]>,
+    pub(crate) api_key_ids: Table<'t, &'static str, &'static [u8]>,
     /// The configuration as loaded when the batch started.
     pub(crate) config: Arc<Config>,
     clock: Clock,
@@ -150,6 +159,8 @@ impl<'t> Tx<'t> {
             codes: txn.open_table(CODES).io()?,
             code_ids: txn.open_table(CODE_IDS).io()?,
             code_users: txn.open_table(CODE_USERS).io()?,
+            api_keys: txn.open_table(API_KEYS).io()?,
+            api_key_ids: txn.open_table(API_KEY_IDS).io()?,
             config,
             clock,
         })

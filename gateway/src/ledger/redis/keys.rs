@@ -93,6 +93,18 @@ impl Keys {
     pub(super) fn codes(&self) -> String {
         format!("{}{{codes}}", self.prefix)
     }
+
+    /// STRING (JSON) of one API key, stored under the key's hash. No TTL:
+    /// a key lives until revoked.
+    pub(super) fn api_key(&self, hash: &str) -> String {
+        format!("{}{{apikey:{hash}}}", self.prefix)
+    }
+
+    /// HASH visible prefix -> JSON (hash, created_at): one user's API keys,
+    /// in the user's slot.
+    pub(super) fn user_api_keys(&self, user: UserKey) -> String {
+        format!("{}{{u:{}}}:apikeys", self.prefix, user)
+    }
 }
 
 /// The member of the lease index for one reserve call: `"<user>|<id>|<nonce>"`.

@@ -1,0 +1,169 @@
+//! The OpenAPI document of the `/v1` API (`GET /v1/openapi.json`), generated
+//! from the handlers' `#[utoipa::path]` annotations and the schema types
+//! below, so contract tests (schemathesis) can point at it.
+
+use axum::Json;
+use serde::Serialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use super::error::{ErrorBody, ErrorDetail};
+
+/// The `/v1` API's document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Easel OpenAI-compatible Images API", description = "Per-user API keys from /apikey; requests draw on the key owner's plan and credits."),
+    paths(super::images::generations, super::images::edits, super::models),
+    components(schemas(GenerationRequest, EditRequest, ImagesResponse, ImageItem, Usage, ModelList, Model, ErrorBody, ErrorDetail)),
+    modifiers(&BearerKey)
+)]
+pub struct V1Doc;
+
+/// Declares the `api_key` bearer scheme the paths name.
+struct BearerKey;
+
+impl Modify for BearerKey {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// `GET /v1/openapi.json`.
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(V1Doc::openapi())
+}
+
+/// The JSON body of `POST /v1/images/generations` (OpenAI's fields).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct GenerationRequest {
+    /// What to draw (at most 32000 characters).
+    prompt: String,
+    /// One of `GET /v1/models` (default: the first).
+    model: Option<String>,
+    /// Images to make, 1 to 10.
+    #[schema(minimum = 1, maximum = 10)]
+    n: Option<u8>,
+    /// `auto` or `WIDTHxHEIGHT` the model accepts.
+    size: Option<String>,
+    /// `auto`, `low`, `medium`, `high`.
+    quality: Option<String>,
+    /// `auto`, `transparent` (png/webp only), `opaque`.
+    background: Option<String>,
+    /// `png`, `jpeg`, `webp`.
+    output_format: Option<String>,
+    /// 0 to 100 (checked; the deployment's backend setting applies).
+    #[schema(minimum = 0, maximum = 100)]
+    output_compression: Option<u8>,
+    /// `auto` or `low` (checked; the deployment's backend setting applies).
+    moderation: Option<String>,
+    /// The caller's own end-user id (accepted, not used).
+    user: Option<String>,
+    /// Answer with server-sent events.
+    stream: Option<bool>,
+    /// Partial images to stream, 0 to 3 (as many as the upstream sends, at most this).
+    #[schema(minimum = 0, maximum = 3)]
+    partial_images: Option<u8>,
+    /// Only `b64_json`.
+    response_format: Option<String>,
+}
+
+/// The multipart body of `POST /v1/images/edits`: the generation fields as
+/// text parts plus the files.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct EditRequest {
+    /// What to change.
+    prompt: String,
+    /// The images to edit, 1 to 16 (`image[]` parts, or one `image`).
+    #[serde(rename = "image[]")]
+    #[schema(value_type = Vec<String>, format = Binary)]
+    images: Vec<String>,
+    /// A PNG the size of the first image, transparent where to edit.
+    #[schema(value_type = Option<String>, format = Binary)]
+    mask: Option<String>,
+    /// Images to make, 1 to 10.
+    n: Option<u8>,
+    /// `auto` or `WIDTHxHEIGHT`.
+    size: Option<String>,
+    /// `auto`, `low`, `medium`, `high`.
+    quality: Option<String>,
+    /// `auto`, `transparent`, `opaque`.
+    background: Option<String>,
+    /// `png`, `jpeg`, `webp`.
+    output_format: Option<String>,
+    /// `high` or `low`.
+    input_fidelity: Option<String>,
+    /// Answer with server-sent events.
+    stream: Option<bool>,
+    /// Partial images to stream, 0 to 3.
+    partial_images: Option<u8>,
+}
+
+/// The answer of both image routes.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct ImagesResponse {
+    /// Unix seconds.
+    created: u64,
+    /// One item per image.
+    data: Vec<ImageItem>,
+    /// Token counts (zeros: Easel reports cost, not the provider's tokens).
+    usage: Usage,
+    /// As asked (`auto` or `WIDTHxHEIGHT`).
+    size: String,
+    /// As asked.
+    quality: String,
+    /// As asked.
+    background: String,
+    /// As asked.
+    output_format: String,
+}
+
+/// One image.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct ImageItem {
+    /// The provider's bytes, base64.
+    b64_json: String,
+}
+
+/// OpenAI's usage object.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct Usage {
+    /// Input plus output.
+    total_tokens: u64,
+    /// Prompt and image tokens.
+    input_tokens: u64,
+    /// Image tokens made.
+    output_tokens: u64,
+}
+
+/// `GET /v1/models`.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct ModelList {
+    /// Always `list`.
+    object: String,
+    /// The models.
+    data: Vec<Model>,
+}
+
+/// One model.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct Model {
+    /// The model name to send as `model`.
+    id: String,
+    /// Always `model`.
+    object: String,
+    /// Always 0.
+    created: u64,
+    /// Always `easel`.
+    owned_by: String,
+}

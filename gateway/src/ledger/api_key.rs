@@ -1,0 +1,125 @@
+//! API key text: generation, the visible prefix, and the hash keys are
+//! stored under.
+//!
+//! A key is `easel-sk-` followed by 40 random base62 symbols (about 238
+//! bits). Only the SHA-256 of the whole key is stored: with that much
+//! entropy no salt or slow hash is needed, and a lookup by hash never
+//! compares secrets byte by byte. The visible prefix (`easel-sk-` and the
+//! first [`VISIBLE`] symbols) names a key in listings and revokes it; it is
+//! far too short to use the key.
+
+use easel_shared::UnixMillis;
+use easel_shared::UserKey;
+use easel_shared::admin::{Actor, AuditEntry};
+use easel_shared::apikey::KEY_PREFIX;
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const BODY: usize = 40;
+/// Symbols of the secret shown in the visible prefix.
+pub const VISIBLE: usize = 8;
+/// Keys one user may hold at once: bounds what a user can make the store keep.
+pub const MAX_KEYS_PER_USER: usize = 10;
+
+/// A fresh key (the plaintext exists only in the caller's hands).
+pub fn generate() -> String {
+    let mut rng = rand::rng();
+    let body: String = (0..BODY)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
+    format!("{KEY_PREFIX}{body}")
+}
+
+/// Hex SHA-256 of a key: the only form that is stored.
+pub fn hash(key: &str) -> String {
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The visible prefix of a key (`None` if it does not look like one of ours).
+pub fn visible_prefix(key: &str) -> Option<String> {
+    let body = key.strip_prefix(KEY_PREFIX)?;
+    let well_formed = body.len() == BODY && body.bytes().all(|b| b.is_ascii_alphanumeric());
+    well_formed.then(|| format!("{KEY_PREFIX}{}", &body[..VISIBLE]))
+}
+
+/// Normalises what an owner typed to revoke a key: the prefix with or
+/// without `easel-sk-`, or the whole key. `None` if it cannot name a key.
+pub fn parse_prefix(given: &str) -> Option<String> {
+    let given = given.trim();
+    if let Some(prefix) = visible_prefix(given) {
+        return Some(prefix);
+    }
+    let body = given.strip_prefix(KEY_PREFIX).unwrap_or(given);
+    let body = body.trim_end_matches('.');
+    (body.len() == VISIBLE && body.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .then(|| format!("{KEY_PREFIX}{body}"))
+}
+
+/// Whether a stored hash is the hash of `key`, in constant time.
+pub fn matches(stored_hash: &str, key: &str) -> bool {
+    let computed = hash(key);
+    stored_hash.len() == computed.len()
+        && bool::from(stored_hash.as_bytes().ct_eq(computed.as_bytes()))
+}
+
+/// The audit entry of a key created or revoked (names the key by its
+/// visible prefix only).
+pub(crate) fn audit_entry(
+    at: UnixMillis,
+    actor: Actor,
+    user: UserKey,
+    action: &str,
+    prefix: &str,
+) -> AuditEntry {
+    AuditEntry {
+        at,
+        actor,
+        user: Some(user),
+        action: action.to_owned(),
+        detail: prefix.to_owned(),
+        reason: String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_distinct_well_formed_and_named_by_their_prefix() {
+        let (a, b) = (generate(), generate());
+        assert_ne!(a, b);
+        let prefix = visible_prefix(&a).expect("a generated key is well formed");
+        assert_eq!(prefix.len(), KEY_PREFIX.len() + VISIBLE);
+        assert!(a.starts_with(&prefix));
+        assert!(matches(&hash(&a), &a));
+        assert!(!matches(&hash(&a), &b));
+    }
+
+    #[test]
+    fn a_prefix_is_accepted_in_the_forms_an_owner_types_it() {
+        let key = generate();
+        let prefix = visible_prefix(&key).expect("well formed");
+        let body = &prefix[KEY_PREFIX.len()..];
+        for given in [
+            prefix.clone(),
+            body.to_owned(),
+            key.clone(),
+            format!("{prefix}..."),
+        ] {
+            assert_eq!(
+                parse_prefix(&given).as_deref(),
+                Some(prefix.as_str()),
+                "{given}"
+            );
+        }
+        assert_eq!(parse_prefix("easel-sk-short"), None);
+        assert_eq!(parse_prefix("not a key!"), None);
+        assert_eq!(visible_prefix("sk-proj-abc"), None);
+    }
+}

@@ -1,0 +1,152 @@
+//! What a caller gets when things work: generations and edits in OpenAI's
+//! response shape with the upstream's bytes, OpenAI's stream events, the
+//! model list and the OpenAPI document; each request charged to the key's
+//! user exactly as a chat request.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use easel_tests::fake_openai::FakeOpenAi;
+
+use super::{V1, png};
+
+#[tokio::test]
+async fn a_generation_answers_in_openai_shape_and_draws_on_the_users_quota() {
+    let v1 = V1::start().await;
+    let reply = v1
+        .post_json(
+            "/v1/images/generations",
+            Some(&v1.key),
+            r#"{"prompt":"a cat","n":2,"size":"1024x1024","quality":"low","output_format":"png"}"#,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let body = reply.json();
+    assert!(body["created"].as_u64().is_some());
+    let data = body["data"].as_array().expect("data");
+    assert_eq!(data.len(), 2);
+    let first = STANDARD
+        .decode(data[0]["b64_json"].as_str().expect("b64_json"))
+        .expect("base64");
+    assert_eq!(
+        first,
+        FakeOpenAi::final_image(0).to_vec(),
+        "the provider's bytes, untouched"
+    );
+    assert_eq!(body["size"], "1024x1024");
+    assert_eq!(body["quality"], "low");
+    assert_eq!(body["output_format"], "png");
+    assert!(body["usage"]["total_tokens"].is_u64());
+    // The chat's /quota sees what the API used.
+    assert_eq!(v1.used().await, 2);
+    let sent = v1.stack.openai.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].field("prompt").as_deref(), Some("a cat"));
+}
+
+#[tokio::test]
+async fn an_edit_with_two_images_sends_both_upstream() {
+    let v1 = V1::start().await;
+    let reply = v1
+        .post_form(&[
+            ("prompt", None, b"put them together".to_vec()),
+            ("image[]", Some("a.png"), png(1)),
+            ("image[]", Some("b.png"), png(2)),
+            ("model", None, b"gpt-image-2".to_vec()),
+        ])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.json()["data"].as_array().map(Vec::len), Some(1));
+    let sent = v1.stack.openai.requests();
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].path.ends_with("/images/edits"), "{}", sent[0].path);
+    let images = sent[0].parts.iter().filter(|p| p.name == "image[]").count();
+    assert_eq!(images, 2);
+    assert_eq!(v1.used().await, 1);
+}
+
+#[tokio::test]
+async fn a_stream_sends_the_partials_asked_for_then_completed() {
+    let v1 = V1::start().await;
+    let reply = v1
+        .post_json(
+            "/v1/images/generations",
+            Some(&v1.key),
+            r#"{"prompt":"a cat","stream":true,"partial_images":1}"#,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("text/event-stream")
+    );
+    let text = reply.text();
+    let kinds: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("event: "))
+        .collect();
+    // The upstream sent two partials; the caller asked for one.
+    assert_eq!(
+        kinds,
+        [
+            "image_generation.partial_image",
+            "image_generation.completed"
+        ],
+        "{text}"
+    );
+    assert!(text.contains("\"partial_image_index\":0"), "{text}");
+    assert!(text.contains("\"usage\""), "{text}");
+    assert_eq!(v1.used().await, 1);
+}
+
+#[tokio::test]
+async fn models_and_the_openapi_document_are_served() {
+    let v1 = V1::start().await;
+    let req = Request::get("/v1/models")
+        .header("authorization", format!("Bearer {}", v1.key))
+        .body(Body::empty())
+        .expect("request");
+    let models = v1.send(req).await.json();
+    assert_eq!(models["object"], "list");
+    assert_eq!(models["data"][0]["id"], "gpt-image-2");
+
+    let req = Request::get("/v1/openapi.json")
+        .body(Body::empty())
+        .expect("request");
+    let doc = v1.send(req).await.json();
+    for path in ["/v1/images/generations", "/v1/images/edits", "/v1/models"] {
+        assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
+    assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
+}
+
+#[tokio::test]
+async fn an_upload_far_above_the_admin_apis_body_limit_is_taken() {
+    let v1 = V1::start().await;
+    // A noisy 300x300 RGBA PNG barely compresses: ~350 KB, beyond the
+    // admin API's 64 KiB limit that must not apply to /v1.
+    let mut seed: u32 = 7;
+    let img = image::RgbaImage::from_fn(300, 300, |_, _| {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        let [a, b, c, _] = seed.to_le_bytes();
+        image::Rgba([a, b, c, 255])
+    });
+    let mut big = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgba8(img)
+        .write_to(&mut big, image::ImageFormat::Png)
+        .expect("encode");
+    let big = big.into_inner();
+    assert!(big.len() > 200_000, "{}", big.len());
+    let reply = v1
+        .post_form(&[
+            ("prompt", None, b"brighter".to_vec()),
+            ("image", Some("big.png"), big),
+        ])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(v1.used().await, 1);
+}
