@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod frontend;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -37,6 +38,8 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .nest("/admin/v1", admin::routes())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
+        // After the 64 KiB cap: a submit carries images (its own limit).
+        .merge(frontend::routes())
         .with_state(state)
 }
 

@@ -8,6 +8,7 @@
 mod admin;
 mod in_process;
 mod inputs;
+pub mod remote;
 
 use async_trait::async_trait;
 use easel_shared::admin::{AdminActor, AdminOp, AdminReply, Redemption};
@@ -19,6 +20,7 @@ use tokio::sync::mpsc;
 
 pub use in_process::{InProcessGateway, OpenError, Parts};
 pub use inputs::DecodeGate;
+pub use remote::RemoteGateway;
 
 pub use crate::admission::Pass;
 

@@ -204,8 +204,11 @@ pub struct SpendStatus {
 
 /// Who asks for an admin operation, and on what authority. The gateway
 /// decides against its configuration; the frontend only reports facts.
+// Adjacently tagged: an internally tagged newtype variant holding a string
+// (`User(UserKey)`) cannot be serialized, and actors cross the wire to a
+// remote gateway.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "by", rename_all = "snake_case")]
+#[serde(tag = "by", content = "actor", rename_all = "snake_case")]
 pub enum AdminActor {
     /// A user, admin if listed in `access.admins`.
     User(UserKey),
@@ -309,8 +312,10 @@ pub enum AdminOp {
 }
 
 /// What an admin operation produced.
+// Adjacently tagged: internally tagged newtype variants holding a list
+// (`Minted`, `Codes`, `Top`) cannot be serialized.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "reply", rename_all = "snake_case")]
+#[serde(tag = "reply", content = "data", rename_all = "snake_case")]
 pub enum AdminReply {
     /// A user's status.
     Status(crate::quota::QuotaStatus),

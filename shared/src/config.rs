@@ -13,12 +13,14 @@ use crate::secret::Secret;
 
 mod backends;
 mod discord;
+mod gateway;
 mod telegram;
 
 pub use backends::{
     BackendConfig, BackendKind, BackendsConfig, BreakerConfig, ModelPrice, RetryConfig, parse_ratio,
 };
 pub use discord::{DiscordConfig, DiscordMode, GuildAdminRoles};
+pub use gateway::GatewayConfig;
 pub use telegram::{TelegramConfig, TelegramMode};
 
 /// The whole configuration. Sections are added by the crates that use them.
@@ -55,6 +57,9 @@ pub struct Config {
     /// The Discord frontend.
     #[serde(default)]
     pub discord: DiscordConfig,
+    /// The gateway as its own service (a bot's remote URL, frontend tokens).
+    #[serde(default)]
+    pub gateway: GatewayConfig,
 }
 
 impl Default for Config {
@@ -75,6 +80,7 @@ impl Default for Config {
             safety: SafetyConfig::default(),
             telegram: TelegramConfig::default(),
             discord: DiscordConfig::default(),
+            gateway: GatewayConfig::default(),
         }
     }
 }

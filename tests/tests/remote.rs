@@ -1,0 +1,278 @@
+//! The gateway as its own service: the frontend API (`http/frontend*`) and
+//! the `RemoteGateway` client, over the real in-process gateway and the
+//! fake OpenAI server. The Telegram and Discord suites run whole in remote
+//! mode too (`telegram_remote.rs`, `discord_remote.rs`); this file checks
+//! what they cannot see: tokens, resume after a dropped connection, and
+//! errors crossing the wire unchanged.
+
+
+use axum::body::Body;
+use axum::http::{Method, Request as HttpRequest, StatusCode};
+use easel_gateway::http::{AppState, app};
+use easel_gateway::service::{Gateway, GatewayError, JobStream};
+use easel_shared::admin::{AdminActor, AdminOp, AdminReply};
+use easel_shared::job::JobEvent;
+use easel_shared::render::RenderOptions;
+use easel_shared::request::{Precheck, Request};
+use easel_shared::{Denial, RequestId, UserKey};
+use easel_tests::remote::{CutProxy, FRONTEND_TOKEN, FrontendApi, remote_gateway};
+use easel_tests::stack::Stack;
+use futures::StreamExt;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const ALICE: UserKey = UserKey {
+    platform: easel_shared::Platform::Telegram,
+    id: 1,
+};
+const ADMIN: UserKey = UserKey {
+    platform: easel_shared::Platform::Telegram,
+    id: 900,
+};
+
+fn request(id: &str) -> Request {
+    Request {
+        id: RequestId::new(id).unwrap(),
+        user: ALICE,
+        prompt: "a lighthouse at dusk".into(),
+        options: RenderOptions::default(),
+        inputs: Vec::new(),
+        parent: None,
+        mask: None,
+    }
+}
+
+/// A stack whose model streams two partial images, with an admin.
+async fn stack() -> Stack {
+    Stack::start(|c| {
+        c.backends.chain[0].partial_images = 2;
+        c.access.admins = vec![ADMIN];
+    })
+    .await
+}
+
+async fn serve(stack: &Stack) -> FrontendApi {
+    FrontendApi::serve(stack.gateway.clone(), stack.gateway.ledger(), &stack.config).await
+}
+
+/// Reads a job's events until the stream closes.
+async fn drain(mut events: JobStream) -> Vec<JobEvent> {
+    let mut seen = Vec::new();
+    while let Some(event) = events.recv().await {
+        seen.push(event);
+    }
+    seen
+}
+
+/// Every frontend-API route, with a body it would accept.
+fn routes() -> Vec<(Method, &'static str, Value)> {
+    let user = json!("tg:1");
+    let message = json!({"chat": 1, "message": 2});
+    vec![
+        (Method::POST, "/precheck", json!({"id": "r1", "user": user, "options": {}, "inputs": 0})),
+        (Method::POST, "/submit", json!({"id": "r1", "user": user, "prompt": "x", "options": {}, "inputs": [], "parent": null})),
+        (Method::GET, "/jobs/0123/events", Value::Null),
+        (Method::POST, "/cancel", json!({"user": user, "id": "r1"})),
+        (Method::POST, "/quota", json!({"user": user})),
+        (Method::POST, "/redeem", json!({"user": user, "text": "CODE"})),
+        (Method::GET, "/admin/rules", Value::Null),
+        (Method::POST, "/admin/check", json!({"by": "user", "actor": "tg:900"})),
+        (Method::POST, "/admin", json!({"actor": {"by": "user", "actor": "tg:900"}, "op": {"op": "stats"}})),
+        (Method::POST, "/results/by-message", message.clone()),
+        (Method::GET, "/results/r-1", Value::Null),
+        (Method::GET, "/results/r-1/original/0", Value::Null),
+        (Method::POST, "/results/r-1/message", message),
+        (Method::POST, "/settings/get", json!({"user": user})),
+        (Method::POST, "/settings/set", json!({"user": user, "settings": {}})),
+        (Method::POST, "/usernames/remember", json!({"user": user, "text": "alice"})),
+        (Method::POST, "/usernames/lookup", json!({"platform": "telegram", "username": "alice"})),
+        (Method::POST, "/forget", json!({"user": user})),
+        (Method::GET, "/notices", Value::Null),
+    ]
+}
+
+#[tokio::test]
+async fn every_frontend_route_refuses_a_missing_or_wrong_token() {
+    let stack = stack().await;
+    // Configures the frontend token on the live config.
+    let _api = serve(&stack).await;
+    let router = app(AppState {
+        ledger: stack.gateway.ledger(),
+        config: stack.config.clone(),
+        config_path: None,
+        gateway: Some(stack.gateway.clone()),
+    });
+    let wrong_same_length = "x".repeat(FRONTEND_TOKEN.len());
+    for (method, path, body) in routes() {
+        for token in [None, Some("wrong"), Some(wrong_same_length.as_str())] {
+            let mut req = HttpRequest::builder()
+                .method(method.clone())
+                .uri(format!("/frontend/v1{path}"))
+                .header("content-type", "application/json");
+            if let Some(token) = token {
+                req = req.header("authorization", format!("Bearer {token}"));
+            }
+            let req = req.body(Body::from(body.to_string())).unwrap();
+            let resp = router.clone().oneshot(req).await.unwrap();
+            assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "{method} {path} {token:?}");
+            let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+            let json: Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(json["error"]["code"], "unauthorized", "{method} {path}");
+        }
+    }
+    // The right token passes the same door (so the refusals above are the token's).
+    let req = HttpRequest::post("/frontend/v1/quota")
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {FRONTEND_TOKEN}"))
+        .body(Body::from(json!({"user": "tg:1"}).to_string()))
+        .unwrap();
+    assert_eq!(router.oneshot(req).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(stack.openai.requests().len(), 0, "nothing was submitted");
+}
+
+/// The bot's connection to the gateway drops while the job runs; events
+/// made meanwhile wait at the gateway, and the `RemoteGateway` resumes with
+/// `Last-Event-ID`: the frontend sees every event exactly once, in order.
+#[tokio::test]
+async fn a_dropped_event_stream_resumes_and_delivers_every_event_once() {
+    let stack = stack().await;
+    let api = serve(&stack).await;
+    let proxy = CutProxy::start(api.addr).await;
+    let remote = remote_gateway(&proxy.url()).await;
+    stack.openai.hold();
+
+    let mut events = remote.submit(request("resume-1")).await.unwrap();
+    let mut seen = Vec::new();
+    while !matches!(seen.last(), Some(JobEvent::Started)) {
+        seen.push(events.recv().await.expect("events until Started"));
+    }
+    let before_cut = *proxy.forwarded.lock().unwrap();
+    proxy.cut();
+    // The model answers while the bot is cut off: the partials and the
+    // result are made (and charged) with nobody listening.
+    stack.openai.release();
+    let mut charged = stack.gateway.quota(ALICE).await.unwrap();
+    while charged.windows[0].used == 0 {
+        tokio::task::yield_now().await;
+        charged = stack.gateway.quota(ALICE).await.unwrap();
+    }
+    proxy.restore();
+    seen.extend(drain(events).await);
+    proxy.wait_forwarded_more_than(before_cut).await;
+
+    let started = seen.iter().filter(|e| matches!(e, JobEvent::Started)).count();
+    let partials: Vec<u32> = seen
+        .iter()
+        .filter_map(|e| match e {
+            JobEvent::Partial { image, .. } => Some(*image),
+            _ => None,
+        })
+        .collect();
+    let done = seen.iter().filter(|e| matches!(e, JobEvent::Done { .. })).count();
+    assert_eq!(started, 1, "{seen:?}");
+    assert_eq!(partials.len(), 2, "both previews, once each: {partials:?}");
+    assert_eq!(done, 1, "{seen:?}");
+    assert!(matches!(seen.last(), Some(JobEvent::Done { charged: 1, .. })), "{seen:?}");
+    assert_eq!(stack.gateway.quota(ALICE).await.unwrap().windows[0].used, 1);
+}
+
+/// The server side of resume: `Last-Event-ID: n` starts at event `n + 1`,
+/// each SSE event carries its `id:`, and the log outlives the job's end.
+#[tokio::test]
+async fn last_event_id_resumes_after_that_event() {
+    let stack = stack().await;
+    let api = serve(&stack).await;
+    let http = reqwest::Client::new();
+    let base = format!("{}/frontend/v1", api.url());
+    let submitted: Value = http
+        .post(format!("{base}/submit"))
+        .bearer_auth(FRONTEND_TOKEN)
+        .json(&json!({"id": "resume-2", "user": "tg:1", "prompt": "a fox",
+                      "options": RenderOptions::default(), "inputs": [], "parent": null}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let job = submitted["job"].as_str().unwrap().to_owned();
+    let read = |last: Option<&str>| {
+        let mut req = http
+            .get(format!("{base}/jobs/{job}/events"))
+            .bearer_auth(FRONTEND_TOKEN);
+        if let Some(last) = last {
+            req = req.header("last-event-id", last);
+        }
+        async move {
+            let resp = req.send().await.unwrap();
+            assert_eq!(resp.headers()["content-type"], "text/event-stream");
+            let mut events = eventsource_stream::Eventsource::eventsource(resp.bytes_stream());
+            let mut all = Vec::new();
+            while let Some(Ok(e)) = events.next().await {
+                all.push((e.id, serde_json::from_str::<JobEvent>(&e.data).unwrap()));
+            }
+            all
+        }
+    };
+    let all = read(None).await;
+    assert!(all.len() >= 4, "started, two partials, done: {all:?}");
+    let ids: Vec<String> = (0..all.len()).map(|i| i.to_string()).collect();
+    assert_eq!(all.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>(), ids);
+    assert!(all.last().unwrap().1.is_final());
+
+    let tail = read(Some("1")).await;
+    assert_eq!(tail, all[2..].to_vec(), "everything after event 1, once");
+    // Another frontend's token (or none) cannot read it.
+    let other = http
+        .get(format!("{base}/jobs/{job}/events"))
+        .bearer_auth("not-a-frontend")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// Errors cross the wire as the same variant with the same data: a ban set
+/// through the remote admin route is a `Denied(Banned)` on the remote
+/// precheck, exactly as in process, and a non-admin is `Forbidden`.
+#[tokio::test]
+async fn gateway_errors_come_back_the_same_over_the_wire() {
+    let stack = stack().await;
+    let api = serve(&stack).await;
+    let remote = remote_gateway(&api.url()).await;
+    assert!(remote.is_admin(&AdminActor::User(ADMIN)), "rules fetched at connect");
+    assert!(!remote.is_admin(&AdminActor::User(ALICE)));
+
+    let ban = AdminOp::Ban {
+        user: ALICE,
+        banned: true,
+        reason: "test".into(),
+    };
+    let refused = remote.admin(AdminActor::User(ALICE), ban.clone()).await;
+    assert!(matches!(refused, Err(GatewayError::Forbidden)), "{refused:?}");
+    let reply = remote.admin(AdminActor::User(ADMIN), ban).await.unwrap();
+    assert_eq!(
+        reply,
+        AdminReply::Banned {
+            user: ALICE,
+            banned: true
+        }
+    );
+
+    let check = Precheck::of(&request("denied-1"), 0);
+    let local = stack.gateway.precheck(check.clone()).await.unwrap_err();
+    let wire = remote.precheck(check).await.unwrap_err();
+    match (local, wire) {
+        (
+            GatewayError::Denied { denial: a, notify_admins: x },
+            GatewayError::Denied { denial: b, notify_admins: y },
+        ) => {
+            assert_eq!(a, Denial::Banned);
+            assert_eq!((a, x), (b, y));
+        }
+        other => panic!("{other:?}"),
+    }
+    let dup = remote.submit(request("denied-1")).await.unwrap_err();
+    assert!(matches!(dup, GatewayError::Denied { denial: Denial::Banned, .. }), "{dup:?}");
+}
