@@ -365,3 +365,39 @@ pub enum AdminReply {
     /// Today's spend.
     Stats(SpendStatus),
 }
+
+#[cfg(test)]
+mod wire_tests {
+    use super::*;
+
+    /// Regression: internally tagged, `AdminActor::User(UserKey)` and the
+    /// list replies (`Minted`, `Codes`, `Top`) failed to serialize at all,
+    /// so they could not cross the wire to a remote gateway.
+    #[test]
+    fn actors_and_replies_round_trip_through_json() {
+        let actors = [
+            AdminActor::User(UserKey::telegram(9)),
+            AdminActor::GuildMember {
+                user: UserKey::discord(1),
+                guild: 2,
+                roles: vec![3],
+            },
+        ];
+        for actor in actors {
+            let json = serde_json::to_string(&actor).unwrap();
+            assert_eq!(serde_json::from_str::<AdminActor>(&json).unwrap(), actor);
+        }
+        let replies = [
+            AdminReply::Codes(Vec::new()),
+            AdminReply::Top(Vec::new()),
+            AdminReply::Banned {
+                user: UserKey::telegram(9),
+                banned: true,
+            },
+        ];
+        for reply in replies {
+            let json = serde_json::to_string(&reply).unwrap();
+            assert_eq!(serde_json::from_str::<AdminReply>(&json).unwrap(), reply);
+        }
+    }
+}
