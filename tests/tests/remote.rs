@@ -276,3 +276,77 @@ async fn gateway_errors_come_back_the_same_over_the_wire() {
     let dup = remote.submit(request("denied-1")).await.unwrap_err();
     assert!(matches!(dup, GatewayError::Denied { denial: Denial::Banned, .. }), "{dup:?}");
 }
+
+/// The `easel-gateway` process itself (`server::run`): with a backend chain
+/// and a frontend token it opens the whole gateway and serves the frontend
+/// API; a `RemoteGateway` runs a job through it and the quota shows it.
+#[tokio::test]
+async fn the_gateway_process_serves_frontends_end_to_end() {
+    let openai = easel_tests::fake_openai::FakeOpenAi::start_with_key(easel_tests::stack::OPENAI_KEY).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Stack::config(&openai, dir.path());
+    let addr = {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        l.local_addr().unwrap()
+    };
+    config.http.listen = addr.to_string();
+    config
+        .gateway
+        .frontends
+        .insert("bots".into(), easel_shared::secret::Secret::new(FRONTEND_TOKEN));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    // In this task, beside the client: the server's start-up future is not `Send`.
+    let server = easel_gateway::server::run(config, None, async move {
+        let _ = stopped.await;
+    });
+    let client = async {
+        // Bounded wait for the listener (start-up runs the model check first).
+        let mut up = false;
+        for _ in 0..500 {
+            if tokio::net::TcpStream::connect(addr).await.is_ok() {
+                up = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(up, "easel-gateway never listened");
+        let remote = remote_gateway(&format!("http://{addr}")).await;
+        let seen = drain(remote.submit(request("process-1")).await.unwrap()).await;
+        assert!(matches!(seen.last(), Some(JobEvent::Done { charged: 1, .. })), "{seen:?}");
+        assert_eq!(remote.quota(ALICE).await.unwrap().windows[0].used, 1);
+        drop(remote);
+        let _ = stop.send(());
+    };
+    let (served, ()) = tokio::join!(server, client);
+    served.expect("the gateway stops cleanly");
+}
+
+/// A submit carries real uploads: a 3 MB and a 30 MB file pass the body
+/// limit (far above the 64 KiB of the admin API) and reach the decoder,
+/// whose refusal comes back as the same `BadInput` as in process; nothing
+/// is charged and nothing goes upstream.
+#[tokio::test]
+async fn large_uploads_reach_the_decoder_and_its_refusal_comes_back() {
+    use easel_gateway::imaging::ImageError;
+    use easel_shared::request::InputImage;
+
+    let stack = stack().await;
+    let api = serve(&stack).await;
+    let remote = remote_gateway(&api.url()).await;
+    let cases = [
+        (3_000_000, ImageError::NotAnImage),
+        (30_000_000, ImageError::TooManyBytes { max_mb: 25 }),
+    ];
+    for (i, (size, expected)) in cases.into_iter().enumerate() {
+        let mut req = request(&format!("upload-{i}"));
+        req.inputs = vec![InputImage::Upload {
+            bytes: bytes::Bytes::from(vec![b'x'; size]),
+        }];
+        match remote.submit(req).await {
+            Err(GatewayError::BadInput { index: 0, error }) => assert_eq!(error, expected),
+            other => panic!("{size} bytes: {:?}", other.map(|_| "a job")),
+        }
+    }
+    assert_eq!(stack.gateway.quota(ALICE).await.unwrap().windows[0].used, 0);
+    assert_eq!(stack.openai.requests().len(), 0);
+}
