@@ -5,7 +5,6 @@
 //! what they cannot see: tokens, resume after a dropped connection, and
 //! errors crossing the wire unchanged.
 
-
 use axum::body::Body;
 use axum::http::{Method, Request as HttpRequest, StatusCode};
 use easel_gateway::http::{AppState, app};
@@ -70,23 +69,55 @@ fn routes() -> Vec<(Method, &'static str, Value)> {
     let user = json!("tg:1");
     let message = json!({"chat": 1, "message": 2});
     vec![
-        (Method::POST, "/precheck", json!({"id": "r1", "user": user, "options": {}, "inputs": 0})),
-        (Method::POST, "/submit", json!({"id": "r1", "user": user, "prompt": "x", "options": {}, "inputs": [], "parent": null})),
+        (
+            Method::POST,
+            "/precheck",
+            json!({"id": "r1", "user": user, "options": {}, "inputs": 0}),
+        ),
+        (
+            Method::POST,
+            "/submit",
+            json!({"id": "r1", "user": user, "prompt": "x", "options": {}, "inputs": [], "parent": null}),
+        ),
         (Method::GET, "/jobs/0123/events", Value::Null),
         (Method::POST, "/cancel", json!({"user": user, "id": "r1"})),
         (Method::POST, "/quota", json!({"user": user})),
-        (Method::POST, "/redeem", json!({"user": user, "text": "CODE"})),
+        (
+            Method::POST,
+            "/redeem",
+            json!({"user": user, "text": "CODE"}),
+        ),
         (Method::GET, "/admin/rules", Value::Null),
-        (Method::POST, "/admin/check", json!({"by": "user", "actor": "tg:900"})),
-        (Method::POST, "/admin", json!({"actor": {"by": "user", "actor": "tg:900"}, "op": {"op": "stats"}})),
+        (
+            Method::POST,
+            "/admin/check",
+            json!({"by": "user", "actor": "tg:900"}),
+        ),
+        (
+            Method::POST,
+            "/admin",
+            json!({"actor": {"by": "user", "actor": "tg:900"}, "op": {"op": "stats"}}),
+        ),
         (Method::POST, "/results/by-message", message.clone()),
         (Method::GET, "/results/r-1", Value::Null),
         (Method::GET, "/results/r-1/original/0", Value::Null),
         (Method::POST, "/results/r-1/message", message),
         (Method::POST, "/settings/get", json!({"user": user})),
-        (Method::POST, "/settings/set", json!({"user": user, "settings": {}})),
-        (Method::POST, "/usernames/remember", json!({"user": user, "text": "alice"})),
-        (Method::POST, "/usernames/lookup", json!({"platform": "telegram", "username": "alice"})),
+        (
+            Method::POST,
+            "/settings/set",
+            json!({"user": user, "settings": {}}),
+        ),
+        (
+            Method::POST,
+            "/usernames/remember",
+            json!({"user": user, "text": "alice"}),
+        ),
+        (
+            Method::POST,
+            "/usernames/lookup",
+            json!({"platform": "telegram", "username": "alice"}),
+        ),
         (Method::POST, "/forget", json!({"user": user})),
         (Method::GET, "/notices", Value::Null),
     ]
@@ -115,7 +146,11 @@ async fn every_frontend_route_refuses_a_missing_or_wrong_token() {
             }
             let req = req.body(Body::from(body.to_string())).unwrap();
             let resp = router.clone().oneshot(req).await.unwrap();
-            assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "{method} {path} {token:?}");
+            assert_eq!(
+                resp.status(),
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} {token:?}"
+            );
             let bytes = resp.into_body().collect().await.unwrap().to_bytes();
             let json: Value = serde_json::from_slice(&bytes).unwrap();
             assert_eq!(json["error"]["code"], "unauthorized", "{method} {path}");
@@ -161,7 +196,10 @@ async fn a_dropped_event_stream_resumes_and_delivers_every_event_once() {
     seen.extend(drain(events).await);
     proxy.wait_forwarded_more_than(before_cut).await;
 
-    let started = seen.iter().filter(|e| matches!(e, JobEvent::Started)).count();
+    let started = seen
+        .iter()
+        .filter(|e| matches!(e, JobEvent::Started))
+        .count();
     let partials: Vec<u32> = seen
         .iter()
         .filter_map(|e| match e {
@@ -169,11 +207,17 @@ async fn a_dropped_event_stream_resumes_and_delivers_every_event_once() {
             _ => None,
         })
         .collect();
-    let done = seen.iter().filter(|e| matches!(e, JobEvent::Done { .. })).count();
+    let done = seen
+        .iter()
+        .filter(|e| matches!(e, JobEvent::Done { .. }))
+        .count();
     assert_eq!(started, 1, "{seen:?}");
     assert_eq!(partials.len(), 2, "both previews, once each: {partials:?}");
     assert_eq!(done, 1, "{seen:?}");
-    assert!(matches!(seen.last(), Some(JobEvent::Done { charged: 1, .. })), "{seen:?}");
+    assert!(
+        matches!(seen.last(), Some(JobEvent::Done { charged: 1, .. })),
+        "{seen:?}"
+    );
     assert_eq!(stack.gateway.quota(ALICE).await.unwrap().windows[0].used, 1);
 }
 
@@ -218,7 +262,10 @@ async fn last_event_id_resumes_after_that_event() {
     let all = read(None).await;
     assert!(all.len() >= 4, "started, two partials, done: {all:?}");
     let ids: Vec<String> = (0..all.len()).map(|i| i.to_string()).collect();
-    assert_eq!(all.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>(), ids);
+    assert_eq!(
+        all.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>(),
+        ids
+    );
     assert!(all.last().unwrap().1.is_final());
 
     let tail = read(Some("1")).await;
@@ -241,7 +288,10 @@ async fn gateway_errors_come_back_the_same_over_the_wire() {
     let stack = stack().await;
     let api = serve(&stack).await;
     let remote = remote_gateway(&api.url()).await;
-    assert!(remote.is_admin(&AdminActor::User(ADMIN)), "rules fetched at connect");
+    assert!(
+        remote.is_admin(&AdminActor::User(ADMIN)),
+        "rules fetched at connect"
+    );
     assert!(!remote.is_admin(&AdminActor::User(ALICE)));
 
     let ban = AdminOp::Ban {
@@ -250,7 +300,10 @@ async fn gateway_errors_come_back_the_same_over_the_wire() {
         reason: "test".into(),
     };
     let refused = remote.admin(AdminActor::User(ALICE), ban.clone()).await;
-    assert!(matches!(refused, Err(GatewayError::Forbidden)), "{refused:?}");
+    assert!(
+        matches!(refused, Err(GatewayError::Forbidden)),
+        "{refused:?}"
+    );
     let reply = remote.admin(AdminActor::User(ADMIN), ban).await.unwrap();
     assert_eq!(
         reply,
@@ -265,8 +318,14 @@ async fn gateway_errors_come_back_the_same_over_the_wire() {
     let wire = remote.precheck(check).await.unwrap_err();
     match (local, wire) {
         (
-            GatewayError::Denied { denial: a, notify_admins: x },
-            GatewayError::Denied { denial: b, notify_admins: y },
+            GatewayError::Denied {
+                denial: a,
+                notify_admins: x,
+            },
+            GatewayError::Denied {
+                denial: b,
+                notify_admins: y,
+            },
         ) => {
             assert_eq!(a, Denial::Banned);
             assert_eq!((a, x), (b, y));
@@ -274,7 +333,16 @@ async fn gateway_errors_come_back_the_same_over_the_wire() {
         other => panic!("{other:?}"),
     }
     let dup = remote.submit(request("denied-1")).await.unwrap_err();
-    assert!(matches!(dup, GatewayError::Denied { denial: Denial::Banned, .. }), "{dup:?}");
+    assert!(
+        matches!(
+            dup,
+            GatewayError::Denied {
+                denial: Denial::Banned,
+                ..
+            }
+        ),
+        "{dup:?}"
+    );
 }
 
 /// The `easel-gateway` process itself (`server::run`): with a backend chain
@@ -282,7 +350,8 @@ async fn gateway_errors_come_back_the_same_over_the_wire() {
 /// API; a `RemoteGateway` runs a job through it and the quota shows it.
 #[tokio::test]
 async fn the_gateway_process_serves_frontends_end_to_end() {
-    let openai = easel_tests::fake_openai::FakeOpenAi::start_with_key(easel_tests::stack::OPENAI_KEY).await;
+    let openai =
+        easel_tests::fake_openai::FakeOpenAi::start_with_key(easel_tests::stack::OPENAI_KEY).await;
     let dir = tempfile::tempdir().unwrap();
     let mut config = Stack::config(&openai, dir.path());
     let addr = {
@@ -290,10 +359,10 @@ async fn the_gateway_process_serves_frontends_end_to_end() {
         l.local_addr().unwrap()
     };
     config.http.listen = addr.to_string();
-    config
-        .gateway
-        .frontends
-        .insert("bots".into(), easel_shared::secret::Secret::new(FRONTEND_TOKEN));
+    config.gateway.frontends.insert(
+        "bots".into(),
+        easel_shared::secret::Secret::new(FRONTEND_TOKEN),
+    );
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     // In this task, beside the client: the server's start-up future is not `Send`.
     let server = easel_gateway::server::run(config, None, async move {
@@ -312,7 +381,10 @@ async fn the_gateway_process_serves_frontends_end_to_end() {
         assert!(up, "easel-gateway never listened");
         let remote = remote_gateway(&format!("http://{addr}")).await;
         let seen = drain(remote.submit(request("process-1")).await.unwrap()).await;
-        assert!(matches!(seen.last(), Some(JobEvent::Done { charged: 1, .. })), "{seen:?}");
+        assert!(
+            matches!(seen.last(), Some(JobEvent::Done { charged: 1, .. })),
+            "{seen:?}"
+        );
         assert_eq!(remote.quota(ALICE).await.unwrap().windows[0].used, 1);
         drop(remote);
         let _ = stop.send(());

@@ -135,7 +135,8 @@ async fn submit(
 }
 
 async fn read_multipart(mut form: Multipart) -> Result<ImageRequest, FrontendError> {
-    let bad = |e: axum::extract::multipart::MultipartError| FrontendError::BadRequest(e.body_text());
+    let bad =
+        |e: axum::extract::multipart::MultipartError| FrontendError::BadRequest(e.body_text());
     let (mut body, mut uploads, mut mask) = (None, Vec::new(), None);
     while let Some(field) = form.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_owned();

@@ -180,8 +180,9 @@ async fn fetch_rules(
     rules: &RwLock<(AdminRules, Option<Instant>)>,
 ) -> Result<(), GatewayError> {
     let fresh: AdminRules = link.get_json("/admin/rules").await?;
-    *rules.write().unwrap_or_else(std::sync::PoisonError::into_inner) =
-        (fresh, Some(Instant::now()));
+    *rules
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = (fresh, Some(Instant::now()));
     Ok(())
 }
 
@@ -330,7 +331,9 @@ impl Gateway for RemoteGateway {
     }
 
     async fn settings(&self, user: UserKey) -> Result<UserSettings, GatewayError> {
-        self.link.post_json("/settings/get", &ForUser { user }).await
+        self.link
+            .post_json("/settings/get", &ForUser { user })
+            .await
     }
 
     async fn set_settings(

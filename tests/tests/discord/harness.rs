@@ -103,9 +103,12 @@ async fn adapter(stack: &Stack) -> (Arc<Discord>, Option<FrontendApi>) {
         match Mode::of_binary(env!("CARGO_CRATE_NAME")) {
             Mode::Embedded => (stack.gateway.clone(), None),
             Mode::Remote => {
-                let api =
-                    FrontendApi::serve(stack.gateway.clone(), stack.gateway.ledger(), &stack.config)
-                        .await;
+                let api = FrontendApi::serve(
+                    stack.gateway.clone(),
+                    stack.gateway.ledger(),
+                    &stack.config,
+                )
+                .await;
                 (remote_gateway(&api.url()).await, Some(api))
             }
         };

@@ -20,7 +20,9 @@ async fn a_dead_remote_gateway_tells_the_user_it_is_temporarily_unavailable() {
     let chat = user.private_chat();
 
     h.tg.push_update(Msg::new(1, &user, &chat).text("a lighthouse").update(1));
-    let told = h.text_containing(chat.id(), "temporarily unavailable").await;
+    let told = h
+        .text_containing(chat.id(), "temporarily unavailable")
+        .await;
     let text = told.text("text").unwrap_or_default();
     assert!(text.contains("Nothing was charged"), "{text}");
 
@@ -29,7 +31,10 @@ async fn a_dead_remote_gateway_tells_the_user_it_is_temporarily_unavailable() {
         let n = calls
             .iter()
             .filter(|c| c.method == "sendmessage" && c.chat_id() == Some(chat.id()))
-            .filter(|c| c.text("text").is_some_and(|t| t.contains("temporarily unavailable")))
+            .filter(|c| {
+                c.text("text")
+                    .is_some_and(|t| t.contains("temporarily unavailable"))
+            })
             .count();
         (n >= 2).then_some(())
     };

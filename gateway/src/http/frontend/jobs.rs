@@ -100,11 +100,8 @@ impl Jobs {
                 loop {
                     let state = *rx.borrow_and_update();
                     if next < state.count {
-                        let event = log
-                            .events
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner)[next]
-                            .clone();
+                        let event =
+                            log.events.lock().unwrap_or_else(PoisonError::into_inner)[next].clone();
                         let last = event.is_final();
                         let sse = Event::default()
                             .id(next.to_string())
