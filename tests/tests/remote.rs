@@ -422,3 +422,43 @@ async fn large_uploads_reach_the_decoder_and_its_refusal_comes_back() {
     assert_eq!(stack.gateway.quota(ALICE).await.unwrap().windows[0].used, 0);
     assert_eq!(stack.openai.requests().len(), 0);
 }
+
+/// The frontend token never reaches a log line or an error, whether the
+/// gateway refuses it, is gone, or a job is followed (TRACE capture).
+#[tokio::test]
+async fn the_frontend_token_is_never_logged_or_shown() {
+    let logs = easel_tests::logs::Logs::process();
+    let stack = stack().await;
+    let api = serve(&stack).await;
+    let remote = remote_gateway(&api.url()).await;
+    let seen = drain(remote.submit(request("secret-1")).await.unwrap()).await;
+    assert!(matches!(seen.last(), Some(JobEvent::Done { .. })), "{seen:?}");
+
+    // A frontend presenting a wrong token (its own secret) is refused.
+    let wrong = "wrong-token-secretFRONTEND-0123456789";
+    let config = easel_shared::config::GatewayConfig {
+        url: api.url(),
+        token: easel_shared::secret::Secret::new(wrong),
+        ..Default::default()
+    };
+    let refused = easel_gateway::service::RemoteGateway::connect(&config).await;
+    let err = refused.quota(ALICE).await.unwrap_err();
+    assert!(matches!(err, GatewayError::Unavailable(_)), "{err:?}");
+    // And a gateway that is gone.
+    drop(api);
+    let dead = {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        l.local_addr().unwrap()
+    };
+    let gone = remote_gateway(&format!("http://{dead}")).await;
+    let err2 = gone.quota(ALICE).await.unwrap_err();
+
+    let text = logs.text();
+    for secret in [FRONTEND_TOKEN, wrong, "secretFRONTEND"] {
+        assert!(!text.contains(secret), "a token was logged:\n{text}");
+        for e in [&err, &err2] {
+            assert!(!format!("{e} {e:?}").contains(secret), "{e:?}");
+        }
+    }
+    assert!(text.contains("refused gateway.token"), "the refusal is logged");
+}
