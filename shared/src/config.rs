@@ -155,6 +155,7 @@ impl Config {
         }
         self.telegram.validate()?;
         self.discord.validate()?;
+        self.gateway.validate()?;
         if self.ledger.lease < Duration::from_secs(5) {
             return Err(err("ledger.lease".into(), "must be at least 5s"));
         }

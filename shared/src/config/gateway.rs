@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::ConfigError;
 use crate::secret::Secret;
 
 /// The gateway as a service.
@@ -55,5 +56,48 @@ impl GatewayConfig {
     /// Whether `easel` should talk to a remote gateway.
     pub fn is_remote(&self) -> bool {
         !self.url.is_empty()
+    }
+
+    /// A remote gateway needs an http(s) URL and this bot's token; a
+    /// frontend token must not be empty (it would let nobody in, silently).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let err = |key: &str, problem: &str| ConfigError {
+            key: format!("gateway.{key}"),
+            problem: problem.to_owned(),
+        };
+        if self.is_remote() {
+            if !(self.url.starts_with("http://") || self.url.starts_with("https://")) {
+                return Err(err("url", "must start with http:// or https://"));
+            }
+            if self.token.is_empty() {
+                return Err(err(
+                    "token",
+                    "a remote gateway needs this bot's token (EASEL_GATEWAY_TOKEN)",
+                ));
+            }
+        }
+        if let Some((name, _)) = self.frontends.iter().find(|(_, t)| t.is_empty()) {
+            return Err(err(&format!("frontends.{name}"), "the token is empty"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_remote_gateway_needs_a_url_scheme_and_a_token() {
+        let mut c = GatewayConfig::default();
+        c.validate().unwrap();
+        c.url = "gateway:8787".into();
+        assert_eq!(c.validate().unwrap_err().key, "gateway.url");
+        c.url = "http://gateway:8787".into();
+        assert_eq!(c.validate().unwrap_err().key, "gateway.token");
+        c.token = Secret::new("t");
+        c.validate().unwrap();
+        c.frontends.insert("telegram".into(), Secret::default());
+        assert_eq!(c.validate().unwrap_err().key, "gateway.frontends.telegram");
     }
 }
