@@ -432,7 +432,10 @@ async fn the_frontend_token_is_never_logged_or_shown() {
     let api = serve(&stack).await;
     let remote = remote_gateway(&api.url()).await;
     let seen = drain(remote.submit(request("secret-1")).await.unwrap()).await;
-    assert!(matches!(seen.last(), Some(JobEvent::Done { .. })), "{seen:?}");
+    assert!(
+        matches!(seen.last(), Some(JobEvent::Done { .. })),
+        "{seen:?}"
+    );
 
     // A frontend presenting a wrong token (its own secret) is refused.
     let wrong = "wrong-token-secretFRONTEND-0123456789";
@@ -460,5 +463,40 @@ async fn the_frontend_token_is_never_logged_or_shown() {
             assert!(!format!("{e} {e:?}").contains(secret), "{e:?}");
         }
     }
-    assert!(text.contains("refused gateway.token"), "the refusal is logged");
+    assert!(
+        text.contains("refused gateway.token"),
+        "the refusal is logged"
+    );
+}
+
+/// A job's events stay readable (by the frontend that submitted it) until
+/// `gateway.events_grace` after its final event, then go; paused time.
+#[tokio::test(start_paused = true)]
+async fn a_finished_jobs_events_stay_for_the_grace_then_go() {
+    use easel_gateway::http::frontend::jobs::Jobs;
+    use easel_shared::job::JobFailure;
+    use std::time::Duration;
+
+    let jobs = std::sync::Arc::new(Jobs::default());
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let grace = Duration::from_secs(120);
+    let handle = jobs.track("bots", rx, grace);
+    tx.send(JobEvent::Started).unwrap();
+    tx.send(JobEvent::Failed {
+        failure: JobFailure::Cancelled,
+        quota: None,
+    })
+    .unwrap();
+    let count = |from: usize| {
+        let stream = jobs.follow("bots", &handle, from);
+        async move { stream.expect("kept").count().await }
+    };
+    assert_eq!(count(0).await, 2);
+    assert_eq!(count(1).await, 1, "a resume after event 0");
+    assert!(jobs.follow("other-frontend", &handle, 0).is_none());
+
+    tokio::time::sleep(grace - Duration::from_secs(1)).await;
+    assert_eq!(count(0).await, 2, "still there just before the grace ends");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(jobs.follow("bots", &handle, 0).is_none(), "gone after it");
 }
