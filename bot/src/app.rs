@@ -1,5 +1,7 @@
 //! The `easel` process: the gateway embedded in-process, its upkeep, the
-//! admin HTTP API, and every chat frontend the configuration enables.
+//! admin HTTP API, and every chat frontend the configuration enables; or,
+//! with `gateway.url` set, the frontends alone against a remote gateway
+//! (`app/remote.rs`).
 //! `main.rs` only parses flags, sets up logging and calls [`run`].
 
 use std::future::Future;
@@ -13,6 +15,8 @@ use easel_gateway::settings::ProcessEnv;
 use easel_shared::config::Config;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+
+mod remote;
 
 /// Why the process could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +43,9 @@ pub async fn run(
     config_path: Option<PathBuf>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
+    if config.gateway.is_remote() {
+        return remote::run(config, shutdown).await;
+    }
     let shared = Arc::new(arc_swap::ArcSwap::from_pointee(config.clone()));
     let gateway =
         Arc::new(InProcessGateway::open(shared.clone(), Clock::real(), &ProcessEnv).await?);

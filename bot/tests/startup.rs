@@ -110,3 +110,18 @@ api_key_env = "OPENAI_API_KEY"
     assert!(stderr.contains("can use: gpt-image-2"), "{stderr}");
     assert!(!stderr.contains(KEY), "the key never reaches the output");
 }
+
+/// A remote gateway URL without this bot's token stops `easel` before it
+/// opens anything, with exit code 64 naming `gateway.token`.
+#[test]
+fn a_remote_gateway_without_a_token_stops_the_binary_with_exit_code_64() {
+    let out = Command::new(env!("CARGO_BIN_EXE_easel"))
+        .env_clear()
+        .env("EASEL_GATEWAY_URL", "http://127.0.0.1:9")
+        .env("EASEL_LISTEN", "")
+        .output()
+        .expect("run easel");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(64), "{stderr}");
+    assert!(stderr.contains("gateway.token"), "{stderr}");
+}

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod frontend;
 pub mod openai;
 
 use std::path::PathBuf;
@@ -39,6 +40,8 @@ pub fn app(state: AppState) -> Router {
         .nest("/admin/v1", admin::routes())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
         .merge(openai::routes())
+        // After the 64 KiB cap: a submit carries images (its own limit).
+        .merge(frontend::routes())
         .with_state(state)
 }
 

@@ -1,5 +1,9 @@
-//! The standalone gateway process: opens the ledger, runs the reaper and
-//! serves HTTP until shutdown. `main.rs` only parses flags and calls [`run`].
+//! The standalone gateway process: opens the whole gateway (ledger, runner,
+//! backends, result store; its upkeep runs the reaper) and serves HTTP (the
+//! admin API and the frontend API for bot processes) until shutdown.
+//! Without `[[backends.chain]]` it opens only the ledger and serves the
+//! admin API, as before there was a frontend API. `main.rs` only parses
+//! flags and calls [`run`].
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -11,6 +15,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::http::{self, AppState};
 use crate::ledger::{self, Clock, Ledger, LedgerError};
+use crate::service::{Gateway, InProcessGateway, OpenError};
+use crate::settings::ProcessEnv;
 
 /// Why the gateway could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +24,9 @@ pub enum ServerError {
     /// The ledger could not be opened.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    /// The gateway (ledger, result store, backends) could not be opened.
+    #[error(transparent)]
+    Open(#[from] OpenError),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -38,9 +47,21 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let config: ledger::SharedConfig = Arc::new(arc_swap::ArcSwap::from_pointee(config));
-    let ledger = ledger::open(&config, Clock::real()).await?;
     let stop = CancellationToken::new();
-    let reaper = tokio::spawn(reap_forever(ledger.clone(), config.clone(), stop.clone()));
+    let (ledger, gateway, upkeep) = if config.load().backends.chain.is_empty() {
+        tracing::warn!("no [[backends.chain]]: serving the admin API only, no frontend API");
+        let ledger = ledger::open(&config, Clock::real()).await?;
+        let reaper = tokio::spawn(reap_forever(ledger.clone(), config.clone(), stop.clone()));
+        (ledger, None, reaper)
+    } else {
+        let gateway =
+            Arc::new(InProcessGateway::open(config.clone(), Clock::real(), &ProcessEnv).await?);
+        let upkeep = gateway.maintain(stop.clone());
+        (gateway.ledger(), Some(gateway), upkeep)
+    };
+    if gateway.is_some() && config.load().gateway.frontends.is_empty() {
+        tracing::warn!("gateway.frontends is empty: no bot process can use the frontend API");
+    }
 
     let listen = config.load().http.listen.clone();
     let result = if listen.is_empty() {
@@ -59,7 +80,7 @@ pub async fn run(
             ledger,
             config,
             config_path,
-            gateway: None,
+            gateway: gateway.clone().map(|g| g as Arc<dyn Gateway>),
         });
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
@@ -67,7 +88,10 @@ pub async fn run(
             .map_err(ServerError::Serve)
     };
     stop.cancel();
-    let _ = reaper.await;
+    if let Some(gateway) = &gateway {
+        gateway.shutdown().await;
+    }
+    let _ = upkeep.await;
     result
 }
 

@@ -9,6 +9,7 @@ mod admin;
 mod continuation;
 mod in_process;
 mod inputs;
+pub mod remote;
 
 use async_trait::async_trait;
 use easel_shared::admin::{AdminActor, AdminOp, AdminReply, Redemption};
@@ -21,6 +22,7 @@ use tokio::sync::mpsc;
 
 pub use in_process::{InProcessGateway, OpenError, Parts};
 pub use inputs::DecodeGate;
+pub use remote::RemoteGateway;
 
 pub use crate::admission::Pass;
 

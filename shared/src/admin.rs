@@ -204,8 +204,11 @@ pub struct SpendStatus {
 
 /// Who asks for an admin operation, and on what authority. The gateway
 /// decides against its configuration; the frontend only reports facts.
+// Adjacently tagged: an internally tagged newtype variant holding a string
+// (`User(UserKey)`) cannot be serialized, and actors cross the wire to a
+// remote gateway.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "by", rename_all = "snake_case")]
+#[serde(tag = "by", content = "actor", rename_all = "snake_case")]
 pub enum AdminActor {
     /// A user, admin if listed in `access.admins`.
     User(UserKey),
@@ -309,8 +312,10 @@ pub enum AdminOp {
 }
 
 /// What an admin operation produced.
+// Adjacently tagged: internally tagged newtype variants holding a list
+// (`Minted`, `Codes`, `Top`) cannot be serialized.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "reply", rename_all = "snake_case")]
+#[serde(tag = "reply", content = "data", rename_all = "snake_case")]
 pub enum AdminReply {
     /// A user's status.
     Status(crate::quota::QuotaStatus),
@@ -359,4 +364,40 @@ pub enum AdminReply {
     Top(Vec<TopEntry>),
     /// Today's spend.
     Stats(SpendStatus),
+}
+
+#[cfg(test)]
+mod wire_tests {
+    use super::*;
+
+    /// Regression: internally tagged, `AdminActor::User(UserKey)` and the
+    /// list replies (`Minted`, `Codes`, `Top`) failed to serialize at all,
+    /// so they could not cross the wire to a remote gateway.
+    #[test]
+    fn actors_and_replies_round_trip_through_json() {
+        let actors = [
+            AdminActor::User(UserKey::telegram(9)),
+            AdminActor::GuildMember {
+                user: UserKey::discord(1),
+                guild: 2,
+                roles: vec![3],
+            },
+        ];
+        for actor in actors {
+            let json = serde_json::to_string(&actor).unwrap();
+            assert_eq!(serde_json::from_str::<AdminActor>(&json).unwrap(), actor);
+        }
+        let replies = [
+            AdminReply::Codes(Vec::new()),
+            AdminReply::Top(Vec::new()),
+            AdminReply::Banned {
+                user: UserKey::telegram(9),
+                banned: true,
+            },
+        ];
+        for reply in replies {
+            let json = serde_json::to_string(&reply).unwrap();
+            assert_eq!(serde_json::from_str::<AdminReply>(&json).unwrap(), reply);
+        }
+    }
 }

@@ -14,6 +14,7 @@ use crate::secret::Secret;
 mod backends;
 pub mod capabilities;
 mod discord;
+mod gateway;
 mod telegram;
 
 pub use backends::{
@@ -22,6 +23,7 @@ pub use backends::{
 };
 pub use capabilities::{ImageSizeTier, ModelCaps, ResolvedCaps};
 pub use discord::{DiscordConfig, DiscordMode, GuildAdminRoles};
+pub use gateway::GatewayConfig;
 pub use telegram::{TelegramConfig, TelegramMode};
 
 /// The whole configuration. Sections are added by the crates that use them.
@@ -58,6 +60,9 @@ pub struct Config {
     /// The Discord frontend.
     #[serde(default)]
     pub discord: DiscordConfig,
+    /// The gateway as its own service (a bot's remote URL, frontend tokens).
+    #[serde(default)]
+    pub gateway: GatewayConfig,
 }
 
 impl Default for Config {
@@ -78,6 +83,7 @@ impl Default for Config {
             safety: SafetyConfig::default(),
             telegram: TelegramConfig::default(),
             discord: DiscordConfig::default(),
+            gateway: GatewayConfig::default(),
         }
     }
 }
@@ -152,6 +158,7 @@ impl Config {
         }
         self.telegram.validate()?;
         self.discord.validate()?;
+        self.gateway.validate()?;
         if self.ledger.lease < Duration::from_secs(5) {
             return Err(err("ledger.lease".into(), "must be at least 5s"));
         }

@@ -14,6 +14,8 @@
 //! - [`logs`]: captures what the code under test logs, for assertions.
 //! - [`stack`]: a whole in-process gateway over temp-dir stores and the fake
 //!   OpenAI server, for end-to-end tests of the frontends.
+//! - [`remote`]: the frontend API and a `RemoteGateway` over a stack, for
+//!   the frontend suites' remote mode, and a TCP proxy a test can cut.
 //! - [`fake_discord`]: Discord's REST API for serenity's real client, with
 //!   interaction payloads as Discord sends them.
 
@@ -25,5 +27,6 @@ pub mod ledger;
 pub mod logs;
 pub mod redis_cluster;
 pub mod redis_server;
+pub mod remote;
 pub mod slot;
 pub mod stack;

@@ -14,7 +14,7 @@ mod conversation;
 #[path = "telegram/groups.rs"]
 mod groups;
 #[path = "telegram/harness.rs"]
-mod harness;
+pub(crate) mod harness;
 #[path = "telegram/observed.rs"]
 mod observed;
 #[path = "telegram/pacing.rs"]

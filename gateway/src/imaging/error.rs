@@ -5,7 +5,9 @@
 ///
 /// `Display` is plain English for logs and fallbacks; frontends translate
 /// [`ImageError::key`] instead.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Serde: it crosses the wire from a remote gateway to its frontends.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ImageError {
     /// The upload has no bytes at all.
     #[error("the file is empty")]

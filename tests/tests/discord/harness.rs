@@ -1,7 +1,9 @@
 //! A bot as deployed in embedded mode, for the Discord tests: the shared
 //! test [`Stack`] (the real `InProcessGateway` over temp-dir stores and the
 //! fake OpenAI server) and the Discord adapter talking to the fake Discord
-//! REST server through serenity's client.
+//! REST server through serenity's client. In the `discord_remote` binary
+//! the adapter talks to the gateway through the frontend API and a
+//! `RemoteGateway` instead ([`Mode::of_binary`]).
 
 use std::sync::Arc;
 
@@ -11,6 +13,7 @@ use easel_shared::config::Config;
 use easel_shared::secret::Secret;
 use easel_tests::fake_discord::FakeDiscord;
 use easel_tests::fake_discord::payloads::APP_ID;
+use easel_tests::remote::{FrontendApi, Mode, remote_gateway};
 use easel_tests::stack::Stack;
 use serde_json::Value;
 use serenity::all::Interaction;
@@ -26,6 +29,8 @@ pub(crate) struct Bot {
     pub(crate) discord: Arc<Discord>,
     pub(crate) stack: Stack,
     pub(crate) fake: FakeDiscord,
+    /// Remote mode: the frontend API the adapter's `RemoteGateway` calls.
+    frontend_api: Option<FrontendApi>,
 }
 
 impl Bot {
@@ -48,11 +53,12 @@ impl Bot {
             tweak(c);
         })
         .await;
-        let discord = adapter(&stack);
+        let (discord, frontend_api) = adapter(&stack).await;
         Self {
             discord,
             stack,
             fake,
+            frontend_api,
         }
     }
 
@@ -62,14 +68,17 @@ impl Bot {
             discord,
             stack,
             fake,
+            frontend_api,
         } = self;
         drop(discord);
+        drop(frontend_api);
         let stack = stack.restart().await;
-        let discord = adapter(&stack);
+        let (discord, frontend_api) = adapter(&stack).await;
         Self {
             discord,
             stack,
             fake,
+            frontend_api,
         }
     }
 
@@ -87,8 +96,23 @@ impl Bot {
     }
 }
 
-fn adapter(stack: &Stack) -> Arc<Discord> {
+/// The adapter over the stack's gateway, directly or (remote mode) through
+/// the frontend API, which is returned to keep it running.
+async fn adapter(stack: &Stack) -> (Arc<Discord>, Option<FrontendApi>) {
+    let (gateway, api): (Arc<dyn easel_gateway::service::Gateway>, _) =
+        match Mode::of_binary(env!("CARGO_CRATE_NAME")) {
+            Mode::Embedded => (stack.gateway.clone(), None),
+            Mode::Remote => {
+                let api = FrontendApi::serve(
+                    stack.gateway.clone(),
+                    stack.gateway.ledger(),
+                    &stack.config,
+                )
+                .await;
+                (remote_gateway(&api.url()).await, Some(api))
+            }
+        };
     let config = stack.config.load();
-    let gateway: Arc<dyn easel_gateway::service::Gateway> = stack.gateway.clone();
-    Arc::new(Discord::new(rest_client(&config.discord), gateway, &config))
+    let discord = Arc::new(Discord::new(rest_client(&config.discord), gateway, &config));
+    (discord, api)
 }

@@ -5,6 +5,10 @@
 //! stack's manual clock: an album is complete when the test says so
 //! ([`Harness::finish_albums`]), an edit is due when the test moved the
 //! clock ([`Harness::advance`]), never after real time.
+//!
+//! The same scenarios run in two binaries: `telegram` (the gateway embedded)
+//! and `telegram_remote` (the bot talks to the gateway through the frontend
+//! API and a `RemoteGateway`; [`Mode::of_binary`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +20,7 @@ use easel_shared::secret::Secret;
 use easel_tests::fake_openai::FakeOpenAi;
 use easel_tests::fake_telegram::updates::Msg;
 use easel_tests::fake_telegram::{Call, Chat, FakeTelegram, TgUser};
+use easel_tests::remote::{FrontendApi, Mode, remote_gateway};
 use easel_tests::stack::Stack;
 use serde_json::Value;
 use tokio::sync::{oneshot, watch};
@@ -45,6 +50,8 @@ pub(crate) struct Harness {
     submits: watch::Sender<Vec<Submitted>>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    /// Remote mode: the frontend API the bot's `RemoteGateway` calls.
+    frontend_api: Option<FrontendApi>,
 }
 
 /// The test deployment on top of the stack's: one window of 10 images, an
@@ -93,6 +100,7 @@ impl Harness {
             submits: watch::Sender::new(Vec::new()),
             stop: None,
             task: None,
+            frontend_api: None,
         };
         let listener = match h.config.telegram.mode {
             TelegramMode::Webhook => {
@@ -111,8 +119,28 @@ impl Harness {
     /// Starts a bot over the current gateway (in webhook mode on `listener`).
     pub(crate) async fn start_bot(&mut self, listener: Option<tokio::net::TcpListener>) {
         let (stop, stopped) = oneshot::channel::<()>();
+        let inner: Arc<dyn Gateway> = match Mode::of_binary(env!("CARGO_CRATE_NAME")) {
+            Mode::Embedded => self.gateway().clone(),
+            // A configured URL is a test's own (a dead gateway); otherwise
+            // the frontend API over this stack's gateway.
+            Mode::Remote if !self.config.gateway.url.is_empty() => {
+                remote_gateway(&self.config.gateway.url).await
+            }
+            Mode::Remote => {
+                let stack = self.stack();
+                let api = FrontendApi::serve(
+                    stack.gateway.clone(),
+                    stack.gateway.ledger(),
+                    &stack.config,
+                )
+                .await;
+                let remote = remote_gateway(&api.url()).await;
+                self.frontend_api = Some(api);
+                remote
+            }
+        };
         let gateway: Arc<dyn Gateway> = Arc::new(Observed {
-            inner: self.gateway().clone(),
+            inner,
             log: self.submits.clone(),
         });
         let config = self.config.clone();
@@ -179,6 +207,8 @@ impl Harness {
         if let Some(task) = self.task.take() {
             task.await.expect("bot task panicked");
         }
+        // Its server holds the gateway: a restart must release it.
+        self.frontend_api = None;
     }
 
     /// Credits used in the user's first window.

@@ -1,5 +1,6 @@
-//! The gateway as the bot under test sees it: the real in-process gateway,
-//! with every `submit` answer recorded, so a test can wait for "the bot
+//! The gateway as the bot under test sees it: the real in-process gateway
+//! (or, in remote mode, a `RemoteGateway` in front of it), with every
+//! `submit` answer recorded, so a test can wait for "the bot
 //! asked and was told Duplicate" instead of sleeping to see nothing happen.
 
 use std::sync::Arc;
@@ -7,9 +8,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use easel_gateway::notices::NoticeStream;
 use easel_gateway::results::ImageData;
-use easel_gateway::service::{
-    CancelOutcome, Gateway, GatewayError, InProcessGateway, JobStream, Pass,
-};
+use easel_gateway::service::{CancelOutcome, Gateway, GatewayError, JobStream, Pass};
 use easel_shared::admin::{AdminActor, AdminOp, AdminReply, Redemption};
 use easel_shared::request::{Precheck, Request};
 use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
@@ -29,7 +28,8 @@ pub(crate) enum Submitted {
 
 /// Forwards everything to `inner`, recording submit answers in `log`.
 pub(crate) struct Observed {
-    pub(crate) inner: Arc<InProcessGateway>,
+    /// The in-process gateway, or a `RemoteGateway` in remote mode.
+    pub(crate) inner: Arc<dyn Gateway>,
     pub(crate) log: watch::Sender<Vec<Submitted>>,
 }
 
