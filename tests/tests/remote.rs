@@ -119,6 +119,13 @@ fn routes() -> Vec<(Method, &'static str, Value)> {
             json!({"platform": "telegram", "username": "alice"}),
         ),
         (Method::POST, "/forget", json!({"user": user})),
+        (Method::POST, "/api-keys/create", json!({"user": user})),
+        (Method::POST, "/api-keys/list", json!({"user": user})),
+        (
+            Method::POST,
+            "/api-keys/revoke",
+            json!({"user": user, "text": "easel-sk-ABCD"}),
+        ),
         (Method::GET, "/notices", Value::Null),
     ]
 }
@@ -499,4 +506,37 @@ async fn a_finished_jobs_events_stay_for_the_grace_then_go() {
     assert_eq!(count(0).await, 2, "still there just before the grace ends");
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(jobs.follow("bots", &handle, 0).is_none(), "gone after it");
+}
+
+/// `/apikey` in remote mode: a key created through the remote port draws on
+/// the same account the gateway resolves for `/v1`, lists by its prefix
+/// only, and is gone once revoked remotely.
+#[tokio::test]
+async fn api_keys_are_created_listed_and_revoked_through_the_remote_port() {
+    let stack = stack().await;
+    let api = serve(&stack).await;
+    let remote = remote_gateway(&api.url()).await;
+
+    let minted = remote.create_api_key(ALICE).await.unwrap();
+    let listed = remote.list_api_keys(ALICE).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].prefix, minted.prefix);
+    assert!(
+        minted.key.expose().starts_with(&minted.prefix),
+        "the secret crossed the wire whole"
+    );
+    let ledger = stack.gateway.ledger();
+    assert_eq!(
+        ledger.api_key_user(minted.key.expose()).await.unwrap(),
+        Some(ALICE),
+        "the gateway resolves the remotely created key"
+    );
+
+    assert!(remote.revoke_api_key(ALICE, &minted.prefix).await.unwrap());
+    assert!(remote.list_api_keys(ALICE).await.unwrap().is_empty());
+    assert_eq!(
+        ledger.api_key_user(minted.key.expose()).await.unwrap(),
+        None
+    );
+    assert!(!remote.revoke_api_key(ALICE, &minted.prefix).await.unwrap());
 }

@@ -20,6 +20,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use bytes::Bytes;
 use easel_shared::admin::AdminActor;
+use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
 use easel_shared::request::{InputImage, Precheck, Request as ImageRequest};
 use easel_shared::results::{MessageRef, ResultId, UserSettings};
 use easel_shared::{Platform, UserKey};
@@ -69,6 +70,9 @@ pub fn routes() -> Router<AppState> {
         .route("/usernames/remember", post(remember_username))
         .route("/usernames/lookup", post(lookup_username))
         .route("/forget", post(forget))
+        .route("/api-keys/create", post(create_api_key))
+        .route("/api-keys/list", post(list_api_keys))
+        .route("/api-keys/revoke", post(revoke_api_key))
         .route("/notices", get(notices))
         .layer(Extension(Arc::new(Jobs::default())));
     Router::new().nest(wire::BASE, api)
@@ -369,6 +373,31 @@ async fn lookup_username(
 
 async fn forget(State(s): State<AppState>, _: Frontend, Body(u): Body<ForUser>) -> Answer<u64> {
     Ok(Json(port(&s)?.forget(u.user).await?))
+}
+
+async fn create_api_key(
+    State(s): State<AppState>,
+    _: Frontend,
+    Body(u): Body<ForUser>,
+) -> Answer<MintedApiKey> {
+    Ok(Json(port(&s)?.create_api_key(u.user).await?))
+}
+
+async fn list_api_keys(
+    State(s): State<AppState>,
+    _: Frontend,
+    Body(u): Body<ForUser>,
+) -> Answer<Vec<ApiKeyInfo>> {
+    Ok(Json(port(&s)?.list_api_keys(u.user).await?))
+}
+
+/// `text` is the key's visible prefix.
+async fn revoke_api_key(
+    State(s): State<AppState>,
+    _: Frontend,
+    Body(u): Body<UserText>,
+) -> Answer<bool> {
+    Ok(Json(port(&s)?.revoke_api_key(u.user, &u.text).await?))
 }
 
 /// The admin notices as SSE, for as long as the frontend listens.

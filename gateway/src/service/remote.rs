@@ -35,6 +35,7 @@ use super::{Gateway, GatewayError, JobStream, Pass};
 use crate::http::frontend::{Lookup, SetSettings};
 use crate::notices::{AdminNotices, NoticeStream};
 use crate::results::ImageData;
+use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
 use easel_shared::job::CancelOutcome;
 
 /// How long a plain call may take (a submit with uploads: [`UPLOAD_TIMEOUT`]).
@@ -369,5 +370,25 @@ impl Gateway for RemoteGateway {
 
     async fn forget(&self, user: UserKey) -> Result<u64, GatewayError> {
         self.link.post_json("/forget", &ForUser { user }).await
+    }
+
+    async fn create_api_key(&self, user: UserKey) -> Result<MintedApiKey, GatewayError> {
+        self.link
+            .post_json("/api-keys/create", &ForUser { user })
+            .await
+    }
+
+    async fn list_api_keys(&self, user: UserKey) -> Result<Vec<ApiKeyInfo>, GatewayError> {
+        self.link
+            .post_json("/api-keys/list", &ForUser { user })
+            .await
+    }
+
+    async fn revoke_api_key(&self, user: UserKey, prefix: &str) -> Result<bool, GatewayError> {
+        let body = UserText {
+            user,
+            text: prefix.to_owned(),
+        };
+        self.link.post_json("/api-keys/revoke", &body).await
     }
 }
