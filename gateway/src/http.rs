@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod ops;
 
 use std::path::PathBuf;
 use std::sync::Arc;

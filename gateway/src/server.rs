@@ -11,6 +11,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::http::{self, AppState};
 use crate::ledger::{self, Clock, Ledger, LedgerError};
+use crate::metrics::{Metrics, ReservationOutcome};
+use crate::readiness::Readiness;
 
 /// Why the gateway could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -40,7 +42,17 @@ pub async fn run(
     let config: ledger::SharedConfig = Arc::new(arc_swap::ArcSwap::from_pointee(config));
     let ledger = ledger::open(&config, Clock::real()).await?;
     let stop = CancellationToken::new();
-    let reaper = tokio::spawn(reap_forever(ledger.clone(), config.clone(), stop.clone()));
+    let metrics = Metrics::new();
+    let reaper = reap_forever(ledger.clone(), config.clone(), stop.clone(), metrics.clone());
+    let reaper = tokio::spawn(reaper);
+    let readiness = Readiness::new(crate::readiness::DEFAULT_TTL);
+    readiness.add_ledger(ledger.clone());
+    let ops = http::ops::OpsState {
+        metrics,
+        readiness,
+        ledger: ledger.clone(),
+        config: config.clone(),
+    };
 
     let listen = config.load().http.listen.clone();
     let result = if listen.is_empty() {
@@ -60,7 +72,8 @@ pub async fn run(
             config,
             config_path,
             gateway: None,
-        });
+        })
+        .merge(http::ops::routes(ops));
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await
@@ -73,10 +86,12 @@ pub async fn run(
 
 /// Refunds reservations of vanished workers, every `ledger.reap_every`.
 /// Several replicas may run this at once: each refund happens exactly once.
+/// Each refund is counted on `metrics` as reaped.
 pub async fn reap_forever(
     ledger: Arc<dyn Ledger>,
     config: ledger::SharedConfig,
     stop: CancellationToken,
+    metrics: Metrics,
 ) {
     loop {
         let every = config.load().ledger.reap_every.max(Duration::from_secs(1));
@@ -85,10 +100,10 @@ pub async fn reap_forever(
             () = tokio::time::sleep(every) => {}
         }
         match ledger.reap().await {
-            Ok(r) if r.refunded > 0 => tracing::warn!(
-                refunded = r.refunded,
-                "reaper refunded expired reservations"
-            ),
+            Ok(r) if r.refunded > 0 => {
+                metrics.reservation(ReservationOutcome::Reaped, u64::from(r.refunded));
+                tracing::warn!(refunded = r.refunded, "reaper refunded expired reservations")
+            }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "reaper pass failed; will retry"),
         }

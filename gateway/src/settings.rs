@@ -23,6 +23,8 @@ pub const NAMED_VARS: &[(&str, &str)] = &[
     ("EASEL_TELEGRAM_TOKEN", "telegram.token"),
     ("EASEL_TELEGRAM_WEBHOOK_SECRET", "telegram.webhook_secret"),
     ("EASEL_DISCORD_TOKEN", "discord.token"),
+    ("EASEL_LOG_FORMAT", "log.format"),
+    ("EASEL_METRICS_TOKEN", "http.metrics_token"),
 ];
 
 /// Prefix of the generic override form; `__` separates key segments.

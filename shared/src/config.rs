@@ -13,12 +13,14 @@ use crate::secret::Secret;
 
 mod backends;
 mod discord;
+mod ops;
 mod telegram;
 
 pub use backends::{
     BackendConfig, BackendKind, BackendsConfig, BreakerConfig, ModelPrice, RetryConfig, parse_ratio,
 };
 pub use discord::{DiscordConfig, DiscordMode, GuildAdminRoles};
+pub use ops::{LogConfig, LogFormat};
 pub use telegram::{TelegramConfig, TelegramMode};
 
 /// The whole configuration. Sections are added by the crates that use them.
@@ -55,6 +57,9 @@ pub struct Config {
     /// The Discord frontend.
     #[serde(default)]
     pub discord: DiscordConfig,
+    /// How log lines are written (text or JSON).
+    #[serde(default)]
+    pub log: LogConfig,
 }
 
 impl Default for Config {
@@ -75,6 +80,7 @@ impl Default for Config {
             safety: SafetyConfig::default(),
             telegram: TelegramConfig::default(),
             discord: DiscordConfig::default(),
+            log: LogConfig::default(),
         }
     }
 }
@@ -387,6 +393,10 @@ pub struct HttpConfig {
     pub listen: String,
     /// Bearer token for `/admin/v1/*`; empty disables the admin API.
     pub admin_token: Secret,
+    /// Bearer token `/metrics` asks for; empty serves it to anyone who can
+    /// reach `listen` (keep `listen` private then).
+    #[serde(default)]
+    pub metrics_token: Secret,
 }
 
 impl Default for HttpConfig {
@@ -394,6 +404,7 @@ impl Default for HttpConfig {
         Self {
             listen: "127.0.0.1:8787".to_owned(),
             admin_token: Secret::default(),
+            metrics_token: Secret::default(),
         }
     }
 }
@@ -420,6 +431,10 @@ pub struct RunnerConfig {
     /// "busy, try again" (nothing charged).
     #[serde(with = "humantime_serde")]
     pub decode_wait: Duration,
+    /// On SIGTERM, how long running jobs may take to finish before their
+    /// upstream calls are stopped and refunded (waiting jobs are refunded at once).
+    #[serde(with = "humantime_serde")]
+    pub shutdown_grace: Duration,
 }
 
 impl Default for RunnerConfig {
@@ -431,6 +446,7 @@ impl Default for RunnerConfig {
             decodes_at_once: 2,
             decode_memory: 512 * 1024 * 1024,
             decode_wait: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(60),
         }
     }
 }
