@@ -67,7 +67,7 @@ pub async fn run_with(
     config_path: Option<PathBuf>,
     shutdown: impl Future<Output = ()> + Send + 'static,
     clock: Clock,
-    env: &(dyn Env + Sync),
+    env: &dyn Env,
 ) -> Result<(), AppError> {
     let shared = Arc::new(arc_swap::ArcSwap::from_pointee(config.clone()));
     let gateway = Arc::new(InProcessGateway::open(shared.clone(), clock.clone(), env).await?);

@@ -30,8 +30,8 @@ pub const NAMED_VARS: &[(&str, &str)] = &[
 /// Prefix of the generic override form; `__` separates key segments.
 const GENERIC_PREFIX: &str = "EASEL__";
 
-/// A source of environment variables.
-pub trait Env {
+/// A source of environment variables (shared across tasks, hence `Sync`).
+pub trait Env: Send + Sync {
     /// The value of `name`, if set and valid UTF-8.
     fn var(&self, name: &str) -> Option<String>;
     /// Every variable, for the generic `EASEL__...` form.

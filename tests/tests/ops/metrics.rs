@@ -57,6 +57,13 @@ async fn a_job_feeds_admissions_settles_queue_upstream_and_spend() {
     let stack = Stack::start(|c| {
         c.http.metrics_token = Secret::new(TOKEN);
         c.spend.daily_cap_micros = 50_000_000;
+        c.backends.prices.insert(
+            "gpt-image-2".into(),
+            easel_shared::config::ModelPrice {
+                default_per_image: 40_000,
+                ..Default::default()
+            },
+        );
     })
     .await;
     let user = UserKey::telegram(41);
@@ -124,6 +131,6 @@ async fn metrics_refuse_a_missing_or_wrong_token_when_one_is_set() {
     let open = Stack::start(|_| {}).await;
     let (status, body) = scrape(&open, None).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(body.contains("# TYPE easel_admissions counter"), "{body}");
+    assert!(body.contains("# TYPE easel_queue_depth gauge"), "{body}");
     let _: Arc<dyn Gateway> = open.gateway.clone();
 }
