@@ -174,9 +174,9 @@ fn telegram_outcome(result: Result<(), TelegramError>) -> Outcome {
     match result {
         Ok(()) => Outcome::Stopped,
         Err(TelegramError::TokenRejected) => Outcome::TokenRejected("Unauthorized".to_owned()),
-        Err(e @ (TelegramError::NoToken | TelegramError::BadApiUrl | TelegramError::Webhook(_))) => {
-            Outcome::Fatal(e.to_string())
-        }
+        Err(
+            e @ (TelegramError::NoToken | TelegramError::BadApiUrl | TelegramError::Webhook(_)),
+        ) => Outcome::Fatal(e.to_string()),
         Err(e @ TelegramError::Startup(_)) => Outcome::Unreachable(e.to_string()),
     }
 }
@@ -193,7 +193,9 @@ fn discord_outcome(result: Result<(), DiscordError>) -> Outcome {
     let shown = e.to_string();
     match e {
         DiscordError::Serenity(inner) => match *inner {
-            serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) if r.status_code.as_u16() == 401 => {
+            serenity::Error::Http(HttpError::UnsuccessfulRequest(r))
+                if r.status_code.as_u16() == 401 =>
+            {
                 Outcome::TokenRejected("401 Unauthorized".to_owned())
             }
             serenity::Error::Gateway(GatewayError::InvalidAuthentication) => {

@@ -115,7 +115,9 @@ where
         let why = match outcome {
             Outcome::Stopped => "stopped unexpectedly".to_owned(),
             Outcome::Unreachable(why) => why,
-            Outcome::TokenRejected(reason) => return Err(GaveUp::TokenRejected { platform, reason }),
+            Outcome::TokenRejected(reason) => {
+                return Err(GaveUp::TokenRejected { platform, reason });
+            }
             Outcome::Fatal(reason) => return Err(GaveUp::Fatal { platform, reason }),
         };
         if clock.now().0 - started.0 > MAX_BACKOFF.as_millis() as i64 {

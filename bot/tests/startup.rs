@@ -164,7 +164,8 @@ async fn run_easel(config: std::path::PathBuf) -> std::process::Output {
 async fn a_telegram_token_the_platform_rejects_stops_the_binary_with_exit_code_64() {
     const WRONG: &str = "7000000001:AAH-rejectedTOKEN-0123456789abcdef";
     let openai = easel_tests::fake_openai::FakeOpenAi::start().await;
-    let telegram = easel_tests::fake_telegram::FakeTelegram::start("7000000001:AAH-the-real-one").await;
+    let telegram =
+        easel_tests::fake_telegram::FakeTelegram::start("7000000001:AAH-the-real-one").await;
     let dir = std::env::temp_dir().join(format!("easel-startup-tg-{}", std::process::id()));
     let extra = format!(
         "[telegram]\ntoken = \"{WRONG}\"\napi_url = \"{}\"\n",
@@ -175,8 +176,14 @@ async fn a_telegram_token_the_platform_rejects_stops_the_binary_with_exit_code_6
     let stderr = String::from_utf8_lossy(&out.stderr);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(out.status.code(), Some(64), "{stderr}");
-    assert!(stderr.contains("telegram: the platform rejected the token"), "{stderr}");
-    assert!(!stderr.contains("rejectedTOKEN"), "the token never reaches the output");
+    assert!(
+        stderr.contains("telegram: the platform rejected the token"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("rejectedTOKEN"),
+        "the token never reaches the output"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -195,6 +202,12 @@ async fn a_discord_token_the_platform_rejects_stops_the_binary_with_exit_code_64
     let stderr = String::from_utf8_lossy(&out.stderr);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(out.status.code(), Some(64), "{stderr}");
-    assert!(stderr.contains("discord: the platform rejected the token"), "{stderr}");
-    assert!(!stderr.contains("rejectedDISCORD"), "the token never reaches the output");
+    assert!(
+        stderr.contains("discord: the platform rejected the token"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("rejectedDISCORD"),
+        "the token never reaches the output"
+    );
 }

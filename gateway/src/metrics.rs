@@ -10,8 +10,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use easel_shared::{Denial, UnixMillis};
 use easel_shared::admin::SpendStatus;
+use easel_shared::{Denial, UnixMillis};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -121,8 +121,9 @@ impl Metrics {
             "Time from admission to the start of the upstream call",
             queue_wait.clone(),
         );
-        let upstream_latency =
-            Family::<UpstreamLabels, Histogram>::new_with_constructor(seconds_histogram as fn() -> _);
+        let upstream_latency = Family::<UpstreamLabels, Histogram>::new_with_constructor(
+            seconds_histogram as fn() -> _,
+        );
         registry.register(
             "upstream_latency_seconds",
             "Duration of each upstream attempt, by backend and model",

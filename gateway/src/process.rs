@@ -36,8 +36,8 @@ pub fn init_logging_as(format: LogFormat, default: &str) {
     use std::io::IsTerminal;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| default.into());
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
     // Colour codes only where a person reads them, not in a piped log.
     let ansi = std::io::stderr().is_terminal();
     tracing_subscriber::registry()

@@ -93,7 +93,13 @@ impl Readiness {
             "ledger",
             Arc::new(move || {
                 let ledger = ledger.clone();
-                Box::pin(async move { ledger.spend_today().await.map(drop).map_err(|e| e.to_string()) })
+                Box::pin(async move {
+                    ledger
+                        .spend_today()
+                        .await
+                        .map(drop)
+                        .map_err(|e| e.to_string())
+                })
             }),
         );
     }
@@ -106,7 +112,11 @@ impl Readiness {
                 let results = results.clone();
                 Box::pin(async move {
                     let probe = ResultId::from_entropy(0);
-                    results.get(&probe).await.map(drop).map_err(|e| e.to_string())
+                    results
+                        .get(&probe)
+                        .await
+                        .map(drop)
+                        .map_err(|e| e.to_string())
                 })
             }),
         );

@@ -363,7 +363,9 @@ async fn dispatch(shared: Arc<Shared>, slots: Arc<Semaphore>, pacer: Option<Pace
         };
         // The job may have been cancelled while we paced: then look again.
         if let Some(((_, _, waiting), stop)) = next {
-            shared.metrics.queue_wait(waiting.queued_at, shared.clock.now());
+            shared
+                .metrics
+                .queue_wait(waiting.queued_at, shared.clock.now());
             tokio::spawn(job::run(Arc::clone(&shared), waiting, slot, stop));
         }
     }

@@ -43,7 +43,12 @@ pub async fn run(
     let ledger = ledger::open(&config, Clock::real()).await?;
     let stop = CancellationToken::new();
     let metrics = Metrics::new();
-    let reaper = reap_forever(ledger.clone(), config.clone(), stop.clone(), metrics.clone());
+    let reaper = reap_forever(
+        ledger.clone(),
+        config.clone(),
+        stop.clone(),
+        metrics.clone(),
+    );
     let reaper = tokio::spawn(reaper);
     let readiness = Readiness::new(crate::readiness::DEFAULT_TTL);
     readiness.add_ledger(ledger.clone());
@@ -102,7 +107,10 @@ pub async fn reap_forever(
         match ledger.reap().await {
             Ok(r) if r.refunded > 0 => {
                 metrics.reservation(ReservationOutcome::Reaped, u64::from(r.refunded));
-                tracing::warn!(refunded = r.refunded, "reaper refunded expired reservations")
+                tracing::warn!(
+                    refunded = r.refunded,
+                    "reaper refunded expired reservations"
+                )
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "reaper pass failed; will retry"),

@@ -37,7 +37,10 @@ fn assert_no_secret_logged(also: &str) {
     for line in json.lines() {
         let parsed: serde_json::Value = serde_json::from_str(line)
             .unwrap_or_else(|e| panic!("not one JSON object per line ({e}): {line}"));
-        assert!(parsed["level"].is_string() && parsed["fields"].is_object(), "{line}");
+        assert!(
+            parsed["level"].is_string() && parsed["fields"].is_object(),
+            "{line}"
+        );
     }
     let text = format!("{}\n{json}", logs().text());
     for secret in [

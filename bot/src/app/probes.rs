@@ -32,13 +32,16 @@ pub(super) fn discord(config: &Config, link: &Link) -> Check {
     link.check(move || {
         let http = http.clone();
         async move {
-            http.get_current_user().await.map(drop).map_err(|e| match e {
-                serenity::Error::Http(http) => match http.status_code() {
-                    Some(status) => format!("Discord answered {status}"),
-                    None => "network error".to_owned(),
-                },
-                _ => "request failed".to_owned(),
-            })
+            http.get_current_user()
+                .await
+                .map(drop)
+                .map_err(|e| match e {
+                    serenity::Error::Http(http) => match http.status_code() {
+                        Some(status) => format!("Discord answered {status}"),
+                        None => "network error".to_owned(),
+                    },
+                    _ => "request failed".to_owned(),
+                })
         }
     })
 }

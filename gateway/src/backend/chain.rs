@@ -185,7 +185,8 @@ impl BackendChain {
             let call = link.backend.generate_billed(job, events).instrument(span);
             let started = tokio::time::Instant::now();
             // A timed-out attempt reports nothing: its cost, if any, is unknown.
-            let (result, cost) = match tokio::time::timeout(self.retry.attempt_timeout, call).await {
+            let (result, cost) = match tokio::time::timeout(self.retry.attempt_timeout, call).await
+            {
                 Ok(attempt) => {
                     *billed = billed.saturating_add(attempt.cost_micros);
                     (attempt.result, attempt.cost_micros)
@@ -193,7 +194,8 @@ impl BackendChain {
                 Err(_) => (Err(BackendError::Timeout(self.retry.attempt_timeout)), 0),
             };
             let (model, took) = (&link.model.model, started.elapsed());
-            self.metrics.upstream(name, model, took, result.as_ref().err(), cost);
+            self.metrics
+                .upstream(name, model, took, result.as_ref().err(), cost);
             let err = match result {
                 Ok(mut out) => {
                     permit.success();

@@ -64,7 +64,9 @@ async fn metrics(State(s): State<OpsState>, headers: HeaderMap) -> Response {
     // a per-process copy that replicas would disagree on.
     match s.ledger.spend_today().await {
         Ok(spend) => s.metrics.spend(&spend),
-        Err(e) => tracing::warn!(error = %e, "metrics: spend unavailable; gauges keep their last value"),
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics: spend unavailable; gauges keep their last value")
+        }
     }
     ([(CONTENT_TYPE, METRICS_CONTENT_TYPE)], s.metrics.encode()).into_response()
 }

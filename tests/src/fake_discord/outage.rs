@@ -10,7 +10,11 @@ use axum::response::{IntoResponse, Response};
 
 use super::Shared;
 
-pub(super) async fn gate(State(shared): State<Shared>, request: Request<Body>, next: Next) -> Response {
+pub(super) async fn gate(
+    State(shared): State<Shared>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
     {
         let mut inner = shared.lock();
         if inner.down {

@@ -145,5 +145,12 @@ fn outage(shared: &Shared) -> Option<Response> {
     }
     inner.refused_down += 1;
     let page = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n";
-    Some((StatusCode::BAD_GATEWAY, [(axum::http::header::CONTENT_TYPE, "text/html")], page).into_response())
+    Some(
+        (
+            StatusCode::BAD_GATEWAY,
+            [(axum::http::header::CONTENT_TYPE, "text/html")],
+            page,
+        )
+            .into_response(),
+    )
 }

@@ -27,12 +27,23 @@ async fn next_final(events: &mut JobStream) -> JobEvent {
 
 async fn used(stack: &Stack, user: UserKey) -> (u32, u32) {
     let status = stack.gateway.quota(user).await.unwrap();
-    (status.windows.iter().map(|w| w.used).max().unwrap_or(0), status.in_flight)
+    (
+        status.windows.iter().map(|w| w.used).max().unwrap_or(0),
+        status.in_flight,
+    )
 }
 
-async fn one_running_one_waiting(stack: &Stack, alice: UserKey, bob: UserKey) -> (JobStream, JobStream) {
+async fn one_running_one_waiting(
+    stack: &Stack,
+    alice: UserKey,
+    bob: UserKey,
+) -> (JobStream, JobStream) {
     stack.openai.hold();
-    let running = stack.gateway.submit(request("tg:51:1", alice)).await.unwrap();
+    let running = stack
+        .gateway
+        .submit(request("tg:51:1", alice))
+        .await
+        .unwrap();
     poll_until("the first job reaches the provider", || {
         (!stack.openai.requests().is_empty()).then_some(())
     })
@@ -44,32 +55,57 @@ async fn one_running_one_waiting(stack: &Stack, alice: UserKey, bob: UserKey) ->
 #[tokio::test]
 async fn drain_refunds_the_queue_refuses_new_work_and_lets_running_jobs_finish() {
     let stack = Stack::start(|c| c.runner.concurrency = 1).await;
-    let (alice, bob, carol) = (UserKey::telegram(51), UserKey::telegram(52), UserKey::telegram(53));
+    let (alice, bob, carol) = (
+        UserKey::telegram(51),
+        UserKey::telegram(52),
+        UserKey::telegram(53),
+    );
     let (mut running, mut waiting) = one_running_one_waiting(&stack, alice, bob).await;
 
     let gateway = stack.gateway.clone();
     let drain = tokio::spawn(async move { gateway.drain(GRACE).await });
     match next_final(&mut waiting).await {
-        JobEvent::Failed { failure: JobFailure::ShuttingDown, .. } => {}
+        JobEvent::Failed {
+            failure: JobFailure::ShuttingDown,
+            ..
+        } => {}
         other => panic!("the waiting job is refunded at once: {other:?}"),
     }
-    assert_eq!(used(&stack, bob).await, (0, 0), "nothing charged for the queued job");
+    assert_eq!(
+        used(&stack, bob).await,
+        (0, 0),
+        "nothing charged for the queued job"
+    );
     // New work is refused with the restart denial, before anything is reserved.
     match stack.gateway.submit(request("tg:53:1", carol)).await {
-        Err(GatewayError::Denied { denial: Denial::Restarting, .. }) => {}
+        Err(GatewayError::Denied {
+            denial: Denial::Restarting,
+            ..
+        }) => {}
         other => panic!("a new request during the drain: {other:?}"),
     }
     assert_eq!(used(&stack, carol).await, (0, 0));
     assert!(!drain.is_finished(), "the running job holds the drain");
 
     stack.openai.release();
-    assert!(matches!(next_final(&mut running).await, JobEvent::Done { .. }));
+    assert!(matches!(
+        next_final(&mut running).await,
+        JobEvent::Done { .. }
+    ));
     let report = drain.await.unwrap();
     assert_eq!(
         report,
-        DrainReport { refunded_waiting: 1, finished: 1, stopped: 0 }
+        DrainReport {
+            refunded_waiting: 1,
+            finished: 1,
+            stopped: 0
+        }
     );
-    assert_eq!(used(&stack, alice).await, (1, 0), "the finished job is charged once");
+    assert_eq!(
+        used(&stack, alice).await,
+        (1, 0),
+        "the finished job is charged once"
+    );
 }
 
 #[tokio::test]
@@ -77,7 +113,11 @@ async fn a_job_still_running_when_the_grace_ends_is_stopped_and_refunded() {
     let stack = Stack::start(|c| c.runner.concurrency = 1).await;
     let alice = UserKey::telegram(54);
     stack.openai.hold();
-    let mut running = stack.gateway.submit(request("tg:54:1", alice)).await.unwrap();
+    let mut running = stack
+        .gateway
+        .submit(request("tg:54:1", alice))
+        .await
+        .unwrap();
     poll_until("the job reaches the provider", || {
         (!stack.openai.requests().is_empty()).then_some(())
     })
@@ -87,18 +127,38 @@ async fn a_job_still_running_when_the_grace_ends_is_stopped_and_refunded() {
     let drain = tokio::spawn(async move { gateway.drain(GRACE).await });
     // On this single-threaded runtime the drain fixes its deadline before
     // it first yields, which is before this task sees it draining.
-    poll_until("the drain began", || stack.gateway.is_draining().then_some(())).await;
+    poll_until("the drain began", || {
+        stack.gateway.is_draining().then_some(())
+    })
+    .await;
     stack.clock.advance(GRACE - Duration::from_secs(1));
     tokio::task::yield_now().await;
-    assert!(!drain.is_finished(), "within the grace the job may still finish");
+    assert!(
+        !drain.is_finished(),
+        "within the grace the job may still finish"
+    );
     stack.clock.advance(Duration::from_secs(1));
 
     match next_final(&mut running).await {
-        JobEvent::Failed { failure: JobFailure::ReservationLost, .. } => {}
+        JobEvent::Failed {
+            failure: JobFailure::ReservationLost,
+            ..
+        } => {}
         other => panic!("the cut job fails without a charge: {other:?}"),
     }
     let report = drain.await.unwrap();
-    assert_eq!(report, DrainReport { refunded_waiting: 0, finished: 0, stopped: 1 });
-    assert_eq!(used(&stack, alice).await, (0, 0), "nothing charged for a stopped job");
+    assert_eq!(
+        report,
+        DrainReport {
+            refunded_waiting: 0,
+            finished: 0,
+            stopped: 1
+        }
+    );
+    assert_eq!(
+        used(&stack, alice).await,
+        (0, 0),
+        "nothing charged for a stopped job"
+    );
     stack.openai.release();
 }

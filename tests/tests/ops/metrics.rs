@@ -31,7 +31,10 @@ async fn scrape(stack: &Stack, bearer: Option<&str>) -> (StatusCode, String) {
     if let Some(token) = bearer {
         req = req.header("authorization", format!("Bearer {token}"));
     }
-    let res = router.oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    let res = router
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     let status = res.status();
     let body = res.into_body().collect().await.unwrap().to_bytes();
     (status, String::from_utf8(body.to_vec()).unwrap())
@@ -69,7 +72,14 @@ async fn a_job_feeds_admissions_settles_queue_upstream_and_spend() {
     let user = UserKey::telegram(41);
     // One busy answer first: an upstream error of kind `busy`, then success.
     stack.openai.script([Reply::Status(503)]);
-    let done = finish(stack.gateway.submit(request("tg:41:1", user)).await.unwrap()).await;
+    let done = finish(
+        stack
+            .gateway
+            .submit(request("tg:41:1", user))
+            .await
+            .unwrap(),
+    )
+    .await;
     assert!(matches!(done, JobEvent::Done { .. }), "{done:?}");
     // A denied one: more images than the plan allows.
     let mut greedy = request("tg:41:2", user);
@@ -77,19 +87,32 @@ async fn a_job_feeds_admissions_settles_queue_upstream_and_spend() {
     let denied = stack.gateway.submit(greedy).await.unwrap_err();
     assert!(matches!(
         denied,
-        GatewayError::Denied { denial: Denial::PlanForbids { .. }, .. }
+        GatewayError::Denied {
+            denial: Denial::PlanForbids { .. },
+            ..
+        }
     ));
 
     let (status, text) = scrape(&stack, Some(TOKEN)).await;
     assert_eq!(status, StatusCode::OK, "{text}");
-    let at = |series: &str| sample(&text, series).unwrap_or_else(|| panic!("no {series} in\n{text}"));
-    assert_eq!(at(r#"easel_admissions_total{outcome="admitted",reason=""}"#), 1.0);
-    assert_eq!(at(r#"easel_admissions_total{outcome="denied",reason="plan_forbids"}"#), 1.0);
+    let at =
+        |series: &str| sample(&text, series).unwrap_or_else(|| panic!("no {series} in\n{text}"));
+    assert_eq!(
+        at(r#"easel_admissions_total{outcome="admitted",reason=""}"#),
+        1.0
+    );
+    assert_eq!(
+        at(r#"easel_admissions_total{outcome="denied",reason="plan_forbids"}"#),
+        1.0
+    );
     assert_eq!(at(r#"easel_reservations_total{outcome="settled"}"#), 1.0);
     assert_eq!(at("easel_queue_wait_seconds_count"), 1.0);
     assert_eq!(at("easel_queue_depth"), 0.0);
     let upstream = r#"{backend="openai",model="gpt-image-2"}"#;
-    assert_eq!(at(&format!("easel_upstream_latency_seconds_count{upstream}")), 2.0);
+    assert_eq!(
+        at(&format!("easel_upstream_latency_seconds_count{upstream}")),
+        2.0
+    );
     assert_eq!(
         at(r#"easel_upstream_errors_total{backend="openai",model="gpt-image-2",kind="busy"}"#),
         1.0
@@ -105,13 +128,31 @@ async fn a_failed_job_counts_as_refunded() {
     let stack = Stack::start(|_| {}).await;
     stack.openai.script([Reply::ModerationBlocked]);
     let user = UserKey::telegram(42);
-    let failed = finish(stack.gateway.submit(request("tg:42:1", user)).await.unwrap()).await;
+    let failed = finish(
+        stack
+            .gateway
+            .submit(request("tg:42:1", user))
+            .await
+            .unwrap(),
+    )
+    .await;
     assert!(matches!(failed, JobEvent::Failed { .. }), "{failed:?}");
     let (_, text) = scrape(&stack, None).await;
-    assert_eq!(sample(&text, r#"easel_reservations_total{outcome="refunded"}"#), Some(1.0), "{text}");
-    assert_eq!(sample(&text, r#"easel_reservations_total{outcome="settled"}"#), None, "{text}");
     assert_eq!(
-        sample(&text, r#"easel_upstream_errors_total{backend="openai",model="gpt-image-2",kind="blocked"}"#),
+        sample(&text, r#"easel_reservations_total{outcome="refunded"}"#),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, r#"easel_reservations_total{outcome="settled"}"#),
+        None,
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            r#"easel_upstream_errors_total{backend="openai",model="gpt-image-2",kind="blocked"}"#
+        ),
         Some(1.0),
         "{text}"
     );

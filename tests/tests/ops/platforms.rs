@@ -64,7 +64,8 @@ impl App {
 
     /// `/readyz` once the server answers: (status, body).
     async fn readyz(&self) -> (u16, Value) {
-        let (status, body) = poll_until_async("the HTTP server answers", || self.get("/readyz")).await;
+        let (status, body) =
+            poll_until_async("the HTTP server answers", || self.get("/readyz")).await;
         (status, serde_json::from_str(&body).unwrap())
     }
 
@@ -72,7 +73,11 @@ impl App {
     async fn wait_retrying(&self, platform: &str) -> Value {
         poll_until_async("the frontend waits to retry", || async {
             let (status, body) = self.readyz().await;
-            let check = body["checks"].as_array()?.iter().find(|c| c["name"] == platform)?.clone();
+            let check = body["checks"]
+                .as_array()?
+                .iter()
+                .find(|c| c["name"] == platform)?
+                .clone();
             let retrying = check["error"].as_str()?.starts_with("retrying:");
             (status == 503 && retrying).then_some(body)
         })
@@ -160,21 +165,33 @@ async fn discord_down_at_start_up_is_retried_with_growing_backoff() {
     let refused = discord.refused_while_down();
     // Still down after the first backoff: the second wait is longer.
     app.clock.advance(FIRST_BACKOFF);
-    poll_until("a second attempt", || (discord.refused_while_down() > refused).then_some(())).await;
+    poll_until("a second attempt", || {
+        (discord.refused_while_down() > refused).then_some(())
+    })
+    .await;
     app.wait_retrying("discord").await;
     discord.set_down(false);
     app.clock.advance(FIRST_BACKOFF);
     tokio::task::yield_now().await;
     let (_, body) = app.readyz().await;
-    let error = check(&body, "discord")["error"].as_str().unwrap_or_default().to_owned();
-    assert!(error.starts_with("retrying:"), "the second backoff is 2 s, not 1 s: {body}");
+    let error = check(&body, "discord")["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        error.starts_with("retrying:"),
+        "the second backoff is 2 s, not 1 s: {body}"
+    );
     let registered = |calls: &[fake_discord::Call]| {
         calls
             .iter()
             .any(|c| c.method == "PUT" && c.path.ends_with("/commands"))
     };
     app.clock.advance(FIRST_BACKOFF);
-    poll_until("commands registered after the retry", || registered(&discord.calls()).then_some(())).await;
+    poll_until("commands registered after the retry", || {
+        registered(&discord.calls()).then_some(())
+    })
+    .await;
     app.wait_ready().await;
     app.stop().await;
 }
@@ -190,7 +207,10 @@ async fn a_rejected_telegram_token_stops_the_process_with_a_token_error() {
     .await;
     let ended = app.task.await.unwrap();
     match ended {
-        Err(easel_bot::app::AppError::GaveUp(easel_bot::supervise::GaveUp::TokenRejected { platform, .. })) => {
+        Err(easel_bot::app::AppError::GaveUp(easel_bot::supervise::GaveUp::TokenRejected {
+            platform,
+            ..
+        })) => {
             assert_eq!(platform, "telegram")
         }
         other => panic!("a rejected token is final: {other:?}"),

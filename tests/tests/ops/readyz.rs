@@ -41,7 +41,13 @@ async fn ready_only_when_every_check_passes_and_each_is_listed() {
         Arc::new(move || {
             count.fetch_add(1, Ordering::SeqCst);
             let up = flag.load(Ordering::SeqCst);
-            Box::pin(async move { if up { Ok(()) } else { Err("network error".to_owned()) } })
+            Box::pin(async move {
+                if up {
+                    Ok(())
+                } else {
+                    Err("network error".to_owned())
+                }
+            })
         }),
     );
 
@@ -64,4 +70,44 @@ async fn ready_only_when_every_check_passes_and_each_is_listed() {
     let (status, _) = readyz(&stack, &readiness).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(asked.load(Ordering::SeqCst), before);
+}
+
+/// The standalone `easel-gateway` serves `/readyz` (the ledger) and
+/// `/metrics` beside its admin API.
+#[tokio::test]
+async fn the_standalone_gateway_serves_readyz_and_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = easel_shared::config::Config::default();
+    config.ledger.path = dir.path().join("ledger.redb").display().to_string();
+    let port = super::free_port();
+    config.http.listen = format!("127.0.0.1:{port}");
+    let stop = tokio_util::sync::CancellationToken::new();
+    let server = tokio::spawn(easel_gateway::server::run(
+        config,
+        None,
+        stop.clone().cancelled_owned(),
+    ));
+    let base = format!("http://127.0.0.1:{port}");
+    let (status, body) =
+        easel_tests::fake_telegram::poll_until_async("the gateway listens", || async {
+            let res = reqwest::get(format!("{base}/readyz")).await.ok()?;
+            Some((res.status().as_u16(), res.json::<Value>().await.ok()?))
+        })
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        json!({"ready": true, "checks": [{"name": "ledger", "ok": true}]})
+    );
+    let metrics = reqwest::get(format!("{base}/metrics")).await.unwrap();
+    assert_eq!(metrics.status().as_u16(), 200);
+    assert!(
+        metrics
+            .text()
+            .await
+            .unwrap()
+            .contains("easel_spend_cap_micros 0")
+    );
+    stop.cancel();
+    server.await.unwrap().unwrap();
 }
