@@ -25,9 +25,10 @@ use crate::ledger::{self, Clock, Ledger, LedgerError, SharedConfig};
 use crate::metrics::Metrics;
 use crate::notices::{AdminNotices, NoticeStream};
 use crate::results::{self, NewResult, ResultStore, ResultStoreError, StoredImage};
-use crate::runner::{CancelOutcome, DrainReport, JobRunner, SubmitError};
+use crate::runner::{CancelOutcome, JobRunner, SubmitError};
 use crate::settings::Env;
 
+mod ops;
 mod upkeep;
 
 /// Why a gateway could not be assembled from its configuration.
@@ -137,32 +138,6 @@ impl InProcessGateway {
         }
     }
 
-    /// The result store (for the readiness check).
-    pub fn result_store(&self) -> Arc<dyn ResultStore> {
-        self.results.clone()
-    }
-
-    /// The metrics this gateway records (served on `/metrics`).
-    pub fn metrics(&self) -> Metrics {
-        self.metrics.clone()
-    }
-
-    /// Graceful shutdown, step one: refuse new requests (`Denial::Restarting`,
-    /// nothing charged), refund waiting jobs, let running ones finish within
-    /// `grace`, then stop and refund the rest. Frontends keep serving
-    /// meanwhile so finished jobs reach their users.
-    pub async fn drain(&self, grace: std::time::Duration) -> DrainReport {
-        self.draining.store(true, Ordering::SeqCst);
-        let report = self.runner.drain(grace).await;
-        tracing::info!(?report, "jobs drained");
-        report
-    }
-
-    /// Whether [`InProcessGateway::drain`] has begun.
-    pub fn is_draining(&self) -> bool {
-        self.draining.load(Ordering::SeqCst)
-    }
-
     /// How many delivered results could not be stored since start (the
     /// result store was unreachable or full); their users got the images
     /// without stored-result buttons.
@@ -238,12 +213,6 @@ impl InProcessGateway {
 
     /// A stable tag for the provider's abuse reports that does not reveal
     /// the platform id (salted with the deployment's key prefix).
-    fn count_denial(&self, e: &GatewayError) {
-        if let GatewayError::Denied { denial, .. } = e {
-            self.metrics.admission(Some(denial));
-        }
-    }
-
     fn user_tag(&self, user: UserKey) -> String {
         let salt = &self.config.load().ledger.key_prefix;
         let digest = Sha256::digest(format!("{salt}|{user}").as_bytes());
