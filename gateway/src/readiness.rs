@@ -58,8 +58,8 @@ pub struct Readiness {
 struct Inner {
     checks: Mutex<Vec<(String, Check)>>,
     ttl: Duration,
-    /// Last answer per check name and when it was taken.
-    cache: Mutex<Vec<(String, Instant, Result<(), String>)>>,
+    /// When each check last passed (only successes are reused).
+    cache: Mutex<Vec<(String, Instant)>>,
 }
 
 impl std::fmt::Debug for Readiness {
@@ -136,7 +136,7 @@ impl Readiness {
                 Err(_) => Err(format!("no answer within {CHECK_TIMEOUT:?}")),
             };
             if answer.is_ok() {
-                self.store(name, answer.clone());
+                self.store_success(name);
             }
             answer
         }))
@@ -159,14 +159,14 @@ impl Readiness {
     fn cached(&self, name: &str, now: Instant) -> Option<Result<(), String>> {
         lock(&self.inner.cache)
             .iter()
-            .find(|(n, at, _)| n == name && now.duration_since(*at) < self.inner.ttl)
-            .map(|(_, _, answer)| answer.clone())
+            .any(|(n, at)| n == name && now.duration_since(*at) < self.inner.ttl)
+            .then_some(Ok(()))
     }
 
-    fn store(&self, name: &str, answer: Result<(), String>) {
+    fn store_success(&self, name: &str) {
         let mut cache = lock(&self.inner.cache);
-        cache.retain(|(n, _, _)| n != name);
-        cache.push((name.to_owned(), Instant::now(), answer));
+        cache.retain(|(n, _)| n != name);
+        cache.push((name.to_owned(), Instant::now()));
     }
 }
 
