@@ -77,6 +77,20 @@ pub async fn run_with(
     let readiness = Readiness::new(readiness::DEFAULT_TTL);
     readiness.add_ledger(gateway.ledger());
     readiness.add_results(gateway.result_store());
+    // A draining process is not ready: load balancers stop sending it work.
+    let draining = gateway.clone();
+    readiness.add_uncached(
+        "accepting",
+        Arc::new(move || -> readiness::CheckFuture {
+            let draining = draining.is_draining();
+            Box::pin(async move {
+                match draining {
+                    true => Err("draining for shutdown".to_owned()),
+                    false => Ok(()),
+                }
+            })
+        }),
+    );
 
     let port: Arc<dyn Gateway> = gateway.clone();
     if config.telegram.enabled() {

@@ -56,7 +56,8 @@ pub struct Readiness {
 }
 
 struct Inner {
-    checks: Mutex<Vec<(String, Check)>>,
+    /// Each check, and whether its success may be reused for the TTL.
+    checks: Mutex<Vec<(String, Check, bool)>>,
     ttl: Duration,
     /// When each check last passed (only successes are reused).
     cache: Mutex<Vec<(String, Instant)>>,
@@ -84,7 +85,12 @@ impl Readiness {
 
     /// Adds a check (frontends add theirs as they are configured).
     pub fn add(&self, name: &str, check: Check) {
-        lock(&self.inner.checks).push((name.to_owned(), check));
+        lock(&self.inner.checks).push((name.to_owned(), check, true));
+    }
+
+    /// Adds a check that is asked every time (it costs nothing: a flag).
+    pub fn add_uncached(&self, name: &str, check: Check) {
+        lock(&self.inner.checks).push((name.to_owned(), check, false));
     }
 
     /// Adds the ledger check: reads today's spend (one round trip).
@@ -127,24 +133,25 @@ impl Readiness {
     pub async fn report(&self) -> ReadyReport {
         let checks = lock(&self.inner.checks).clone();
         let now = Instant::now();
-        let answers = futures::future::join_all(checks.iter().map(|(name, check)| async move {
-            if let Some(cached) = self.cached(name, now) {
-                return cached;
-            }
-            let answer = match tokio::time::timeout(CHECK_TIMEOUT, check()).await {
-                Ok(answer) => answer,
-                Err(_) => Err(format!("no answer within {CHECK_TIMEOUT:?}")),
-            };
-            if answer.is_ok() {
-                self.store_success(name);
-            }
-            answer
-        }))
-        .await;
+        let answers =
+            futures::future::join_all(checks.iter().map(|(name, check, cached)| async move {
+                if *cached && let Some(cached) = self.cached(name, now) {
+                    return cached;
+                }
+                let answer = match tokio::time::timeout(CHECK_TIMEOUT, check()).await {
+                    Ok(answer) => answer,
+                    Err(_) => Err(format!("no answer within {CHECK_TIMEOUT:?}")),
+                };
+                if answer.is_ok() {
+                    self.store_success(name);
+                }
+                answer
+            }))
+            .await;
         let checks: Vec<CheckReport> = checks
             .iter()
             .zip(answers)
-            .map(|((name, _), answer)| CheckReport {
+            .map(|((name, _, _), answer)| CheckReport {
                 name: name.clone(),
                 ok: answer.is_ok(),
                 error: answer.err(),

@@ -10,7 +10,8 @@ use easel_shared::config::{Config, DiscordMode};
 use easel_shared::secret::Secret;
 use easel_tests::fake_discord::{self, FakeDiscord};
 use easel_tests::fake_openai::FakeOpenAi;
-use easel_tests::fake_telegram::{FakeTelegram, poll_until, poll_until_async};
+use easel_tests::fake_telegram::updates::Msg;
+use easel_tests::fake_telegram::{FakeTelegram, TgUser, poll_until, poll_until_async};
 use easel_tests::stack::{OPENAI_KEY, START, Stack};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -26,7 +27,7 @@ struct App {
     stop: CancellationToken,
     task: tokio::task::JoinHandle<Result<(), easel_bot::app::AppError>>,
     _dir: tempfile::TempDir,
-    _openai: FakeOpenAi,
+    openai: FakeOpenAi,
 }
 
 impl App {
@@ -52,7 +53,7 @@ impl App {
             stop,
             task,
             _dir: dir,
-            _openai: openai,
+            openai,
         }
     }
 
@@ -215,4 +216,62 @@ async fn a_rejected_telegram_token_stops_the_process_with_a_token_error() {
         }
         other => panic!("a rejected token is final: {other:?}"),
     }
+}
+
+/// What SIGTERM does (the shutdown future resolves): the process turns
+/// not-ready, a new message hears "restarting, nothing charged" and never
+/// reaches the provider, and the job already running is still delivered
+/// before the process exits.
+#[tokio::test]
+async fn on_shutdown_new_work_hears_restarting_and_the_running_job_is_still_delivered() {
+    let telegram = FakeTelegram::start(TELEGRAM_TOKEN).await;
+    let url = telegram.url();
+    let app = App::start(|c| {
+        c.telegram.token = Secret::new(TELEGRAM_TOKEN);
+        c.telegram.api_url = url;
+    })
+    .await;
+    app.wait_ready().await;
+    app.openai.hold();
+    let user = TgUser::new(61);
+    let chat = user.private_chat();
+    telegram.push_update(Msg::new(1, &user, &chat).text("a red fox").update(1));
+    poll_until("the job reaches the provider", || {
+        (!app.openai.requests().is_empty()).then_some(())
+    })
+    .await;
+
+    app.stop.cancel();
+    let body = poll_until_async("readyz says draining", || async {
+        let (status, body) = app.readyz().await;
+        (status == 503 && check(&body, "accepting")["ok"] == false).then_some(body)
+    })
+    .await;
+    assert_eq!(check(&body, "accepting")["error"], "draining for shutdown");
+    telegram.push_update(Msg::new(2, &user, &chat).text("a blue fox").update(2));
+    telegram
+        .wait_for("the restarting reply", |calls| {
+            calls
+                .iter()
+                .any(|c| {
+                    c.method == "sendmessage"
+                        && c.text("text")
+                            .is_some_and(|t| t.contains("takes no new requests"))
+                })
+                .then_some(())
+        })
+        .await;
+    app.openai.release();
+    telegram
+        .wait_for("the running job's photo", |calls| {
+            calls.iter().any(|c| c.method == "sendphoto").then_some(())
+        })
+        .await;
+    let ended = app.task.await.unwrap();
+    assert!(ended.is_ok(), "{ended:?}");
+    assert_eq!(
+        app.openai.requests().len(),
+        1,
+        "the second message never reached the provider"
+    );
 }
