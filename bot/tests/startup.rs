@@ -144,10 +144,26 @@ api_key_env = "OPENAI_API_KEY"
     config
 }
 
-/// Runs the binary on `config` (off the runtime, which serves the fakes).
-async fn run_easel(config: std::path::PathBuf) -> std::process::Output {
+/// Log lines on stderr that are JSON objects with a level (the JSON format).
+fn json_log_lines(stderr: &str) -> usize {
+    stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["level"].is_string() && v["fields"].is_object())
+        .count()
+}
+
+/// Runs the binary on `config` (off the runtime, which serves the fakes),
+/// with `EASEL_LOG_FORMAT` set to `log_format` if given.
+async fn run_easel(config: std::path::PathBuf, log_format: Option<&str>) -> std::process::Output {
+    let log_format = log_format.map(str::to_owned);
     tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_easel"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_easel"));
+        command.env_remove("EASEL_LOG_FORMAT");
+        if let Some(format) = log_format {
+            command.env("EASEL_LOG_FORMAT", format);
+        }
+        command
             .arg("--config")
             .arg(&config)
             .env("OPENAI_API_KEY", easel_tests::fake_openai::API_KEY)
@@ -168,11 +184,11 @@ async fn a_telegram_token_the_platform_rejects_stops_the_binary_with_exit_code_6
         easel_tests::fake_telegram::FakeTelegram::start("7000000001:AAH-the-real-one").await;
     let dir = std::env::temp_dir().join(format!("easel-startup-tg-{}", std::process::id()));
     let extra = format!(
-        "[telegram]\ntoken = \"{WRONG}\"\napi_url = \"{}\"\n",
+        "[log]\nformat = \"json\"\n[telegram]\ntoken = \"{WRONG}\"\napi_url = \"{}\"\n",
         telegram.url()
     );
     let config = config_with(&dir, &openai.base_url(), &extra);
-    let out = run_easel(config).await;
+    let out = run_easel(config, None).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(out.status.code(), Some(64), "{stderr}");
@@ -198,7 +214,7 @@ async fn a_discord_token_the_platform_rejects_stops_the_binary_with_exit_code_64
         discord.base_url()
     );
     let config = config_with(&dir, &openai.base_url(), &extra);
-    let out = run_easel(config).await;
+    let out = run_easel(config, Some("json")).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(out.status.code(), Some(64), "{stderr}");
