@@ -196,6 +196,8 @@ async fn a_telegram_token_the_platform_rejects_stops_the_binary_with_exit_code_6
         stderr.contains("telegram: the platform rejected the token"),
         "{stderr}"
     );
+    // `log.format = "json"` from the file: the start-up lines are JSON.
+    assert!(json_log_lines(&stderr) > 0, "{stderr}");
     assert!(
         !stderr.contains("rejectedTOKEN"),
         "the token never reaches the output"
@@ -222,6 +224,8 @@ async fn a_discord_token_the_platform_rejects_stops_the_binary_with_exit_code_64
         stderr.contains("discord: the platform rejected the token"),
         "{stderr}"
     );
+    // EASEL_LOG_FORMAT=json: the start-up lines are JSON.
+    assert!(json_log_lines(&stderr) > 0, "{stderr}");
     assert!(
         !stderr.contains("rejectedDISCORD"),
         "the token never reaches the output"
