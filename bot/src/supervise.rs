@@ -136,3 +136,14 @@ where
         backoff = (backoff * 2).min(MAX_BACKOFF);
     }
 }
+
+/// Aborts a frontend's background task (its admin-notice forwarder) when
+/// the run that started it ends, so a retried frontend never forwards twice.
+#[derive(Debug)]
+pub struct TaskGuard(pub tokio::task::JoinHandle<()>);
+
+impl Drop for TaskGuard {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}

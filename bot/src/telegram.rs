@@ -167,7 +167,8 @@ pub async fn run_with_clock(
     })?;
     let bot = raw.clone().throttle(Limits::default());
     let mode = config.mode;
-    tokio::spawn(crate::core::notify::forward(
+    // Ends with this run, so a retry after an outage forwards only once.
+    let _notices = crate::supervise::TaskGuard(tokio::spawn(crate::core::notify::forward(
         &gateway,
         full.access.admins.clone(),
         Platform::Telegram,
@@ -182,7 +183,7 @@ pub async fn run_with_clock(
                 }
             }
         },
-    ));
+    )));
     let state = State::new(gateway, &full, raw, &me, clock);
     let mut dispatcher = dispatcher(bot.clone(), state);
     let token = dispatcher.shutdown_token();
