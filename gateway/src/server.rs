@@ -10,7 +10,7 @@ use easel_shared::config::Config;
 use tokio_util::sync::CancellationToken;
 
 use crate::http::{self, AppState};
-use crate::ledger::{self, Clock, Ledger, LedgerError};
+use crate::ledger::{self, Clock, Ledger, LedgerError, ReapReport};
 use crate::metrics::{Metrics, ReservationOutcome};
 use crate::readiness::Readiness;
 
@@ -104,16 +104,21 @@ pub async fn reap_forever(
             () = stop.cancelled() => return,
             () = tokio::time::sleep(every) => {}
         }
-        match ledger.reap().await {
-            Ok(r) if r.refunded > 0 => {
-                metrics.reservation(ReservationOutcome::Reaped, u64::from(r.refunded));
-                tracing::warn!(
-                    refunded = r.refunded,
-                    "reaper refunded expired reservations"
-                )
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "reaper pass failed; will retry"),
+        if let Err(e) = reap_once(&*ledger, &metrics).await {
+            tracing::warn!(error = %e, "reaper pass failed; will retry");
         }
     }
+}
+
+/// One reaper pass: refunds expired reservations and counts them as reaped.
+pub async fn reap_once(ledger: &dyn Ledger, metrics: &Metrics) -> Result<ReapReport, LedgerError> {
+    let report = ledger.reap().await?;
+    if report.refunded > 0 {
+        metrics.reservation(ReservationOutcome::Reaped, u64::from(report.refunded));
+        tracing::warn!(
+            refunded = report.refunded,
+            "reaper refunded expired reservations"
+        );
+    }
+    Ok(report)
 }

@@ -175,3 +175,34 @@ async fn metrics_refuse_a_missing_or_wrong_token_when_one_is_set() {
     assert!(body.contains("# TYPE easel_queue_depth gauge"), "{body}");
     let _: Arc<dyn Gateway> = open.gateway.clone();
 }
+
+/// A reservation whose worker vanished is refunded by the reaper and counted
+/// as reaped (real Redis, the ledger's manual clock past the lease).
+#[tokio::test]
+async fn a_reaped_reservation_is_counted() {
+    use easel_tests::ledger::config::{HOUR, config, plan};
+    use easel_tests::ledger::{Kind, Suite, req, user};
+    let h = Suite {
+        kind: Kind::Redis,
+        name: "ops-reaped",
+    }
+    .open(config(plan(&[(10, 3 * HOUR)])))
+    .await;
+    let held = h.admit(&req(user(1), "a", 2)).await;
+    let metrics = easel_gateway::metrics::Metrics::new();
+    let series = r#"easel_reservations_total{outcome="reaped"}"#;
+    easel_gateway::server::reap_once(&*h.ledger, &metrics)
+        .await
+        .unwrap();
+    assert_eq!(
+        sample(&metrics.encode(), series),
+        None,
+        "the lease is still live"
+    );
+    h.advance_to(held.lease_until);
+    let report = easel_gateway::server::reap_once(&*h.ledger, &metrics)
+        .await
+        .unwrap();
+    assert_eq!(report.refunded, 1);
+    assert_eq!(sample(&metrics.encode(), series), Some(1.0));
+}
