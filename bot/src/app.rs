@@ -1,8 +1,16 @@
 //! The `easel` process: the gateway embedded in-process, its upkeep, the
-//! admin HTTP API, and every chat frontend the configuration enables; or,
-//! with `gateway.url` set, the frontends alone against a remote gateway
+//! admin HTTP API (with `/metrics` and `/readyz`), and every chat frontend
+//! the configuration enables, each under a [`supervise`](crate::supervise)
+//! loop so one platform's outage never takes the rest down; or, with
+//! `gateway.url` set, the frontends alone against a remote gateway
 //! (`app/remote.rs`).
 //! `main.rs` only parses flags, sets up logging and calls [`run`].
+//!
+//! Shutdown order: new requests are refused (`Restarting`), waiting jobs
+//! refunded, running ones drained within `runner.shutdown_grace` while the
+//! frontends still deliver, then the frontends and the HTTP server stop.
+
+mod probes;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -10,13 +18,17 @@ use std::sync::Arc;
 
 use easel_gateway::http::{self, AppState};
 use easel_gateway::ledger::Clock;
+use easel_gateway::readiness::{self, Readiness};
 use easel_gateway::service::{Gateway, InProcessGateway, OpenError};
-use easel_gateway::settings::ProcessEnv;
+use easel_gateway::settings::{Env, ProcessEnv};
 use easel_shared::config::Config;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 mod remote;
+use crate::discord::DiscordError;
+use crate::supervise::{self, GaveUp, Link, Outcome};
+use crate::telegram::TelegramError;
 
 /// Why the process could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -32,12 +44,16 @@ pub enum AppError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A frontend gave up: its token was rejected (exit 64) or retrying
+    /// cannot help.
+    #[error(transparent)]
+    GaveUp(#[from] GaveUp),
     /// A frontend stopped with an error.
     #[error("{0}")]
     Frontend(String),
 }
 
-/// Runs everything until `shutdown` resolves or a frontend fails.
+/// Runs everything until `shutdown` resolves or a frontend gives up.
 pub async fn run(
     config: Config,
     config_path: Option<PathBuf>,
@@ -46,13 +62,84 @@ pub async fn run(
     if config.gateway.is_remote() {
         return remote::run(config, shutdown).await;
     }
+    run_with(config, config_path, shutdown, Clock::real(), &ProcessEnv).await
+}
+
+/// Like [`run`], on `clock` (tests pass a manual one: retry backoff, the
+/// shutdown grace and readiness caching then move when they say) and
+/// reading keys from `env`.
+pub async fn run_with(
+    config: Config,
+    config_path: Option<PathBuf>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    clock: Clock,
+    env: &dyn Env,
+) -> Result<(), AppError> {
     let shared = Arc::new(arc_swap::ArcSwap::from_pointee(config.clone()));
-    let gateway =
-        Arc::new(InProcessGateway::open(shared.clone(), Clock::real(), &ProcessEnv).await?);
+    let gateway = Arc::new(InProcessGateway::open(shared.clone(), clock.clone(), env).await?);
     let stop = CancellationToken::new();
     let upkeep = gateway.maintain(stop.clone());
     let mut tasks: JoinSet<Result<(), AppError>> = JoinSet::new();
+    let readiness = Readiness::new(readiness::DEFAULT_TTL);
+    readiness.add_ledger(gateway.ledger());
+    readiness.add_results(gateway.result_store());
+    // A draining process is not ready: load balancers stop sending it work.
+    let draining = gateway.clone();
+    readiness.add_uncached(
+        "accepting",
+        Arc::new(move || -> readiness::CheckFuture {
+            let draining = draining.is_draining();
+            Box::pin(async move {
+                match draining {
+                    true => Err("draining for shutdown".to_owned()),
+                    false => Ok(()),
+                }
+            })
+        }),
+    );
 
+    let port: Arc<dyn Gateway> = gateway.clone();
+    if config.telegram.enabled() {
+        let link = Link::default();
+        readiness.add("telegram", probes::telegram(&config, &link));
+        let (config, port, clock, stopped) =
+            (config.clone(), port.clone(), clock.clone(), stop.clone());
+        tasks.spawn(async move {
+            let run = |stop: CancellationToken| {
+                let (config, port, clock) = (config.clone(), port.clone(), clock.clone());
+                async move {
+                    let ended = stop.cancelled_owned();
+                    telegram_outcome(
+                        crate::telegram::run_with_clock(config, port, ended, None, clock).await,
+                    )
+                }
+            };
+            Ok(supervise::supervise("telegram", clock.clone(), link, stopped, run).await?)
+        });
+    }
+    if config.discord.enabled() {
+        let link = Link::default();
+        readiness.add("discord", probes::discord(&config, &link));
+        let (config, port, clock, stopped) =
+            (config.clone(), port.clone(), clock.clone(), stop.clone());
+        tasks.spawn(async move {
+            let run = |stop: CancellationToken| {
+                let (config, port) = (config.clone(), port.clone());
+                async move {
+                    let ended = stop.cancelled_owned();
+                    discord_outcome(crate::discord::run(config, port, ended).await)
+                }
+            };
+            Ok(supervise::supervise("discord", clock, link, stopped, run).await?)
+        });
+    }
+    if !config.telegram.enabled() && !config.discord.enabled() {
+        tracing::warn!("no chat frontend: set EASEL_TELEGRAM_TOKEN and/or EASEL_DISCORD_TOKEN");
+    }
+
+    // The HTTP server outlives the drain (readyz, metrics, admin while
+    // draining) and stops with the frontends.
+    let http_stop = CancellationToken::new();
     if !config.http.listen.is_empty() {
         let addr = config.http.listen.clone();
         let listener = tokio::net::TcpListener::bind(&addr)
@@ -62,39 +149,26 @@ pub async fn run(
                 source,
             })?;
         tracing::info!(%addr, "admin API listening");
+        let ops = http::ops::OpsState {
+            metrics: gateway.metrics(),
+            readiness,
+            ledger: gateway.ledger(),
+            config: shared.clone(),
+        };
         let app = http::app(AppState {
             ledger: gateway.ledger(),
             config: shared.clone(),
             config_path,
             gateway: Some(gateway.clone()),
-        });
-        let stopped = stop.clone();
+        })
+        .merge(http::ops::routes(ops));
+        let stopped = http_stop.clone();
         tasks.spawn(async move {
             axum::serve(listener, app)
                 .with_graceful_shutdown(stopped.cancelled_owned())
                 .await
                 .map_err(|e| AppError::Frontend(format!("admin API: {e}")))
         });
-    }
-    let port: Arc<dyn Gateway> = gateway.clone();
-    if config.telegram.enabled() {
-        let (config, port, stopped) = (config.clone(), port.clone(), stop.clone());
-        tasks.spawn(async move {
-            crate::telegram::run(config, port, stopped.cancelled_owned())
-                .await
-                .map_err(|e| AppError::Frontend(format!("telegram: {e}")))
-        });
-    }
-    if config.discord.enabled() {
-        let (config, port, stopped) = (config.clone(), port.clone(), stop.clone());
-        tasks.spawn(async move {
-            crate::discord::run(config, port, stopped.cancelled_owned())
-                .await
-                .map_err(|e| AppError::Frontend(format!("discord: {e}")))
-        });
-    }
-    if !config.telegram.enabled() && !config.discord.enabled() {
-        tracing::warn!("no chat frontend: set EASEL_TELEGRAM_TOKEN and/or EASEL_DISCORD_TOKEN");
     }
 
     let outcome = tokio::select! {
@@ -104,9 +178,51 @@ pub async fn run(
             Err(e) => Err(AppError::Frontend(format!("a frontend task failed: {e}"))),
         },
     };
+    let grace = shared.load().runner.shutdown_grace;
+    gateway.drain(grace).await;
     stop.cancel();
+    http_stop.cancel();
     while tasks.join_next().await.is_some() {}
     gateway.shutdown().await;
     let _ = upkeep.await;
     outcome
+}
+
+/// Telegram's verdict: a rejected token is final, configuration errors too,
+/// anything else is an outage worth retrying.
+fn telegram_outcome(result: Result<(), TelegramError>) -> Outcome {
+    match result {
+        Ok(()) => Outcome::Stopped,
+        Err(TelegramError::TokenRejected) => Outcome::TokenRejected("Unauthorized".to_owned()),
+        Err(
+            e @ (TelegramError::NoToken | TelegramError::BadApiUrl | TelegramError::Webhook(_)),
+        ) => Outcome::Fatal(e.to_string()),
+        Err(e @ TelegramError::Startup(_)) => Outcome::Unreachable(e.to_string()),
+    }
+}
+
+/// Discord's verdict: 401 or an authentication failure on the websocket is
+/// a rejected token; a bad public key or a port in use is final; the rest
+/// (network, 5xx, a dropped websocket) is retried.
+fn discord_outcome(result: Result<(), DiscordError>) -> Outcome {
+    use serenity::all::{GatewayError, HttpError};
+    let e = match result {
+        Ok(()) => return Outcome::Stopped,
+        Err(e) => e,
+    };
+    let shown = e.to_string();
+    match e {
+        DiscordError::Serenity(inner) => match *inner {
+            serenity::Error::Http(HttpError::UnsuccessfulRequest(r))
+                if r.status_code.as_u16() == 401 =>
+            {
+                Outcome::TokenRejected("401 Unauthorized".to_owned())
+            }
+            serenity::Error::Gateway(GatewayError::InvalidAuthentication) => {
+                Outcome::TokenRejected("invalid authentication".to_owned())
+            }
+            _ => Outcome::Unreachable(shown),
+        },
+        DiscordError::Io(_) | DiscordError::BadPublicKey => Outcome::Fatal(shown),
+    }
 }

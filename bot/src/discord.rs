@@ -43,14 +43,17 @@ pub struct Discord {
     downloads: reqwest::Client,
     /// Context-menu targets between the modal and its submission.
     targets: targets::Targets,
+    /// The admin-notice forwarder, stopped when the adapter goes (a
+    /// retried frontend then never forwards a notice twice).
+    _notices: crate::supervise::TaskGuard,
 }
 
 impl Discord {
     /// An adapter over `http` (see [`rest_client`]) and the gateway port.
     /// Starts forwarding the gateway's admin notices to the Discord admins
-    /// by direct message (needs a Tokio runtime).
+    /// by direct message while the adapter lives (needs a Tokio runtime).
     pub fn new(http: Arc<Http>, gateway: Arc<dyn Gateway>, config: &Config) -> Self {
-        tokio::spawn(core::notify::forward(
+        let notices = tokio::spawn(core::notify::forward(
             &gateway,
             config.access.admins.clone(),
             Platform::Discord,
@@ -60,6 +63,7 @@ impl Discord {
             },
         ));
         Self {
+            _notices: crate::supervise::TaskGuard(notices),
             http,
             gateway,
             config: config.discord.clone(),

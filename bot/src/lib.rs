@@ -8,4 +8,5 @@ pub mod cli;
 pub mod core;
 pub mod discord;
 pub mod i18n;
+pub mod supervise;
 pub mod telegram;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use easel_bot::app::{self, AppError};
 use easel_bot::cli::{EXIT_FAILED, doctor, try_};
+use easel_bot::supervise::GaveUp;
 use easel_gateway::process::{self, EXIT_CONFIG};
 use easel_gateway::service::OpenError;
 use easel_gateway::settings::ProcessEnv;
@@ -138,15 +139,21 @@ async fn main() -> ExitCode {
 
 /// Runs the bot (no command given).
 async fn serve(config_path: Option<PathBuf>) -> ExitCode {
-    process::init_logging();
     let Some(config) = process::load_config("easel", config_path.as_deref()) else {
         return ExitCode::from(EXIT_CONFIG);
     };
+    // After the config, which says the format; its own errors go to stderr as text.
+    process::init_logging_as(config.log.format, "info");
     match app::run(config, config_path, process::shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         // A backend without its key, or a model the provider does not know
         // (or has retired), is a configuration problem.
         Err(e @ AppError::Open(OpenError::Backend(_) | OpenError::Model(_))) => {
+            eprintln!("easel: {e}");
+            ExitCode::from(EXIT_CONFIG)
+        }
+        // A chat token the platform rejects is a configuration problem too.
+        Err(e @ AppError::GaveUp(GaveUp::TokenRejected { .. })) => {
             eprintln!("easel: {e}");
             ExitCode::from(EXIT_CONFIG)
         }

@@ -51,10 +51,13 @@ pub enum TelegramError {
     /// `telegram.api_url` is not a URL.
     #[error("telegram.api_url is not a valid URL")]
     BadApiUrl,
-    /// The Bot API refused the token or could not be reached at start-up.
+    /// The Bot API could not be reached at start-up (or refused a call).
     /// The message never contains the token.
     #[error("the Telegram Bot API could not be reached at start-up: {0}")]
     Startup(String),
+    /// The Bot API refused the token (`getMe` answered Unauthorized).
+    #[error("the Telegram Bot API rejected the token")]
+    TokenRejected,
     /// The webhook server could not listen.
     #[error("webhook server: {0}")]
     Webhook(#[from] std::io::Error),
@@ -156,13 +159,16 @@ pub async fn run_with_clock(
     let raw = Bot::new(config.token.expose()).set_api_url(url);
     // Errors from teloxide can quote the request URL, which holds the token:
     // report only what kind of failure it was.
-    let me = raw
-        .get_me()
-        .await
-        .map_err(|e| TelegramError::Startup(redact(&e)))?;
+    let me = raw.get_me().await.map_err(|e| match e {
+        teloxide::RequestError::Api(teloxide::ApiError::InvalidToken) => {
+            TelegramError::TokenRejected
+        }
+        e => TelegramError::Startup(redact(&e)),
+    })?;
     let bot = raw.clone().throttle(Limits::default());
     let mode = config.mode;
-    tokio::spawn(crate::core::notify::forward(
+    // Ends with this run, so a retry after an outage forwards only once.
+    let _notices = crate::supervise::TaskGuard(tokio::spawn(crate::core::notify::forward(
         &gateway,
         full.access.admins.clone(),
         Platform::Telegram,
@@ -177,7 +183,7 @@ pub async fn run_with_clock(
                 }
             }
         },
-    ));
+    )));
     let state = State::new(gateway, &full, raw, &me, clock);
     let mut dispatcher = dispatcher(bot.clone(), state);
     let token = dispatcher.shutdown_token();

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod error;
 pub mod frontend;
 pub mod openai;
+pub mod ops;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -45,8 +46,8 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Liveness: the process answers. Readiness of the ledger is reported by
-/// `/admin/v1/spend`, which needs the store.
+/// Liveness: the process answers. Readiness (ledger, result store, chat
+/// platforms) is `/readyz` in [`ops`].
 async fn healthz() -> &'static str {
     "ok"
 }

@@ -30,10 +30,10 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    process::init_logging();
     let args = Args::parse();
     match args.command {
         Some(Command::Healthcheck) => {
+            process::init_logging();
             process::healthcheck("easel-gateway", args.config.as_deref()).await
         }
         None => serve(args.config).await,
@@ -44,6 +44,8 @@ async fn serve(config_path: Option<PathBuf>) -> ExitCode {
     let Some(config) = process::load_config("easel-gateway", config_path.as_deref()) else {
         return ExitCode::from(EXIT_CONFIG);
     };
+    // After the config, which says the format; its own errors go to stderr as text.
+    process::init_logging_as(config.log.format, "info");
     match server::run(config, config_path, process::shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -7,7 +7,7 @@ pub mod healthcheck;
 use std::path::Path;
 use std::process::ExitCode;
 
-use easel_shared::config::Config;
+use easel_shared::config::{Config, LogFormat};
 
 use crate::settings;
 
@@ -18,23 +18,57 @@ pub const EXIT_CONFIG: u8 = 64;
 /// unhealthy (Docker reserves 2), so every failure, a bad config included, is 1.
 pub const EXIT_UNHEALTHY: u8 = 1;
 
-/// Logs to stderr, filtered by `RUST_LOG` (default `info`).
+/// Logs text to stderr, filtered by `RUST_LOG` (default `info`).
 pub fn init_logging() {
-    init_logging_at("info");
+    init_logging_as(LogFormat::Text, "info");
 }
 
-/// Logs to stderr, filtered by `RUST_LOG` or else `default` (terminal
+/// Logs text to stderr, filtered by `RUST_LOG` or else `default` (terminal
 /// commands use `warn` so their own lines are not drowned).
 pub fn init_logging_at(default: &str) {
+    init_logging_as(LogFormat::Text, default);
+}
+
+/// Logs to stderr in `format` (`log.format`, `EASEL_LOG_FORMAT`), filtered
+/// by `RUST_LOG` or else `default`. Records of the `log` crate (teloxide's)
+/// are bridged in. Secrets are `Secret`s, which print `***` in either format.
+pub fn init_logging_as(format: LogFormat, default: &str) {
     use std::io::IsTerminal;
-    tracing_subscriber::fmt()
-        // Colour codes only where a person reads them, not in a piped log.
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| default.into()),
-        )
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
+    // Colour codes only where a person reads them, not in a piped log.
+    let ansi = std::io::stderr().is_terminal();
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(log_layer(format, std::io::stderr, ansi))
         .init();
+}
+
+/// The formatting layer both binaries log through, writing to `writer`
+/// (tests capture with it, so they check the very format production writes).
+/// JSON: one object per line with `timestamp`, `level`, `target`, `fields`
+/// and the current `span`.
+pub fn log_layer<S, W>(
+    format: LogFormat,
+    writer: W,
+    ansi: bool,
+) -> Box<dyn tracing_subscriber::Layer<S> + Send + Sync + 'static>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    use tracing_subscriber::Layer;
+    let layer = tracing_subscriber::fmt::layer().with_writer(writer);
+    match format {
+        LogFormat::Text => layer.with_ansi(ansi).boxed(),
+        LogFormat::Json => layer
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .boxed(),
+    }
 }
 
 /// Loads the configuration from `path` and the process environment, or

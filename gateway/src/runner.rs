@@ -22,6 +22,7 @@
 //! (delivered or refunded, through the outbox when the ledger is away), or
 //! left to the reaper if the process dies. See docs/ledger.md.
 
+mod drain;
 pub mod fair;
 mod job;
 mod lease;
@@ -36,12 +37,14 @@ use easel_shared::{RequestId, UnixMillis, UserKey};
 use tokio::sync::{Notify, Semaphore, mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
+pub use drain::DrainReport;
 pub use fair::FairQueue;
 
 use crate::admission::{AbortOnDrop, SafetyCooldown, Ticket};
 use crate::backend::{ImageBackend, ImageJob};
 use crate::ledger::outbox::SettleOutbox;
 use crate::ledger::{Clock, Ledger, SharedConfig};
+use crate::metrics::Metrics;
 use pace::Pacer;
 
 /// A submitted job as its submitter holds it.
@@ -97,6 +100,10 @@ struct Shared {
     renewals: watch::Sender<u64>,
     /// The ledger's clock: leases are confirmed and lapse on its time.
     clock: Clock,
+    /// Queue depth and wait, settles and refunds are counted here.
+    metrics: Metrics,
+    /// Signalled whenever a running job ends, so a drain can wait for them.
+    finished: Notify,
 }
 
 #[derive(Default)]
@@ -128,6 +135,8 @@ struct Waiting {
     continuation: oneshot::Sender<Continuation>,
     /// The position last announced, so only changes are sent.
     announced: Option<u32>,
+    /// When it was queued (ledger clock), for the queue-wait histogram.
+    queued_at: UnixMillis,
 }
 
 impl JobRunner {
@@ -144,6 +153,20 @@ impl JobRunner {
         safety: Option<Arc<SafetyCooldown>>,
         clock: Clock,
     ) -> Self {
+        let metrics = Metrics::new();
+        Self::start_observed(ledger, outbox, backend, config, safety, clock, metrics)
+    }
+
+    /// [`JobRunner::start`], counting on `metrics`.
+    pub fn start_observed(
+        ledger: Arc<dyn Ledger>,
+        outbox: Arc<SettleOutbox>,
+        backend: Arc<dyn ImageBackend>,
+        config: SharedConfig,
+        safety: Option<Arc<SafetyCooldown>>,
+        clock: Clock,
+        metrics: Metrics,
+    ) -> Self {
         let runner = config.load().runner.clone();
         let shared = Arc::new(Shared {
             ledger,
@@ -155,6 +178,8 @@ impl JobRunner {
             wake: Notify::new(),
             renewals: watch::Sender::new(0),
             clock: clock.clone(),
+            metrics,
+            finished: Notify::new(),
         });
         let pacer = Pacer::new(runner.images_per_minute, clock.clone());
         let slots = Arc::new(Semaphore::new(runner.concurrency.max(1) as usize));
@@ -206,6 +231,7 @@ impl JobRunner {
                     events,
                     continuation,
                     announced: None,
+                    queued_at: self.shared.clock.now(),
                 };
                 if state
                     .queue
@@ -217,6 +243,7 @@ impl JobRunner {
                 let now = self.shared.clock.now();
                 state.confirmed.insert(id, now);
                 announce(&mut state.queue);
+                self.shared.metrics.queue_depth(state.queue.len());
                 drop(state);
                 self.shared.wake.notify_one();
                 return Ok(handle);
@@ -234,6 +261,7 @@ impl JobRunner {
             if state.queue.owner(id) == Some(user) {
                 let taken = state.queue.remove(id);
                 announce(&mut state.queue);
+                self.shared.metrics.queue_depth(state.queue.len());
                 taken
             } else if state.running.get(id).map(|r| r.user) == Some(user) {
                 return CancelOutcome::AlreadyStarted;
@@ -265,6 +293,7 @@ impl JobRunner {
         let waiting: Vec<(RequestId, UserKey, Waiting)> = {
             let mut state = self.shared.lock();
             state.closed = true;
+            self.shared.metrics.queue_depth(0);
             std::iter::from_fn(|| state.queue.pop()).collect()
         };
         for (id, user, waiting) in waiting {
@@ -331,10 +360,14 @@ async fn dispatch(shared: Arc<Shared>, slots: Arc<Semaphore>, pacer: Option<Pace
                 state.running.insert(id.clone(), running);
             }
             announce(&mut state.queue);
+            shared.metrics.queue_depth(state.queue.len());
             next.map(|next| (next, stop))
         };
         // The job may have been cancelled while we paced: then look again.
         if let Some(((_, _, waiting), stop)) = next {
+            shared
+                .metrics
+                .queue_wait(waiting.queued_at, shared.clock.now());
             tokio::spawn(job::run(Arc::clone(&shared), waiting, slot, stop));
         }
     }

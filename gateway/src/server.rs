@@ -14,7 +14,9 @@ use easel_shared::config::Config;
 use tokio_util::sync::CancellationToken;
 
 use crate::http::{self, AppState};
-use crate::ledger::{self, Clock, Ledger, LedgerError};
+use crate::ledger::{self, Clock, Ledger, LedgerError, ReapReport};
+use crate::metrics::{Metrics, ReservationOutcome};
+use crate::readiness::Readiness;
 use crate::service::{Gateway, InProcessGateway, OpenError};
 use crate::settings::ProcessEnv;
 
@@ -48,25 +50,46 @@ pub async fn run(
 ) -> Result<(), ServerError> {
     let config: ledger::SharedConfig = Arc::new(arc_swap::ArcSwap::from_pointee(config));
     let stop = CancellationToken::new();
-    let (ledger, gateway, upkeep) = if config.load().backends.chain.is_empty() {
+    let readiness = Readiness::new(crate::readiness::DEFAULT_TTL);
+    let (ledger, gateway, metrics, upkeep) = if config.load().backends.chain.is_empty() {
         tracing::warn!("no [[backends.chain]]: serving the admin API only, no frontend API");
         let ledger = ledger::open(&config, Clock::real()).await?;
-        let reaper = tokio::spawn(reap_forever(ledger.clone(), config.clone(), stop.clone()));
-        (ledger, None, reaper)
+        let metrics = Metrics::new();
+        let reaper = reap_forever(
+            ledger.clone(),
+            config.clone(),
+            stop.clone(),
+            metrics.clone(),
+        );
+        (ledger, None, metrics, tokio::spawn(reaper))
     } else {
         let gateway =
             Arc::new(InProcessGateway::open(config.clone(), Clock::real(), &ProcessEnv).await?);
         let upkeep = gateway.maintain(stop.clone());
-        (gateway.ledger(), Some(gateway), upkeep)
+        readiness.add_results(gateway.result_store());
+        (
+            gateway.ledger(),
+            Some(gateway.clone()),
+            gateway.metrics(),
+            upkeep,
+        )
     };
     if gateway.is_some() && config.load().gateway.frontends.is_empty() {
         tracing::warn!("gateway.frontends is empty: no bot process can use the frontend API");
     }
+    readiness.add_ledger(ledger.clone());
+    let ops = http::ops::OpsState {
+        metrics,
+        readiness,
+        ledger: ledger.clone(),
+        config: config.clone(),
+    };
 
     let listen = config.load().http.listen.clone();
     let result = if listen.is_empty() {
         tracing::info!("http.listen is empty: no HTTP server");
         shutdown.await;
+        drain(gateway.as_deref(), &config).await;
         Ok(())
     } else {
         let listener = tokio::net::TcpListener::bind(&listen)
@@ -78,14 +101,26 @@ pub async fn run(
         tracing::info!(addr = %listen, "gateway listening");
         let app = http::app(AppState {
             ledger,
-            config,
+            config: config.clone(),
             config_path,
             gateway: gateway.clone().map(|g| g as Arc<dyn Gateway>),
-        });
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(ServerError::Serve)
+        })
+        .merge(http::ops::routes(ops));
+        // The server outlives the drain: bot processes still follow their
+        // jobs' events (and deliver them) while running jobs finish.
+        let http_stop = CancellationToken::new();
+        let server = tokio::spawn(
+            axum::serve(listener, app)
+                .with_graceful_shutdown(http_stop.clone().cancelled_owned())
+                .into_future(),
+        );
+        shutdown.await;
+        drain(gateway.as_deref(), &config).await;
+        http_stop.cancel();
+        match server.await {
+            Ok(served) => served.map_err(ServerError::Serve),
+            Err(join) => Err(ServerError::Serve(std::io::Error::other(join))),
+        }
     };
     stop.cancel();
     if let Some(gateway) = &gateway {
@@ -95,12 +130,23 @@ pub async fn run(
     result
 }
 
+/// Graceful shutdown of the whole gateway: new requests hear "restarting",
+/// waiting jobs are refunded, running ones get `runner.shutdown_grace`.
+async fn drain(gateway: Option<&InProcessGateway>, config: &ledger::SharedConfig) {
+    if let Some(gateway) = gateway {
+        let grace = config.load().runner.shutdown_grace;
+        gateway.drain(grace).await;
+    }
+}
+
 /// Refunds reservations of vanished workers, every `ledger.reap_every`.
 /// Several replicas may run this at once: each refund happens exactly once.
+/// Each refund is counted on `metrics` as reaped.
 pub async fn reap_forever(
     ledger: Arc<dyn Ledger>,
     config: ledger::SharedConfig,
     stop: CancellationToken,
+    metrics: Metrics,
 ) {
     loop {
         let every = config.load().ledger.reap_every.max(Duration::from_secs(1));
@@ -108,13 +154,21 @@ pub async fn reap_forever(
             () = stop.cancelled() => return,
             () = tokio::time::sleep(every) => {}
         }
-        match ledger.reap().await {
-            Ok(r) if r.refunded > 0 => tracing::warn!(
-                refunded = r.refunded,
-                "reaper refunded expired reservations"
-            ),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "reaper pass failed; will retry"),
+        if let Err(e) = reap_once(&*ledger, &metrics).await {
+            tracing::warn!(error = %e, "reaper pass failed; will retry");
         }
     }
+}
+
+/// One reaper pass: refunds expired reservations and counts them as reaped.
+pub async fn reap_once(ledger: &dyn Ledger, metrics: &Metrics) -> Result<ReapReport, LedgerError> {
+    let report = ledger.reap().await?;
+    if report.refunded > 0 {
+        metrics.reservation(ReservationOutcome::Reaped, u64::from(report.refunded));
+        tracing::warn!(
+            refunded = report.refunded,
+            "reaper refunded expired reservations"
+        );
+    }
+    Ok(report)
 }

@@ -25,13 +25,15 @@ pub const NAMED_VARS: &[(&str, &str)] = &[
     ("EASEL_DISCORD_TOKEN", "discord.token"),
     ("EASEL_GATEWAY_URL", "gateway.url"),
     ("EASEL_GATEWAY_TOKEN", "gateway.token"),
+    ("EASEL_LOG_FORMAT", "log.format"),
+    ("EASEL_METRICS_TOKEN", "http.metrics_token"),
 ];
 
 /// Prefix of the generic override form; `__` separates key segments.
 const GENERIC_PREFIX: &str = "EASEL__";
 
-/// A source of environment variables.
-pub trait Env {
+/// A source of environment variables (shared across tasks, hence `Sync`).
+pub trait Env: Send + Sync {
     /// The value of `name`, if set and valid UTF-8.
     fn var(&self, name: &str) -> Option<String>;
     /// Every variable, for the generic `EASEL__...` form.

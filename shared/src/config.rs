@@ -15,6 +15,7 @@ mod backends;
 pub mod capabilities;
 mod discord;
 mod gateway;
+mod ops;
 mod telegram;
 
 pub use backends::{
@@ -24,6 +25,7 @@ pub use backends::{
 pub use capabilities::{ImageSizeTier, ModelCaps, ResolvedCaps};
 pub use discord::{DiscordConfig, DiscordMode, GuildAdminRoles};
 pub use gateway::GatewayConfig;
+pub use ops::{LogConfig, LogFormat};
 pub use telegram::{TelegramConfig, TelegramMode};
 
 /// The whole configuration. Sections are added by the crates that use them.
@@ -63,6 +65,9 @@ pub struct Config {
     /// The gateway as its own service (a bot's remote URL, frontend tokens).
     #[serde(default)]
     pub gateway: GatewayConfig,
+    /// How log lines are written (text or JSON).
+    #[serde(default)]
+    pub log: LogConfig,
 }
 
 impl Default for Config {
@@ -84,6 +89,7 @@ impl Default for Config {
             telegram: TelegramConfig::default(),
             discord: DiscordConfig::default(),
             gateway: GatewayConfig::default(),
+            log: LogConfig::default(),
         }
     }
 }
@@ -397,6 +403,10 @@ pub struct HttpConfig {
     pub listen: String,
     /// Bearer token for `/admin/v1/*`; empty disables the admin API.
     pub admin_token: Secret,
+    /// Bearer token `/metrics` asks for; empty serves it to anyone who can
+    /// reach `listen` (keep `listen` private then).
+    #[serde(default)]
+    pub metrics_token: Secret,
 }
 
 impl Default for HttpConfig {
@@ -404,6 +414,7 @@ impl Default for HttpConfig {
         Self {
             listen: "127.0.0.1:8787".to_owned(),
             admin_token: Secret::default(),
+            metrics_token: Secret::default(),
         }
     }
 }
@@ -430,6 +441,10 @@ pub struct RunnerConfig {
     /// "busy, try again" (nothing charged).
     #[serde(with = "humantime_serde")]
     pub decode_wait: Duration,
+    /// On SIGTERM, how long running jobs may take to finish before their
+    /// upstream calls are stopped and refunded (waiting jobs are refunded at once).
+    #[serde(with = "humantime_serde")]
+    pub shutdown_grace: Duration,
 }
 
 impl Default for RunnerConfig {
@@ -441,6 +456,7 @@ impl Default for RunnerConfig {
             decodes_at_once: 2,
             decode_memory: 512 * 1024 * 1024,
             decode_wait: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(60),
         }
     }
 }

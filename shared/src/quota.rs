@@ -147,4 +147,8 @@ pub enum Denial {
     /// before anything is sent upstream.
     #[error("{}x{} is not a size this model accepts", .0.width, .0.height)]
     Size(SizeRefusal),
+    /// The process is shutting down (restart or deploy): it takes no new
+    /// jobs. Nothing was charged; the same request works again shortly.
+    #[error("restarting: try again shortly")]
+    Restarting,
 }

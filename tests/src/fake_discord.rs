@@ -10,7 +10,8 @@
 //! token, another application's webhooks or commands, a second
 //! acknowledgement of an interaction, and `@original` or follow-ups of a
 //! token that was never acknowledged or whose 15 minutes are over, on a
-//! clock the test moves ([`FakeDiscord::advance`]).
+//! clock the test moves ([`FakeDiscord::advance`]). During an outage
+//! ([`FakeDiscord::set_down`]) every request gets Discord's edge 502 page.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -26,6 +27,7 @@ use crate::fake_openai::FormPart;
 
 mod application;
 mod form;
+mod outage;
 pub mod payloads;
 mod routes;
 mod rules;
@@ -152,6 +154,10 @@ pub(crate) struct Inner {
     pub(crate) now: Duration,
     /// When each interaction token was acknowledged, on that clock.
     pub(crate) acks: HashMap<String, Duration>,
+    /// An outage: every request gets the 502 page Discord's edge serves.
+    pub(crate) down: bool,
+    /// Requests answered with that page.
+    pub(crate) refused_down: usize,
 }
 
 #[derive(Clone)]
@@ -223,14 +229,30 @@ impl FakeDiscord {
                 "/api/v10/oauth2/applications/@me",
                 get(application::current_application),
             )
+            .route("/api/v10/users/@me", get(application::current_user))
             .route("/cdn/{name}", get(cdn))
             .fallback(unknown)
+            .layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                outage::gate,
+            ))
             .layer(DefaultBodyLimit::disable())
             .with_state(shared.clone());
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
         Self { shared }
+    }
+
+    /// Starts or ends an outage: while down every request gets a 502 page
+    /// (as Discord's edge serves one) and nothing else happens.
+    pub fn set_down(&self, down: bool) {
+        self.shared.lock().down = down;
+    }
+
+    /// Requests refused because of an outage so far.
+    pub fn refused_while_down(&self) -> usize {
+        self.shared.lock().refused_down
     }
 
     /// The base URL for `HttpBuilder::proxy` (`http://127.0.0.1:port`).

@@ -14,7 +14,8 @@
 //! over-long text and captions, bad `callback_data`, albums outside 2-10
 //! items, edits and deletes of unknown messages, edits that change nothing,
 //! malformed bodies; 401 for a wrong token, 404 for an unknown method. It
-//! remembers every message it saw or sent (`store`) to judge edits.
+//! remembers every message it saw or sent (`store`) to judge edits. During
+//! an outage ([`FakeTelegram::set_down`]) it answers nginx's 502 page.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -135,6 +136,10 @@ struct Inner {
     /// Users who never started a private chat with the bot: Telegram
     /// refuses to let the bot write to them first.
     closed_private: std::collections::HashSet<i64>,
+    /// An outage: every request gets the 502 page of Telegram's nginx.
+    down: bool,
+    /// Requests answered with that page.
+    refused_down: usize,
 }
 
 #[derive(Clone)]
@@ -187,6 +192,17 @@ impl FakeTelegram {
             shared,
             url: format!("http://{addr}/"),
         }
+    }
+
+    /// Starts or ends an outage: while down every request gets the HTML 502
+    /// page Telegram's front end serves, and nothing else happens.
+    pub fn set_down(&self, down: bool) {
+        self.shared.lock().down = down;
+    }
+
+    /// Requests refused because of an outage so far.
+    pub fn refused_while_down(&self) -> usize {
+        self.shared.lock().refused_down
     }
 
     /// The Bot API base URL to give teloxide (`set_api_url`).

@@ -1,7 +1,9 @@
 //! Capturing what the code under test logs, for tests that assert what is
 //! (or is never) written: one buffer behind the process's global `tracing`
 //! subscriber (TRACE and above, with the `log` bridge so teloxide's records
-//! land there too).
+//! land there too), written by the binaries' own text layer, and a second
+//! buffer written by their JSON layer (`log.format = "json"`), so a test
+//! checks both formats at once.
 //!
 //! Process-wide on purpose: a thread-local subscriber (`set_default`) misses
 //! records when tests on other threads hit the same call site first and
@@ -13,24 +15,52 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 /// Everything logged by this process since the first [`Logs::process`].
 #[derive(Clone, Default)]
-pub struct Logs(Arc<Mutex<Vec<u8>>>);
+pub struct Logs(Arc<Mutex<Vec<u8>>>, Buffer);
+
+/// The JSON-format copy of the same records.
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Buffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 impl Logs {
     /// The process's capture, installed on first use.
     pub fn process() -> &'static Logs {
+        use easel_gateway::process::log_layer;
+        use easel_shared::config::LogFormat;
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
         static LOGS: OnceLock<Logs> = OnceLock::new();
         LOGS.get_or_init(|| {
             let logs = Logs::default();
-            let writer = logs.clone();
+            let (text, json) = (logs.clone(), logs.1.clone());
             // Fails only if another global subscriber came first; then
             // nothing is captured and the tests that look will say so.
-            let _ = tracing_subscriber::fmt()
-                .with_max_level(tracing::Level::TRACE)
-                .with_ansi(false)
-                .with_writer(move || writer.clone())
+            let _ = tracing_subscriber::registry()
+                .with(tracing_subscriber::filter::LevelFilter::TRACE)
+                .with(log_layer(LogFormat::Text, move || text.clone(), false))
+                .with(log_layer(LogFormat::Json, move || json.clone(), false))
                 .try_init();
             logs
         })
+    }
+
+    /// The same records as the JSON format wrote them, one object a line.
+    pub fn json(&self) -> String {
+        let bytes = (self.1).0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        String::from_utf8_lossy(&bytes).into_owned()
     }
 
     /// The text logged so far.

@@ -9,9 +9,10 @@
 //!   tool values, unknown `previous_response_id`, the streamed event types.
 //! - `gemini`: key (missing and wrong), `contents`, aspect ratios.
 //! - `discord`: bot token, application id, one acknowledgement per
-//!   interaction, `@original` only after it and for 15 minutes.
+//!   interaction, `@original` only after it and for 15 minutes; `/users/@me`;
+//!   an outage's 502 page.
 //! - `telegram`: token, methods, bodies, text/caption/button/album limits,
-//!   unknown messages, edits that change nothing.
+//!   unknown messages, edits that change nothing; an outage's 502 page.
 
 #[path = "fakes/discord.rs"]
 mod discord;

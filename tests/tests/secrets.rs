@@ -2,7 +2,8 @@
 //! they unlock fail: the Telegram Bot API and Discord REST unreachable at
 //! start-up, the image provider refusing the key, Redis with a password gone.
 //! Every log record of this test binary (tracing and the `log` crate, which
-//! teloxide uses) is captured at TRACE level and searched.
+//! teloxide uses) is captured at TRACE level, in the text format and in the
+//! JSON format (`log.format = "json"`), and both are searched.
 
 use std::sync::Arc;
 
@@ -30,7 +31,18 @@ fn logs() -> &'static Logs {
 
 /// Fails with the offending line if any secret (or its distinctive part) was logged.
 fn assert_no_secret_logged(also: &str) {
-    let text = logs().text();
+    let json = logs().json();
+    // A JSON capture that is not JSON, or empty, would hide nothing.
+    assert!(!json.is_empty(), "the JSON layer wrote nothing");
+    for line in json.lines() {
+        let parsed: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("not one JSON object per line ({e}): {line}"));
+        assert!(
+            parsed["level"].is_string() && parsed["fields"].is_object(),
+            "{line}"
+        );
+    }
+    let text = format!("{}\n{json}", logs().text());
     for secret in [
         TELEGRAM_TOKEN,
         "secretTELEGRAM",

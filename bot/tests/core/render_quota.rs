@@ -155,6 +155,7 @@ fn every_denial_says_why_and_when_in_both_languages() {
             },
             vec!["30"],
         ),
+        (Denial::Restarting, vec!["Easel"]),
     ];
     let full = status(10);
     for (denial, needles) in &cases {

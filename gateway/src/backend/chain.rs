@@ -23,6 +23,7 @@ use super::retry::{Backoff, Verdict, verdict};
 use super::{
     BackendError, BackendEvent, BackendOutput, Billed, Capabilities, ImageBackend, ImageJob,
 };
+use crate::metrics::Metrics;
 use crate::notices::AdminNotices;
 
 /// How long a backend whose model is gone stays out, unless the daily
@@ -44,6 +45,8 @@ pub struct BackendChain {
     links: Vec<Link>,
     retry: RetryConfig,
     notices: AdminNotices,
+    /// Where each attempt's latency, error and cost are counted.
+    metrics: Metrics,
 }
 
 impl std::fmt::Debug for BackendChain {
@@ -81,6 +84,7 @@ impl BackendChain {
             links,
             retry,
             notices: AdminNotices::new(),
+            metrics: Metrics::new(),
         }
     }
 
@@ -95,6 +99,12 @@ impl BackendChain {
     /// Raises admin notices (a model gone) on `notices`.
     pub fn with_notices(mut self, notices: AdminNotices) -> Self {
         self.notices = notices;
+        self
+    }
+
+    /// Counts each attempt on `metrics` (a private registry otherwise).
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
         self
     }
 
@@ -187,14 +197,19 @@ impl BackendChain {
             tries += 1;
             let span = tracing::info_span!("backend_attempt", backend = name, attempt = tries);
             let call = link.backend.generate_billed(job, events).instrument(span);
+            let started = tokio::time::Instant::now();
             // A timed-out attempt reports nothing: its cost, if any, is unknown.
-            let result = match tokio::time::timeout(self.retry.attempt_timeout, call).await {
+            let (result, cost) = match tokio::time::timeout(self.retry.attempt_timeout, call).await
+            {
                 Ok(attempt) => {
                     *billed = billed.saturating_add(attempt.cost_micros);
-                    attempt.result
+                    (attempt.result, attempt.cost_micros)
                 }
-                Err(_) => Err(BackendError::Timeout(self.retry.attempt_timeout)),
+                Err(_) => (Err(BackendError::Timeout(self.retry.attempt_timeout)), 0),
             };
+            let (model, took) = (&link.model.model, started.elapsed());
+            self.metrics
+                .upstream(name, model, took, result.as_ref().err(), cost);
             let err = match result {
                 Ok(mut out) => {
                     permit.success();

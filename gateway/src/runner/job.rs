@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::{Shared, Waiting};
 use crate::backend::{BackendError, BackendEvent, Billed};
 use crate::ledger::{SettleOutcome, Settlement};
+use crate::metrics::ReservationOutcome;
 
 /// Runs a dispatched job to the end; `slot` is its share of the concurrency
 /// cap; `stop` fires when its reservation is lost (the call is then dropped,
@@ -74,7 +75,10 @@ pub(super) async fn run(
             // Deliver only what the ledger charged: wait for the settle to
             // land, through the outbox if the ledger is away.
             let charged = match shared.outbox.settle(user, &id, how).await {
-                Ok(SettleOutcome::Settled { charged, .. }) => Some(charged),
+                Ok(SettleOutcome::Settled { charged, .. }) => {
+                    shared.metrics.reservation(ReservationOutcome::Settled, 1);
+                    Some(charged)
+                }
                 // An earlier send landed but its answer was lost.
                 Ok(SettleOutcome::AlreadySettled) => {
                     Some(ticket.credits / ticket.reservation.images.max(1) * delivered)
@@ -154,6 +158,7 @@ pub(super) async fn run(
         state.running.remove(&id);
         state.confirmed.remove(&id);
     }
+    shared.finished.notify_waiters();
     let _ = events.send(event);
 }
 
@@ -209,7 +214,9 @@ fn progress_event(event: BackendEvent) -> JobEvent {
 /// parked in the outbox to land later (the user is told now either way).
 async fn settle_or_park(shared: &Shared, user: UserKey, id: &RequestId, how: Settlement) {
     match shared.outbox.settle_or_park(user, id, how).await {
-        Ok(Some(SettleOutcome::Settled { .. })) | Ok(None) => {}
+        Ok(Some(SettleOutcome::Settled { .. })) | Ok(None) => {
+            shared.metrics.reservation(ReservationOutcome::Refunded, 1);
+        }
         Ok(Some(outcome)) => {
             tracing::warn!(%id, %user, ?outcome, "settle found the reservation finished")
         }

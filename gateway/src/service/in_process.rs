@@ -2,7 +2,7 @@
 //! the result store behind the [`Gateway`] port.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use easel_shared::admin::{Actor, AdminActor, AdminOp, AdminReply, Redemption};
@@ -23,11 +23,13 @@ use crate::backend::model_check::watch::ModelWatch;
 use crate::backend::{BuildError, ImageBackend, ImageJob, build_chain};
 use crate::ledger::outbox::{OutboxError, SettleOutbox};
 use crate::ledger::{self, Clock, Ledger, LedgerError, SharedConfig};
+use crate::metrics::Metrics;
 use crate::notices::{AdminNotices, NoticeStream};
 use crate::results::{self, ImageData, NewResult, ResultStore, ResultStoreError};
 use crate::runner::{CancelOutcome, JobHandle, JobRunner, SubmitError};
 use crate::settings::Env;
 
+mod ops;
 mod upkeep;
 
 /// Why a gateway could not be assembled from its configuration.
@@ -85,11 +87,21 @@ pub struct InProcessGateway {
     clock: Clock,
     /// The daily model check (set when opened from config).
     watch: Option<Arc<ModelWatch>>,
+    /// What `/metrics` exports; shared with the runner and the backend chain.
+    metrics: Metrics,
+    /// Set by [`InProcessGateway::drain`]: new requests are refused as `Restarting`.
+    draining: AtomicBool,
 }
 
 impl InProcessGateway {
     /// Wires the parts together and starts the job runner (needs a Tokio runtime).
     pub fn new(parts: Parts) -> Self {
+        Self::new_observed(parts, Metrics::new())
+    }
+
+    /// [`InProcessGateway::new`], counting on `metrics` (give the backend
+    /// chain the same one with `BackendChain::with_metrics`).
+    pub fn new_observed(parts: Parts, metrics: Metrics) -> Self {
         let Parts {
             config,
             ledger,
@@ -101,13 +113,14 @@ impl InProcessGateway {
         } = parts;
         let gatekeeper = Gatekeeper::new(ledger.clone(), config.clone(), clock.clone());
         let decodes = inputs::DecodeGate::from_config(&config.load().runner);
-        let runner = JobRunner::start(
+        let runner = JobRunner::start_observed(
             ledger.clone(),
             outbox,
             backend.clone(),
             config.clone(),
             Some(gatekeeper.safety()),
             clock.clone(),
+            metrics.clone(),
         );
         Self {
             config,
@@ -121,6 +134,8 @@ impl InProcessGateway {
             notices,
             clock,
             watch: None,
+            metrics,
+            draining: AtomicBool::new(false),
         }
     }
 
@@ -149,7 +164,9 @@ impl InProcessGateway {
     ) -> Result<Self, OpenError> {
         let snapshot = config.load_full();
         let notices = AdminNotices::new();
-        let chain = Arc::new(build_chain(&snapshot.backends, env)?.with_notices(notices.clone()));
+        let metrics = Metrics::new();
+        let chain = build_chain(&snapshot.backends, env)?.with_notices(notices.clone());
+        let chain = Arc::new(chain.with_metrics(metrics.clone()));
         let watch = Arc::new(ModelWatch::new(
             chain.clone(),
             snapshot.backends.clone(),
@@ -165,7 +182,7 @@ impl InProcessGateway {
         let outbox_path = std::path::Path::new(&snapshot.ledger.outbox_path);
         let outbox = Arc::new(SettleOutbox::open(outbox_path, ledger.clone())?);
         let results = results::open(&snapshot, clock.clone()).await?;
-        let mut gateway = Self::new(Parts {
+        let parts = Parts {
             config,
             ledger,
             outbox,
@@ -173,7 +190,8 @@ impl InProcessGateway {
             results,
             clock,
             notices,
-        });
+        };
+        let mut gateway = Self::new_observed(parts, metrics);
         gateway.watch = Some(watch);
         Ok(gateway)
     }
@@ -220,6 +238,9 @@ fn unavailable(e: ResultStoreError) -> GatewayError {
 #[async_trait]
 impl Gateway for InProcessGateway {
     async fn precheck(&self, check: Precheck) -> Result<Pass, GatewayError> {
+        if self.is_draining() {
+            return Err(GatewayError::Denied(Refusal::quiet(Denial::Restarting)));
+        }
         // Cheapest refusal first: a size the model would refuse costs nothing,
         // not even a download (frontends pre-check before they fetch).
         if let Err(refusal) = self.backend.check_shape(check.options.shape) {
@@ -234,7 +255,9 @@ impl Gateway for InProcessGateway {
         // Nothing is decoded for a request that would be refused (its size
         // included); the burst cell is taken once per request id (a
         // frontend's pre-check counts).
-        self.precheck(Precheck::of(&request, 0)).await?;
+        self.precheck(Precheck::of(&request, 0))
+            .await
+            .inspect_err(|e| self.count_denial(e))?;
         let gate = &self.decodes;
         let mut inputs =
             inputs::resolve(&request.inputs, &self.results, caps.input_long_side, gate).await?;
@@ -263,6 +286,7 @@ impl Gateway for InProcessGateway {
             Ok(ticket) => ticket,
             Err(e) => {
                 let e = GatewayError::from(e);
+                self.count_denial(&e);
                 if let GatewayError::Denied(Refusal {
                     notify_admins: true,
                     ..
@@ -274,6 +298,7 @@ impl Gateway for InProcessGateway {
                 return Err(e);
             }
         };
+        self.metrics.admission(None);
         let handle = self.runner.submit(ticket, job).await.map_err(|e| match e {
             SubmitError::Replayed(id) | SubmitError::Duplicate(id) => GatewayError::Duplicate(id),
         })?;

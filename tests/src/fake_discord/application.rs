@@ -59,3 +59,35 @@ pub(super) async fn current_application(
     }))
     .into_response()
 }
+
+/// `GET /users/@me`: the bot user, for the bot token; 401 otherwise (what
+/// Discord answers an unknown token).
+pub(super) async fn current_user(
+    State(shared): State<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    record(&shared, &method, &uri, &headers, &body);
+    if let Err(refused) = super::rules::bot_auth(&shared, &headers) {
+        return refused.into_response();
+    }
+    axum::Json(json!({
+        "id": BOT_USER_ID.to_string(),
+        "username": "easel",
+        "discriminator": "0",
+        "global_name": null,
+        "avatar": null,
+        "bot": true,
+        "system": false,
+        "mfa_enabled": true,
+        "banner": null,
+        "accent_color": null,
+        "locale": "en-US",
+        "verified": true,
+        "flags": 0,
+        "public_flags": 0
+    }))
+    .into_response()
+}

@@ -22,6 +22,9 @@ pub(super) async fn api(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Some(page) = outage(&shared) {
+        return page;
+    }
     if bot.strip_prefix("bot") != Some(shared.token.as_str()) {
         return telegram_error(StatusCode::UNAUTHORIZED, "Unauthorized", None);
     }
@@ -132,4 +135,22 @@ pub(super) async fn download(
         Some(bytes) => Body::from(bytes).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// While the fake is down: the HTML 502 page Telegram's nginx serves.
+fn outage(shared: &Shared) -> Option<Response> {
+    let mut inner = shared.lock();
+    if !inner.down {
+        return None;
+    }
+    inner.refused_down += 1;
+    let page = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n";
+    Some(
+        (
+            StatusCode::BAD_GATEWAY,
+            [(axum::http::header::CONTENT_TYPE, "text/html")],
+            page,
+        )
+            .into_response(),
+    )
 }

@@ -248,3 +248,27 @@ async fn components_keep_to_five_rows_of_five_with_short_custom_ids() {
         .await;
     assert_eq!(most.0, 200, "{}", most.1);
 }
+
+#[tokio::test]
+async fn users_me_needs_the_bot_token_and_an_outage_answers_the_edge_502_page() {
+    let fake = FakeDiscord::start().await;
+    let client = reqwest::Client::new();
+    let me = format!("{}/api/v10/users/@me", fake.base_url());
+    let get = |auth: &str| client.get(&me).header("authorization", auth.to_owned());
+    let (status, body) = send(get(&format!("Bot {TOKEN}"))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["bot"], json!(true));
+    let (status, _) = send(get("Bot other-token")).await;
+    assert_eq!(status, 401);
+
+    fake.set_down(true);
+    let res = get(&format!("Bot {TOKEN}")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 502);
+    assert!(
+        res.text().await.unwrap().contains("502 Bad Gateway"),
+        "an HTML page, not JSON"
+    );
+    assert_eq!(fake.refused_while_down(), 1);
+    fake.set_down(false);
+    assert_eq!(send(get(&format!("Bot {TOKEN}"))).await.0, 200);
+}

@@ -273,3 +273,19 @@ async fn a_button_press_is_answered_once() {
     let unknown = json!({ "callback_query_id": "q-never" });
     assert_eq!(api.refused("answerCallbackQuery", unknown).await, too_old);
 }
+
+#[tokio::test]
+async fn an_outage_answers_nginx_502_page_to_every_call_until_it_ends() {
+    let tg = FakeTelegram::start(TOKEN).await;
+    let client = reqwest::Client::new();
+    let get_me = format!("{}bot{TOKEN}/getMe", tg.url());
+    tg.set_down(true);
+    let res = client.post(&get_me).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 502);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("502 Bad Gateway") && serde_json::from_str::<Value>(&page).is_err());
+    assert_eq!(tg.refused_while_down(), 1);
+    tg.set_down(false);
+    let (status, body) = send(client.post(&get_me)).await;
+    assert_eq!((status, body["ok"].clone()), (200, json!(true)), "{body}");
+}

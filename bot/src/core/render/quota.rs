@@ -130,6 +130,7 @@ pub fn denial(
             tr(locale, "denial-cooldown", &[("when", when(*at).into())])
         }
         Denial::Size(refusal) => size_denial(locale, refusal),
+        Denial::Restarting => t(locale, "denial-restarting"),
     }
 }
 

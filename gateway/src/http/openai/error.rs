@@ -281,6 +281,13 @@ impl ApiError {
                 Self::new(StatusCode::BAD_REQUEST, "invalid_request_error", Some("request_too_costly"))
                     .message("The request costs more than one request may: ask for fewer images, a lower quality or a smaller size.")
             }
+            Denial::Restarting => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "server_error",
+                Some("restarting"),
+            )
+            .message("The service is restarting; nothing was charged. Please retry shortly.")
+            .retry_after(Some(5)),
             Denial::Size(refusal) => Self::invalid_value(
                 "size",
                 format!("{}x{} is not a size this model accepts.", refusal.width, refusal.height),

@@ -20,8 +20,12 @@ impl InProcessGateway {
         &self,
         stop: tokio_util::sync::CancellationToken,
     ) -> tokio::task::JoinHandle<()> {
-        let reaper =
-            crate::server::reap_forever(self.ledger.clone(), self.config.clone(), stop.clone());
+        let reaper = crate::server::reap_forever(
+            self.ledger.clone(),
+            self.config.clone(),
+            stop.clone(),
+            self.metrics.clone(),
+        );
         let results = self.results.clone();
         let (watch, clock) = (self.watch.clone(), self.clock.clone());
         tokio::spawn(async move {
