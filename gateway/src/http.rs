@@ -7,6 +7,9 @@
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod error_shape;
+pub mod extract;
+pub mod openapi;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -36,7 +39,11 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/admin/v1", admin::routes())
+        .merge(openapi::routes())
+        .fallback(error_shape::no_route)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
+        // Outermost, so it also sees the body limit's and the router's own answers.
+        .layer(axum::middleware::from_fn(error_shape::json_errors))
         .with_state(state)
 }
 
