@@ -4,8 +4,8 @@
 //! their `FromStr` accepts (a tool generating values from the pattern then
 //! produces keys the gateway parses).
 
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::admin::Actor;

@@ -24,9 +24,10 @@ use easel_shared::admin::{
 use easel_shared::{QuotaStatus, UserKey};
 use utoipa::openapi::path::HttpMethod;
 
+use self::wire::in_range;
 pub use self::wire::{
-    BanAnswer, BanBody, Balance, CreditsBody, Limit, MintBody, PlanAnswer, PlanBody, ReloadAnswer,
-    RevokeAnswer, TopQuery,
+    Balance, BanAnswer, BanBody, CreditsBody, Limit, MAX_DELTA, MintBody, PlanAnswer, PlanBody,
+    ReloadAnswer, RevokeAnswer, TopQuery,
 };
 use super::AppState;
 use super::auth::Admin;
@@ -130,8 +131,10 @@ async fn adjust_credits(
     Path(user): Path<String>,
     Json(body): Json<CreditsBody>,
 ) -> Result<Json<Balance>, AppError> {
-    if body.delta == 0 {
-        return Err(AppError::BadRequest("delta must not be 0".into()));
+    if body.delta == 0 || body.delta.abs() > MAX_DELTA {
+        return Err(AppError::BadRequest(format!(
+            "delta must be non-zero and within -{MAX_DELTA}..={MAX_DELTA}"
+        )));
     }
     let credits = s
         .ledger
@@ -202,7 +205,7 @@ async fn usage(
     Path(user): Path<String>,
     Query(limit): Query<Limit>,
 ) -> Result<Json<Vec<UsageEntry>>, AppError> {
-    Ok(Json(s.ledger.usage(user_key(&user)?, limit.get()).await?))
+    Ok(Json(s.ledger.usage(user_key(&user)?, limit.get()?).await?))
 }
 
 /// The users who were charged the most credits in the last days.
@@ -216,12 +219,9 @@ async fn top(
     State(s): State<AppState>,
     Query(q): Query<TopQuery>,
 ) -> Result<Json<Vec<TopEntry>>, AppError> {
-    let days = q.days.unwrap_or(1).clamp(1, 31);
-    Ok(Json(
-        s.ledger
-            .top(days, q.limit.unwrap_or(20).clamp(1, 1000))
-            .await?,
-    ))
+    let days = in_range("days", q.days.unwrap_or(1), 1, 31)? as u32;
+    let limit = in_range("limit", q.limit.unwrap_or(20), 1, 1000)?;
+    Ok(Json(s.ledger.top(days, limit).await?))
 }
 
 /// Today's spend against the daily cap, by backend.
@@ -239,7 +239,11 @@ async fn spend(_: Admin, State(s): State<AppState>) -> Result<Json<SpendStatus>,
 #[utoipa::path(
     post, path = "/admin/v1/codes", tag = "codes",
     request_body = MintBody,
-    responses((status = 200, description = "The new codes, shown once", body = Vec<MintedCode>)),
+    responses(
+        (status = 200, description = "The new codes, shown once", body = Vec<MintedCode>),
+        (status = 404, description = "The code's plan is not in the config (`not_found`)", body = ErrorBody),
+        (status = 409, description = "The ledger refused the grant, e.g. `max_uses` 0 (`refused`)", body = ErrorBody),
+    ),
 )]
 async fn mint(
     _: Admin,
@@ -250,7 +254,9 @@ async fn mint(
         return Err(AppError::BadRequest("count must be 1..=1000".into()));
     }
     let spec: &CodeSpec = &body.spec;
-    Ok(Json(s.ledger.mint_codes(spec, body.count, Actor::Api).await?))
+    Ok(Json(
+        s.ledger.mint_codes(spec, body.count, Actor::Api).await?,
+    ))
 }
 
 /// Every access code, without its plaintext.
@@ -294,7 +300,7 @@ async fn audit(
     State(s): State<AppState>,
     Query(limit): Query<Limit>,
 ) -> Result<Json<Vec<AuditEntry>>, AppError> {
-    Ok(Json(s.ledger.audit(limit.get()).await?))
+    Ok(Json(s.ledger.audit(limit.get()?).await?))
 }
 
 /// Re-reads the config file and swaps it in.

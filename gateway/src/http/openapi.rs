@@ -74,7 +74,9 @@ impl Modify for AdminToken {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
         let scheme = HttpBuilder::new()
             .scheme(HttpAuthScheme::Bearer)
-            .description(Some("The admin token, `http.admin_token` (EASEL_ADMIN_TOKEN)"))
+            .description(Some(
+                "The admin token, `http.admin_token` (EASEL_ADMIN_TOKEN)",
+            ))
             .build();
         doc.components
             .get_or_insert_with(Default::default)
@@ -108,9 +110,15 @@ impl Modify for SharedErrors {
 
 fn add_shared_errors(op: &mut Operation) {
     let mut shared = vec![
-        ("400", "Bad input: a malformed user key, query or value (`bad_request`, `invalid_query`, `invalid_path`)"),
+        (
+            "400",
+            "Bad input: a malformed user key, query or value (`bad_request`, `invalid_query`, `invalid_path`)",
+        ),
         ("401", "Missing or wrong bearer token (`unauthorized`)"),
-        ("503", "The admin API is disabled (`admin_disabled`) or the quota store is unreachable (`ledger_unavailable`)"),
+        (
+            "503",
+            "The admin API is disabled (`admin_disabled`) or the quota store is unreachable (`ledger_unavailable`)",
+        ),
     ];
     if op.request_body.is_some() {
         shared.extend([

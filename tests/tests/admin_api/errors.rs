@@ -92,21 +92,34 @@ const JSON: Option<&str> = Some("application/json");
 #[tokio::test]
 async fn bad_bodies_are_refused_in_the_json_shape_and_change_nothing() {
     let api = Api::new(TOKEN);
-    let syntax = api.raw("POST", CREDITS, JSON, Body::from("{\"delta\": 5,")).await;
+    let syntax = api
+        .raw("POST", CREDITS, JSON, Body::from("{\"delta\": 5,"))
+        .await;
     syntax.assert_error(StatusCode::BAD_REQUEST, "invalid_json");
 
-    let missing = api.raw("POST", CREDITS, JSON, Body::from("{\"reason\": \"x\"}")).await;
+    let missing = api
+        .raw("POST", CREDITS, JSON, Body::from("{\"reason\": \"x\"}"))
+        .await;
     missing.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
     let message = missing.body["error"]["message"].as_str().unwrap();
     assert!(message.contains("delta"), "names the field: {message}");
 
-    let typed = api.raw("POST", CREDITS, JSON, Body::from("{\"delta\": \"5\"}")).await;
+    let typed = api
+        .raw("POST", CREDITS, JSON, Body::from("{\"delta\": \"5\"}"))
+        .await;
     typed.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
 
-    let untyped = api.raw("POST", CREDITS, None, Body::from("{\"delta\": 5}")).await;
+    let untyped = api
+        .raw("POST", CREDITS, None, Body::from("{\"delta\": 5}"))
+        .await;
     untyped.assert_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
     let text = api
-        .raw("POST", CREDITS, Some("text/plain"), Body::from("{\"delta\": 5}"))
+        .raw(
+            "POST",
+            CREDITS,
+            Some("text/plain"),
+            Body::from("{\"delta\": 5}"),
+        )
         .await;
     text.assert_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
 
@@ -119,7 +132,9 @@ async fn a_body_over_the_limit_is_a_json_413_whether_its_length_is_declared_or_s
     // A valid grant padded past the 64 KiB limit: refused for its size alone.
     let big = json!({"delta": 5, "reason": "x".repeat(70 * 1024)}).to_string();
 
-    let declared = api.raw("POST", CREDITS, JSON, Body::from(big.clone())).await;
+    let declared = api
+        .raw("POST", CREDITS, JSON, Body::from(big.clone()))
+        .await;
     declared.assert_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
 
     // Chunked, no Content-Length: the limit trips while the body is read.
@@ -144,7 +159,9 @@ async fn a_body_over_the_limit_is_a_json_413_whether_its_length_is_declared_or_s
 #[tokio::test]
 async fn unknown_routes_wrong_methods_and_bad_queries_answer_in_the_json_shape() {
     let api = Api::new(TOKEN);
-    let unknown = api.raw("GET", "/admin/v1/nosuch", None, Body::empty()).await;
+    let unknown = api
+        .raw("GET", "/admin/v1/nosuch", None, Body::empty())
+        .await;
     unknown.assert_error(StatusCode::NOT_FOUND, "route_not_found");
     assert!(
         unknown.body["error"]["message"]
@@ -155,7 +172,9 @@ async fn unknown_routes_wrong_methods_and_bad_queries_answer_in_the_json_shape()
     let outside = api.raw("POST", "/nowhere", JSON, Body::from("{}")).await;
     outside.assert_error(StatusCode::NOT_FOUND, "route_not_found");
 
-    let method = api.raw("PATCH", "/admin/v1/spend", None, Body::empty()).await;
+    let method = api
+        .raw("PATCH", "/admin/v1/spend", None, Body::empty())
+        .await;
     method.assert_error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
     let allow = method.allow.expect("405 keeps its Allow header");
     assert!(allow.contains("GET"), "{allow}");
@@ -192,7 +211,10 @@ async fn a_caller_without_the_token_learns_nothing_from_a_bad_body() {
 async fn the_layer_rewrites_plain_text_errors_but_leaves_v1_and_json_alone() {
     let router = Router::new()
         .route("/plain", get(|| async { (StatusCode::CONFLICT, "taken") }))
-        .route("/v1/plain", get(|| async { (StatusCode::CONFLICT, "taken") }))
+        .route(
+            "/v1/plain",
+            get(|| async { (StatusCode::CONFLICT, "taken") }),
+        )
         .route(
             "/fine",
             get(|| async { (StatusCode::OK, "plain text success") }),
@@ -207,9 +229,50 @@ async fn the_layer_rewrites_plain_text_errors_but_leaves_v1_and_json_alone() {
     // /v1 answers in OpenAI's error shape, its own: untouched.
     let v1 = send(router.clone(), get("/v1/plain")).await;
     assert_eq!(v1.status, StatusCode::CONFLICT);
-    assert!(v1.content_type.starts_with("text/plain"), "{}", v1.content_type);
+    assert!(
+        v1.content_type.starts_with("text/plain"),
+        "{}",
+        v1.content_type
+    );
 
     let fine = send(router, get("/fine")).await;
     assert_eq!(fine.status, StatusCode::OK);
     assert!(fine.content_type.starts_with("text/plain"));
+}
+
+/// Regressions from schemathesis (docs/bench/schemathesis.md): a grant near
+/// `i64::MAX` overflowed the ledger's script (503), and query values outside
+/// the documented ranges were silently clamped.
+#[tokio::test]
+async fn values_outside_the_documented_ranges_are_refused_before_the_ledger() {
+    let api = Api::new(TOKEN);
+    let huge = json!({"delta": 9_223_372_036_854_775_806_i64});
+    let answer = api
+        .raw("POST", CREDITS, JSON, Body::from(huge.to_string()))
+        .await;
+    answer.assert_error(StatusCode::BAD_REQUEST, "bad_request");
+    let limit = json!({"delta": 1_000_000_000});
+    let answer = api
+        .raw("POST", CREDITS, JSON, Body::from(limit.to_string()))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(api.credits_of("tg:7").await, 1_000_000_000);
+
+    for query in [
+        "/admin/v1/top?days=32",
+        "/admin/v1/top?days=0",
+        "/admin/v1/audit?limit=1001",
+    ] {
+        let answer = api.raw("GET", query, None, Body::empty()).await;
+        answer.assert_error(StatusCode::BAD_REQUEST, "invalid_query");
+    }
+    let answer = api
+        .raw(
+            "GET",
+            "/admin/v1/top?days=31&limit=1000",
+            None,
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
 }

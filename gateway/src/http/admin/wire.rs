@@ -7,15 +7,23 @@ use easel_shared::admin::CodeSpec;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::http::error::AppError;
+
 /// Body of `POST /users/{user}/credits`: positive grants, negative deducts.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreditsBody {
-    /// Credits to add (positive) or remove (negative); never 0.
+    /// Credits to add (positive) or remove (negative); never 0, at most
+    /// [`MAX_DELTA`] either way.
+    #[schema(minimum = -1_000_000_000, maximum = 1_000_000_000)]
     pub delta: i64,
     /// Why, for the audit trail.
     #[serde(default)]
     pub reason: String,
 }
+
+/// The largest grant or deduction one call may make: far above any real
+/// one, and far below where the ledger's arithmetic could overflow.
+pub const MAX_DELTA: i64 = 1_000_000_000;
 
 /// A user's prepaid credits after a change.
 #[derive(Debug, Serialize, ToSchema)]
@@ -65,14 +73,15 @@ pub struct BanAnswer {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Limit {
-    /// How many entries, newest first (default 50, clamped to 1..=1000).
-    pub limit: Option<usize>,
+    /// How many entries, newest first (default 50).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
 }
 
 impl Limit {
-    /// The limit asked for, defaulted and clamped.
-    pub fn get(&self) -> usize {
-        self.limit.unwrap_or(50).clamp(1, 1000)
+    /// The limit asked for (default 50), or a 400 outside 1..=1000.
+    pub fn get(&self) -> Result<usize, AppError> {
+        in_range("limit", self.limit.unwrap_or(50), 1, 1000)
     }
 }
 
@@ -80,10 +89,26 @@ impl Limit {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TopQuery {
-    /// Days back from today, UTC (default 1, clamped to 1..=31).
+    /// Days back from today, UTC (default 1).
+    #[param(minimum = 1, maximum = 31)]
     pub days: Option<u32>,
-    /// How many users (default 20, clamped to 1..=1000).
-    pub limit: Option<usize>,
+    /// How many users (default 20).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
+}
+
+/// `value` if it is within `min..=max` (the range the document states),
+/// else a 400 naming the parameter: the document and the checks agree.
+pub(super) fn in_range(name: &str, value: u32, min: u32, max: u32) -> Result<usize, AppError> {
+    if (min..=max).contains(&value) {
+        Ok(value as usize)
+    } else {
+        Err(AppError::Rejected {
+            status: axum::http::StatusCode::BAD_REQUEST,
+            code: "invalid_query",
+            message: format!("{name} must be {min}..={max}"),
+        })
+    }
 }
 
 /// Body of `POST /codes`: what each code grants and how many to mint.
@@ -92,7 +117,8 @@ pub struct MintBody {
     /// What every code of the batch grants.
     #[serde(flatten)]
     pub spec: CodeSpec,
-    /// How many codes to mint (1..=1000).
+    /// How many codes to mint.
+    #[schema(minimum = 1, maximum = 1000)]
     pub count: u32,
 }
 
