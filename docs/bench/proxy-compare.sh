@@ -35,9 +35,13 @@ if [ ! -x "$venv/bin/litellm" ]; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/litellm-requirements.txt"
 fi
 
-cargo build --locked --release -p easel-tests --bin fake-openai --bin load-gen
-cargo build --locked --release -p easel-gateway --bin easel-gateway
-bin="$(realpath "${CARGO_TARGET_DIR:-target}/release")"
+# BENCH_PROFILE=dev reuses a test build (fake and load-gen unoptimised);
+# the published Easel numbers must come from release.
+profile="${BENCH_PROFILE:-release}"
+cargo build --locked --profile "$profile" -p easel-tests --bin fake-openai --bin load-gen
+cargo build --locked --profile "$profile" -p easel-gateway --bin easel-gateway
+[ "$profile" = dev ] && outdir=debug || outdir="$profile"
+bin="$(realpath "${CARGO_TARGET_DIR:-target}/$outdir")"
 
 scratch="$(mktemp -d)"
 pids=()
@@ -54,7 +58,7 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # Polls until the URL answers at all (any status): start-up, not timing.
 wait_for() {
-  for _ in $(seq 1 240); do
+  for _ in $(seq 1 600); do
     if curl -s -o /dev/null "$1"; then return 0; fi
     sleep 0.5
   done
@@ -70,6 +74,8 @@ export BENCH_UPSTREAM_BASE="$upstream" BENCH_UPSTREAM_KEY="$upstream_key"
 
 litellm_port="$(free_port)"
 export BENCH_LITELLM_KEY="sk-bench-litellm-$$"
+BENCH_LITELLM_MASTER_KEY="sk-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export BENCH_LITELLM_MASTER_KEY
 (cd "$here" && LITELLM_LOCAL_MODEL_COST_MAP=True LITELLM_LOG=ERROR \
   exec "$venv/bin/litellm" --config litellm.yaml --host 127.0.0.1 \
   --port "$litellm_port" --num_workers "${LITELLM_WORKERS:-2}") >"$scratch/litellm.log" 2>&1 &
@@ -91,7 +97,7 @@ if [ -z "$easel_key" ] && [ -n "${EASEL_MINT_KEY_CMD:-}" ]; then
 fi
 v1_status="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${easel_key:-none}" "$EASEL_BASE/v1/models")"
 
-echo "# $(date -u +%FT%TZ) $(nproc) cores; litellm $(sed -n 's/^litellm\[proxy\]==//p' "$here/litellm-requirements.txt"), ${LITELLM_WORKERS:-2} workers; easel $(git rev-parse --short HEAD)"
+echo "# $(date -u +%FT%TZ) $(nproc) cores; profile $profile; litellm $(sed -n 's/^litellm\[proxy\]==//p' "$here/litellm-requirements.txt"), ${LITELLM_WORKERS:-2} workers; easel $(git rev-parse --short HEAD)"
 for c in $concurrency; do
   run() { "$bin/load-gen" --concurrency "$c" --seconds "$seconds" --warmup-seconds 2 "$@"; }
   run --label "baseline c=$c" --url "$upstream" --key "$upstream_key"
