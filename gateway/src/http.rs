@@ -7,8 +7,11 @@
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod error_shape;
+pub mod extract;
 pub mod frontend;
 pub mod openai;
+pub mod openapi;
 pub mod ops;
 
 use std::path::PathBuf;
@@ -39,10 +42,14 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/admin/v1", admin::routes())
+        .merge(openapi::routes())
+        .fallback(error_shape::no_route)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
         .merge(openai::routes())
         // After the 64 KiB cap: a submit carries images (its own limit).
         .merge(frontend::routes())
+        // Outermost, so it also sees the body limit's and the router's own answers.
+        .layer(axum::middleware::from_fn(error_shape::json_errors))
         .with_state(state)
 }
 

@@ -56,6 +56,7 @@ impl<'de> Deserialize<'de> for Actor {
 }
 
 /// What a batch of access codes grants and how they may be used.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeSpec {
     /// Prepaid credits added on redemption.
@@ -73,6 +74,7 @@ pub struct CodeSpec {
 }
 
 /// A freshly minted code: the plaintext exists only in this value.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MintedCode {
     /// Short public id for listing and revoking (not enough to redeem).
@@ -82,6 +84,7 @@ pub struct MintedCode {
 }
 
 /// An access code as admins see it in a listing.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeInfo {
     /// Short public id.
@@ -133,6 +136,7 @@ pub enum Redemption {
 }
 
 /// How a request ended, as recorded in the usage log.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UsageOutcome {
@@ -147,6 +151,7 @@ pub enum UsageOutcome {
 }
 
 /// One finished request in a user's usage log.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsageEntry {
     /// The request.
@@ -164,6 +169,7 @@ pub struct UsageEntry {
 }
 
 /// A row of the top-users list.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopEntry {
     /// The user.
@@ -173,6 +179,7 @@ pub struct TopEntry {
 }
 
 /// What an admin changed, kept for the audit trail.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     /// When.
@@ -190,6 +197,7 @@ pub struct AuditEntry {
 }
 
 /// Today's spend against the daily cap.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpendStatus {
     /// UTC day number.

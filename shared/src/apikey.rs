@@ -12,8 +12,10 @@ pub const KEY_PREFIX: &str = "easel-sk-";
 
 /// A freshly created key: the only time its secret is shown.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MintedApiKey {
     /// The whole key, e.g. `easel-sk-AbCd1234...`. Never stored.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub key: Secret,
     /// The visible prefix that names the key in listings and revokes it.
     pub prefix: String,
@@ -25,6 +27,7 @@ pub struct MintedApiKey {
 
 /// A key as a listing shows it: never the secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKeyInfo {
     /// The visible prefix (`easel-sk-` and the first symbols of the secret).
     pub prefix: String,

@@ -140,6 +140,7 @@ impl<'de> Deserialize<'de> for UserKey {
 /// interaction id) so a redelivered event maps to the same id and is never
 /// charged twice. The character set is restricted because ids are embedded in
 /// Redis keys and log members.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct RequestId(String);
@@ -184,6 +185,7 @@ impl fmt::Display for RequestId {
 }
 
 /// Milliseconds since the Unix epoch (UTC). The ledger's clock unit.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
 )]

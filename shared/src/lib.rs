@@ -13,6 +13,8 @@ pub mod flags;
 pub mod ids;
 pub mod job;
 pub mod notice;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod quota;
 pub mod render;
 pub mod request;

@@ -8,6 +8,7 @@ use crate::ids::UnixMillis;
 use crate::render::SizeRefusal;
 
 /// One rolling window of a plan as the user sees it now.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WindowStatus {
     /// Credits the window allows per period.
@@ -28,6 +29,7 @@ impl WindowStatus {
 }
 
 /// Everything a user may want to know about their quota.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuotaStatus {
     /// The plan in effect (`None`: no access until a code is redeemed or an admin assigns one).

@@ -243,6 +243,12 @@ impl FakeOpenAi {
         self.shared.lock().requests.clone()
     }
 
+    /// Drops the requests recorded so far, so a long-running fake (the
+    /// `fake-openai` bin under a load test) does not grow without bound.
+    pub fn clear_requests(&self) {
+        self.shared.lock().requests.clear();
+    }
+
     /// The bytes of final image `i` (0-based).
     pub fn final_image(i: usize) -> Bytes {
         known_png(i as u8)

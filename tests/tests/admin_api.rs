@@ -1,6 +1,14 @@
 //! The admin HTTP API end to end through the real router (`oneshot`, no
 //! socket) over a real embedded ledger in a temp file.
 
+/// Every error in the one JSON shape: rejections, unknown routes and
+/// methods, bodies over the limit.
+#[path = "admin_api/errors.rs"]
+mod errors;
+/// The OpenAPI document: served, complete, and every operation routed.
+#[path = "admin_api/openapi.rs"]
+mod openapi;
+
 use std::sync::Arc;
 
 use axum::body::Body;
