@@ -14,6 +14,9 @@ mod access;
 /// Admin operations (credits, plans, bans), their audit entries, status fields.
 #[path = "ledger/admin.rs"]
 mod admin;
+/// The day's spend and top list match the records, whichever way a settle comes.
+#[path = "ledger/bookings.rs"]
+mod bookings;
 /// Redis Cluster only: state spread over the masters, cross-slot calls, per-master checks.
 #[path = "ledger/cluster.rs"]
 mod cluster_only;
@@ -41,6 +44,9 @@ mod policy;
 /// The Redis ledger only: every script call's KEYS in one Cluster slot.
 #[path = "ledger/redis_slots.rs"]
 mod redis_slots;
+/// The Redis ledger only: round trips per operation, counted by the server.
+#[path = "ledger/round_trips.rs"]
+mod round_trips;
 /// The Redis ledger only: Redis dying and restarting, SCRIPT FLUSH, password-free errors.
 #[path = "ledger/redis_store.rs"]
 mod redis_store;
@@ -126,4 +132,8 @@ easel_tests::conformance! {
     windows::retry_at_is_none_when_it_can_never_fit,
     windows::two_windows_both_bind,
     windows::status_reports_each_window,
+    bookings::racing_settles_book_spend_and_top_once,
+    bookings::a_repeated_settle_changes_no_booking,
+    bookings::a_late_settle_after_a_reap_books_the_estimate_and_no_credits,
+    bookings::a_settle_of_an_unknown_id_books_nothing,
 }
