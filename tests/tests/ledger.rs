@@ -44,15 +44,15 @@ mod policy;
 /// The Redis ledger only: every script call's KEYS in one Cluster slot.
 #[path = "ledger/redis_slots.rs"]
 mod redis_slots;
-/// The Redis ledger only: round trips per operation, counted by the server.
-#[path = "ledger/round_trips.rs"]
-mod round_trips;
 /// The Redis ledger only: Redis dying and restarting, SCRIPT FLUSH, password-free errors.
 #[path = "ledger/redis_store.rs"]
 mod redis_store;
 /// Idempotent reserve by request id.
 #[path = "ledger/replay.rs"]
 mod replay;
+/// The Redis ledger only: round trips per operation, counted by the server.
+#[path = "ledger/round_trips.rs"]
+mod round_trips;
 /// Settle/refund idempotency, the usage log, the top list.
 #[path = "ledger/settle.rs"]
 mod settle;

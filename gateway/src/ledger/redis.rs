@@ -262,10 +262,7 @@ impl RedisLedger {
                 vec![self.keys.code(code_hash), self.keys.code_users(code_hash)],
             ),
             ("spend_hold", vec![self.keys.spend(day)]),
-            (
-                "spend_book",
-                vec![self.keys.spend(day), self.keys.top(day)],
-            ),
+            ("spend_book", vec![self.keys.spend(day), self.keys.top(day)]),
         ]
     }
 

@@ -122,9 +122,6 @@ pub(crate) async fn a_settle_of_an_unknown_id_books_nothing(s: Suite) {
         h.settle(u, "never", delivered(1, 300)).await,
         SettleOutcome::Unknown
     );
-    assert_eq!(
-        h.ledger.spend_today().await.expect("spend").spent_micros,
-        0
-    );
+    assert_eq!(h.ledger.spend_today().await.expect("spend").spent_micros, 0);
     assert_eq!(h.ledger.top(1, 10).await.expect("top"), vec![]);
 }

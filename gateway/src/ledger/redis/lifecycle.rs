@@ -7,8 +7,8 @@ use futures::StreamExt;
 
 use super::RedisLedger;
 use super::keys::{UserKeys, lease_member, lease_nonce, parse_lease_member};
-use super::receipts::Receipt;
 use super::policy::quality_name;
+use super::receipts::Receipt;
 use super::scripts::{Reply, SCRIPTS};
 use crate::ledger::{Admission, LedgerError, ReapReport, Reservation, ReserveRequest, too_costly};
 

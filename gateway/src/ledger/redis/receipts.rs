@@ -50,7 +50,9 @@ pub(super) struct Receipts(Mutex<HashMap<(UserKey, RequestId), Receipt>>);
 
 impl Receipts {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(UserKey, RequestId), Receipt>> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Keeps the receipt of a fresh admission (dropped when the map is full).

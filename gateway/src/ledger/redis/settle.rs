@@ -201,7 +201,14 @@ async fn from_the_record(l: &RedisLedger, call: &Call<'_>) -> Result<SettleOutco
 /// round trip. Idempotent (`force` changes nothing when they already match).
 async fn book_truth(l: &RedisLedger, call: &Call<'_>, truth: &Truth) -> Result<(), LedgerError> {
     let spend = SpendRef::new(truth.day, truth.backend.clone(), call.user, call.id);
-    let (keys, args) = book_args(l, &spend, call.user, &truth.cost, truth.charged, Book::Force);
+    let (keys, args) = book_args(
+        l,
+        &spend,
+        call.user,
+        &truth.cost,
+        truth.charged,
+        Book::Force,
+    );
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let hint = zrem_hint(l, &lease_member(call.user, call.id, &truth.nonce));
@@ -234,6 +241,10 @@ fn outcome(tag: &str, reply: &Reply) -> Result<SettleOutcome, LedgerError> {
             charged: reply.num(6)?,
             refunded: reply.num(7)?,
         },
-        other => return Err(LedgerError::Corrupt(format!("unknown settle reply `{other}`"))),
+        other => {
+            return Err(LedgerError::Corrupt(format!(
+                "unknown settle reply `{other}`"
+            )));
+        }
     })
 }
