@@ -228,6 +228,7 @@ pub trait Ledger: Send + Sync + 'static {
     async fn usage(&self, user: UserKey, limit: usize) -> Result<Vec<UsageEntry>, LedgerError>;
 
     /// Users by credits charged over the last `days` UTC days (today included), most first.
+    /// A request counts on the day it was reserved (like its spend).
     async fn top(&self, days: u32, limit: usize) -> Result<Vec<TopEntry>, LedgerError>;
 
     /// Today's spend against the cap.

@@ -17,6 +17,9 @@ mod admin;
 /// API keys of the `/v1` API: create, resolve, list, revoke, the per-user cap.
 #[path = "ledger/api_keys.rs"]
 mod api_keys;
+/// The day's spend and top list match the records, whichever way a settle comes.
+#[path = "ledger/bookings.rs"]
+mod bookings;
 /// Redis Cluster only: state spread over the masters, cross-slot calls, per-master checks.
 #[path = "ledger/cluster.rs"]
 mod cluster_only;
@@ -50,6 +53,9 @@ mod redis_store;
 /// Idempotent reserve by request id.
 #[path = "ledger/replay.rs"]
 mod replay;
+/// The Redis ledger only: round trips per operation, counted by the server.
+#[path = "ledger/round_trips.rs"]
+mod round_trips;
 /// Settle/refund idempotency, the usage log, the top list.
 #[path = "ledger/settle.rs"]
 mod settle;
@@ -132,4 +138,8 @@ easel_tests::conformance! {
     api_keys::keys_resolve_to_their_owner_until_revoked,
     api_keys::unknown_and_malformed_keys_resolve_to_no_one,
     api_keys::a_user_holds_a_bounded_number_of_keys,
+    bookings::racing_settles_book_spend_and_top_once,
+    bookings::a_repeated_settle_changes_no_booking,
+    bookings::a_late_settle_after_a_reap_books_the_estimate_and_no_credits,
+    bookings::a_settle_of_an_unknown_id_books_nothing,
 }

@@ -20,8 +20,10 @@
 //! * `usage` LIST (last 1000) and `grants` SET (applied code grants).
 //!
 //! Global, each under its own tag: `{spend}:<day>` (the day's spend: total,
-//! per backend, per `<user>|<id>` the held estimate or `s:<final>`), `{leases}`
-//! (the reaper's index), `{top}:<day>`, `{audit}`, `{code:<hash>}` (+`:users`)
+//! per backend, per `<user>|<id>` the held estimate or `s:<cost>:<credits>`
+//! once booked), `{spend}:top:<day>` (HASH user -> credits charged for the
+//! requests reserved that day; in the spend slot so one script books both),
+//! `{leases}` (the reaper's index), `{audit}`, `{code:<hash>}` (+`:users`)
 //! and `{codes}` (short id -> hash).
 //!
 //! # Why it is exact
@@ -54,12 +56,23 @@
 //!   an answer, so nothing ran). A replay drops its own hint (the first
 //!   call's covers the reservation) and touches nothing else: it never runs
 //!   (4), so it can never cancel a live reservation whose job is running.
-//! * settle: the user script first (it alone decides), then replace the held
-//!   estimate by the final cost (`s:<cost>`, idempotent), drop the hint and
-//!   add the charge to today's top list. A repeated settle re-runs the spend
-//!   step, healing a crash between the two.
-//! * reap: books the reservation's estimate as its spend (the vanished
-//!   worker may have been billed). The index is only a hint; the user's `reap` script refunds only a
+//! * settle: the user script decides (it alone flips the record's state).
+//!   The bookings follow in `spend_book`, idempotent per request: the
+//!   request's field in `{spend}:<day>` records what is booked, so spend and
+//!   top-list credits are booked once. From the instance that admitted the
+//!   reservation (it kept reserve's answer: day, backend, hint nonce, size;
+//!   `redis/receipts.rs`) the user script, the hint's `ZREM` and a `first`
+//!   booking of what this settle charges if it takes effect go in ONE
+//!   pipeline; if the user script's reply disagrees (already settled or
+//!   refunded, unknown, or other values), a second round trip sets the
+//!   bookings to the record's final state (`force`) or takes back the one
+//!   made for an unknown id (`undo`). Otherwise (an outbox entry from an
+//!   earlier process, another replica) the user script first, then `force`
+//!   from its reply. A crash between the user step and the booking is
+//!   healed by settling again (the outbox retries until an answer).
+//! * reap: books the reservation's estimate as its spend with no credits
+//!   (`force`: the vanished worker may have been billed, and a late settle
+//!   that booked first did not take effect). The index is only a hint; the user's `reap` script refunds only a
 //!   reservation that is still pending with `lease_until <= now`, so two
 //!   reapers refund it once, and re-adds a live one with its true lease. A
 //!   hint member carries a nonce per reserve call (kept in the record), so a
@@ -70,11 +83,12 @@
 //!   is healed by redeeming again. If the grant is refused (a plan code that
 //!   would cut a better plan short), (3) `unclaim` gives the use back.
 //!
-//! Commands of different steps that do not depend on each other's result
-//! share one pipelined round trip (Redis runs a connection's commands in
-//! order): an admitted reserve costs one round trip (hint + user script),
-//! plus the spend hold when a daily cap is set; a settle two (user script,
-//! then spend + hint + top). Lease renewals of many jobs share one pipeline.
+//! Commands of different steps share one pipelined round trip (Redis runs a
+//! connection's commands in order): an admitted reserve costs one round trip
+//! (hint + user script), plus the spend hold when a daily cap is set; a
+//! settle from the admitting instance one (user script + hint + booking),
+//! from elsewhere two. Lease renewals of many jobs share one pipeline. On a
+//! cluster the commands of a pipeline go one by one (they span slots).
 //! The whole design, with the outbox and the code rules: docs/ledger.md.
 //!
 //! Audit entries are written after the change succeeded, best effort.
@@ -86,8 +100,10 @@ mod errors;
 mod keys;
 mod lifecycle;
 mod policy;
+mod receipts;
 mod scripts;
 mod server;
+mod settle;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -105,6 +121,7 @@ use self::errors::Redactor;
 use self::keys::Keys;
 pub use self::keys::key_slot;
 use self::policy::{Policy, PolicyCache};
+use self::receipts::Receipts;
 use self::scripts::Reply;
 pub use self::server::ServerRisk;
 use super::api_key::audit_entry as api_key_audit;
@@ -145,6 +162,8 @@ pub struct RedisLedger {
     clock: Clock,
     policy: PolicyCache,
     redactor: Redactor,
+    /// What reserve answered, until the settle (one round trip settles).
+    receipts: Receipts,
 }
 
 impl std::fmt::Debug for RedisLedger {
@@ -185,6 +204,7 @@ impl RedisLedger {
             clock,
             policy: PolicyCache::default(),
             redactor,
+            receipts: Receipts::default(),
         })
     }
 
@@ -245,7 +265,7 @@ impl RedisLedger {
                 vec![self.keys.code(code_hash), self.keys.code_users(code_hash)],
             ),
             ("spend_hold", vec![self.keys.spend(day)]),
-            ("spend_settle", vec![self.keys.spend(day)]),
+            ("spend_book", vec![self.keys.spend(day), self.keys.top(day)]),
         ]
     }
 
@@ -330,6 +350,54 @@ impl RedisLedger {
         }
     }
 
+    /// Runs `cmds` in ONE round trip (a pipeline) and returns every reply, in
+    /// order; on a cluster they are sent one after the other, in the same
+    /// order. `None` if Redis lacked one of the scripts (NOSCRIPT, after a
+    /// restart or `SCRIPT FLUSH`): the commands before it have run, so the
+    /// caller must take a path whose steps are all safe to repeat.
+    async fn run_pipeline(
+        &self,
+        cmds: Vec<redis::Cmd>,
+    ) -> Result<Option<Vec<redis::Value>>, LedgerError> {
+        let replies: Vec<redis::RedisResult<redis::Value>> = if self.con.is_cluster() {
+            let mut replies = Vec::with_capacity(cmds.len());
+            for c in &cmds {
+                let reply = self.query_raw(c).await;
+                let failed = reply.is_err();
+                replies.push(reply);
+                if failed {
+                    break;
+                }
+            }
+            replies
+        } else {
+            let mut pipe = redis::pipe();
+            pipe.ignore_errors();
+            for c in cmds {
+                pipe.add_command(c);
+            }
+            retry_refused!(self, |con| pipe
+                .query_async::<Vec<redis::RedisResult<redis::Value>>>(&mut con))
+            .map_err(|e| self.redactor.unavailable(&e))?
+        };
+        let mut out = Vec::with_capacity(replies.len());
+        for reply in replies {
+            match reply {
+                Ok(v) => out.push(v),
+                Err(e) if e.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
+                    return Ok(None);
+                }
+                Err(e) => return Err(self.redactor.unavailable(&e)),
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// Runs a plain command, keeping Redis' error.
+    async fn query_raw(&self, cmd: &redis::Cmd) -> redis::RedisResult<redis::Value> {
+        retry_refused!(self, |con| cmd.query_async::<redis::Value>(&mut con))
+    }
+
     /// Runs a plain command.
     async fn query<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, LedgerError> {
         retry_refused!(self, |con| cmd.query_async(&mut con))
@@ -374,7 +442,7 @@ impl Ledger for RedisLedger {
         id: &RequestId,
         how: Settlement,
     ) -> Result<SettleOutcome, LedgerError> {
-        lifecycle::settle(self, user, id, how).await
+        settle::settle(self, user, id, how).await
     }
 
     async fn renew(&self, user: UserKey, id: &RequestId) -> Result<bool, LedgerError> {

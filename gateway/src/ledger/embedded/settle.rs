@@ -119,7 +119,8 @@ fn finish(
 
     if charged > 0 {
         let user_key = user.to_string();
-        let slot = (now.day(), user_key.as_str());
+        // The reservation's day, like the spend (and the Redis ledger).
+        let slot = (rec.day, user_key.as_str());
         let before = tx.top.get(slot).io()?.map_or(0, |g| g.value());
         tx.top
             .insert(slot, before.saturating_add(u64::from(charged)))

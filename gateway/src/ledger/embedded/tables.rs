@@ -32,7 +32,7 @@ pub(crate) const KEPT: TableDefinition<(i64, &str), ()> = TableDefinition::new("
 pub(crate) const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 /// UTC day -> [`SpendDay`].
 pub(crate) const SPEND: TableDefinition<i64, &[u8]> = TableDefinition::new("spend");
-/// (UTC day, user) -> credits charged that day.
+/// (UTC day, user) -> credits charged for the requests reserved that day.
 pub(crate) const TOP: TableDefinition<(i64, &str), u64> = TableDefinition::new("top");
 /// code hash -> [`super::records::CodeRecord`].
 pub(crate) const CODES: TableDefinition<&str, &[u8]> = TableDefinition::new("codes");

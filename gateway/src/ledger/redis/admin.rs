@@ -187,27 +187,24 @@ pub(super) async fn top(
     let today = l.clock.now().day();
     // Older days have expired anyway; the cap keeps a silly `days` cheap.
     let days = i64::from(days).min(TOP_KEEP_DAYS);
-    let keys: Vec<String> = (0..days).map(|d| l.keys.top(today - d)).collect();
-    // All days share the `{top}` slot, so one ZUNION sums them.
-    let flat: Vec<String> = l
-        .query(
-            redis::cmd("ZUNION")
-                .arg(keys.len())
-                .arg(&keys)
-                .arg("WITHSCORES"),
-        )
-        .await?;
-    let mut rows = Vec::with_capacity(flat.len() / 2);
-    for pair in flat.chunks_exact(2) {
-        let user: UserKey = pair[0]
+    // All days share the `{spend}` slot, so one pipeline reads them.
+    let mut pipe = redis::pipe();
+    for d in 0..days {
+        pipe.cmd("HGETALL").arg(l.keys.top(today - d));
+    }
+    let per_day: Vec<BTreeMap<String, i64>> = l.query_pipe(&pipe).await?;
+    let mut sums: BTreeMap<String, i64> = BTreeMap::new();
+    for (user, credits) in per_day.into_iter().flatten() {
+        *sums.entry(user).or_default() += credits;
+    }
+    let mut rows = Vec::with_capacity(sums.len());
+    for (user, credits) in sums {
+        let user: UserKey = user
             .parse()
-            .map_err(|_| LedgerError::Corrupt(format!("top member `{}`", pair[0])))?;
-        let score: f64 = pair[1]
-            .parse()
-            .map_err(|_| LedgerError::Corrupt(format!("top score `{}`", pair[1])))?;
+            .map_err(|_| LedgerError::Corrupt(format!("top member `{user}`")))?;
         rows.push(TopEntry {
             user,
-            credits: score.max(0.0) as u64,
+            credits: credits.max(0).unsigned_abs(),
         });
     }
     rows.sort_by(|a, b| b.credits.cmp(&a.credits).then(a.user.cmp(&b.user)));

@@ -2,9 +2,10 @@
 //!
 //! A user's keys share the hash tag `{u:<platform>:<id>}`, so every per-user
 //! script touches exactly one slot. Global keys carry their own tags
-//! (`{spend}`, `{leases}`, `{top}`, `{audit}`, `{code:<hash>}`, `{codes}`), so
-//! each global script is single-slot too; the days of `{top}` share one slot
-//! so `ZUNION` over them is legal on a cluster.
+//! (`{spend}`, `{leases}`, `{audit}`, `{code:<hash>}`, `{codes}`), so each
+//! global script is single-slot too. The top lists share the `{spend}` slot:
+//! one script books a request's spend and its top-list credits together,
+//! exactly once per request.
 
 use easel_shared::{RequestId, UserKey};
 
@@ -69,9 +70,10 @@ impl Keys {
         format!("{}{{leases}}", self.prefix)
     }
 
-    /// ZSET user -> credits charged on one UTC day.
+    /// HASH user -> credits charged for the requests reserved on one UTC day.
+    /// In the `{spend}` slot, booked by the same script as the spend.
     pub(super) fn top(&self, day: i64) -> String {
-        format!("{}{{top}}:{day}", self.prefix)
+        format!("{}{{spend}}:top:{day}", self.prefix)
     }
 
     /// LIST of audit entries (JSON), newest first.
@@ -189,6 +191,7 @@ mod tests {
             assert_eq!(key_slot(k), slot, "{k}");
         }
         assert_eq!(key_slot(&keys.top(1)), key_slot(&keys.top(2)));
+        assert_eq!(key_slot(&keys.top(1)), key_slot(&keys.spend(2)));
         assert_eq!(key_slot(&keys.code("ab")), key_slot(&keys.code_users("ab")));
     }
 

@@ -1,6 +1,6 @@
-//! A reservation's life on Redis: reserve, settle, renew, reap. Each user
-//! step is one script; the cross-slot steps around it follow the order and
-//! crash reasoning documented in `redis.rs`.
+//! A reservation's life on Redis: reserve, renew, reap (settle is in
+//! `settle.rs`). Each user step is one script; the cross-slot steps around
+//! it follow the order and crash reasoning documented in `redis.rs`.
 
 use easel_shared::{Denial, Refusal, RequestId, UnixMillis, UserKey};
 use futures::StreamExt;
@@ -8,24 +8,22 @@ use futures::StreamExt;
 use super::RedisLedger;
 use super::keys::{UserKeys, lease_member, lease_nonce, parse_lease_member};
 use super::policy::quality_name;
+use super::receipts::Receipt;
 use super::scripts::{Reply, SCRIPTS};
-use crate::ledger::{
-    Admission, LedgerError, ReapReport, Reservation, ReserveRequest, SettleOutcome, Settlement,
-    too_costly,
-};
+use crate::ledger::{Admission, LedgerError, ReapReport, Reservation, ReserveRequest, too_costly};
 
 /// Spend hashes outlive their day by this much (late settles still land).
-const SPEND_TTL_MS: i64 = 3 * UnixMillis::DAY;
+pub(super) const SPEND_TTL_MS: i64 = 3 * UnixMillis::DAY;
 /// Top-list days are kept this many days.
 pub(super) const TOP_KEEP_DAYS: i64 = 40;
-const TOP_TTL_MS: i64 = TOP_KEEP_DAYS * UnixMillis::DAY;
+pub(super) const TOP_TTL_MS: i64 = TOP_KEEP_DAYS * UnixMillis::DAY;
 /// Most leases one reap pass looks at.
 const REAP_BATCH: usize = 500;
 /// Reap scripts in flight at once (they pipeline on the shared connection).
 const REAP_CONCURRENCY: usize = 16;
 
 /// Where a reservation's spend is booked.
-struct SpendRef {
+pub(super) struct SpendRef {
     /// The UTC day of the reservation.
     day: i64,
     /// For the per-backend totals.
@@ -36,7 +34,7 @@ struct SpendRef {
 }
 
 impl SpendRef {
-    fn new(day: i64, backend: String, user: UserKey, id: &RequestId) -> Self {
+    pub(super) fn new(day: i64, backend: String, user: UserKey, id: &RequestId) -> Self {
         Self {
             day,
             backend,
@@ -121,15 +119,23 @@ pub(super) async fn reserve(
         return Ok(Admission::Admitted(reservation));
     }
 
+    let day = reply.int(7)?;
+    let receipt = Receipt {
+        day,
+        backend: reply.text(9)?,
+        nonce,
+        images: reservation.images,
+        credits_per_image: req.credits_per_image,
+    };
     // (4) Hold the estimate against the day's cap (idempotent by id). Without
     // a cap there is nothing to hold: settle books the final cost alone.
     let cap = p.config().spend.daily_cap_micros;
     if cap == 0 {
+        l.receipts.keep(req.user, &req.id, receipt);
         return Ok(Admission::Admitted(reservation));
     }
-    let day = reply.int(7)?;
     let held_est = reply.text(8)?;
-    let spend = SpendRef::new(day, reply.text(9)?, req.user, &req.id);
+    let spend = SpendRef::new(day, receipt.backend.clone(), req.user, &req.id);
     let hold = l
         .run(
             &SCRIPTS.spend_hold,
@@ -144,6 +150,7 @@ pub(super) async fn reserve(
         )
         .await?;
     if hold.int(0)? == 1 {
+        l.receipts.keep(req.user, &req.id, receipt);
         return Ok(Admission::Admitted(reservation));
     }
     l.run(
@@ -179,69 +186,6 @@ fn denial(reply: &Reply) -> Result<Denial, LedgerError> {
         },
         other => return Err(LedgerError::Corrupt(format!("unknown denial `{other}`"))),
     })
-}
-
-pub(super) async fn settle(
-    l: &RedisLedger,
-    user: UserKey,
-    id: &RequestId,
-    how: Settlement,
-) -> Result<SettleOutcome, LedgerError> {
-    let retention = l.policy().retention_ms.to_string();
-    let u = l.keys.user(user);
-    let record = u.record(id);
-    let (kind, images, cost) = match how {
-        Settlement::Delivered {
-            images,
-            cost_micros,
-        } => ("delivered", images, cost_micros),
-        Settlement::Failed => ("failed", 0, 0),
-    };
-    let reply = l
-        .run(
-            &SCRIPTS.settle,
-            &finish_keys(&u, &record),
-            &[
-                &l.now_arg(),
-                id.as_str(),
-                kind,
-                &images.to_string(),
-                &cost.to_string(),
-                &retention,
-            ],
-        )
-        .await?;
-    let tag = reply.text(0)?;
-    if tag == "unknown" {
-        return Ok(SettleOutcome::Unknown);
-    }
-    let spend = SpendRef::new(reply.int(2)?, reply.text(3)?, user, id);
-    // The rest in one round trip: the spend step (idempotent: repeating it on
-    // a repeated settle heals a crash between the user step and this one),
-    // dropping the reaper's hint, and, only for the settle that took effect,
-    // the top list.
-    let mut after = vec![zrem_hint(l, &lease_member(user, id, &reply.text(5)?))];
-    let outcome = match tag.as_str() {
-        "settled_before" => SettleOutcome::AlreadySettled,
-        "refunded_before" => SettleOutcome::AlreadyRefunded,
-        _ => {
-            let charged: u32 = reply.num(6)?;
-            if charged > 0 {
-                let top = l.keys.top(UnixMillis(reply.int(1)?).day());
-                let mut incr = redis::cmd("ZINCRBY");
-                incr.arg(&top).arg(charged).arg(user.to_string());
-                let mut expire = redis::cmd("PEXPIRE");
-                expire.arg(&top).arg(TOP_TTL_MS);
-                after.extend([incr, expire]);
-            }
-            SettleOutcome::Settled {
-                charged,
-                refunded: reply.num(7)?,
-            }
-        }
-    };
-    settle_spend(l, &spend, &reply.text(4)?, after).await?;
-    Ok(outcome)
 }
 
 pub(super) async fn renew(
@@ -365,9 +309,20 @@ async fn reap_one(l: &RedisLedger, member: String, retention: &str) -> Result<Re
         "reaped" => {
             let spend = SpendRef::new(reply.int(2)?, reply.text(3)?, user, &id);
             // The worker vanished: its upstream call may have run and been
-            // billed, so the day keeps the estimate rather than 0.
+            // billed, so the day keeps the estimate rather than 0. `force`:
+            // the refund is final, whatever a late settle booked meanwhile.
             let estimate = reply.text(4)?;
-            settle_spend(l, &spend, &estimate, vec![zrem_hint(l, &member)]).await?;
+            let (keys, args) = book_args(l, &spend, user, &estimate, 0, Book::Force);
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            l.run_with(
+                Vec::new(),
+                &SCRIPTS.spend_book,
+                &keys,
+                &args,
+                vec![zrem_hint(l, &member)],
+            )
+            .await?;
             Ok(Reaped::Refunded)
         }
         _ => {
@@ -378,11 +333,11 @@ async fn reap_one(l: &RedisLedger, member: String, retention: &str) -> Result<Re
 }
 
 /// The KEYS of settle, reap and cancel.
-fn finish_keys<'a>(u: &'a UserKeys, record: &'a str) -> [&'a str; 5] {
+pub(super) fn finish_keys<'a>(u: &'a UserKeys, record: &'a str) -> [&'a str; 5] {
     [&u.meta, &u.log, &u.pend, record, &u.usage]
 }
 
-fn zrem_hint(l: &RedisLedger, member: &str) -> redis::Cmd {
+pub(super) fn zrem_hint(l: &RedisLedger, member: &str) -> redis::Cmd {
     let mut cmd = redis::cmd("ZREM");
     cmd.arg(l.keys.leases()).arg(member);
     cmd
@@ -392,25 +347,43 @@ async fn drop_hint(l: &RedisLedger, member: &str) -> Result<(), LedgerError> {
     l.query::<()>(&zrem_hint(l, member)).await
 }
 
-/// Books a finished reservation's final cost, with `after` in the same round trip.
-async fn settle_spend(
+/// How `spend_book.lua` treats what is already booked for a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Book {
+    /// Books unless the request is already booked (the settle does not know
+    /// yet whether it takes effect).
+    First,
+    /// Replaces what is booked (the caller read the record's final state).
+    Force,
+    /// Takes back exactly this booking (it was made for an unknown reservation).
+    Undo,
+}
+
+/// The KEYS and ARGV of `spend_book.lua`.
+pub(super) fn book_args(
     l: &RedisLedger,
     spend: &SpendRef,
-    final_cost: &str,
-    after: Vec<redis::Cmd>,
-) -> Result<(), LedgerError> {
-    l.run_with(
-        Vec::new(),
-        &SCRIPTS.spend_settle,
-        &[&l.keys.spend(spend.day)],
-        &[
-            &spend.request,
-            final_cost,
-            &spend.backend,
-            &SPEND_TTL_MS.to_string(),
+    user: UserKey,
+    cost: &str,
+    charged: u32,
+    mode: Book,
+) -> ([String; 2], [String; 8]) {
+    let mode = match mode {
+        Book::First => "first",
+        Book::Force => "force",
+        Book::Undo => "undo",
+    };
+    (
+        [l.keys.spend(spend.day), l.keys.top(spend.day)],
+        [
+            spend.request.clone(),
+            user.to_string(),
+            cost.to_owned(),
+            charged.to_string(),
+            spend.backend.clone(),
+            mode.to_owned(),
+            SPEND_TTL_MS.to_string(),
+            TOP_TTL_MS.to_string(),
         ],
-        after,
     )
-    .await?;
-    Ok(())
 }

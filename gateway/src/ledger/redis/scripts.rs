@@ -45,8 +45,8 @@ pub(super) struct Scripts {
     pub(super) unclaim: Script,
     /// Hold an estimate against the daily cap (spend slot).
     pub(super) spend_hold: Script,
-    /// Replace a held estimate by the final cost (spend slot).
-    pub(super) spend_settle: Script,
+    /// Book a finished request's final cost and charged credits (spend slot).
+    pub(super) spend_book: Script,
 }
 
 /// Compiled once per process; the SHA1s are computed here.
@@ -63,7 +63,7 @@ pub(super) static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     grant: user_script!("lua/grant.lua"),
     unclaim: Script::new(include_str!("lua/unclaim.lua")),
     spend_hold: Script::new(include_str!("lua/spend_hold.lua")),
-    spend_settle: Script::new(include_str!("lua/spend_settle.lua")),
+    spend_book: Script::new(include_str!("lua/spend_book.lua")),
 });
 
 /// A script's array reply, read by position.
