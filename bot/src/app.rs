@@ -25,10 +25,9 @@ use easel_shared::config::Config;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+mod frontends;
 mod remote;
-use crate::discord::DiscordError;
-use crate::supervise::{self, GaveUp, Link, Outcome};
-use crate::telegram::TelegramError;
+use crate::supervise::GaveUp;
 
 /// Why the process could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -99,43 +98,7 @@ pub async fn run_with(
     );
 
     let port: Arc<dyn Gateway> = gateway.clone();
-    if config.telegram.enabled() {
-        let link = Link::default();
-        readiness.add("telegram", probes::telegram(&config, &link));
-        let (config, port, clock, stopped) =
-            (config.clone(), port.clone(), clock.clone(), stop.clone());
-        tasks.spawn(async move {
-            let run = |stop: CancellationToken| {
-                let (config, port, clock) = (config.clone(), port.clone(), clock.clone());
-                async move {
-                    let ended = stop.cancelled_owned();
-                    telegram_outcome(
-                        crate::telegram::run_with_clock(config, port, ended, None, clock).await,
-                    )
-                }
-            };
-            Ok(supervise::supervise("telegram", clock.clone(), link, stopped, run).await?)
-        });
-    }
-    if config.discord.enabled() {
-        let link = Link::default();
-        readiness.add("discord", probes::discord(&config, &link));
-        let (config, port, clock, stopped) =
-            (config.clone(), port.clone(), clock.clone(), stop.clone());
-        tasks.spawn(async move {
-            let run = |stop: CancellationToken| {
-                let (config, port) = (config.clone(), port.clone());
-                async move {
-                    let ended = stop.cancelled_owned();
-                    discord_outcome(crate::discord::run(config, port, ended).await)
-                }
-            };
-            Ok(supervise::supervise("discord", clock, link, stopped, run).await?)
-        });
-    }
-    if !config.telegram.enabled() && !config.discord.enabled() {
-        tracing::warn!("no chat frontend: set EASEL_TELEGRAM_TOKEN and/or EASEL_DISCORD_TOKEN");
-    }
+    frontends::spawn(&mut tasks, &config, port, &clock, &stop, Some(&readiness));
 
     // The HTTP server outlives the drain (readyz, metrics, admin while
     // draining) and stops with the frontends.
@@ -186,43 +149,4 @@ pub async fn run_with(
     gateway.shutdown().await;
     let _ = upkeep.await;
     outcome
-}
-
-/// Telegram's verdict: a rejected token is final, configuration errors too,
-/// anything else is an outage worth retrying.
-fn telegram_outcome(result: Result<(), TelegramError>) -> Outcome {
-    match result {
-        Ok(()) => Outcome::Stopped,
-        Err(TelegramError::TokenRejected) => Outcome::TokenRejected("Unauthorized".to_owned()),
-        Err(
-            e @ (TelegramError::NoToken | TelegramError::BadApiUrl | TelegramError::Webhook(_)),
-        ) => Outcome::Fatal(e.to_string()),
-        Err(e @ TelegramError::Startup(_)) => Outcome::Unreachable(e.to_string()),
-    }
-}
-
-/// Discord's verdict: 401 or an authentication failure on the websocket is
-/// a rejected token; a bad public key or a port in use is final; the rest
-/// (network, 5xx, a dropped websocket) is retried.
-fn discord_outcome(result: Result<(), DiscordError>) -> Outcome {
-    use serenity::all::{GatewayError, HttpError};
-    let e = match result {
-        Ok(()) => return Outcome::Stopped,
-        Err(e) => e,
-    };
-    let shown = e.to_string();
-    match e {
-        DiscordError::Serenity(inner) => match *inner {
-            serenity::Error::Http(HttpError::UnsuccessfulRequest(r))
-                if r.status_code.as_u16() == 401 =>
-            {
-                Outcome::TokenRejected("401 Unauthorized".to_owned())
-            }
-            serenity::Error::Gateway(GatewayError::InvalidAuthentication) => {
-                Outcome::TokenRejected("invalid authentication".to_owned())
-            }
-            _ => Outcome::Unreachable(shown),
-        },
-        DiscordError::Io(_) | DiscordError::BadPublicKey => Outcome::Fatal(shown),
-    }
 }

@@ -11,7 +11,9 @@ use easel_shared::config::Config;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::AppError;
+use easel_gateway::ledger::Clock;
+
+use super::{AppError, frontends};
 
 /// Runs the enabled frontends against the remote gateway until `shutdown`
 /// resolves or a frontend fails.
@@ -40,22 +42,9 @@ pub(super) async fn run(
                 .map_err(|e| AppError::Frontend(format!("health endpoint: {e}")))
         });
     }
-    if config.telegram.enabled() {
-        let (config, port, stopped) = (config.clone(), port.clone(), stop.clone());
-        tasks.spawn(async move {
-            crate::telegram::run(config, port, stopped.cancelled_owned())
-                .await
-                .map_err(|e| AppError::Frontend(format!("telegram: {e}")))
-        });
-    }
-    if config.discord.enabled() {
-        let (config, port, stopped) = (config.clone(), port.clone(), stop.clone());
-        tasks.spawn(async move {
-            crate::discord::run(config, port, stopped.cancelled_owned())
-                .await
-                .map_err(|e| AppError::Frontend(format!("discord: {e}")))
-        });
-    }
+    // The same supervised start-up as the embedded mode: a platform outage
+    // is retried while the other frontend keeps serving.
+    frontends::spawn(&mut tasks, &config, port, &Clock::real(), &stop, None);
     let outcome = tokio::select! {
         () = shutdown => Ok(()),
         Some(done) = tasks.join_next() => match done {
