@@ -87,6 +87,7 @@ pub struct EditRequest {
     #[schema(value_type = Option<String>, format = Binary)]
     mask: Option<String>,
     /// Images to make, 1 to 10.
+    #[schema(minimum = 1, maximum = 10)]
     n: Option<u8>,
     /// `auto` or `WIDTHxHEIGHT`.
     size: Option<String>,
@@ -101,6 +102,7 @@ pub struct EditRequest {
     /// Answer with server-sent events.
     stream: Option<bool>,
     /// Partial images to stream, 0 to 3.
+    #[schema(minimum = 0, maximum = 3)]
     partial_images: Option<u8>,
 }
 
