@@ -38,7 +38,7 @@ const MAX_EDIT_IMAGES: usize = 16;
     request_body(content = super::openapi::GenerationRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The images (or, with stream=true, text/event-stream of image_generation.partial_image and image_generation.completed events)",
-            content((super::openapi::ImagesResponse = "application/json"), (String = "text/event-stream"))),
+            content((super::openapi::ImagesResponse = "application/json"), (super::openapi::SseEvent = "text/event-stream"))),
         (status = 400, description = "A bad field", body = super::error::ErrorBody),
         (status = 401, description = "Missing, unknown or revoked API key", body = super::error::ErrorBody),
         (status = 403, description = "The key's user is banned or not allowed (`access_denied`)", body = super::error::ErrorBody),
@@ -71,7 +71,7 @@ pub async fn generations(
     request_body(content = super::openapi::EditRequest, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "The images (or, with stream=true, text/event-stream of image_edit.partial_image and image_edit.completed events)",
-            content((super::openapi::ImagesResponse = "application/json"), (String = "text/event-stream"))),
+            content((super::openapi::ImagesResponse = "application/json"), (super::openapi::SseEvent = "text/event-stream"))),
         (status = 400, description = "A bad field or image", body = super::error::ErrorBody),
         (status = 401, description = "Missing, unknown or revoked API key", body = super::error::ErrorBody),
         (status = 403, description = "The key's user is banned or not allowed (`access_denied`)", body = super::error::ErrorBody),
