@@ -7,9 +7,12 @@
 # anything but 405. The gateway runs on the local Redis with a key prefix of
 # its own (deleted afterwards) and a random admin token.
 #
-# SCHEMAS: one line per API, "<schema path> <Authorization header value>".
-# The OpenAI-compatible /v1 API is one more line once it is on the branch:
-#   "/v1/openapi.json Bearer $api_key"  (a key minted through the admin API).
+# SCHEMAS: one line per API, "<schema path> <Authorization header value>":
+# the admin API (admin token) and the OpenAI-compatible /v1 API (a key minted
+# through the admin API for one user). /v1 runs the real pipeline against the
+# strict fake OpenAI (tests/src/bin/fake-openai.rs) on a free port, one
+# `[[backends.chain]]` entry; the user's plan is generous (a window no run
+# reaches) so generated requests reach the handlers instead of all being 429s.
 #
 # CI time (2-core machine, gateway already built): see docs/bench/schemathesis.md.
 # positive_data_acceptance is off: JSON Schema counts 5.0 as an integer and
@@ -33,8 +36,10 @@ if [ ! -x "$venv/bin/st" ]; then
 fi
 
 cargo build --locked --quiet -p easel-gateway --bin easel-gateway
+cargo build --locked --quiet -p easel-tests --bin fake-openai
 target="${CARGO_TARGET_DIR:-target}"
 gateway="$(realpath "$target/debug/easel-gateway")"
+fake="$(realpath "$target/debug/fake-openai")"
 
 redis_url="${REDIS_URL:-redis://127.0.0.1:6379}"
 prefix="easel-schemathesis-$$-$(date +%s):"
@@ -45,19 +50,61 @@ scratch="$(mktemp -d)"
 
 cleanup() {
   if [ -n "${pid:-}" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  if [ -n "${fake_pid:-}" ]; then kill "$fake_pid" 2>/dev/null || true; wait "$fake_pid" 2>/dev/null || true; fi
   redis-cli -u "$redis_url" --scan --pattern "${prefix}*" \
     | xargs -r -n 500 redis-cli -u "$redis_url" del >/dev/null || true
   rm -rf "$scratch"
 }
 trap cleanup EXIT
 
+upstream_key="sk-st-upstream-$$"
+"$fake" --key "$upstream_key" >"$scratch/fake.out" 2>"$scratch/fake.log" &
+fake_pid=$!
+for _ in $(seq 1 100); do grep -q base_url= "$scratch/fake.out" && break; sleep 0.1; done
+upstream="$(sed -n 's/^base_url=//p' "$scratch/fake.out")"
+[ -n "$upstream" ] || { echo "schemathesis: fake-openai did not start" >&2; exit 1; }
+
+cat >"$scratch/easel.toml" <<TOML
+[access]
+mode = "open"
+default_plan = "st"
+
+[plans.st]
+windows = [{ limit = 1000000, period = "1h" }]
+max_in_flight = 0
+max_n = 10
+burst = { every = "1ms", burst = 100000 }
+
+[runner]
+images_per_minute = 0
+max_queued_per_user = 100000
+
+[[backends.chain]]
+name = "fake"
+kind = "openai"
+base_url = "$upstream"
+model = "gpt-image-2"
+api_key_env = "EASEL_ST_UPSTREAM_KEY"
+skip_model_check = true
+TOML
+
 (cd "$scratch" && EASEL_REDIS_URL="$redis_url" EASEL_KEY_PREFIX="$prefix" \
   EASEL_ADMIN_TOKEN="$token" EASEL_LISTEN="127.0.0.1:$port" \
-  exec "$gateway") >"$scratch/gateway.log" 2>&1 &
+  EASEL_ST_UPSTREAM_KEY="$upstream_key" \
+  exec "$gateway" --config easel.toml) >"$scratch/gateway.log" 2>&1 &
 pid=$!
+
+# A /v1 key for one user, minted through the admin API once it answers.
+for _ in $(seq 1 600); do curl -s -o /dev/null "$base/healthz" && break; sleep 0.1; done
+api_key="$(curl -sf -X POST -H "Authorization: Bearer $token" \
+  "$base/admin/v1/users/cli:schemathesis/api-keys" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')" || {
+  echo "schemathesis: could not mint a /v1 key; gateway log:" >&2
+  tail -n 50 "$scratch/gateway.log" >&2; exit 1; }
 
 SCHEMAS=(
   "/admin/v1/openapi.json Bearer $token"
+  "/v1/openapi.json Bearer $api_key"
 )
 
 status=0

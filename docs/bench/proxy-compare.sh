@@ -85,7 +85,8 @@ wait_for "http://127.0.0.1:$litellm_port/health/liveliness"
 easel_port="$(free_port)"
 export EASEL_ADMIN_TOKEN="bench-admin-$$"
 export EASEL_BASE="http://127.0.0.1:$easel_port"
-sed "s|\"BENCH_UPSTREAM_BASE\"|\"$upstream\"|" "$here/easel.toml" >"$scratch/easel.toml"
+# EASEL_BENCH_CONFIG: another Easel config (e.g. proxy-compare/easel-rpm.toml).
+sed "s|\"BENCH_UPSTREAM_BASE\"|\"$upstream\"|" "${EASEL_BENCH_CONFIG:-$here/easel.toml}" >"$scratch/easel.toml"
 (cd "$scratch" && EASEL_REDIS_URL="redis://$redis_host:$redis_port" EASEL_KEY_PREFIX="$prefix" \
   EASEL_LISTEN="127.0.0.1:$easel_port" exec "$bin/easel-gateway" --config easel.toml) \
   >"$scratch/easel.log" 2>&1 &
@@ -97,7 +98,7 @@ if [ -z "$easel_key" ] && [ -n "${EASEL_MINT_KEY_CMD:-}" ]; then
 fi
 v1_status="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${easel_key:-none}" "$EASEL_BASE/v1/models")"
 
-echo "# $(date -u +%FT%TZ) $(nproc) cores; profile $profile; litellm $(sed -n 's/^litellm\[proxy\]==//p' "$here/litellm-requirements.txt"), ${LITELLM_WORKERS:-2} workers; easel $(git rev-parse --short HEAD)"
+echo "# $(date -u +%FT%TZ) $(nproc) cores; profile $profile; litellm $(sed -n 's/^litellm\[proxy\]==//p' "$here/litellm-requirements.txt"), ${LITELLM_WORKERS:-2} workers; easel $(git rev-parse --short HEAD), $(basename "${EASEL_BENCH_CONFIG:-easel.toml}")"
 for c in $concurrency; do
   run() { "$bin/load-gen" --concurrency "$c" --seconds "$seconds" --warmup-seconds 2 "$@"; }
   run --label "baseline c=$c" --url "$upstream" --key "$upstream_key"

@@ -122,6 +122,22 @@ async fn models_and_the_openapi_document_are_served() {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
     assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
+    // What schemathesis checks answers against: a streamed 200 is documented
+    // as SSE events, an unserved model's 404 is listed, and the value sets
+    // are closed so generated requests are ones the API takes.
+    let generations = &doc["paths"]["/v1/images/generations"]["post"];
+    let ok = &generations["responses"]["200"]["content"];
+    assert!(ok["application/json"].is_object(), "{ok}");
+    assert!(ok["text/event-stream"].is_object(), "{ok}");
+    assert!(generations["responses"]["404"].is_object());
+    assert_eq!(
+        doc["components"]["schemas"]["Quality"]["enum"],
+        serde_json::json!(["auto", "low", "medium", "high"])
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["GenerationRequest"]["additionalProperties"],
+        false
+    );
 }
 
 #[tokio::test]

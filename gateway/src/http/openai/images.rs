@@ -37,9 +37,13 @@ const MAX_EDIT_IMAGES: usize = 16;
     path = "/v1/images/generations",
     request_body(content = super::openapi::GenerationRequest, content_type = "application/json"),
     responses(
-        (status = 200, description = "The images (or, with stream=true, text/event-stream of image_generation.partial_image and image_generation.completed events)", body = super::openapi::ImagesResponse),
+        (status = 200, description = "The images (or, with stream=true, text/event-stream of image_generation.partial_image and image_generation.completed events)",
+            content((super::openapi::ImagesResponse = "application/json"), (super::openapi::SseEvent = "text/event-stream"))),
         (status = 400, description = "A bad field", body = super::error::ErrorBody),
         (status = 401, description = "Missing, unknown or revoked API key", body = super::error::ErrorBody),
+        (status = 403, description = "The key's user is banned or not allowed (`access_denied`)", body = super::error::ErrorBody),
+        (status = 404, description = "A model this deployment does not serve (`model_not_found`)", body = super::error::ErrorBody),
+        (status = 413, description = "The body is larger than 64 MiB (`request_too_large`)", body = super::error::ErrorBody),
         (status = 429, description = "Quota denied; Retry-After says when it can work", body = super::error::ErrorBody),
     ),
     security(("api_key" = []))
@@ -66,9 +70,13 @@ pub async fn generations(
     path = "/v1/images/edits",
     request_body(content = super::openapi::EditRequest, content_type = "multipart/form-data"),
     responses(
-        (status = 200, description = "The images (or, with stream=true, text/event-stream of image_edit.partial_image and image_edit.completed events)", body = super::openapi::ImagesResponse),
+        (status = 200, description = "The images (or, with stream=true, text/event-stream of image_edit.partial_image and image_edit.completed events)",
+            content((super::openapi::ImagesResponse = "application/json"), (super::openapi::SseEvent = "text/event-stream"))),
         (status = 400, description = "A bad field or image", body = super::error::ErrorBody),
         (status = 401, description = "Missing, unknown or revoked API key", body = super::error::ErrorBody),
+        (status = 403, description = "The key's user is banned or not allowed (`access_denied`)", body = super::error::ErrorBody),
+        (status = 404, description = "A model this deployment does not serve (`model_not_found`)", body = super::error::ErrorBody),
+        (status = 413, description = "The body is larger than 64 MiB (`request_too_large`)", body = super::error::ErrorBody),
         (status = 429, description = "Quota denied; Retry-After says when it can work", body = super::error::ErrorBody),
     ),
     security(("api_key" = []))

@@ -14,7 +14,7 @@ use super::error::{ErrorBody, ErrorDetail};
 #[openapi(
     info(title = "Easel OpenAI-compatible Images API", description = "Per-user API keys from /apikey; requests draw on the key owner's plan and credits."),
     paths(super::images::generations, super::images::edits, super::models),
-    components(schemas(GenerationRequest, EditRequest, ImagesResponse, ImageItem, Usage, ModelList, Model, ErrorBody, ErrorDetail)),
+    components(schemas(GenerationRequest, EditRequest, SseEvent, Quality, Background, OutputFormat, Moderation, InputFidelity, ResponseFormat, ImagesResponse, ImageItem, Usage, ModelList, Model, ErrorBody, ErrorDetail)),
     modifiers(&BearerKey)
 )]
 pub struct V1Doc;
@@ -39,9 +39,11 @@ pub async fn document() -> Json<utoipa::openapi::OpenApi> {
 
 /// The JSON body of `POST /v1/images/generations` (OpenAI's fields).
 #[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)] // the API refuses unknown parameters (400)
 #[allow(dead_code)]
 pub struct GenerationRequest {
-    /// What to draw (at most 32000 characters).
+    /// What to draw (at most 32000 characters, not only whitespace).
+    #[schema(min_length = 1, max_length = 32000, pattern = r"\S")]
     prompt: String,
     /// One of `GET /v1/models` (default: the first).
     model: Option<String>,
@@ -49,18 +51,19 @@ pub struct GenerationRequest {
     #[schema(minimum = 1, maximum = 10)]
     n: Option<u8>,
     /// `auto` or `WIDTHxHEIGHT` the model accepts.
+    #[schema(pattern = r"^(auto|[1-9][0-9]{0,4}x[1-9][0-9]{0,4})$")]
     size: Option<String>,
     /// `auto`, `low`, `medium`, `high`.
-    quality: Option<String>,
+    quality: Option<Quality>,
     /// `auto`, `transparent` (png/webp only), `opaque`.
-    background: Option<String>,
+    background: Option<Background>,
     /// `png`, `jpeg`, `webp`.
-    output_format: Option<String>,
+    output_format: Option<OutputFormat>,
     /// 0 to 100 (checked; the deployment's backend setting applies).
     #[schema(minimum = 0, maximum = 100)]
     output_compression: Option<u8>,
     /// `auto` or `low` (checked; the deployment's backend setting applies).
-    moderation: Option<String>,
+    moderation: Option<Moderation>,
     /// The caller's own end-user id (accepted, not used).
     user: Option<String>,
     /// Answer with server-sent events.
@@ -69,7 +72,7 @@ pub struct GenerationRequest {
     #[schema(minimum = 0, maximum = 3)]
     partial_images: Option<u8>,
     /// Only `b64_json`.
-    response_format: Option<String>,
+    response_format: Option<ResponseFormat>,
 }
 
 /// The multipart body of `POST /v1/images/edits`: the generation fields as
@@ -77,7 +80,8 @@ pub struct GenerationRequest {
 #[derive(Serialize, ToSchema)]
 #[allow(dead_code)]
 pub struct EditRequest {
-    /// What to change.
+    /// What to change (at most 32000 characters, not only whitespace).
+    #[schema(min_length = 1, max_length = 32000, pattern = r"\S")]
     prompt: String,
     /// The images to edit, 1 to 16 (`image[]` parts, or one `image`).
     #[serde(rename = "image[]")]
@@ -87,21 +91,121 @@ pub struct EditRequest {
     #[schema(value_type = Option<String>, format = Binary)]
     mask: Option<String>,
     /// Images to make, 1 to 10.
+    #[schema(minimum = 1, maximum = 10)]
     n: Option<u8>,
     /// `auto` or `WIDTHxHEIGHT`.
+    #[schema(pattern = r"^(auto|[1-9][0-9]{0,4}x[1-9][0-9]{0,4})$")]
     size: Option<String>,
     /// `auto`, `low`, `medium`, `high`.
-    quality: Option<String>,
+    quality: Option<Quality>,
     /// `auto`, `transparent`, `opaque`.
-    background: Option<String>,
+    background: Option<Background>,
     /// `png`, `jpeg`, `webp`.
-    output_format: Option<String>,
+    output_format: Option<OutputFormat>,
     /// `high` or `low`.
-    input_fidelity: Option<String>,
+    input_fidelity: Option<InputFidelity>,
+    /// One of `GET /v1/models` (default: the first).
+    model: Option<String>,
+    /// 0 to 100 (checked; the deployment's backend setting applies).
+    #[schema(minimum = 0, maximum = 100)]
+    output_compression: Option<u8>,
+    /// `auto` or `low` (checked; the deployment's backend setting applies).
+    moderation: Option<Moderation>,
+    /// The caller's own end-user id (accepted, not used).
+    user: Option<String>,
+    /// Only `b64_json`.
+    response_format: Option<ResponseFormat>,
     /// Answer with server-sent events.
     stream: Option<bool>,
     /// Partial images to stream, 0 to 3.
+    #[schema(minimum = 0, maximum = 3)]
     partial_images: Option<u8>,
+}
+
+/// `quality`, as `params.rs` accepts it. The closed sets below are in the
+/// document so schema-driven clients (and schemathesis) send values the API
+/// takes: an open `string` made nearly every generated request a 400.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum Quality {
+    /// The backend's default.
+    Auto,
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+}
+
+/// `background`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum Background {
+    /// The model decides.
+    Auto,
+    /// png or webp only.
+    Transparent,
+    /// Opaque.
+    Opaque,
+}
+
+/// `output_format`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum OutputFormat {
+    /// PNG.
+    Png,
+    /// JPEG.
+    Jpeg,
+    /// WebP.
+    Webp,
+}
+
+/// `moderation`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum Moderation {
+    /// Standard.
+    Auto,
+    /// Less restrictive.
+    Low,
+}
+
+/// `input_fidelity`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum InputFidelity {
+    /// Keep the inputs' details.
+    High,
+    /// Default.
+    Low,
+}
+
+/// `response_format`: GPT image models answer in base64 only.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub enum ResponseFormat {
+    /// Base64 image bytes.
+    #[serde(rename = "b64_json")]
+    B64Json,
+}
+
+/// One server-sent event of a streamed answer (`stream: true`): `event` is
+/// `image_generation.partial_image` / `.completed` (`image_edit.*` for
+/// edits) or `error`; `data` is that event's JSON object, as OpenAI's.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct SseEvent {
+    /// The event's type.
+    event: String,
+    /// Its JSON payload, as text.
+    data: String,
 }
 
 /// The answer of both image routes.
