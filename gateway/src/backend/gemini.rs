@@ -15,7 +15,9 @@ use tokio::sync::mpsc;
 use super::http::{self, read_capped, transport_error};
 use super::model_check::{ModelCheckError, ModelInfo};
 use super::price::{PriceTable, Usage};
-use super::{BackendError, BackendEvent, BackendOutput, Capabilities, ImageBackend, ImageJob};
+use super::{
+    BackendError, BackendEvent, BackendOutput, Billed, Capabilities, ImageBackend, ImageJob,
+};
 
 mod models;
 mod shape;
@@ -69,8 +71,14 @@ impl GeminiBackend {
         })
     }
 
-    /// One `generateContent` call: one image, as output `index`.
-    async fn call(&self, body: &serde_json::Value, index: u8) -> Result<wire::Reply, BackendError> {
+    /// One `generateContent` call: one image, as output `index`; on a 2xx
+    /// answer without a usable image, the error and the usage it reported.
+    async fn call(
+        &self,
+        body: &serde_json::Value,
+        index: u8,
+    ) -> Result<wire::Reply, (BackendError, Option<Usage>)> {
+        let unbilled = |e: BackendError| (e, None);
         let resp = self
             .client
             .post(&self.url)
@@ -78,22 +86,24 @@ impl GeminiBackend {
             .json(body)
             .send()
             .await
-            .map_err(|e| transport_error(&e, self.request_timeout))?;
+            .map_err(|e| unbilled(transport_error(&e, self.request_timeout)))?;
         let status = resp.status();
         let headers = resp.headers().clone();
         if !status.is_success() {
             let body = read_capped(resp, 64 * 1024, self.request_timeout)
                 .await
                 .unwrap_or_default();
-            return Err(wire::map_error(
+            return Err(unbilled(wire::map_error(
                 status.as_u16(),
                 &headers,
                 &body,
                 self.api_key.expose(),
-            ));
+            )));
         }
-        let body = read_capped(resp, MAX_BODY_BYTES, self.request_timeout).await?;
-        wire::parse(&body, index)
+        let body = read_capped(resp, MAX_BODY_BYTES, self.request_timeout)
+            .await
+            .map_err(unbilled)?;
+        wire::parse(&body, index).map_err(|e| (e, wire::usage_of(&body)))
     }
 }
 
@@ -146,8 +156,18 @@ impl ImageBackend for GeminiBackend {
     async fn generate(
         &self,
         job: &ImageJob,
-        _events: &mpsc::Sender<BackendEvent>,
+        events: &mpsc::Sender<BackendEvent>,
     ) -> Result<BackendOutput, BackendError> {
+        self.generate_billed(job, events).await.result
+    }
+
+    /// Every call's reported usage counts, a failed one's too (a text-only
+    /// answer or a safety stop still bills its tokens).
+    async fn generate_billed(
+        &self,
+        job: &ImageJob,
+        _events: &mpsc::Sender<BackendEvent>,
+    ) -> Billed {
         let n = job.options.n.clamp(1, 10);
         let mut trimmed;
         let job = if job.inputs.len() > self.max_inputs {
@@ -167,6 +187,7 @@ impl ImageBackend for GeminiBackend {
         let mut images = Vec::with_capacity(usize::from(n));
         let mut replies = Vec::with_capacity(usize::from(n));
         let mut usage = None;
+        let quality = job.options.quality;
         for i in 0..n {
             match self.call(&body, i).await {
                 Ok(reply) => {
@@ -175,9 +196,16 @@ impl ImageBackend for GeminiBackend {
                     add_usage(&mut usage, reply.usage);
                 }
                 // Nothing yet: the chain decides what to do with the error.
-                Err(e) if images.is_empty() => return Err(e),
+                Err((e, billed)) if images.is_empty() => {
+                    add_usage(&mut usage, billed);
+                    return Billed {
+                        result: Err(e),
+                        cost_micros: self.prices.cost(usage, quality, "auto", 0),
+                    };
+                }
                 // Deliver what exists; the job is charged per image delivered.
-                Err(e) => {
+                Err((e, billed)) => {
+                    add_usage(&mut usage, billed);
                     tracing::warn!(backend = %self.name, got = i, asked = n, error = %e,
                         "stopping early, delivering the images made so far");
                     break;
@@ -186,14 +214,15 @@ impl ImageBackend for GeminiBackend {
         }
         let continuation =
             turns::continuation(&self.name, history.unwrap_or_default(), user, replies);
-        let cost_micros = self
-            .prices
-            .cost(usage, job.options.quality, "auto", images.len());
-        Ok(BackendOutput {
-            images,
+        let cost_micros = self.prices.cost(usage, quality, "auto", images.len());
+        Billed {
+            result: Ok(BackendOutput {
+                images,
+                cost_micros,
+                backend: self.name.clone(),
+                continuation: Some(continuation),
+            }),
             cost_micros,
-            backend: self.name.clone(),
-            continuation: Some(continuation),
-        })
+        }
     }
 }

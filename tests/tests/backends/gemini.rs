@@ -147,3 +147,21 @@ async fn gemini_delivers_the_images_made_before_a_later_call_fails() {
     assert_eq!(out.images.len(), 1, "charged per image delivered");
     assert_eq!(fake.requests().len(), 2, "no call after the failure");
 }
+
+/// A blocked prompt is still billed for the tokens Gemini reports, so the
+/// day's spend counts it (7 prompt tokens at $0.30 per million, rounded up).
+#[tokio::test]
+async fn a_blocked_prompt_still_counts_the_tokens_gemini_reports() {
+    let fake = FakeGemini::start().await;
+    fake.script([GeminiReply::PromptBlocked("SAFETY".into())]);
+    let chain = chain(vec![gemini(&fake)]);
+    let (tx, _rx) = mpsc::channel(8);
+    let billed = chain.generate_billed(&job(low(1)), &tx).await;
+    assert!(
+        matches!(billed.result, Err(BackendError::Blocked { .. })),
+        "{:?}",
+        billed.result
+    );
+    assert_eq!(billed.cost_micros, (7 * 300_000_u64).div_ceil(1_000_000));
+    assert_eq!(fake.requests().len(), 1, "a block is final");
+}

@@ -124,6 +124,22 @@ struct UsageMetadata {
     candidates_token_count: u64,
 }
 
+/// The usage a 2xx answer reports, whatever else it holds: Google bills
+/// the tokens of an answer without an image (text only, a safety stop) too.
+pub(crate) fn usage_of(body: &[u8]) -> Option<Usage> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Billed {
+        usage_metadata: Option<UsageMetadata>,
+    }
+    let billed: Billed = serde_json::from_slice(body).ok()?;
+    billed.usage_metadata.map(|u| Usage {
+        text_input: u.prompt_token_count,
+        image_input: 0,
+        output: u.candidates_token_count,
+    })
+}
+
 /// Reads a 2xx answer: the last image part is the final image; `index` is
 /// the output it becomes (for the continuation's reference).
 pub(crate) fn parse(body: &[u8], index: u8) -> Result<Reply, BackendError> {
