@@ -23,6 +23,28 @@ pub const VISIBLE: usize = 8;
 /// Keys one user may hold at once: bounds what a user can make the store keep.
 pub const MAX_KEYS_PER_USER: usize = 10;
 
+/// The owner record a store keeps under a key's hash (Redis
+/// `{apikey:<hash>}`, the embedded `API_KEYS` table): one layout for both.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(crate) struct Owner {
+    /// Whose account the key draws on.
+    pub(crate) user: UserKey,
+    /// The key's SHA-256 (lower-case hex).
+    pub(crate) hash: String,
+}
+
+/// The index entry a store keeps per user and visible prefix.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(crate) struct Entry {
+    /// The key's SHA-256 (lower-case hex).
+    pub(crate) hash: String,
+    /// When it was created.
+    pub(crate) created_at: UnixMillis,
+}
+
+/// Attempts at a key whose visible prefix the user does not hold yet.
+pub(crate) const CREATE_TRIES: u32 = 8;
+
 /// A fresh key (the plaintext exists only in the caller's hands).
 pub fn generate() -> String {
     let mut rng = rand::rng();

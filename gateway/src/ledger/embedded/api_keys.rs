@@ -2,33 +2,15 @@
 //! resolve, list (read transactions). Same records and rules as on Redis
 //! (`redis/api_keys.rs`); here both rows change in one transaction.
 
+use easel_shared::UserKey;
 use easel_shared::admin::Actor;
 use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
 use easel_shared::secret::Secret;
-use easel_shared::{UnixMillis, UserKey};
 use redb::{ReadTransaction, ReadableTable};
-use serde::{Deserialize, Serialize};
 
 use super::tables::{API_KEY_IDS, API_KEYS, Io, Tx, decode, encode, get_json};
 use crate::ledger::LedgerError;
-use crate::ledger::api_key::{self, MAX_KEYS_PER_USER, audit_entry};
-
-/// The owner row under the key's hash.
-#[derive(Serialize, Deserialize)]
-struct Owner {
-    user: UserKey,
-    hash: String,
-}
-
-/// The index row under `<user>|<prefix>`.
-#[derive(Serialize, Deserialize)]
-struct Entry {
-    hash: String,
-    created_at: UnixMillis,
-}
-
-/// Attempts at a key whose visible prefix the user does not hold yet.
-const CREATE_TRIES: u32 = 8;
+use crate::ledger::api_key::{self, CREATE_TRIES, Entry, MAX_KEYS_PER_USER, Owner, audit_entry};
 
 /// The range bounds of one user's index rows (`|` sorts just before `}`).
 fn user_range(user: UserKey) -> (String, String) {

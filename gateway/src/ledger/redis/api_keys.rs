@@ -8,31 +8,14 @@
 //! which revoke cleans up), revoke deletes the owner record first (the key
 //! stops working before it leaves the listing).
 
+use easel_shared::UserKey;
 use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
 use easel_shared::secret::Secret;
-use easel_shared::{UnixMillis, UserKey};
 use serde::{Deserialize, Serialize};
 
 use super::RedisLedger;
 use crate::ledger::LedgerError;
-use crate::ledger::api_key::{self, MAX_KEYS_PER_USER};
-
-/// The owner record under `{apikey:<hash>}`.
-#[derive(Serialize, Deserialize)]
-struct Owner {
-    user: UserKey,
-    hash: String,
-}
-
-/// The index entry under the user's prefix field.
-#[derive(Serialize, Deserialize)]
-struct Entry {
-    hash: String,
-    created_at: UnixMillis,
-}
-
-/// Attempts at a key whose visible prefix the user does not hold yet.
-const CREATE_TRIES: u32 = 8;
+use crate::ledger::api_key::{self, CREATE_TRIES, Entry, MAX_KEYS_PER_USER, Owner};
 
 pub(super) async fn create(l: &RedisLedger, user: UserKey) -> Result<MintedApiKey, LedgerError> {
     let index = l.keys.user_api_keys(user);
