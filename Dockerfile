@@ -18,7 +18,7 @@ COPY . .
 # is not part of the image.
 RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
     --mount=type=cache,target=/src/target,sharing=locked \
-    cargo build --release --locked -p easel-bot -p easel-gateway \
+    cargo build --release --locked -p easel-bot \
     && install -D -m 0755 -t /out target/release/easel target/release/easel-gateway
 
 FROM debian:bookworm-slim AS runtime

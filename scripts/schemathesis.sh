@@ -35,7 +35,7 @@ if [ ! -x "$venv/bin/st" ]; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$tools"
 fi
 
-cargo build --locked --quiet -p easel-gateway --bin easel-gateway
+cargo build --locked --quiet -p easel-bot --bin easel-gateway
 cargo build --locked --quiet -p easel-tests --bin fake-openai
 target="${CARGO_TARGET_DIR:-target}"
 gateway="$(realpath "$target/debug/easel-gateway")"

@@ -1,4 +1,6 @@
-//! `easel-gateway`: the standalone gateway service (admin API, reaper).
+//! `easel-gateway`: the standalone gateway service (`easel_gateway::server`:
+//! admin API, frontend API, /v1, reaper). It lives in the bot crate so it
+//! can serve the web pages, a frontend on the conversation core.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
