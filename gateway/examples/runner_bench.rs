@@ -91,6 +91,7 @@ impl ImageBackend for ZeroBackend {
                 mime: "image/png".into(),
             }],
             cost_micros: 1,
+            usage: None,
             backend: "zero".into(),
             continuation: None,
         })

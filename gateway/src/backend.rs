@@ -65,6 +65,8 @@ pub struct ImageJob {
 /// Easel (backends, job events and the result store share it). The
 /// provider's bytes stay untouched (C2PA provenance survives only this way).
 pub use easel_shared::job::ImageData;
+/// Token counts a provider reported (see [`price`]).
+pub use easel_shared::job::Usage;
 
 /// Something worth telling the user while a backend works.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +94,9 @@ pub struct BackendOutput {
     pub images: Vec<ImageData>,
     /// What the call cost the operator, from the provider's usage or the price table.
     pub cost_micros: u64,
+    /// The tokens the provider reported for this call (summed over its
+    /// requests when it made several), if it reported any.
+    pub usage: Option<Usage>,
     /// Which backend served it (after fallbacks).
     pub backend: String,
     /// How to continue the conversation from these images (stored with the

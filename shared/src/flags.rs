@@ -37,6 +37,7 @@ impl FlagSet {
             background: self.background.unwrap_or(base.background),
             format: self.format.unwrap_or(base.format),
             n: self.n.unwrap_or(base.n),
+            tuning: base.tuning,
         }
     }
 

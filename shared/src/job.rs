@@ -20,6 +20,30 @@ pub struct ImageData {
     pub bytes: Bytes,
 }
 
+/// Token counts a provider reported for one call, split as OpenAI's
+/// Images API reports them (`input_tokens_details`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Usage {
+    /// Text tokens in (the prompt).
+    pub text_input: u64,
+    /// Image tokens in (edit inputs).
+    pub image_input: u64,
+    /// Tokens out (the images).
+    pub output: u64,
+}
+
+impl Usage {
+    /// Every token in.
+    pub fn input(&self) -> u64 {
+        self.text_input.saturating_add(self.image_input)
+    }
+
+    /// Every token, in and out.
+    pub fn total(&self) -> u64 {
+        self.input().saturating_add(self.output)
+    }
+}
+
 /// The usual file extension for an image MIME type (`png` when unknown).
 pub fn file_extension(mime: &str) -> &'static str {
     match mime {
@@ -65,6 +89,11 @@ pub enum JobEvent {
         charged: u32,
         /// What the job cost the operator, in micro-dollars.
         cost_micros: u64,
+        /// The tokens the provider reported for the delivered attempt (the
+        /// `/v1` API answers them as OpenAI's `usage`); `None` when the
+        /// provider reported none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        usage: Option<Usage>,
         /// The user's quota after this job; `None` only if the quota store
         /// could not be read just then (the images are delivered regardless).
         quota: Option<QuotaStatus>,

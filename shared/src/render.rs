@@ -97,6 +97,74 @@ pub struct RenderOptions {
     pub format: OutputFormat,
     /// How many images to make (1..=10).
     pub n: u8,
+    /// Provider knobs the request sets over the backend's configured ones
+    /// (the `/v1` API passes OpenAI's through); unset in chat requests.
+    #[serde(default, skip_serializing_if = "Tuning::is_unset")]
+    pub tuning: Tuning,
+}
+
+/// OpenAI's `moderation` level for generations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Moderation {
+    /// Standard filtering.
+    Auto,
+    /// Less restrictive filtering.
+    Low,
+}
+
+impl Moderation {
+    /// The value OpenAI's APIs take.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Moderation::Auto => "auto",
+            Moderation::Low => "low",
+        }
+    }
+}
+
+/// OpenAI's `input_fidelity` for edits: how closely the inputs' details are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputFidelity {
+    /// Keep faces, logos and fine detail.
+    High,
+    /// The default.
+    Low,
+}
+
+impl InputFidelity {
+    /// The value OpenAI's APIs take.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputFidelity::High => "high",
+            InputFidelity::Low => "low",
+        }
+    }
+}
+
+/// Provider settings a request may choose for itself; each one set wins
+/// over the backend's configured value, and a backend or model without
+/// the setting ignores it (the capability table decides, e.g. models
+/// without `input_fidelity`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub struct Tuning {
+    /// `output_compression` (0-100) for jpeg/webp output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_compression: Option<u8>,
+    /// `moderation` for generations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moderation: Option<Moderation>,
+    /// `input_fidelity` for edits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_fidelity: Option<InputFidelity>,
+}
+
+impl Tuning {
+    /// Whether nothing is set (the backend's config applies throughout).
+    pub fn is_unset(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 impl Default for RenderOptions {
@@ -107,6 +175,7 @@ impl Default for RenderOptions {
             background: Background::Auto,
             format: OutputFormat::Png,
             n: 1,
+            tuning: Tuning::default(),
         }
     }
 }

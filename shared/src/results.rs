@@ -241,6 +241,7 @@ impl UserSettings {
             background: self.background.unwrap_or(base.background),
             format: self.format.unwrap_or(base.format),
             n: self.n.unwrap_or(base.n),
+            tuning: base.tuning,
         }
     }
 }

@@ -38,6 +38,10 @@ client = OpenAI(base_url=BASE, api_key=KEY, max_retries=0)
 r = client.images.generate(model="gpt-image-2", prompt="a cat", size="1024x1024", quality="low")
 assert len(r.data) == 1 and base64.b64decode(r.data[0].b64_json), r
 assert r.usage is not None and r.output_format == "png", r
+# The provider's reported tokens, passed through (the fake reports 60 in, 4160 out).
+assert r.usage.total_tokens > 0, r.usage
+assert r.usage.total_tokens == r.usage.input_tokens + r.usage.output_tokens, r.usage
+assert r.usage.input_tokens_details.image_tokens == 50, r.usage
 print("generate ok")
 
 # 2. edit with two images (1 credit)
@@ -55,6 +59,7 @@ kinds = [e.type for e in events]
 assert kinds == ["image_generation.partial_image"] * 2 + ["image_generation.completed"], kinds
 assert [e.partial_image_index for e in events[:2]] == [0, 1], events
 assert events[-1].usage is not None and base64.b64decode(events[-1].b64_json), events[-1]
+assert events[-1].usage.total_tokens > 0, events[-1].usage
 print("stream ok")
 
 # 4. an edit streamed (1 credit)

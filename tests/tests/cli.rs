@@ -6,6 +6,9 @@
 
 #[path = "cli/doctor.rs"]
 mod doctor;
+/// `easel doctor` against a remote gateway on a port.
+#[path = "cli/gateway.rs"]
+mod gateway;
 #[path = "cli/harness.rs"]
 mod harness;
 #[path = "cli/try_.rs"]

@@ -13,6 +13,9 @@ mod errors;
 /// The official `openai` Python package as a real client.
 #[path = "openai_api/python.rs"]
 mod python;
+/// `output_compression`, `moderation`, `input_fidelity` reach the upstream.
+#[path = "openai_api/passthrough.rs"]
+mod passthrough;
 /// Success paths through `oneshot`: generate, edit, stream, models, the document.
 #[path = "openai_api/success.rs"]
 mod success;
@@ -60,7 +63,16 @@ pub(crate) fn tune(config: &mut Config) {
 
 impl V1 {
     pub(crate) async fn start() -> Self {
-        let stack = Stack::start(tune).await;
+        Self::start_with(|_| {}).await
+    }
+
+    /// [`V1::start`] with more config over the test plan's.
+    pub(crate) async fn start_with(more: impl FnOnce(&mut Config)) -> Self {
+        let stack = Stack::start(|c| {
+            tune(c);
+            more(c);
+        })
+        .await;
         let state = AppState {
             ledger: stack.gateway.ledger(),
             config: stack.config.clone(),

@@ -21,6 +21,10 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+/// The admin rules' copy, refreshed on the port's clock.
+#[path = "remote/admin_rules.rs"]
+mod admin_rules;
+
 const ALICE: UserKey = UserKey {
     platform: easel_shared::Platform::Telegram,
     id: 1,

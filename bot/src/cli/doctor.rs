@@ -9,6 +9,7 @@
 mod backends;
 mod config;
 mod discord;
+mod gateway;
 mod models;
 mod store;
 mod telegram;
@@ -198,6 +199,7 @@ pub async fn check(config: &Config, env: &dyn Env) -> Report {
     checks.extend(models::checks(&config.backends, env).await);
     checks.extend(telegram::checks(&config.telegram).await);
     checks.extend(discord::checks(&config.discord).await);
+    checks.extend(gateway::checks(&config.gateway).await);
     Report { checks }
 }
 
@@ -253,6 +255,7 @@ fn secrets(config: Option<&Config>, env: &dyn Env) -> Vec<String> {
                 &config.telegram.webhook_secret,
                 &config.discord.token,
                 &config.http.admin_token,
+                &config.gateway.token,
             ]
             .into_iter()
             .chain(config.backends.chain.iter().map(|b| &b.api_key))

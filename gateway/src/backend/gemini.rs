@@ -219,6 +219,7 @@ impl ImageBackend for GeminiBackend {
             result: Ok(BackendOutput {
                 images,
                 cost_micros,
+                usage,
                 backend: self.name.clone(),
                 continuation: Some(continuation),
             }),

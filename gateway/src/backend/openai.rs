@@ -314,6 +314,7 @@ impl ImageBackend for OpenAiBackend {
         Ok(BackendOutput {
             images: out,
             cost_micros,
+            usage,
             backend: self.name.clone(),
             continuation: None,
         })

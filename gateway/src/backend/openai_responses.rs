@@ -163,6 +163,9 @@ impl OpenAiResponsesBackend {
         Ok(BackendOutput {
             images: vec![ImageData { bytes, mime }],
             cost_micros,
+            // The image tool's tokens (`tool_usage.image_gen`): the mainline
+            // model's text tokens are not the image's usage.
+            usage: turn.image_usage,
             backend: self.name.clone(),
             continuation: Some(Continuation::OpenaiResponse {
                 backend: self.name.clone(),

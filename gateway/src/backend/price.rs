@@ -5,16 +5,9 @@
 use easel_shared::config::ModelPrice;
 use easel_shared::render::Quality;
 
-/// Token counts a provider reported for one call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Usage {
-    /// Text tokens in (the prompt).
-    pub text_input: u64,
-    /// Image tokens in (edit inputs).
-    pub image_input: u64,
-    /// Tokens out (the images).
-    pub output: u64,
-}
+/// Token counts a provider reported for one call (the one type: backends,
+/// prices and the `Done` event share it).
+pub use easel_shared::job::Usage;
 
 /// A model's prices, ready to apply.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -34,7 +34,7 @@ use super::AppState;
 use crate::imaging::InputLimits;
 use crate::service::Gateway;
 use crate::service::remote::wire::{
-    self, AdminCall, AdminRules, ForUser, SubmitBody, Submitted, UserRequest, UserText,
+    self, AdminCall, AdminRules, ForUser, GatewayInfo, SubmitBody, Submitted, UserRequest, UserText,
     WireCancelled, WireInput, WirePass,
 };
 
@@ -74,6 +74,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api-keys/list", post(list_api_keys))
         .route("/api-keys/revoke", post(revoke_api_key))
         .route("/notices", get(notices))
+        .route("/info", get(info))
         .layer(Extension(Arc::new(Jobs::default())));
     Router::new().nest(wire::BASE, api)
 }
@@ -82,6 +83,15 @@ type Answer<T> = Result<Json<T>, FrontendError>;
 
 fn port(state: &AppState) -> Result<Arc<dyn Gateway>, FrontendError> {
     state.gateway.clone().ok_or(FrontendError::NoGateway)
+}
+
+/// The gateway's release and whether it serves jobs: answered to any
+/// frontend whose token is accepted, with or without the pipeline.
+async fn info(State(s): State<AppState>, _: Frontend) -> Json<GatewayInfo> {
+    Json(GatewayInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        serves_jobs: s.gateway.is_some(),
+    })
 }
 
 /// A JSON body, its rejection in the one error shape.

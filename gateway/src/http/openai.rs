@@ -99,7 +99,7 @@ pub fn served_models(state: &AppState) -> Vec<String> {
     path = "/v1/models",
     responses(
         (status = 200, description = "The image models served", body = openapi::ModelList),
-        (status = 401, description = "Missing, unknown or revoked API key", body = error::ErrorBody),
+        openapi::KeyRefused,
     ),
     security(("api_key" = []))
 )]

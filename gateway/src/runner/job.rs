@@ -103,6 +103,8 @@ pub(super) async fn run(
                     images,
                     charged,
                     cost_micros,
+                    // The delivered attempt's tokens (the cost sums every attempt).
+                    usage: output.usage,
                     quota: status(&shared, user).await,
                     // The gateway service stores the result and fills this in.
                     result: None,

@@ -11,7 +11,7 @@ pub mod wire;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use easel_shared::admin::{AdminActor, AdminOp, AdminReply, Redemption};
@@ -19,12 +19,12 @@ use easel_shared::config::GatewayConfig;
 use easel_shared::request::{InputImage, Precheck, Request};
 use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
 use easel_shared::secret::Secret;
-use easel_shared::{Platform, QuotaStatus, RequestId, UserKey};
+use easel_shared::{Platform, QuotaStatus, RequestId, UnixMillis, UserKey};
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 use self::wire::{
@@ -33,6 +33,7 @@ use self::wire::{
 };
 use super::{Gateway, GatewayError, JobStream, Pass};
 use crate::http::frontend::{Lookup, SetSettings};
+use crate::ledger::Clock;
 use crate::notices::{AdminNotices, NoticeStream};
 use crate::results::ImageData;
 use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
@@ -43,15 +44,21 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a submit carrying images may take to upload and be admitted.
 const UPLOAD_TIMEOUT: Duration = Duration::from_secs(300);
 /// How old the copy of the admin rules may get before it is refreshed.
-const RULES_TTL: Duration = Duration::from_secs(30);
+pub const RULES_TTL: Duration = Duration::from_secs(30);
+
+/// The gateway's admin rules as last fetched, and when (`None`: never yet).
+type RulesCopy = Arc<RwLock<(AdminRules, Option<UnixMillis>)>>;
 
 /// The gateway port of a remote gateway.
 pub struct RemoteGateway {
     link: Link,
-    /// The gateway's admin rules, for the synchronous `is_admin`, and when
-    /// they were fetched (`None`: never yet).
-    rules: Arc<RwLock<(AdminRules, Option<Instant>)>>,
+    /// The gateway's admin rules, for the synchronous `is_admin`.
+    rules: RulesCopy,
     refreshing: Arc<AtomicBool>,
+    /// Ages the rules' copy (a manual clock in tests moves it).
+    clock: Clock,
+    /// Counts the rule fetches that landed (tests wait on a refresh).
+    fetched: Arc<watch::Sender<u64>>,
     /// The notices relayed from the gateway, for every local adapter.
     notices: AdminNotices,
     /// Stops the notice relay when the gateway handle goes.
@@ -142,6 +149,12 @@ impl RemoteGateway {
     /// down now is not an error: calls fail as `Unavailable` until it is up)
     /// and starts relaying admin notices.
     pub async fn connect(config: &GatewayConfig) -> Self {
+        Self::connect_with_clock(config, Clock::real()).await
+    }
+
+    /// [`RemoteGateway::connect`] with the clock that ages the admin rules'
+    /// copy (tests pass a manual one and move it past [`RULES_TTL`]).
+    pub async fn connect_with_clock(config: &GatewayConfig, clock: Clock) -> Self {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .build()
@@ -162,6 +175,8 @@ impl RemoteGateway {
             link,
             rules: Arc::default(),
             refreshing: Arc::default(),
+            clock,
+            fetched: Arc::new(watch::Sender::new(0)),
             notices,
             _stop: stop.drop_guard(),
         };
@@ -173,18 +188,27 @@ impl RemoteGateway {
 
     /// Fetches the admin rules now.
     pub async fn refresh_rules(&self) -> Result<(), GatewayError> {
-        fetch_rules(&self.link, &self.rules).await
+        fetch_rules(&self.link, &self.rules, &self.clock, &self.fetched).await
+    }
+
+    /// How many admin-rule fetches have landed; changes after each one
+    /// (a test waits on it instead of sleeping).
+    pub fn rules_fetched(&self) -> watch::Receiver<u64> {
+        self.fetched.subscribe()
     }
 }
 
 async fn fetch_rules(
     link: &Link,
-    rules: &RwLock<(AdminRules, Option<Instant>)>,
+    rules: &RwLock<(AdminRules, Option<UnixMillis>)>,
+    clock: &Clock,
+    fetched: &watch::Sender<u64>,
 ) -> Result<(), GatewayError> {
     let fresh: AdminRules = link.get_json("/admin/rules").await?;
     *rules
         .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) = (fresh, Some(Instant::now()));
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = (fresh, Some(clock.now()));
+    fetched.send_modify(|n| *n += 1);
     Ok(())
 }
 
@@ -261,7 +285,9 @@ impl Gateway for RemoteGateway {
                 .rules
                 .read()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let stale = rules.1.is_none_or(|at| at.elapsed() > RULES_TTL);
+            let ttl = i64::try_from(RULES_TTL.as_millis()).unwrap_or(i64::MAX);
+            let now = self.clock.now().0;
+            let stale = rules.1.is_none_or(|at| now.saturating_sub(at.0) > ttl);
             (rules.0.allows(actor), stale)
         };
         if stale
@@ -273,8 +299,9 @@ impl Gateway for RemoteGateway {
                 self.rules.clone(),
                 self.refreshing.clone(),
             );
+            let (clock, fetched) = (self.clock.clone(), self.fetched.clone());
             tokio::spawn(async move {
-                if let Err(e) = fetch_rules(&link, &rules).await {
+                if let Err(e) = fetch_rules(&link, &rules, &clock, &fetched).await {
                     tracing::warn!(error = %e, "cannot refresh the gateway's admin rules");
                 }
                 flag.store(false, Ordering::Release);

@@ -161,6 +161,7 @@ impl ImageBackend for TestBackend {
         Ok(BackendOutput {
             images: vec![image; count],
             cost_micros: 11_000 * count as u64,
+            usage: None,
             backend: "test".into(),
             continuation: None,
         })

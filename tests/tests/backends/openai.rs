@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use easel_gateway::backend::{BackendError, BackendEvent};
-use easel_shared::render::{Background, OutputFormat, Quality, RenderOptions, Shape};
+use easel_shared::render::{Background, OutputFormat, Quality, RenderOptions, Shape, Tuning};
 use easel_tests::fake_openai::{FakeOpenAi, Style, known_png};
 
 use super::*;
@@ -20,6 +20,7 @@ async fn openai_generation_sends_the_mapped_fields_and_returns_the_providers_byt
         background: Background::Transparent,
         format: OutputFormat::Jpeg,
         n: 1,
+        tuning: Tuning::default(),
     };
     let (result, _) = run(&chain, &job(options)).await;
     let out = result.unwrap();
@@ -33,6 +34,11 @@ async fn openai_generation_sends_the_mapped_fields_and_returns_the_providers_byt
     assert_eq!(out.images[0].mime, "image/png");
     // usage: 10 text, 50 image in, 4160 out at 5 / 10 / 40 dollars per million.
     assert_eq!(out.cost_micros, 10 * 5 + 50 * 10 + 4160 * 40);
+    let usage = out.usage.expect("the provider's usage is carried");
+    assert_eq!(
+        (usage.text_input, usage.image_input, usage.output),
+        (10, 50, 4160)
+    );
 
     let reqs = fake.requests();
     assert_eq!(reqs.len(), 1);
@@ -116,6 +122,7 @@ async fn openai_edit_sends_three_images_and_a_mask_as_multipart_parts() {
         background: Background::Opaque,
         format: OutputFormat::Webp,
         n: 2,
+        tuning: Tuning::default(),
     });
     j.inputs = inputs.clone();
     j.mask = Some(mask.clone());

@@ -37,7 +37,12 @@ async fn a_generation_answers_in_openai_shape_and_draws_on_the_users_quota() {
     assert_eq!(body["size"], "1024x1024");
     assert_eq!(body["quality"], "low");
     assert_eq!(body["output_format"], "png");
-    assert!(body["usage"]["total_tokens"].is_u64());
+    // The provider's reported tokens (the fake's usage), not zeros.
+    assert_eq!(
+        body["usage"],
+        serde_json::json!({"total_tokens": 4220, "input_tokens": 60, "output_tokens": 4160,
+            "input_tokens_details": {"text_tokens": 10, "image_tokens": 50}})
+    );
     // The chat's /quota sees what the API used.
     assert_eq!(v1.used().await, 2);
     let sent = v1.stack.openai.requests();
@@ -99,8 +104,56 @@ async fn a_stream_sends_the_partials_asked_for_then_completed() {
         "{text}"
     );
     assert!(text.contains("\"partial_image_index\":0"), "{text}");
-    assert!(text.contains("\"usage\""), "{text}");
+    let completed: serde_json::Value = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .filter_map(|d| serde_json::from_str(d).ok())
+        .find(|v: &serde_json::Value| v["type"] == "image_generation.completed")
+        .expect("a completed event");
+    assert_eq!(completed["usage"]["total_tokens"], 4220, "{text}");
+    assert_eq!(
+        completed["usage"]["input_tokens_details"]["text_tokens"],
+        10
+    );
     assert_eq!(v1.used().await, 1);
+}
+
+/// With `n > 1` the upstream is not streamed (partials are indexed per
+/// request): each image gets its own `completed` event, and the call's
+/// tokens are counted once, on the last.
+#[tokio::test]
+async fn a_stream_of_two_images_completes_each_and_counts_usage_once() {
+    let v1 = V1::start().await;
+    let reply = v1
+        .post_json(
+            "/v1/images/generations",
+            Some(&v1.key),
+            r#"{"prompt":"two cats","n":2,"stream":true,"partial_images":2}"#,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let text = reply.text();
+    let events: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .filter_map(|d| serde_json::from_str(d).ok())
+        .collect();
+    let kinds: Vec<&str> = events.iter().filter_map(|e| e["type"].as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["image_generation.completed", "image_generation.completed"],
+        "{text}"
+    );
+    let totals: Vec<&serde_json::Value> =
+        events.iter().map(|e| &e["usage"]["total_tokens"]).collect();
+    assert_eq!(totals, [&serde_json::json!(0), &serde_json::json!(4220)]);
+    for (i, event) in events.iter().enumerate() {
+        let bytes = STANDARD
+            .decode(event["b64_json"].as_str().expect("b64_json"))
+            .expect("base64");
+        assert_eq!(bytes, FakeOpenAi::final_image(i).to_vec());
+    }
+    assert_eq!(v1.used().await, 2);
 }
 
 #[tokio::test]

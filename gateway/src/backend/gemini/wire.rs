@@ -122,6 +122,38 @@ struct UsageMetadata {
     prompt_token_count: u64,
     #[serde(default)]
     candidates_token_count: u64,
+    /// The prompt's tokens by modality (`TEXT`, `IMAGE`), when reported.
+    #[serde(default)]
+    prompt_tokens_details: Vec<ModalityCount>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ModalityCount {
+    #[serde(default)]
+    modality: String,
+    #[serde(default)]
+    token_count: u64,
+}
+
+impl UsageMetadata {
+    /// As OpenAI splits it: the prompt's image tokens apart (from
+    /// `promptTokensDetails`), the rest of the prompt as text, the
+    /// candidates as output.
+    fn usage(&self) -> Usage {
+        let image_input: u64 = self
+            .prompt_tokens_details
+            .iter()
+            .filter(|d| d.modality == "IMAGE")
+            .map(|d| d.token_count)
+            .sum();
+        let image_input = image_input.min(self.prompt_token_count);
+        Usage {
+            text_input: self.prompt_token_count - image_input,
+            image_input,
+            output: self.candidates_token_count,
+        }
+    }
 }
 
 /// The usage a 2xx answer reports, whatever else it holds: Google bills
@@ -133,11 +165,7 @@ pub(crate) fn usage_of(body: &[u8]) -> Option<Usage> {
         usage_metadata: Option<UsageMetadata>,
     }
     let billed: Billed = serde_json::from_slice(body).ok()?;
-    billed.usage_metadata.map(|u| Usage {
-        text_input: u.prompt_token_count,
-        image_input: 0,
-        output: u.candidates_token_count,
-    })
+    billed.usage_metadata.as_ref().map(UsageMetadata::usage)
 }
 
 /// Reads a 2xx answer: the last image part is the final image; `index` is
@@ -201,11 +229,7 @@ pub(crate) fn parse(body: &[u8], index: u8) -> Result<Reply, BackendError> {
     let bytes = STANDARD
         .decode(data.data.trim())
         .map_err(|e| BackendError::BadResponse(format!("bad base64 image: {e}")))?;
-    let usage = resp.usage_metadata.map(|u| Usage {
-        text_input: u.prompt_token_count,
-        image_input: 0,
-        output: u.candidates_token_count,
-    });
+    let usage = resp.usage_metadata.as_ref().map(UsageMetadata::usage);
     let bytes = Bytes::from(bytes);
     let fallback = if data.mime_type.is_empty() {
         "image/png"
@@ -344,6 +368,27 @@ mod tests {
                 }),
                 thought_signature: Some("U0lHMg==".into()),
             }
+        );
+    }
+
+    #[test]
+    fn usage_splits_the_prompt_by_modality() {
+        let body = br#"{"candidates":[{"content":{"parts":[
+            {"inlineData":{"mimeType":"image/png","data":"aGk="}}]},"finishReason":"STOP"}],
+            "usageMetadata":{"promptTokenCount":270,"candidatesTokenCount":1290,
+            "promptTokensDetails":[{"modality":"TEXT","tokenCount":12},
+                {"modality":"IMAGE","tokenCount":258}]}}"#;
+        let usage = parse(body, 0).expect("image").usage.expect("usage");
+        assert_eq!(
+            (usage.text_input, usage.image_input, usage.output),
+            (12, 258, 1290)
+        );
+        // Without details the whole prompt counts as text.
+        let plain = br#"{"usageMetadata":{"promptTokenCount":7,"candidatesTokenCount":3}}"#;
+        let usage = usage_of(plain).expect("usage");
+        assert_eq!(
+            (usage.text_input, usage.image_input, usage.output),
+            (7, 0, 3)
         );
     }
 

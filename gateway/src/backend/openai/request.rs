@@ -51,6 +51,13 @@ pub(crate) struct Resolved {
     pub n: u8,
     /// Whether to ask for an SSE stream.
     pub stream: bool,
+    /// `output_compression` as sent (jpeg/webp only): the request's, else the config's.
+    pub compression: Option<u8>,
+    /// `moderation` as sent: the request's, else the config's.
+    pub moderation: Option<String>,
+    /// `input_fidelity` as sent on edits, where the model takes it: the
+    /// request's, else the config's.
+    pub input_fidelity: Option<String>,
 }
 
 impl Resolved {
@@ -70,6 +77,21 @@ impl Resolved {
                 Some("transparent")
             }
         };
+        let tuning = &options.tuning;
+        // Only lossy formats take a compression level.
+        let compression = tuning
+            .output_compression
+            .or(model.output_compression)
+            .filter(|_| format != OutputFormat::Png);
+        let moderation = tuning
+            .moderation
+            .map(|m| m.as_str().to_owned())
+            .or_else(|| model.moderation.clone());
+        let input_fidelity = tuning
+            .input_fidelity
+            .map(|f| f.as_str().to_owned())
+            .or_else(|| model.input_fidelity.clone())
+            .filter(|_| model.takes_input_fidelity);
         Self {
             size: openai_size(options.shape, model.size_rule.as_ref()),
             quality: if model.qualities.contains(&options.quality) {
@@ -82,6 +104,9 @@ impl Resolved {
             n,
             // Partial images are indexed per request; one image keeps them unambiguous.
             stream: model.partial_images > 0 && n == 1,
+            compression,
+            moderation,
+            input_fidelity,
         }
     }
 
@@ -103,14 +128,6 @@ impl Resolved {
         }
     }
 
-    /// `output_compression` as sent, if any.
-    pub(crate) fn compression(&self, model: &ModelSettings) -> Option<u8> {
-        // Only lossy formats take a compression level.
-        model
-            .output_compression
-            .filter(|_| self.format != OutputFormat::Png)
-    }
-
     /// Field/value pairs common to generations and edits.
     fn common_fields(&self, job: &ImageJob, model: &ModelSettings) -> Vec<(&'static str, Value)> {
         let mut fields = vec![
@@ -124,7 +141,7 @@ impl Resolved {
         if let Some(bg) = self.background {
             fields.push(("background", json!(bg)));
         }
-        if let Some(c) = self.compression(model) {
+        if let Some(c) = self.compression {
             fields.push(("output_compression", json!(c)));
         }
         if !job.user_tag.is_empty() {
@@ -145,7 +162,7 @@ pub(crate) fn generation_body(job: &ImageJob, model: &ModelSettings, r: &Resolve
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
-    if let Some(m) = &model.moderation {
+    if let Some(m) = &r.moderation {
         body.insert("moderation".into(), json!(m));
     }
     Value::Object(body)
@@ -167,11 +184,7 @@ pub(crate) fn edit_form(
         };
         form = form.text(key, text);
     }
-    if let Some(f) = model
-        .input_fidelity
-        .as_ref()
-        .filter(|_| model.takes_input_fidelity)
-    {
+    if let Some(f) = &r.input_fidelity {
         form = form.text("input_fidelity", f.clone());
     }
     for (i, input) in job.inputs.iter().take(model.max_inputs).enumerate() {
@@ -209,10 +222,10 @@ fn quality_str(q: Quality) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use easel_shared::render::{InputFidelity, Moderation, Tuning};
 
-    #[test]
-    fn transparent_forces_an_alpha_format() {
-        let model = ModelSettings {
+    fn settings() -> ModelSettings {
+        ModelSettings {
             model: "gpt-image-1.5".into(),
             size_rule: None,
             max_inputs: 16,
@@ -223,7 +236,55 @@ mod tests {
             qualities: vec![Quality::High],
             transparent: true,
             takes_input_fidelity: true,
+        }
+    }
+
+    #[test]
+    fn the_requests_tuning_wins_over_the_config_where_the_model_takes_it() {
+        let model = ModelSettings {
+            moderation: Some("auto".into()),
+            input_fidelity: Some("low".into()),
+            ..settings()
         };
+        let configured = RenderOptions {
+            format: OutputFormat::Webp,
+            ..RenderOptions::default()
+        };
+        let r = Resolved::new(&configured, &model);
+        assert_eq!(
+            (r.compression, r.moderation.as_deref(), r.input_fidelity.as_deref()),
+            (Some(80), Some("auto"), Some("low"))
+        );
+        let asked = RenderOptions {
+            tuning: Tuning {
+                output_compression: Some(35),
+                moderation: Some(Moderation::Low),
+                input_fidelity: Some(InputFidelity::High),
+            },
+            ..configured
+        };
+        let r = Resolved::new(&asked, &model);
+        assert_eq!(
+            (r.compression, r.moderation.as_deref(), r.input_fidelity.as_deref()),
+            (Some(35), Some("low"), Some("high"))
+        );
+        // A model without input_fidelity (capability table) never gets it.
+        let without = ModelSettings {
+            takes_input_fidelity: false,
+            ..model
+        };
+        assert_eq!(Resolved::new(&asked, &without).input_fidelity, None);
+        // PNG takes no compression level, asked or configured.
+        let png = RenderOptions {
+            format: OutputFormat::Png,
+            ..asked
+        };
+        assert_eq!(Resolved::new(&png, &without).compression, None);
+    }
+
+    #[test]
+    fn transparent_forces_an_alpha_format() {
+        let model = settings();
         let options = RenderOptions {
             background: Background::Transparent,
             format: OutputFormat::Jpeg,
@@ -234,7 +295,7 @@ mod tests {
         assert_eq!(r.format, OutputFormat::Png);
         assert_eq!(r.background, Some("transparent"));
         assert!(!r.stream, "n > 1 is not streamed");
-        assert_eq!(r.compression(&model), None);
+        assert_eq!(r.compression, None);
         assert_eq!(r.quality, "auto", "a quality the table does not list");
         let opaque_only = ModelSettings {
             transparent: false,

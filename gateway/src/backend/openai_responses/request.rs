@@ -75,17 +75,13 @@ fn tool(job: &ImageJob, settings: &TurnSettings<'_>, r: &Resolved) -> Value {
     if let Some(bg) = r.background {
         tool.insert("background".into(), json!(bg));
     }
-    if let Some(c) = r.compression(image) {
+    if let Some(c) = r.compression {
         tool.insert("output_compression".into(), json!(c));
     }
-    if let Some(m) = &image.moderation {
+    if let Some(m) = &r.moderation {
         tool.insert("moderation".into(), json!(m));
     }
-    if let Some(f) = image
-        .input_fidelity
-        .as_ref()
-        .filter(|_| image.takes_input_fidelity && !job.inputs.is_empty())
-    {
+    if let Some(f) = r.input_fidelity.as_ref().filter(|_| !job.inputs.is_empty()) {
         tool.insert("input_fidelity".into(), json!(f));
     }
     if image.partial_images > 0 {

@@ -17,7 +17,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use easel_shared::job::{ImageData, JobEvent};
+use easel_shared::job::{ImageData, JobEvent, Usage};
 use easel_shared::request::{InputImage, Precheck, Request};
 use easel_shared::{RequestId, UnixMillis, UserKey};
 use serde_json::{Map, Value, json};
@@ -40,11 +40,8 @@ const MAX_EDIT_IMAGES: usize = 16;
         (status = 200, description = "The images (or, with stream=true, text/event-stream of image_generation.partial_image and image_generation.completed events)",
             content((super::openapi::ImagesResponse = "application/json"), (super::openapi::SseEvent = "text/event-stream"))),
         (status = 400, description = "A bad field", body = super::error::ErrorBody),
-        (status = 401, description = "Missing, unknown or revoked API key", body = super::error::ErrorBody),
-        (status = 403, description = "The key's user is banned or not allowed (`access_denied`)", body = super::error::ErrorBody),
-        (status = 404, description = "A model this deployment does not serve (`model_not_found`)", body = super::error::ErrorBody),
-        (status = 413, description = "The body is larger than 64 MiB (`request_too_large`)", body = super::error::ErrorBody),
-        (status = 429, description = "Quota denied; Retry-After says when it can work", body = super::error::ErrorBody),
+        super::openapi::KeyRefused,
+        super::openapi::ImageRefusals,
     ),
     security(("api_key" = []))
 )]
@@ -73,11 +70,8 @@ pub async fn generations(
         (status = 200, description = "The images (or, with stream=true, text/event-stream of image_edit.partial_image and image_edit.completed events)",
             content((super::openapi::ImagesResponse = "application/json"), (super::openapi::SseEvent = "text/event-stream"))),
         (status = 400, description = "A bad field or image", body = super::error::ErrorBody),
-        (status = 401, description = "Missing, unknown or revoked API key", body = super::error::ErrorBody),
-        (status = 403, description = "The key's user is banned or not allowed (`access_denied`)", body = super::error::ErrorBody),
-        (status = 404, description = "A model this deployment does not serve (`model_not_found`)", body = super::error::ErrorBody),
-        (status = 413, description = "The body is larger than 64 MiB (`request_too_large`)", body = super::error::ErrorBody),
-        (status = 429, description = "Quota denied; Retry-After says when it can work", body = super::error::ErrorBody),
+        super::openapi::KeyRefused,
+        super::openapi::ImageRefusals,
     ),
     security(("api_key" = []))
 )]
@@ -237,9 +231,10 @@ async fn refusal(gateway: &dyn Gateway, user: UserKey, err: &GatewayError) -> Ap
 async fn collect(params: ImageParams, mut events: JobStream) -> Response {
     while let Some(event) = events.recv().await {
         match event {
-            JobEvent::Done { images, .. } => {
+            JobEvent::Done { images, usage, .. } => {
                 let data: Vec<Value> = images.iter().map(|i| json!({"b64_json": b64(i)})).collect();
                 let mut body = described(&params);
+                body.insert("usage".into(), usage_json(usage));
                 body.insert("created".into(), json!(unix_secs()));
                 body.insert("data".into(), Value::Array(data));
                 return Json(Value::Object(body)).into_response();
@@ -327,12 +322,16 @@ impl Follow {
                     self.pending
                         .push_back(sse_event(&kind, &Value::Object(body)));
                 }
-                Some(JobEvent::Done { images, .. }) => {
+                Some(JobEvent::Done { images, usage, .. }) => {
                     self.finished = true;
-                    for image in &images {
+                    let last = images.len().saturating_sub(1);
+                    for (i, image) in images.iter().enumerate() {
                         let mut body = described(&self.params);
                         body.insert("type".into(), json!(format!("{prefix}.completed")));
                         body.insert("b64_json".into(), json!(b64(image)));
+                        // One call's tokens, counted once: on the last image's event.
+                        let usage = usage.filter(|_| i == last);
+                        body.insert("usage".into(), usage_json(usage));
                         body.insert("created_at".into(), json!(unix_secs()));
                         let kind = format!("{prefix}.completed");
                         self.pending
@@ -350,7 +349,7 @@ impl Follow {
     }
 }
 
-/// `usage`, `size`, `quality`, `background`, `output_format` as the answer states them.
+/// `size`, `quality`, `background`, `output_format` as the answer states them.
 fn described(params: &ImageParams) -> Map<String, Value> {
     let o = &params.options;
     let mut body = Map::new();
@@ -361,14 +360,15 @@ fn described(params: &ImageParams) -> Map<String, Value> {
         json!(params::background_name(o.background)),
     );
     body.insert("output_format".into(), json!(params::format_name(o.format)));
-    // The port reports cost, not the provider's token counts: zeros keep the
-    // shape the SDKs parse (see README, "Use it from the OpenAI SDK").
-    body.insert(
-        "usage".into(),
-        json!({"total_tokens": 0, "input_tokens": 0, "output_tokens": 0,
-               "input_tokens_details": {"text_tokens": 0, "image_tokens": 0}}),
-    );
     body
+}
+
+/// OpenAI's `usage` object from the provider's reported tokens; zeros
+/// (the shape the SDKs parse) when the provider reported none.
+fn usage_json(usage: Option<Usage>) -> Value {
+    let u = usage.unwrap_or_default();
+    json!({"total_tokens": u.total(), "input_tokens": u.input(), "output_tokens": u.output,
+           "input_tokens_details": {"text_tokens": u.text_input, "image_tokens": u.image_input}})
 }
 
 fn sse_event(kind: &str, data: &Value) -> Event {

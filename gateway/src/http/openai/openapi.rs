@@ -5,7 +5,7 @@
 use axum::Json;
 use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
 use super::error::{ErrorBody, ErrorDetail};
 
@@ -14,7 +14,7 @@ use super::error::{ErrorBody, ErrorDetail};
 #[openapi(
     info(title = "Easel OpenAI-compatible Images API", description = "Per-user API keys from /apikey; requests draw on the key owner's plan and credits."),
     paths(super::images::generations, super::images::edits, super::models),
-    components(schemas(GenerationRequest, EditRequest, SseEvent, Quality, Background, OutputFormat, Moderation, InputFidelity, ResponseFormat, ImagesResponse, ImageItem, Usage, ModelList, Model, ErrorBody, ErrorDetail)),
+    components(schemas(GenerationRequest, EditRequest, SseEvent, Quality, Background, OutputFormat, Moderation, InputFidelity, ResponseFormat, ImagesResponse, ImageItem, Usage, InputTokensDetails, ModelList, Model, ErrorBody, ErrorDetail)),
     modifiers(&BearerKey)
 )]
 pub struct V1Doc;
@@ -35,6 +35,43 @@ impl Modify for BearerKey {
 /// `GET /v1/openapi.json`.
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {
     Json(V1Doc::openapi())
+}
+
+/// The refusal of a missing, unknown or revoked key: every `/v1` route's.
+#[derive(IntoResponses)]
+#[response(status = 401, description = "Missing, unknown or revoked API key")]
+#[allow(dead_code)]
+pub struct KeyRefused(ErrorBody);
+
+/// The refusals both image routes share, in OpenAI's error shape (one
+/// list, so the two routes' documents cannot drift apart).
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum ImageRefusals {
+    /// `access_denied`.
+    #[response(
+        status = 403,
+        description = "The key's user is banned or not allowed (`access_denied`)"
+    )]
+    Forbidden(ErrorBody),
+    /// `model_not_found`.
+    #[response(
+        status = 404,
+        description = "A model this deployment does not serve (`model_not_found`)"
+    )]
+    UnknownModel(ErrorBody),
+    /// `request_too_large`.
+    #[response(
+        status = 413,
+        description = "The body is larger than 64 MiB (`request_too_large`)"
+    )]
+    TooLarge(ErrorBody),
+    /// Quota denied.
+    #[response(
+        status = 429,
+        description = "Quota denied; Retry-After says when it can work"
+    )]
+    QuotaDenied(ErrorBody),
 }
 
 /// The JSON body of `POST /v1/images/generations` (OpenAI's fields).
@@ -59,10 +96,10 @@ pub struct GenerationRequest {
     background: Option<Background>,
     /// `png`, `jpeg`, `webp`.
     output_format: Option<OutputFormat>,
-    /// 0 to 100 (checked; the deployment's backend setting applies).
+    /// 0 to 100, for jpeg and webp (sent upstream over the backend's setting).
     #[schema(minimum = 0, maximum = 100)]
     output_compression: Option<u8>,
-    /// `auto` or `low` (checked; the deployment's backend setting applies).
+    /// `auto` or `low` (sent upstream over the backend's setting).
     moderation: Option<Moderation>,
     /// The caller's own end-user id (accepted, not used).
     user: Option<String>,
@@ -102,15 +139,13 @@ pub struct EditRequest {
     background: Option<Background>,
     /// `png`, `jpeg`, `webp`.
     output_format: Option<OutputFormat>,
-    /// `high` or `low`.
+    /// `high` or `low` (sent upstream over the backend's setting, to models that take it).
     input_fidelity: Option<InputFidelity>,
     /// One of `GET /v1/models` (default: the first).
     model: Option<String>,
-    /// 0 to 100 (checked; the deployment's backend setting applies).
+    /// 0 to 100, for jpeg and webp (sent upstream over the backend's setting).
     #[schema(minimum = 0, maximum = 100)]
     output_compression: Option<u8>,
-    /// `auto` or `low` (checked; the deployment's backend setting applies).
-    moderation: Option<Moderation>,
     /// The caller's own end-user id (accepted, not used).
     user: Option<String>,
     /// Only `b64_json`.
@@ -216,7 +251,8 @@ pub struct ImagesResponse {
     created: u64,
     /// One item per image.
     data: Vec<ImageItem>,
-    /// Token counts (zeros: Easel reports cost, not the provider's tokens).
+    /// The provider's token counts for the delivered call (zeros when it
+    /// reported none).
     usage: Usage,
     /// As asked (`auto` or `WIDTHxHEIGHT`).
     size: String,
@@ -246,6 +282,18 @@ pub struct Usage {
     input_tokens: u64,
     /// Image tokens made.
     output_tokens: u64,
+    /// The input split into text and image tokens.
+    input_tokens_details: InputTokensDetails,
+}
+
+/// `usage.input_tokens_details`.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct InputTokensDetails {
+    /// Prompt tokens.
+    text_tokens: u64,
+    /// Input image tokens (edits).
+    image_tokens: u64,
 }
 
 /// `GET /v1/models`.
@@ -270,4 +318,29 @@ pub struct Model {
     created: u64,
     /// Always `easel`.
     owned_by: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shared refusal types put every status on both image routes,
+    /// each as `ErrorBody`, and the key refusal on `/v1/models`.
+    #[test]
+    fn both_image_routes_document_the_shared_refusals() {
+        let doc = serde_json::to_value(V1Doc::openapi()).expect("json");
+        let error = serde_json::json!({"$ref": "#/components/schemas/ErrorBody"});
+        for (path, method, statuses) in [
+            ("/v1/images/generations", "post", &["400", "401", "403", "404", "413", "429"][..]),
+            ("/v1/images/edits", "post", &["400", "401", "403", "404", "413", "429"][..]),
+            ("/v1/models", "get", &["401"][..]),
+        ] {
+            let responses = &doc["paths"][path][method]["responses"];
+            for status in statuses {
+                let schema = &responses[*status]["content"]["application/json"]["schema"];
+                assert_eq!(schema, &error, "{path} {status}: {responses}");
+                assert!(responses[*status]["description"].is_string());
+            }
+        }
+    }
 }

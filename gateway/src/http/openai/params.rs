@@ -3,7 +3,9 @@
 //! to Easel's render options. JSON bodies and multipart text fields go
 //! through the same rules, so both routes refuse alike.
 
-use easel_shared::render::{Background, OutputFormat, Quality, RenderOptions, Shape};
+use easel_shared::render::{
+    Background, InputFidelity, Moderation, OutputFormat, Quality, RenderOptions, Shape, Tuning,
+};
 use serde_json::{Map, Value};
 
 use super::error::ApiError;
@@ -40,12 +42,13 @@ const GENERATION_FIELDS: &[&str] = &[
     "background",
     "output_format",
     "output_compression",
-    "moderation",
     "user",
     "stream",
     "partial_images",
     "response_format",
 ];
+/// OpenAI's edits take no `moderation` (its `unknown_parameter` refusal).
+const GENERATION_ONLY_FIELDS: &[&str] = &["moderation"];
 const EDIT_ONLY_FIELDS: &[&str] = &["input_fidelity"];
 
 /// A checked request, ready for the gateway.
@@ -68,8 +71,11 @@ pub struct ImageParams {
 /// Checks `fields` (a JSON object, or multipart text fields made into one).
 pub fn parse(route: Route, fields: &Map<String, Value>) -> Result<ImageParams, ApiError> {
     for name in fields.keys() {
-        let known = GENERATION_FIELDS.contains(&name.as_str())
-            || (route == Route::Edits && EDIT_ONLY_FIELDS.contains(&name.as_str()));
+        let only = match route {
+            Route::Generations => GENERATION_ONLY_FIELDS,
+            Route::Edits => EDIT_ONLY_FIELDS,
+        };
+        let known = GENERATION_FIELDS.contains(&name.as_str()) || only.contains(&name.as_str());
         if !known {
             return Err(ApiError::unknown_parameter(name));
         }
@@ -117,9 +123,20 @@ pub fn parse(route: Route, fields: &Map<String, Value>) -> Result<ImageParams, A
             "A transparent background needs output_format png or webp.",
         ));
     }
-    integer(fields, "output_compression", 0, 100)?;
-    choice(fields, "moderation", &["auto", "low"])?;
-    choice(fields, "input_fidelity", &["high", "low"])?;
+    // Passed through to the backend over its configured values.
+    let tuning = Tuning {
+        output_compression: integer(fields, "output_compression", 0, 100)?,
+        moderation: match choice(fields, "moderation", &["auto", "low"])?.as_deref() {
+            Some("low") => Some(Moderation::Low),
+            Some(_) => Some(Moderation::Auto),
+            None => None,
+        },
+        input_fidelity: match choice(fields, "input_fidelity", &["high", "low"])?.as_deref() {
+            Some("high") => Some(InputFidelity::High),
+            Some(_) => Some(InputFidelity::Low),
+            None => None,
+        },
+    };
     // GPT image models always answer in base64; URLs are DALL-E's.
     choice(fields, "response_format", &["b64_json"])?;
     string(fields, "user")?;
@@ -134,6 +151,7 @@ pub fn parse(route: Route, fields: &Map<String, Value>) -> Result<ImageParams, A
             background,
             format,
             n,
+            tuning,
         },
         size,
         stream,
@@ -205,10 +223,15 @@ fn string(fields: &Map<String, Value>, name: &str) -> Result<Option<String>, Api
     }
 }
 
-fn choice(fields: &Map<String, Value>, name: &str, allowed: &[&str]) -> Result<(), ApiError> {
+/// The field's value when it is one of `allowed`.
+fn choice(
+    fields: &Map<String, Value>,
+    name: &str,
+    allowed: &[&str],
+) -> Result<Option<String>, ApiError> {
     match string(fields, name)? {
         Some(v) if !allowed.contains(&v.as_str()) => Err(one_of(name, &v, &allowed.join(", "))),
-        _ => Ok(()),
+        other => Ok(other),
     }
 }
 
@@ -295,6 +318,14 @@ mod tests {
         assert_eq!(p.options.format, OutputFormat::Webp);
         assert!(p.stream);
         assert_eq!(p.partial_images, 2);
+        assert_eq!(
+            p.options.tuning,
+            Tuning {
+                output_compression: Some(80),
+                moderation: Some(Moderation::Low),
+                input_fidelity: None,
+            }
+        );
     }
 
     #[test]
@@ -326,6 +357,27 @@ mod tests {
         check(
             json!({"prompt": "x", "partial_images": 4}),
             "partial_images",
+        );
+        check(json!({"prompt": "x", "moderation": "none"}), "moderation");
+        check(
+            json!({"prompt": "x", "output_compression": 101}),
+            "output_compression",
+        );
+        // OpenAI's edits take no moderation, generations no input_fidelity.
+        let err = parse(
+            Route::Edits,
+            &fields(json!({"prompt": "x", "moderation": "low"})),
+        )
+        .expect_err("refused");
+        assert_eq!(err.body()["error"]["param"], json!("moderation"));
+        let edit = parse(
+            Route::Edits,
+            &fields(json!({"prompt": "x", "input_fidelity": "high"})),
+        )
+        .expect("valid");
+        assert_eq!(
+            edit.options.tuning.input_fidelity,
+            Some(InputFidelity::High)
         );
     }
 

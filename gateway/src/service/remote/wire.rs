@@ -111,6 +111,16 @@ pub struct Submitted {
     pub job: String,
 }
 
+/// What `GET {BASE}/info` says about the gateway (`easel doctor` checks it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GatewayInfo {
+    /// The gateway's release (`CARGO_PKG_VERSION`).
+    pub version: String,
+    /// Whether it runs the image pipeline (`[[backends.chain]]` set): without
+    /// it every port call answers 503.
+    pub serves_jobs: bool,
+}
+
 /// A pre-check's answer ([`crate::service::Pass`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WirePass {
