@@ -10,12 +10,12 @@ mod chat;
 /// Each error in OpenAI's shape and status: keys, fields, images, quota.
 #[path = "openai_api/errors.rs"]
 mod errors;
-/// The official `openai` Python package as a real client.
-#[path = "openai_api/python.rs"]
-mod python;
 /// `output_compression`, `moderation`, `input_fidelity` reach the upstream.
 #[path = "openai_api/passthrough.rs"]
 mod passthrough;
+/// The official `openai` Python package as a real client.
+#[path = "openai_api/python.rs"]
+mod python;
 /// Success paths through `oneshot`: generate, edit, stream, models, the document.
 #[path = "openai_api/success.rs"]
 mod success;

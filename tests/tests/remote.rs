@@ -131,6 +131,7 @@ fn routes() -> Vec<(Method, &'static str, Value)> {
             json!({"user": user, "text": "easel-sk-ABCD"}),
         ),
         (Method::GET, "/notices", Value::Null),
+        (Method::GET, "/info", Value::Null),
     ]
 }
 

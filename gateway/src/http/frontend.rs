@@ -34,8 +34,8 @@ use super::AppState;
 use crate::imaging::InputLimits;
 use crate::service::Gateway;
 use crate::service::remote::wire::{
-    self, AdminCall, AdminRules, ForUser, GatewayInfo, SubmitBody, Submitted, UserRequest, UserText,
-    WireCancelled, WireInput, WirePass,
+    self, AdminCall, AdminRules, ForUser, GatewayInfo, SubmitBody, Submitted, UserRequest,
+    UserText, WireCancelled, WireInput, WirePass,
 };
 
 /// The most a submit body may carry: every input (at most 16) at the

@@ -65,6 +65,8 @@ async fn a_turn_streams_partials_and_costs_the_text_plus_the_image() {
     assert_eq!(partials, 2);
     // No tool usage reported: the image model's low 1024x1024 price.
     assert_eq!(out.cost_micros, TEXT_COST + 11_000);
+    // ... and no image usage to report (the mainline's text tokens are not it).
+    assert_eq!(out.usage, None);
 
     let body = fake.requests()[0].json.clone().unwrap();
     assert_eq!(body["model"], "gpt-5.1");
@@ -84,9 +86,13 @@ async fn a_turn_streams_partials_and_costs_the_text_plus_the_image() {
         "input_tokens_details": { "text_tokens": 10, "image_tokens": 50 }
     })));
     let (result, _) = run(&chain, &job(low(1))).await;
+    let out = result.unwrap();
+    assert_eq!(out.cost_micros, TEXT_COST + 10 * 5 + 50 * 10 + 4160 * 40);
+    // The image tool's tokens are the call's usage.
+    let usage = out.usage.expect("tool usage carried");
     assert_eq!(
-        result.unwrap().cost_micros,
-        TEXT_COST + 10 * 5 + 50 * 10 + 4160 * 40
+        (usage.text_input, usage.image_input, usage.output),
+        (10, 50, 4160)
     );
 }
 

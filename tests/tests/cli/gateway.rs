@@ -29,11 +29,16 @@ fn one<'r>(report: &'r Report, name: &str) -> &'r Check {
 #[tokio::test]
 async fn a_live_gateway_that_takes_the_token_passes() {
     let stack = Stack::start(|_| {}).await;
-    let api = FrontendApi::serve(stack.gateway.clone(), stack.gateway.ledger(), &stack.config).await;
+    let api =
+        FrontendApi::serve(stack.gateway.clone(), stack.gateway.ledger(), &stack.config).await;
     let dir = tempfile::tempdir().unwrap();
     let config = remote(&stack.openai, &dir, &api.url(), FRONTEND_TOKEN);
     let report = doctor::check(&config, &env()).await;
-    assert_eq!(one(&report, "gateway.token").status, Status::Ok, "{report:#?}");
+    assert_eq!(
+        one(&report, "gateway.token").status,
+        Status::Ok,
+        "{report:#?}"
+    );
     let version = one(&report, "gateway.version");
     assert_eq!(version.status, Status::Ok, "{report:#?}");
     assert_eq!(
@@ -45,7 +50,8 @@ async fn a_live_gateway_that_takes_the_token_passes() {
 #[tokio::test]
 async fn a_token_the_gateway_refuses_fails_naming_the_variable() {
     let stack = Stack::start(|_| {}).await;
-    let api = FrontendApi::serve(stack.gateway.clone(), stack.gateway.ledger(), &stack.config).await;
+    let api =
+        FrontendApi::serve(stack.gateway.clone(), stack.gateway.ledger(), &stack.config).await;
     let dir = tempfile::tempdir().unwrap();
     let wrong = "wrong-SECRET-frontend-token";
     let config = remote(&stack.openai, &dir, &api.url(), wrong);
@@ -56,7 +62,10 @@ async fn a_token_the_gateway_refuses_fails_naming_the_variable() {
     assert!(fix.contains("EASEL_GATEWAY_TOKEN"), "{check:?}");
     assert!(fix.contains("gateway.frontends"), "{check:?}");
     assert!(report.named("gateway.version").is_empty(), "{report:#?}");
-    assert!(!check.detail.contains(wrong) && !fix.contains(wrong), "{check:?}");
+    assert!(
+        !check.detail.contains(wrong) && !fix.contains(wrong),
+        "{check:?}"
+    );
 }
 
 #[tokio::test]
@@ -69,7 +78,9 @@ async fn nothing_listening_at_the_url_fails_with_the_reason() {
     let check = one(&report, "gateway.url");
     assert_eq!(check.status, Status::Fail, "{report:#?}");
     assert!(
-        check.detail.starts_with("cannot reach the gateway at http://127.0.0.1:1"),
+        check
+            .detail
+            .starts_with("cannot reach the gateway at http://127.0.0.1:1"),
         "{check:?}"
     );
     let fix = check.fix.as_deref().unwrap_or_default();

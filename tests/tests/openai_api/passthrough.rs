@@ -104,6 +104,9 @@ async fn moderation_on_an_edit_is_refused_as_openai_refuses_it() {
     let (_, code, param) = reply.error();
     assert_eq!(code.as_deref(), Some("unknown_parameter"));
     assert_eq!(param.as_deref(), Some("moderation"));
-    assert!(v1.stack.openai.requests().is_empty(), "nothing sent upstream");
+    assert!(
+        v1.stack.openai.requests().is_empty(),
+        "nothing sent upstream"
+    );
     assert_eq!(v1.used().await, 0, "nothing charged");
 }

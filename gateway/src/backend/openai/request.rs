@@ -252,7 +252,11 @@ mod tests {
         };
         let r = Resolved::new(&configured, &model);
         assert_eq!(
-            (r.compression, r.moderation.as_deref(), r.input_fidelity.as_deref()),
+            (
+                r.compression,
+                r.moderation.as_deref(),
+                r.input_fidelity.as_deref()
+            ),
             (Some(80), Some("auto"), Some("low"))
         );
         let asked = RenderOptions {
@@ -265,7 +269,11 @@ mod tests {
         };
         let r = Resolved::new(&asked, &model);
         assert_eq!(
-            (r.compression, r.moderation.as_deref(), r.input_fidelity.as_deref()),
+            (
+                r.compression,
+                r.moderation.as_deref(),
+                r.input_fidelity.as_deref()
+            ),
             (Some(35), Some("low"), Some("high"))
         );
         // A model without input_fidelity (capability table) never gets it.

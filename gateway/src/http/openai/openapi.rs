@@ -331,8 +331,16 @@ mod tests {
         let doc = serde_json::to_value(V1Doc::openapi()).expect("json");
         let error = serde_json::json!({"$ref": "#/components/schemas/ErrorBody"});
         for (path, method, statuses) in [
-            ("/v1/images/generations", "post", &["400", "401", "403", "404", "413", "429"][..]),
-            ("/v1/images/edits", "post", &["400", "401", "403", "404", "413", "429"][..]),
+            (
+                "/v1/images/generations",
+                "post",
+                &["400", "401", "403", "404", "413", "429"][..],
+            ),
+            (
+                "/v1/images/edits",
+                "post",
+                &["400", "401", "403", "404", "413", "429"][..],
+            ),
             ("/v1/models", "get", &["401"][..]),
         ] {
             let responses = &doc["paths"][path][method]["responses"];
