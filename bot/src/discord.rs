@@ -76,6 +76,20 @@ impl Discord {
     pub fn http(&self) -> &Arc<Http> {
         &self.http
     }
+
+    /// Claims `interaction` for handling across replicas: `false` if
+    /// another delivery of it was claimed first.
+    pub async fn claim(
+        &self,
+        interaction: &serenity::all::Interaction,
+    ) -> Result<bool, easel_gateway::service::GatewayError> {
+        let Some(id) = endpoint::interaction_id(interaction) else {
+            return Ok(true);
+        };
+        self.gateway
+            .claim_event(&format!("dc:interaction:{id}"))
+            .await
+    }
 }
 
 /// Why the Discord frontend stopped.
