@@ -58,7 +58,10 @@ fn unique_prefix(what: &str) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    format!("easel-test:limits:{what}:{}-{nanos:x}-{seq}:", std::process::id())
+    format!(
+        "easel-test:limits:{what}:{}-{nanos:x}-{seq}:",
+        std::process::id()
+    )
 }
 
 fn node_url() -> String {
@@ -175,7 +178,10 @@ async fn play(r: &Replicas) -> Vec<String> {
     r.at(next()).safety().record_block(u).await.unwrap();
     r.clock.advance(MINUTE);
     let until = r.at(next()).safety().record_block(u).await.unwrap();
-    out.push(format!("block until {:?}", until.map(|t| (t.0 - T0.0) / 1000)));
+    out.push(format!(
+        "block until {:?}",
+        until.map(|t| (t.0 - T0.0) / 1000)
+    ));
     out.push(outcome(r.at(next()).admit(&admit(u, "g")).await));
     // The first block ages out: below the threshold again.
     r.clock.advance(HOUR - MINUTE);

@@ -123,7 +123,8 @@ async fn guard(state: Guard, mut req: Request, next: Next) -> Response {
         }
     }
     // Without an update id teloxide refuses the body itself.
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 /// The `update_id` of an update body, if it has one.

@@ -76,9 +76,7 @@ impl Gatekeeper {
             .credits_per_image(check.options.quality, check.options.shape);
         room(&status, plan, u32::from(check.options.n), per_image).map_err(AdmitError::denied)?;
         if let Some(burst) = plan.burst {
-            inner
-                .take_burst(name, burst, check.user, &check.id)
-                .await?;
+            inner.take_burst(name, burst, check.user, &check.id).await?;
         }
         Ok(Pass {
             id: check.id.clone(),

@@ -28,8 +28,8 @@ use tokio::sync::mpsc;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 use self::wire::{
-    AdminCall, AdminRules, ErrorBody, EventClaim, ForUser, SubmitBody, Submitted, UserRequest, UserText,
-    WireCancelled, WirePass,
+    AdminCall, AdminRules, ErrorBody, EventClaim, ForUser, SubmitBody, Submitted, UserRequest,
+    UserText, WireCancelled, WirePass,
 };
 use super::{Gateway, GatewayError, JobStream, Pass};
 use crate::http::frontend::{Lookup, SetSettings};

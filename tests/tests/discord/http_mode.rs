@@ -27,12 +27,9 @@ impl Endpoint {
 
     /// An endpoint over `discord` (another replica's adapter), with `bot`'s config and clock.
     async fn start_for(discord: std::sync::Arc<easel_bot::discord::Discord>, bot: &Bot) -> Self {
-        let router = endpoint::router_with_clock(
-            discord,
-            &bot.config().discord,
-            bot.stack.clock.clone(),
-        )
-        .expect("router");
+        let router =
+            endpoint::router_with_clock(discord, &bot.config().discord, bot.stack.clock.clone())
+                .expect("router");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/interactions", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, router).await });

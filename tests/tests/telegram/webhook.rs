@@ -120,7 +120,10 @@ async fn an_update_delivered_to_two_replicas_is_handled_once() {
     // Both answers are in: the duplicate was dropped before any handler
     // (its 200 came after the claim), so the one reply is all there will be.
     tg.wait_for("the reply", |calls| {
-        calls.iter().any(|c| c.method == "sendmessage").then_some(())
+        calls
+            .iter()
+            .any(|c| c.method == "sendmessage")
+            .then_some(())
     })
     .await;
     assert_eq!(tg.calls_of("sendMessage").len(), 1, "handled once");
@@ -147,7 +150,11 @@ async fn an_update_delivered_to_two_replicas_is_handled_once() {
             .then_some(())
     })
     .await;
-    let quota_replies = tg.calls_of("sendMessage").into_iter().filter(is_quota).count();
+    let quota_replies = tg
+        .calls_of("sendMessage")
+        .into_iter()
+        .filter(is_quota)
+        .count();
     assert_eq!(quota_replies, 1, "the duplicate was never handled");
     drop(stops);
 }

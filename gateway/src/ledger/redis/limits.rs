@@ -101,9 +101,11 @@ impl RedisLedger {
                 &[&now, &window, &threshold, &nonce, record],
             )
             .await?;
-        Ok((reply.int(0)? == 1)
-            .then(|| reply.int(1).map(UnixMillis))
-            .transpose()?)
+        if reply.int(0)? == 1 {
+            Ok(Some(UnixMillis(reply.int(1)?)))
+        } else {
+            Ok(None)
+        }
     }
 }
 
@@ -129,7 +131,9 @@ impl Limits for RedisLedger {
         keys.extend(pass_key.as_deref());
         let (now, every) = (self.now_arg(), millis(rate.every));
         let (burst, ttl) = (rate.burst.to_string(), millis(PASS_TTL));
-        let reply = self.run(&TAKE, &keys, &[&now, &every, &burst, &ttl]).await?;
+        let reply = self
+            .run(&TAKE, &keys, &[&now, &every, &burst, &ttl])
+            .await?;
         Ok(match reply.int(0)? {
             1 => Take::Granted,
             _ => Take::Refused {

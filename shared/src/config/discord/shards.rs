@@ -161,7 +161,10 @@ mod tests {
         );
         let bad = parse(r#"{"total": "many"}"#).unwrap_err();
         assert!(bad.contains("\"auto\""), "{bad}");
-        assert!(parse(r#"{"shard_id": 1}"#).is_err(), "unknown keys are refused");
+        assert!(
+            parse(r#"{"shard_id": 1}"#).is_err(),
+            "unknown keys are refused"
+        );
     }
 
     #[test]
