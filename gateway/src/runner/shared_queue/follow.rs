@@ -1,0 +1,154 @@
+//! Following jobs accepted here, wherever they run: one task per process
+//! blocks on a dedicated connection over the wake stream and the event
+//! streams of the jobs this process follows, forwards their items to the
+//! submitters' channels, and wakes the dispatcher when the queue changed.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, Weak};
+use std::time::Duration;
+
+use easel_shared::RequestId;
+use easel_shared::job::JobEvent;
+use easel_shared::results::Continuation;
+use tokio::sync::{mpsc, oneshot};
+
+use super::super::Shared;
+use super::super::redis::{Reader, StreamItem};
+use super::queue;
+
+/// The jobs this process follows.
+#[derive(Default)]
+pub(in crate::runner) struct Follows {
+    map: Mutex<HashMap<RequestId, Follow>>,
+}
+
+struct Follow {
+    events: mpsc::UnboundedSender<JobEvent>,
+    continuation: Option<oneshot::Sender<Continuation>>,
+    /// The last entry read from its stream.
+    from: String,
+}
+
+impl Follows {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<RequestId, Follow>> {
+        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Follows `id` from the start of its stream.
+    pub(in crate::runner) fn add(
+        &self,
+        id: RequestId,
+        events: mpsc::UnboundedSender<JobEvent>,
+        continuation: oneshot::Sender<Continuation>,
+    ) {
+        let follow = Follow {
+            events,
+            continuation: Some(continuation),
+            from: "0-0".to_owned(),
+        };
+        self.lock().insert(id, follow);
+    }
+
+    /// Stops following `id`.
+    pub(in crate::runner) fn remove(&self, id: &RequestId) {
+        self.lock().remove(id);
+    }
+
+    fn positions(&self) -> Vec<(RequestId, String)> {
+        let map = self.lock();
+        map.iter()
+            .map(|(id, f)| (id.clone(), f.from.clone()))
+            .collect()
+    }
+
+    /// Hands one stream item on; a final event ends the follow.
+    fn deliver(&self, id: &RequestId, entry: String, item: StreamItem) {
+        let mut map = self.lock();
+        let Some(follow) = map.get_mut(id) else {
+            return;
+        };
+        follow.from = entry;
+        match item {
+            StreamItem::Continuation(next) => {
+                if let Some(tx) = follow.continuation.take() {
+                    let _ = tx.send(next);
+                }
+            }
+            StreamItem::Event(event) => {
+                let last = event.is_final();
+                let _ = follow.events.send(event);
+                if last {
+                    map.remove(id);
+                }
+            }
+        }
+    }
+}
+
+/// The reader task (see the module doc). Reconnects after a failure.
+pub(in crate::runner) async fn read(shared: Weak<Shared>) {
+    let mut reader: Option<(Reader, String)> = None;
+    loop {
+        let Some(strong) = shared.upgrade() else {
+            return;
+        };
+        let (mut con, wake_from) = match reader.take() {
+            Some(r) => r,
+            None => match connect(&strong).await {
+                Some(r) => r,
+                None => {
+                    drop(strong);
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            },
+        };
+        let follows = strong.follows.positions();
+        drop(strong);
+        let news = con.read(&wake_from, &follows).await;
+        let Some(strong) = shared.upgrade() else {
+            return;
+        };
+        match news {
+            Ok(news) => {
+                let woke = news.woke.is_some();
+                for (id, entry, item) in news.items {
+                    match item {
+                        Ok(item) => strong.follows.deliver(&id, entry, item),
+                        Err(error) => tracing::error!(%id, %error, "unreadable job event skipped"),
+                    }
+                }
+                if woke {
+                    strong.wake.notify_one();
+                }
+                reader = Some((con, news.woke.unwrap_or(wake_from)));
+            }
+            Err(error) => {
+                tracing::warn!(%error, "reading the job queue's events failed; reconnecting");
+                drop(strong);
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+async fn connect(shared: &Shared) -> Option<(Reader, String)> {
+    let mut reader = match queue(shared).reader().await {
+        Ok(r) => r,
+        Err(error) => {
+            tracing::warn!(%error, "job queue reader cannot connect");
+            return None;
+        }
+    };
+    match reader.wake_tip().await {
+        // Whatever changed before now is seen by the first claim anyway.
+        Ok(tip) => {
+            shared.wake.notify_one();
+            Some((reader, tip))
+        }
+        Err(error) => {
+            tracing::warn!(%error, "job queue reader cannot read");
+            None
+        }
+    }
+}
