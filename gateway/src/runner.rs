@@ -201,7 +201,11 @@ impl JobRunner {
         queue: Option<RedisQueue>,
     ) -> Self {
         let runner = config.load().runner.clone();
-        let slots = Arc::new(Semaphore::new(runner.concurrency.max(1) as usize));
+        let local = match (&queue, runner.workers) {
+            (Some(_), workers) if workers > 0 => workers,
+            _ => runner.concurrency,
+        };
+        let slots = Arc::new(Semaphore::new(local.max(1) as usize));
         let shared = Arc::new(Shared {
             ledger,
             outbox,

@@ -456,6 +456,9 @@ pub struct RunnerConfig {
     /// then `concurrency` and `images_per_minute` hold for the whole
     /// deployment). See docs/queue.md.
     pub queue: QueueKind,
+    /// On the shared queue: upstream calls this process runs at once
+    /// (0: `concurrency`). Unused with `queue = "memory"`.
+    pub workers: u32,
 }
 
 /// Where admitted jobs wait (`runner.queue`).
@@ -480,6 +483,7 @@ impl Default for RunnerConfig {
             decode_wait: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(60),
             queue: QueueKind::Memory,
+            workers: 0,
         }
     }
 }

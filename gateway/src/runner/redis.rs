@@ -26,6 +26,14 @@ use scripts::SCRIPTS;
 const GROUP: &str = "workers";
 /// How long a job record lives (refreshed while it runs).
 pub const RECORD_TTL: Duration = Duration::from_secs(24 * 3600);
+/// A consumer's heartbeat lives half a ledger lease: renewed every third of
+/// one, and a dead consumer's jobs are taken over (between 1/2 and 5/6 of a
+/// lease after its last pass) before their reservations' leases lapse to
+/// the reaper (one lease).
+fn heartbeat(lease: Duration) -> u64 {
+    (lease / 2).as_millis() as u64
+}
+
 /// How long a job's event stream outlives its last event.
 pub const EVENTS_TTL: Duration = Duration::from_secs(3600);
 /// Entries kept per job event stream (a job has a few dozen at most).
@@ -234,7 +242,7 @@ impl RedisQueue {
             .arg(GROUP)
             .arg(concurrency)
             .arg(images_per_minute)
-            .arg(lease.as_millis() as u64)
+            .arg(heartbeat(lease))
             .arg(self.keys.record(""))
             .invoke_async(&mut self.link.clone())
             .await?;
@@ -341,7 +349,7 @@ impl RedisQueue {
             .arg(self.now_arg())
             .arg(&self.consumer)
             .arg(GROUP)
-            .arg(lease.as_millis() as u64)
+            .arg(heartbeat(lease))
             .arg(RECORD_TTL.as_millis() as u64)
             .arg(self.keys.record(""))
             .arg(entries)
@@ -360,7 +368,7 @@ impl RedisQueue {
             .arg(self.now_arg())
             .arg(&self.consumer)
             .arg(GROUP)
-            .arg(lease.as_millis() as u64)
+            .arg(heartbeat(lease))
             .invoke_async(&mut self.link.clone())
             .await?;
         let mut out = Vec::new();

@@ -2,7 +2,7 @@
 -- concurrency cap and the provider pacing (GCRA on the queue's clock).
 -- KEYS: 1 wait, 2 vt, 3 run, 4 hb, 5 pace
 -- ARGV: 1 now override, 2 consumer, 3 group, 4 cap (0: none),
---       5 images per minute (0: none), 6 lease ms, 7 record key prefix
+--       5 images per minute (0: none), 6 heartbeat ms, 7 record key prefix
 -- Returns {'job', id, entry, ticket, job, since} | {'wait', until} | {'full'} | {'empty'}
 local now = clock(ARGV[1])
 redis.call('ZADD', KEYS[4], now + tonumber(ARGV[6]), ARGV[2])

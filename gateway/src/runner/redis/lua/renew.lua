@@ -1,7 +1,7 @@
 -- renew: heartbeat, keep this consumer's entries fresh, say which are
 -- still its own (an entry taken over by another consumer is not stolen back).
 -- KEYS: 1 hb, 2 run
--- ARGV: 1 now override, 2 consumer, 3 group, 4 lease ms, 5 record ttl ms,
+-- ARGV: 1 now override, 2 consumer, 3 group, 4 heartbeat ms, 5 record ttl ms,
 --       6 record key prefix, 7.. entries
 -- Returns the entries still owned.
 local now = clock(ARGV[1])

@@ -2,7 +2,7 @@
 -- the taker (min-idle 0: the lapsed heartbeat on the queue's clock is the
 -- proof of death), and the dead consumer is deleted.
 -- KEYS: 1 hb, 2 run
--- ARGV: 1 now override, 2 taker, 3 group, 4 lease ms
+-- ARGV: 1 now override, 2 taker, 3 group, 4 heartbeat ms
 -- Returns {entry, id, entry, id, ...}
 local now = clock(ARGV[1])
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[2])
