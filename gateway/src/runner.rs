@@ -363,11 +363,14 @@ impl JobRunner {
         if self.shared.queue.is_some() {
             return shared_queue::snapshot(&self.shared).await;
         }
+        // In process only ids, owners and positions so far (the dashboard's
+        // branch fills in sizes and times).
         let state = self.shared.lock();
-        let mut waiting = Vec::new();
-        let mut position = 0;
-        for (id, user) in state.queue.ids() {
-            waiting.push(QueuedJob {
+        let waiting = state
+            .queue
+            .ids()
+            .zip(0..)
+            .map(|((id, user), position)| QueuedJob {
                 id: id.clone(),
                 user,
                 images: 0,
@@ -375,8 +378,7 @@ impl JobRunner {
                 since: UnixMillis(0),
                 position: Some(position),
             });
-            position += 1;
-        }
+        let waiting = waiting.collect();
         let running = state.running.iter().map(|(id, r)| QueuedJob {
             id: id.clone(),
             user: r.user,

@@ -417,8 +417,7 @@ impl RedisQueue {
         let mut jobs = Vec::new();
         for (i, chunk) in reply[1..].chunks(5).enumerate() {
             let field = |n: usize| chunk.get(n).map(value_text).unwrap_or_default();
-            let (Ok(id), Ok(user)) = (RequestId::new(&field(0)), field(1).parse::<UserKey>())
-            else {
+            let (Ok(id), Ok(user)) = (RequestId::new(field(0)), field(1).parse::<UserKey>()) else {
                 continue;
             };
             jobs.push(QueuedJob {
