@@ -80,6 +80,18 @@ pub(super) async fn run(
                 images: delivered,
                 cost_micros,
             };
+            if let Some(queue) = &shared.queue {
+                // Kept before the settle, so a replica taking this job over
+                // after a crash past the settle delivers these images
+                // instead of telling a charged user nothing was charged.
+                let output = super::redis::Output {
+                    images: images.clone(),
+                    cost_micros,
+                };
+                if let Err(error) = queue.keep_output(&id, &output).await {
+                    tracing::warn!(%id, %error, "output not kept in the queue before settling");
+                }
+            }
             // Deliver only what the ledger charged: wait for the settle to
             // land, through the outbox if the ledger is away.
             let charged = match shared.outbox.settle(user, &id, how).await {

@@ -123,6 +123,15 @@ pub enum StreamItem {
     Continuation(Continuation),
 }
 
+/// What a job delivered, kept in its record between upstream and settle.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Output {
+    /// The provider's images (already cut to the images reserved).
+    pub images: Vec<easel_shared::job::ImageData>,
+    /// What the upstream call cost.
+    pub cost_micros: u64,
+}
+
 /// The queue's keys.
 #[derive(Debug, Clone)]
 struct Keys {
@@ -431,6 +440,30 @@ impl RedisQueue {
         }
         let running = jobs.split_off(waiting.min(jobs.len()));
         Ok((jobs, running))
+    }
+
+    /// Keeps a job's output in its record (see [`Output`]).
+    pub async fn keep_output(&self, id: &RequestId, output: &Output) -> Result<(), QueueError> {
+        let json = serde_json::to_string(output).map_err(|e| QueueError::Corrupt(e.to_string()))?;
+        // Only on an existing record (one acked meanwhile stays gone).
+        let _: i64 = SCRIPTS
+            .keep
+            .key(self.keys.record(id.as_str()))
+            .arg(json)
+            .invoke_async(&mut self.link.clone())
+            .await?;
+        Ok(())
+    }
+
+    /// The output kept for a job, if any.
+    pub async fn output(&self, id: &RequestId) -> Result<Option<Output>, QueueError> {
+        let json: Option<String> = redis::cmd("HGET")
+            .arg(self.keys.record(id.as_str()))
+            .arg("out")
+            .query_async(&mut self.link.clone())
+            .await?;
+        json.map(|j| serde_json::from_str(&j).map_err(|e| QueueError::Corrupt(e.to_string())))
+            .transpose()
     }
 
     /// Appends an item to the job's event stream (kept `EVENTS_TTL`).

@@ -7,10 +7,10 @@
 use std::time::Duration;
 
 use easel_gateway::ledger::{Clock, Settlement};
-use easel_gateway::runner::redis::{Claim, RedisQueue};
+use easel_gateway::runner::redis::{Claim, Output, RedisQueue};
 use easel_gateway::service::{Gateway, JobStream};
 use easel_shared::config::{PlanConfig, QueueKind, WindowConfig};
-use easel_shared::job::{CancelOutcome, JobEvent, JobFailure};
+use easel_shared::job::{CancelOutcome, ImageData, JobEvent, JobFailure};
 use easel_shared::render::RenderOptions;
 use easel_shared::request::Request;
 use easel_shared::{RequestId, UserKey};
@@ -367,5 +367,49 @@ async fn a_draining_replica_hands_its_running_job_back_and_another_finishes_it()
         openai.requests().len(),
         2,
         "the cut-short call and the rerun"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_settled_before_its_replica_died_is_delivered_from_its_kept_output() {
+    let openai = FakeOpenAi::start().await;
+    let prefix = unique_prefix("queue-settled");
+    let (a, b, second) = ghost_holds_the_second_job(&openai, &prefix).await;
+    // The ghost got its images, kept them, settled, and died before `Done`.
+    let id = RequestId::new("tg:1:2").unwrap();
+    let ghost = RedisQueue::connect(&redis_url(), &prefix, Clock::manual(START))
+        .await
+        .unwrap();
+    let image = ImageData {
+        mime: "image/png".into(),
+        bytes: FakeOpenAi::final_image(7),
+    };
+    let output = Output {
+        images: vec![image.clone()],
+        cost_micros: 5,
+    };
+    ghost.keep_output(&id, &output).await.unwrap();
+    let how = Settlement::Delivered {
+        images: 1,
+        cost_micros: 5,
+    };
+    a.gateway.ledger().settle(ALICE, &id, how).await.unwrap();
+
+    for stack in [&a, &b] {
+        stack.clock.advance(LEASE);
+    }
+    let events = finish(second).await;
+    match events.last() {
+        Some(JobEvent::Done {
+            images, charged, ..
+        }) => assert_eq!((images.as_slice(), *charged), (&[image][..], 1)),
+        other => panic!("not delivered: {other:?}"),
+    }
+    assert_eq!(openai.requests().len(), 1, "not run a second time");
+    let quota = a.gateway.quota(ALICE).await.unwrap();
+    assert_eq!(
+        (quota.windows[0].used, quota.in_flight),
+        (2, 0),
+        "charged once"
     );
 }

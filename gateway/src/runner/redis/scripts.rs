@@ -24,6 +24,7 @@ pub(super) struct Scripts {
     pub(super) renew: Script,
     pub(super) takeover: Script,
     pub(super) snapshot: Script,
+    pub(super) keep: Script,
 }
 
 /// Compiled once per process.
@@ -36,4 +37,5 @@ pub(super) static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     renew: queue_script!("lua/renew.lua"),
     takeover: queue_script!("lua/takeover.lua"),
     snapshot: queue_script!("lua/snapshot.lua"),
+    keep: Script::new(include_str!("lua/keep.lua")),
 });

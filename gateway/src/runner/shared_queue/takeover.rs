@@ -13,9 +13,12 @@ use easel_shared::job::JobFailure;
 use easel_shared::{RequestId, UserKey};
 use tokio::sync::Semaphore;
 
-use super::super::Shared;
-use super::super::redis::{Cancelled, Claimed};
-use super::{ack, fail_in_stream, queue, start};
+use easel_shared::job::JobEvent;
+
+use super::super::redis::{Cancelled, Claimed, StreamItem};
+use super::super::{Shared, job};
+use super::{ack, fail_in_stream, push, queue, start};
+use crate::ledger::{SettleOutcome, Settlement};
 
 /// One pass (see the module doc).
 pub(in crate::runner) async fn renew_pass(shared: &Arc<Shared>, lease: Duration) {
@@ -113,8 +116,7 @@ async fn adopt(shared: &Arc<Shared>, claimed: Claimed) {
             }
         }
         Ok(false) => {
-            tracing::warn!(%id, %user, "taken-over job's reservation is finished: dropped");
-            fail_in_stream(shared, user, &id, JobFailure::ReservationLost).await;
+            finish_settled(shared, &claimed).await;
             ack(queue(shared), &claimed.entry, &id).await;
         }
         Err(error) => {
@@ -124,4 +126,34 @@ async fn adopt(shared: &Arc<Shared>, claimed: Claimed) {
             }
         }
     }
+}
+
+/// A taken-over job whose reservation is no longer pending: if it was
+/// settled as delivered (its replica died after the settle), its kept output
+/// is delivered now; otherwise (refunded by the reaper) it ends unpaid and
+/// never runs.
+async fn finish_settled(shared: &Arc<Shared>, claimed: &Claimed) {
+    let user = claimed.ticket.reservation.user;
+    let id = &claimed.id;
+    let outcome = shared.ledger.settle(user, id, Settlement::Failed).await;
+    let output = match outcome {
+        Ok(SettleOutcome::AlreadySettled) => queue(shared).output(id).await.ok().flatten(),
+        _ => None,
+    };
+    let Some(output) = output else {
+        tracing::warn!(%id, %user, ?outcome, "taken-over job's reservation is finished: dropped");
+        fail_in_stream(shared, user, id, JobFailure::ReservationLost).await;
+        return;
+    };
+    tracing::info!(%id, %user, "taken-over job was settled before its replica died: delivering");
+    let reserved = claimed.ticket.reservation.images.max(1);
+    let delivered = output.images.len() as u32;
+    let event = JobEvent::Done {
+        charged: claimed.ticket.credits / reserved * delivered,
+        images: output.images,
+        cost_micros: output.cost_micros,
+        quota: job::status(shared, user).await,
+        result: None,
+    };
+    push(queue(shared), id, StreamItem::Event(event)).await;
 }
