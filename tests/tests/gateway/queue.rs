@@ -31,7 +31,21 @@ async fn replica(
     workers: u32,
     pace: u32,
 ) -> Stack {
+    replica_at(openai, &redis_url(), prefix, concurrency, workers, pace).await
+}
+
+/// [`replica`] on the Redis (or Redis Cluster) at `url`.
+async fn replica_at(
+    openai: &FakeOpenAi,
+    url: &str,
+    prefix: &str,
+    concurrency: u32,
+    workers: u32,
+    pace: u32,
+) -> Stack {
+    let url = url.to_owned();
     Stack::start_on_redis(openai.clone(), prefix, |c| {
+        c.ledger.redis_url = url;
         c.runner.queue = QueueKind::Redis;
         c.runner.concurrency = concurrency;
         c.runner.workers = workers;
@@ -412,4 +426,45 @@ async fn a_job_settled_before_its_replica_died_is_delivered_from_its_kept_output
         (2, 0),
         "charged once"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shared_queue_runs_on_a_redis_cluster() {
+    let url = easel_tests::redis_cluster::shared().url();
+    let openai = FakeOpenAi::start().await;
+    openai.hold();
+    let prefix = unique_prefix("queue-cluster");
+    let a = replica_at(&openai, &url, &prefix, 1, 1, 0).await;
+    let b = replica_at(&openai, &url, &prefix, 1, 1, 0).await;
+    let first = a.gateway.submit(request(ALICE, "tg:1:1")).await.unwrap();
+    let (_, first) = until_started(first).await;
+    let second = b.gateway.submit(request(ALICE, "tg:1:2")).await.unwrap();
+    let snapshot = a.gateway.runner().snapshot().await;
+    assert_eq!(
+        (ids(&snapshot.running), ids(&snapshot.waiting)),
+        (vec!["tg:1:1"], vec!["tg:1:2"])
+    );
+    let third = b.gateway.submit(request(ALICE, "tg:1:3")).await.unwrap();
+    let id = RequestId::new("tg:1:3").unwrap();
+    assert_eq!(
+        a.gateway.cancel(ALICE, &id).await.unwrap(),
+        CancelOutcome::Cancelled
+    );
+
+    openai.release();
+    assert_eq!(charged(&finish(first).await), 1);
+    assert_eq!(charged(&finish(second).await), 1);
+    let events = finish(third).await;
+    assert!(
+        matches!(
+            events.last(),
+            Some(JobEvent::Failed {
+                failure: JobFailure::Cancelled,
+                ..
+            })
+        ),
+        "{events:?}"
+    );
+    let quota = b.gateway.quota(ALICE).await.unwrap();
+    assert_eq!((quota.windows[0].used, quota.in_flight), (2, 0));
 }

@@ -30,7 +30,11 @@ pub(in crate::runner) async fn renew_pass(shared: &Arc<Shared>, lease: Duration)
             .collect()
     };
     let waiting = match queue.snapshot().await {
-        Ok((waiting, _)) => waiting,
+        Ok((waiting, _)) => {
+            // The deployment's queue depth, as of this pass.
+            shared.metrics.queue_depth(waiting.len());
+            waiting
+        }
         Err(error) => {
             tracing::warn!(%error, "job queue unreachable: waiting jobs not renewed");
             Vec::new()
