@@ -314,6 +314,7 @@ impl RedisQueue {
             .key(self.keys.key("wait"))
             .key(self.keys.key("vt"))
             .key(self.keys.record(id.as_str()))
+            .key(self.keys.key("wake"))
             .arg(user.map(|u| u.to_string()).unwrap_or_default())
             .arg(id.as_str())
             .invoke_async(&mut self.link.clone())

@@ -60,8 +60,11 @@ pub(super) async fn submit(
     shared.follows.add(id.clone(), events.clone(), continuation);
     let failure = match queue(shared).submit(&ticket, &job, limit).await {
         Ok(Submitted::Queued { position }) => {
-            shared.lock().confirmed.insert(id, shared.clock.now());
-            let _ = events.send(JobEvent::Queued { position });
+            shared
+                .lock()
+                .confirmed
+                .insert(id.clone(), shared.clock.now());
+            shared.follows.announce(&id, position);
             shared.wake.notify_one();
             return Ok(handle);
         }

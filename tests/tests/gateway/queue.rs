@@ -468,3 +468,31 @@ async fn the_shared_queue_runs_on_a_redis_cluster() {
     let quota = b.gateway.quota(ALICE).await.unwrap();
     assert_eq!((quota.windows[0].used, quota.in_flight), (2, 0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waiting_jobs_position_moves_up_when_a_job_ahead_leaves() {
+    let openai = FakeOpenAi::start().await;
+    openai.hold();
+    let prefix = unique_prefix("queue-position");
+    let a = replica(&openai, &prefix, 1, 1, 0).await;
+    let b = replica(&openai, &prefix, 1, 1, 0).await;
+    let (_, first) = until_started(a.gateway.submit(request(ALICE, "tg:1:1")).await.unwrap()).await;
+    let _second = a.gateway.submit(request(ALICE, "tg:1:2")).await.unwrap();
+    let mut third = a.gateway.submit(request(user(2), "tg:2:1")).await.unwrap();
+    // Bob's first job is fairer than Alice's second: it goes ahead of it.
+    assert_eq!(third.recv().await, Some(JobEvent::Queued { position: 0 }));
+    let mut fourth = b.gateway.submit(request(user(3), "tg:3:1")).await.unwrap();
+    assert_eq!(fourth.recv().await, Some(JobEvent::Queued { position: 1 }));
+
+    let id = RequestId::new("tg:2:1").unwrap();
+    assert_eq!(
+        a.gateway.cancel(user(2), &id).await.unwrap(),
+        CancelOutcome::Cancelled
+    );
+    // B follows Carol's job and hears that it moved up.
+    assert_eq!(fourth.recv().await, Some(JobEvent::Queued { position: 0 }));
+    openai.release();
+    let (_, fourth) = until_started(fourth).await;
+    assert_eq!(charged(&finish(fourth).await), 1);
+    assert_eq!(charged(&finish(first).await), 1);
+}

@@ -25,8 +25,11 @@ pub(in crate::runner) struct Follows {
 struct Follow {
     events: mpsc::UnboundedSender<JobEvent>,
     continuation: Option<oneshot::Sender<Continuation>>,
-    /// The last entry read from its stream.
+    /// The last entry read from its stream; "0-0" until the first (the
+    /// stream holds no `Queued`, so its first entry is `Started` or the end).
     from: String,
+    /// The position last announced.
+    announced: Option<u32>,
 }
 
 impl Follows {
@@ -45,8 +48,27 @@ impl Follows {
             events,
             continuation: Some(continuation),
             from: "0-0".to_owned(),
+            announced: None,
         };
         self.lock().insert(id, follow);
+    }
+
+    /// Sends `Queued { position }` to the submitter of `id` if it changed.
+    pub(in crate::runner) fn announce(&self, id: &RequestId, position: u32) {
+        let mut map = self.lock();
+        if let Some(follow) = map.get_mut(id)
+            && follow.announced != Some(position)
+            // Never a `Queued` after `Started`.
+            && follow.from == "0-0"
+        {
+            follow.announced = Some(position);
+            let _ = follow.events.send(JobEvent::Queued { position });
+        }
+    }
+
+    /// Whether any followed job has not started yet.
+    fn any_waiting(&self) -> bool {
+        self.lock().values().any(|f| f.from == "0-0")
     }
 
     /// Stops following `id`.
@@ -120,6 +142,9 @@ pub(in crate::runner) async fn read(shared: Weak<Shared>) {
                 }
                 if woke {
                     strong.wake.notify_one();
+                    if strong.follows.any_waiting() {
+                        announce(&strong).await;
+                    }
                 }
                 reader = Some((con, news.woke.unwrap_or(wake_from)));
             }
@@ -129,6 +154,20 @@ pub(in crate::runner) async fn read(shared: Weak<Shared>) {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
+    }
+}
+
+/// New positions for the followed jobs still waiting (the queue changed).
+async fn announce(shared: &Shared) {
+    match queue(shared).snapshot().await {
+        Ok((waiting, _)) => {
+            for job in waiting {
+                if let Some(position) = job.position {
+                    shared.follows.announce(&job.id, position);
+                }
+            }
+        }
+        Err(error) => tracing::debug!(%error, "queue positions not refreshed"),
     }
 }
 

@@ -1,5 +1,5 @@
 -- cancel: take a waiting job out (its owner's, or any with user '').
--- KEYS: 1 wait, 2 vt, 3 record
+-- KEYS: 1 wait, 2 vt, 3 record, 4 wake
 -- ARGV: 1 user or '', 2 id
 -- Returns {'cancelled', user} | {'started'} | {'unknown'}
 local f = redis.call('HMGET', KEYS[3], 'user', 'run', 'member', 'start', 'finish')
@@ -20,4 +20,5 @@ end
 local vnow = tonumber(redis.call('HGET', KEYS[2], 'now') or '0')
 forget(KEYS[2], user, vnow)
 redis.call('DEL', KEYS[3])
+wake(KEYS[4])
 return {'cancelled', user}
