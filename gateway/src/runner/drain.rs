@@ -1,9 +1,7 @@
 //! Graceful shutdown of the runner ([`JobRunner::drain`]): take no more
 //! jobs, refund the waiting ones at once, let running ones finish within a
 //! grace period, then stop the rest (refunded: the user pays nothing for a
-//! call cut short; on the shared queue they are handed back to the queue
-//! with their place instead, and waiting jobs stay there for the other
-//! replicas). Lease renewal keeps running throughout, so a long grace
+//! call cut short). Lease renewal keeps running throughout, so a long grace
 //! never lets a running job's reservation lapse to the reaper.
 
 use std::time::Duration;
@@ -29,12 +27,15 @@ impl JobRunner {
     /// refunds every waiting job, waits up to `grace` (on the ledger's
     /// clock) for running jobs, then stops and refunds those still running
     /// and waits for their settles. Finish with [`JobRunner::shutdown`].
+    ///
+    /// On the shared queue the rules differ (`shared_queue/drain.rs`).
     pub async fn drain(&self, grace: Duration) -> DrainReport {
+        if self.shared.queue.is_some() {
+            return super::shared_queue::drain(&self.shared, grace).await;
+        }
         let (waiting, running_at_start) = {
             let mut state = self.shared.lock();
             state.closed = true;
-            // The shared queue's dispatcher sees `closed` when woken.
-            self.shared.wake.notify_one();
             self.shared.metrics.queue_depth(0);
             let waiting: Vec<(RequestId, UserKey, Waiting)> =
                 std::iter::from_fn(|| state.queue.pop()).collect();
@@ -50,8 +51,6 @@ impl JobRunner {
         }
         let deadline = self.shared.clock.now().plus(grace);
         let mut stopping = false;
-        // On the shared queue, jobs stopped at the deadline go back to it.
-        let mut handed: Vec<(RequestId, String)> = Vec::new();
         loop {
             // Registered before the check, so a job ending in between is seen.
             let finished = self.shared.finished.notified();
@@ -60,16 +59,8 @@ impl JobRunner {
             let running = {
                 let state = self.shared.lock();
                 if stopping {
-                    for (id, job) in &state.running {
-                        match &job.entry {
-                            Some(entry) => {
-                                job.quiet.cancel();
-                                if !handed.iter().any(|(h, _)| h == id) {
-                                    handed.push((id.clone(), entry.clone()));
-                                }
-                            }
-                            None => job.stop.cancel(),
-                        }
+                    for job in state.running.values() {
+                        job.stop.cancel();
                     }
                 }
                 state.running.len()
@@ -90,15 +81,7 @@ impl JobRunner {
                 }
             }
         }
-        if let Some(queue) = &self.shared.queue {
-            for (id, entry) in handed {
-                // Its place and its reservation go to the next claimer.
-                if let Err(error) = queue.handback(&entry, &id).await {
-                    tracing::warn!(%id, %error, "hand-back failed: another replica takes it over");
-                }
-            }
-        }
-        report.finished = running_at_start.saturating_sub(report.stopped);
+        report.finished = running_at_start - report.stopped;
         report
     }
 }

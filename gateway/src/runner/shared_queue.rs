@@ -5,6 +5,7 @@
 //! taken over (`takeover.rs`). The unchanged `job::run` runs each one.
 //! Design and crash analysis: docs/queue.md.
 
+mod drain;
 mod follow;
 mod takeover;
 
@@ -16,6 +17,7 @@ use easel_shared::{RequestId, UserKey};
 use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
+pub(super) use drain::drain;
 pub(super) use follow::{Follows, read};
 pub(super) use takeover::renew_pass;
 

@@ -354,23 +354,30 @@ async fn a_taken_over_job_whose_reservation_was_refunded_never_runs() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_draining_replica_hands_its_running_job_back_and_another_finishes_it() {
+async fn a_draining_replica_hands_another_replicas_job_back_and_it_is_finished_there() {
     let openai = FakeOpenAi::start().await;
     openai.hold();
     let prefix = unique_prefix("queue-drain");
-    let a = replica(&openai, &prefix, 2, 1, 0).await;
-    let (_, events) =
-        until_started(a.gateway.submit(request(ALICE, "tg:1:1")).await.unwrap()).await;
     let b = replica(&openai, &prefix, 2, 1, 0).await;
+    let (_, zero) =
+        until_started(b.gateway.submit(request(user(2), "tg:2:1")).await.unwrap()).await;
+    let a = replica(&openai, &prefix, 2, 1, 0).await;
+    // B is busy: A runs B's user's job.
+    let (_, events) =
+        until_started(b.gateway.submit(request(ALICE, "tg:1:1")).await.unwrap()).await;
+    assert_eq!((running_here(&a), running_here(&b)), (1, 1));
 
     let report = a.gateway.drain(Duration::ZERO).await;
     assert_eq!((report.stopped, report.refunded_waiting), (1, 0));
     assert_eq!(running_here(&a), 0);
-    let (_, events) = until_started(events).await;
-    assert_eq!(running_here(&b), 1, "B runs the handed-back job");
+    let snapshot = b.gateway.runner().snapshot().await;
+    assert_eq!(ids(&snapshot.waiting), ["tg:1:1"], "back in the queue");
 
     openai.release();
-    assert_eq!(charged(&finish(events).await), 1);
+    assert_eq!(charged(&finish(zero).await), 1);
+    let events = finish(events).await;
+    let starts = events.iter().filter(|e| **e == JobEvent::Started).count();
+    assert_eq!((charged(&events), starts), (1, 1), "{events:?}");
     let quota = b.gateway.quota(ALICE).await.unwrap();
     assert_eq!(
         (quota.windows[0].used, quota.in_flight),
@@ -379,8 +386,41 @@ async fn a_draining_replica_hands_its_running_job_back_and_another_finishes_it()
     );
     assert_eq!(
         openai.requests().len(),
-        2,
-        "the cut-short call and the rerun"
+        3,
+        "B's, the cut-short call and the rerun"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draining_replica_refunds_the_jobs_it_accepted_that_did_not_finish_in_time() {
+    let openai = FakeOpenAi::start().await;
+    openai.hold();
+    let prefix = unique_prefix("queue-drain-own");
+    let a = replica(&openai, &prefix, 1, 1, 0).await;
+    let (_, first) = until_started(a.gateway.submit(request(ALICE, "tg:1:1")).await.unwrap()).await;
+    let b = replica(&openai, &prefix, 1, 1, 0).await;
+    let second = a.gateway.submit(request(ALICE, "tg:1:2")).await.unwrap();
+
+    // Nobody but A could show these to their user: refunded, not handed on.
+    let report = a.gateway.drain(Duration::ZERO).await;
+    assert_eq!((report.stopped, report.refunded_waiting), (1, 1));
+    for events in [first, second] {
+        let events = finish(events).await;
+        assert!(
+            matches!(events.last(), Some(JobEvent::Failed { .. })),
+            "{events:?}"
+        );
+    }
+    let snapshot = b.gateway.runner().snapshot().await;
+    assert!(
+        snapshot.waiting.is_empty(),
+        "nothing left for B to run unseen"
+    );
+    let quota = b.gateway.quota(ALICE).await.unwrap();
+    assert_eq!(
+        (quota.windows[0].used, quota.in_flight),
+        (0, 0),
+        "nothing charged"
     );
 }
 

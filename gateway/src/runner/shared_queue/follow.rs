@@ -66,6 +66,21 @@ impl Follows {
         }
     }
 
+    /// Whether `id` is followed here.
+    pub(in crate::runner) fn contains(&self, id: &RequestId) -> bool {
+        self.lock().contains_key(id)
+    }
+
+    /// Jobs followed here.
+    pub(in crate::runner) fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// The ids followed here.
+    pub(in crate::runner) fn ids(&self) -> Vec<RequestId> {
+        self.lock().keys().cloned().collect()
+    }
+
     /// Whether any followed job has not started yet.
     fn any_waiting(&self) -> bool {
         self.lock().values().any(|f| f.from == "0-0")
@@ -134,11 +149,16 @@ pub(in crate::runner) async fn read(shared: Weak<Shared>) {
         match news {
             Ok(news) => {
                 let woke = news.woke.is_some();
+                let delivered = !news.items.is_empty();
                 for (id, entry, item) in news.items {
                     match item {
                         Ok(item) => strong.follows.deliver(&id, entry, item),
                         Err(error) => tracing::error!(%id, %error, "unreadable job event skipped"),
                     }
+                }
+                if delivered {
+                    // A drain waits for followed jobs to end too.
+                    strong.finished.notify_waiters();
                 }
                 if woke {
                     strong.wake.notify_one();
