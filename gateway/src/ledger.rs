@@ -24,8 +24,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use easel_shared::admin::{
-    Actor, AuditEntry, CodeInfo, CodeSpec, MintedCode, Redemption, SpendStatus, TopEntry,
-    UsageEntry,
+    Actor, AuditEntry, CodeInfo, CodeSpec, DaySpend, MintedCode, Redemption, SpendStatus,
+    TopEntry, UsageEntry,
 };
 use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
 use easel_shared::config::Config;
@@ -234,6 +234,10 @@ pub trait Ledger: Send + Sync + 'static {
     /// Today's spend against the cap.
     async fn spend_today(&self) -> Result<SpendStatus, LedgerError>;
 
+    /// The last `days` UTC days (today included, at most [`SPEND_DAYS_KEPT`]),
+    /// oldest first, a row for every day (zeros where nothing happened).
+    async fn spend_days(&self, days: u32) -> Result<Vec<DaySpend>, LedgerError>;
+
     /// Creates `count` codes; the plaintexts are returned once and never stored.
     async fn mint_codes(
         &self,
@@ -308,6 +312,15 @@ pub trait Ledger: Send + Sync + 'static {
 
 /// The refusal a request gets before anything is held when its estimated
 /// cost is above `spend.max_request_micros` (both ledgers call this first).
+/// How many days of spend and credits the ledgers keep for [`Ledger::spend_days`].
+pub const SPEND_DAYS_KEPT: u32 = 31;
+
+/// The days `spend_days(days)` covers, oldest first.
+pub(crate) fn day_range(today: i64, days: u32) -> std::ops::RangeInclusive<i64> {
+    let days = i64::from(days.min(SPEND_DAYS_KEPT));
+    (today - days + 1)..=today
+}
+
 pub(crate) fn too_costly(config: &Config, req: &ReserveRequest) -> Option<Admission> {
     let max = config.spend.max_request_micros;
     (max > 0 && req.est_cost_micros > max)

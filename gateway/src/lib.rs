@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod notices;
 pub mod process;
 pub mod readiness;
+pub mod reports;
 pub mod redis_link;
 pub mod results;
 pub mod runner;

@@ -31,7 +31,7 @@ mod pace;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use easel_shared::job::{JobEvent, JobFailure};
+use easel_shared::job::{JobEvent, JobFailure, QueueSnapshot, QueuedJob};
 use easel_shared::results::Continuation;
 use easel_shared::{RequestId, UnixMillis, UserKey};
 use tokio::sync::{Notify, Semaphore, mpsc, oneshot, watch};
@@ -122,6 +122,10 @@ struct State {
 struct Running {
     /// Who owns it (cancel checks it).
     user: UserKey,
+    /// Images and credits held, and when it started: the admin's queue view.
+    images: u32,
+    credits: u32,
+    started: UnixMillis,
     /// Stops the upstream call when the reservation is lost.
     stop: CancellationToken,
 }
@@ -256,20 +260,32 @@ impl JobRunner {
     /// Cancels a waiting job of `user`: it leaves the queue, is fully
     /// refunded and its stream ends with `Failed { Cancelled }`.
     pub async fn cancel(&self, user: UserKey, id: &RequestId) -> CancelOutcome {
+        self.cancel_where(id, |owner| owner == user).await
+    }
+
+    /// An admin's cancel: like [`JobRunner::cancel`] for whoever owns the
+    /// waiting job (full refund, the owner's stream ends with
+    /// `Failed { Cancelled }`). A running job is never stopped.
+    pub async fn cancel_any(&self, id: &RequestId) -> CancelOutcome {
+        self.cancel_where(id, |_| true).await
+    }
+
+    /// Cancels `id` if it waits and `may(owner)` allows it.
+    async fn cancel_where(&self, id: &RequestId, may: impl Fn(UserKey) -> bool) -> CancelOutcome {
         let taken = {
             let mut state = self.shared.lock();
-            if state.queue.owner(id) == Some(user) {
+            if state.queue.owner(id).is_some_and(&may) {
                 let taken = state.queue.remove(id);
                 announce(&mut state.queue);
                 self.shared.metrics.queue_depth(state.queue.len());
                 taken
-            } else if state.running.get(id).map(|r| r.user) == Some(user) {
+            } else if state.running.get(id).is_some_and(|r| may(r.user)) {
                 return CancelOutcome::AlreadyStarted;
             } else {
                 return CancelOutcome::Unknown;
             }
         };
-        let Some((_, waiting)) = taken else {
+        let Some((user, waiting)) = taken else {
             return CancelOutcome::Unknown;
         };
         job::refund(
@@ -281,6 +297,36 @@ impl JobRunner {
         )
         .await;
         CancelOutcome::Cancelled
+    }
+
+    /// What waits (in leaving order) and what runs right now.
+    pub fn snapshot(&self) -> QueueSnapshot {
+        let mut state = self.shared.lock();
+        let mut waiting = Vec::with_capacity(state.queue.len());
+        state.queue.for_each_ranked(|position, user, job| {
+            waiting.push(QueuedJob {
+                id: job.ticket.reservation.id.clone(),
+                user: *user,
+                images: job.ticket.reservation.images,
+                credits: job.ticket.credits,
+                since: job.queued_at,
+                position: Some(position),
+            });
+        });
+        let mut running: Vec<QueuedJob> = state
+            .running
+            .iter()
+            .map(|(id, job)| QueuedJob {
+                id: id.clone(),
+                user: job.user,
+                images: job.images,
+                credits: job.credits,
+                since: job.started,
+                position: None,
+            })
+            .collect();
+        running.sort_by(|a, b| (a.since, &a.id).cmp(&(b.since, &b.id)));
+        QueueSnapshot { waiting, running }
     }
 
     /// Stops starting jobs and refunds every waiting one (their streams end
@@ -352,9 +398,12 @@ async fn dispatch(shared: Arc<Shared>, slots: Arc<Semaphore>, pacer: Option<Pace
             let mut state = shared.lock();
             let next = state.queue.pop();
             let stop = CancellationToken::new();
-            if let Some((id, user, _)) = &next {
+            if let Some((id, user, waiting)) = &next {
                 let running = Running {
                     user: *user,
+                    images: waiting.ticket.reservation.images,
+                    credits: waiting.ticket.credits,
+                    started: shared.clock.now(),
                     stop: stop.clone(),
                 };
                 state.running.insert(id.clone(), running);

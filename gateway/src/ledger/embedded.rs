@@ -58,8 +58,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use easel_shared::admin::{
-    Actor, AuditEntry, CodeInfo, CodeSpec, MintedCode, Redemption, SpendStatus, TopEntry,
-    UsageEntry,
+    Actor, AuditEntry, CodeInfo, CodeSpec, DaySpend, MintedCode, Redemption, SpendStatus,
+    TopEntry, UsageEntry,
 };
 use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
 use easel_shared::config::Config;
@@ -214,6 +214,11 @@ impl Ledger for EmbeddedLedger {
 
     async fn spend_today(&self) -> Result<SpendStatus, LedgerError> {
         self.read(read::spend_today).await
+    }
+
+    async fn spend_days(&self, days: u32) -> Result<Vec<DaySpend>, LedgerError> {
+        self.read(move |txn, _, now| read::spend_days(txn, now.day(), days))
+            .await
     }
 
     async fn mint_codes(

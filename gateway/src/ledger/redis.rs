@@ -110,7 +110,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use easel_shared::admin::{
-    Actor, AuditEntry, CodeInfo, CodeSpec, MintedCode, Redemption, SpendStatus, TopEntry,
+    Actor, AuditEntry, DaySpend, CodeInfo, CodeSpec, MintedCode, Redemption, SpendStatus, TopEntry,
     UsageEntry,
 };
 use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
@@ -502,6 +502,10 @@ impl Ledger for RedisLedger {
 
     async fn spend_today(&self) -> Result<SpendStatus, LedgerError> {
         admin::spend_today(self).await
+    }
+
+    async fn spend_days(&self, days: u32) -> Result<Vec<DaySpend>, LedgerError> {
+        admin::spend_days(self, days).await
     }
 
     async fn mint_codes(
