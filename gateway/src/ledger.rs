@@ -24,8 +24,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use easel_shared::admin::{
-    Actor, AuditEntry, CodeInfo, CodeSpec, DaySpend, MintedCode, Redemption, SpendStatus,
-    TopEntry, UsageEntry,
+    Actor, AuditEntry, CodeInfo, CodeSpec, DaySpend, MintedCode, Redemption, SpendStatus, TopEntry,
+    UsageEntry,
 };
 use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
 use easel_shared::config::Config;

@@ -316,3 +316,35 @@ pub fn error_kind(error: &BackendError) -> &'static str {
         BackendError::ModelGone(_) => "model_gone",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_errors_sum_the_models_of_a_backend_by_kind() {
+        let m = Metrics::new();
+        let busy = BackendError::Busy {
+            status: 429,
+            retry_after: None,
+        };
+        let timeout = BackendError::Timeout(Duration::from_secs(1));
+        let took = Duration::from_millis(5);
+        m.upstream("openai", "gpt-image-2", took, Some(&busy), 0);
+        m.upstream("openai", "gpt-image-2-mini", took, Some(&busy), 0);
+        m.upstream("openai", "gpt-image-2", took, Some(&timeout), 0);
+        m.upstream("gemini", "g", took, None, 10);
+        let rows: Vec<(String, String, u64)> = m
+            .backend_errors()
+            .into_iter()
+            .map(|r| (r.backend, r.kind, r.count))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("openai".into(), "busy".into(), 2),
+                ("openai".into(), "timeout".into(), 1),
+            ]
+        );
+    }
+}

@@ -30,7 +30,10 @@ pub struct PlanUsage {
 /// Every configured plan with today's users and credits: today's top list
 /// (at most [`PLAN_USAGE_USERS`] users), each user's plan read from the
 /// ledger. A user whose plan is no longer configured counts nowhere.
-pub async fn plan_usage(ledger: &dyn Ledger, config: &Config) -> Result<Vec<PlanUsage>, LedgerError> {
+pub async fn plan_usage(
+    ledger: &dyn Ledger,
+    config: &Config,
+) -> Result<Vec<PlanUsage>, LedgerError> {
     let mut rows: BTreeMap<&str, PlanUsage> = config
         .plans
         .keys()
@@ -72,7 +75,10 @@ pub fn codes_csv(codes: &[CodeInfo]) -> String {
             c.spec.max_uses.to_string(),
             c.uses.to_string(),
             c.revoked.to_string(),
-            c.spec.redeem_by.map(|t| t.0.to_string()).unwrap_or_default(),
+            c.spec
+                .redeem_by
+                .map(|t| t.0.to_string())
+                .unwrap_or_default(),
             c.created_at.0.to_string(),
             c.created_by.to_string(),
             c.spec.note.clone(),

@@ -110,7 +110,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use easel_shared::admin::{
-    Actor, AuditEntry, DaySpend, CodeInfo, CodeSpec, MintedCode, Redemption, SpendStatus, TopEntry,
+    Actor, AuditEntry, CodeInfo, CodeSpec, DaySpend, MintedCode, Redemption, SpendStatus, TopEntry,
     UsageEntry,
 };
 use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};

@@ -287,7 +287,10 @@ pub(crate) async fn spend_days_series_has_a_row_per_day_with_cost_and_credits(s:
         .settle(user(2), &rid("b"), Settlement::Failed)
         .await
         .expect("refund");
-    h.advance_to(T0.next_day().plus(std::time::Duration::from_secs(2 * 86_400)));
+    h.advance_to(
+        T0.next_day()
+            .plus(std::time::Duration::from_secs(2 * 86_400)),
+    );
     h.admit(&priced(user(1), "c", 2, 500)).await;
     h.ledger
         .settle(user(1), &rid("c"), deliver(700))

@@ -95,7 +95,11 @@ async fn operate(s: &AppState, op: AdminOp) -> Result<AdminReply, AppError> {
 }
 
 fn no_runner() -> AppError {
-    LedgerError::Unavailable("this process runs no jobs".into()).into()
+    AppError::Rejected {
+        status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        code: "no_runner",
+        message: "this process runs no jobs (no backends configured)".into(),
+    }
 }
 
 /// A reply of another kind: a bug in the gateway, reported as unavailable.
