@@ -78,12 +78,21 @@ mod tests {
     #[test]
     fn the_chart_has_a_bar_and_a_table_row_per_day() {
         let days = [
-            Bar { label: "Dec 1".into(), value: 3 },
-            Bar { label: "Dec 2".into(), value: 0 },
+            Bar {
+                label: "Dec 1".into(),
+                value: 3,
+            },
+            Bar {
+                label: "Dec 2".into(),
+                value: 0,
+            },
         ];
         let html = bars("Images", &days, |v| format!("{v} credits")).into_string();
         assert_eq!(html.matches("<rect").count(), 2);
         assert!(html.contains("Dec 1: 3 credits"), "{html}");
-        assert!(html.contains("<th scope=\"row\">Dec 2</th><td>0 credits</td>"), "{html}");
+        assert!(
+            html.contains("<th scope=\"row\">Dec 2</th><td>0 credits</td>"),
+            "{html}"
+        );
     }
 }

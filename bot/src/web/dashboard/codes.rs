@@ -176,10 +176,9 @@ pub(super) async fn mint(
         return refused(&state, &ctx, &e).await;
     }
     let redeem_by = (form.redeem_days > 0).then(|| {
-        state
-            .clock
-            .now()
-            .plus(std::time::Duration::from_secs(u64::from(form.redeem_days) * 86_400))
+        state.clock.now().plus(std::time::Duration::from_secs(
+            u64::from(form.redeem_days) * 86_400,
+        ))
     });
     let spec = CodeSpec {
         credits: form.credits,
@@ -278,4 +277,3 @@ pub(super) async fn csv(_: AdminSession, State(state): State<WebState>) -> Respo
         }
     }
 }
-

@@ -29,7 +29,10 @@ const NOTICES: [(&str, &str); 8] = [
 
 /// The catalog key for a `done` word (`None`: not one of ours).
 pub(super) fn key(done: &str) -> Option<&'static str> {
-    NOTICES.iter().find(|(word, _)| *word == done).map(|(_, key)| *key)
+    NOTICES
+        .iter()
+        .find(|(word, _)| *word == done)
+        .map(|(_, key)| *key)
 }
 
 /// The notice banner, or nothing.

@@ -16,7 +16,9 @@ use crate::web::{AdminSession, PageCtx, WebState, page as layout};
 pub(super) async fn page(admin: AdminSession, State(state): State<WebState>) -> Response {
     let ctx = admin.ctx();
     let config = state.config.load_full();
-    let usage = plan_usage(&*state.ledger, &config).await.map_err(Into::into);
+    let usage = plan_usage(&*state.ledger, &config)
+        .await
+        .map_err(Into::into);
     let title = ctx.t("web-nav-plans");
     let body = html! {
         h1 { (title) }

@@ -95,7 +95,15 @@ async fn load(
         AdminReply::Status(status) => status,
         other => return Err(unexpected(&other)),
     };
-    let usage = match operate(state, AdminOp::Usage { user, limit: RECENT }).await? {
+    let usage = match operate(
+        state,
+        AdminOp::Usage {
+            user,
+            limit: RECENT,
+        },
+    )
+    .await?
+    {
         AdminReply::Usage { entries, .. } => entries,
         other => return Err(unexpected(&other)),
     };
@@ -306,5 +314,9 @@ async fn again(state: &WebState, ctx: &PageCtx, user: UserKey, e: &GatewayError)
 async fn not_found(state: &WebState, ctx: &PageCtx) -> Response {
     let top = html! { p class="error" role="alert" { (ctx.t("web-dash-no-such-user")) } };
     let body = view(state, ctx, None, top).await;
-    (StatusCode::NOT_FOUND, layout(ctx, &ctx.t("web-nav-users"), body)).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        layout(ctx, &ctx.t("web-nav-users"), body),
+    )
+        .into_response()
 }
