@@ -19,12 +19,14 @@ pub mod code;
 pub mod embedded;
 pub mod outbox;
 pub mod redis;
+pub mod web_session;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use easel_shared::admin::{
-    Actor, AuditEntry, CodeInfo, CodeSpec, MintedCode, Redemption, SpendStatus, TopEntry,
+    Actor, AuditEntry, CodeInfo, CodeSpec, DaySpend, MintedCode, Redemption, SpendStatus, TopEntry,
     UsageEntry,
 };
 use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
@@ -34,6 +36,7 @@ use easel_shared::{Denial, QuotaStatus, Refusal, RequestId, UnixMillis, UserKey}
 use serde::{Deserialize, Serialize};
 
 pub use clock::Clock;
+pub use web_session::{MintedLink, MintedSession, WebSession};
 
 /// The live configuration: swapped whole on reload, read lock-free.
 pub type SharedConfig = Arc<arc_swap::ArcSwap<Config>>;
@@ -234,6 +237,10 @@ pub trait Ledger: Send + Sync + 'static {
     /// Today's spend against the cap.
     async fn spend_today(&self) -> Result<SpendStatus, LedgerError>;
 
+    /// The last `days` UTC days (today included, at most [`SPEND_DAYS_KEPT`]),
+    /// oldest first, a row for every day (zeros where nothing happened).
+    async fn spend_days(&self, days: u32) -> Result<Vec<DaySpend>, LedgerError>;
+
     /// Creates `count` codes; the plaintexts are returned once and never stored.
     async fn mint_codes(
         &self,
@@ -312,10 +319,71 @@ pub trait Ledger: Send + Sync + 'static {
             "this ledger stores no API keys".into(),
         ))
     }
+
+    // Web sign-in (`web_session.rs`): sessions and one-time links live in
+    // the ledger for the same reason as API keys, and so every replica
+    // honours them. The defaults refuse: no session ever resolves.
+
+    /// Starts a browser session for `user` lasting `ttl`; the token is
+    /// returned once and only its SHA-256 is stored.
+    async fn create_web_session(
+        &self,
+        user: UserKey,
+        admin: bool,
+        ttl: Duration,
+    ) -> Result<MintedSession, LedgerError> {
+        let _ = (user, admin, ttl);
+        Err(no_web())
+    }
+
+    /// The live session a presented token belongs to (`None`: unknown,
+    /// ended or expired).
+    async fn web_session(&self, token: &str) -> Result<Option<WebSession>, LedgerError> {
+        let _ = token;
+        Err(no_web())
+    }
+
+    /// Ends a session (sign-out); false if it was not live.
+    async fn end_web_session(&self, token: &str) -> Result<bool, LedgerError> {
+        let _ = token;
+        Err(no_web())
+    }
+
+    /// Makes a one-time sign-in link for `user`, unused for at most `ttl`.
+    async fn create_web_link(
+        &self,
+        user: UserKey,
+        ttl: Duration,
+    ) -> Result<MintedLink, LedgerError> {
+        let _ = (user, ttl);
+        Err(no_web())
+    }
+
+    /// Consumes a link: the first call with a live token gets its user,
+    /// every later call (or an expired or unknown token) `None`. Atomic, so
+    /// two browsers racing for one link cannot both win.
+    async fn take_web_link(&self, token: &str) -> Result<Option<UserKey>, LedgerError> {
+        let _ = token;
+        Err(no_web())
+    }
+}
+
+/// What a ledger without web sign-in support answers.
+fn no_web() -> LedgerError {
+    LedgerError::Unavailable("this ledger stores no web sessions".into())
 }
 
 /// The refusal a request gets before anything is held when its estimated
 /// cost is above `spend.max_request_micros` (both ledgers call this first).
+/// How many days of spend and credits the ledgers keep for [`Ledger::spend_days`].
+pub const SPEND_DAYS_KEPT: u32 = 31;
+
+/// The days `spend_days(days)` covers, oldest first.
+pub(crate) fn day_range(today: i64, days: u32) -> std::ops::RangeInclusive<i64> {
+    let days = i64::from(days.min(SPEND_DAYS_KEPT));
+    (today - days + 1)..=today
+}
+
 pub(crate) fn too_costly(config: &Config, req: &ReserveRequest) -> Option<Admission> {
     let max = config.spend.max_request_micros;
     (max > 0 && req.est_cost_micros > max)

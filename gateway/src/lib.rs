@@ -16,6 +16,7 @@ pub mod notices;
 pub mod process;
 pub mod readiness;
 pub mod redis_link;
+pub mod reports;
 pub mod results;
 pub mod runner;
 pub mod server;

@@ -7,10 +7,11 @@
 //! from closed sets (denial kinds, error kinds, configured backend and model
 //! names), never from user input, so the series count stays bounded.
 
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use easel_shared::admin::SpendStatus;
+use easel_shared::admin::{BackendErrorCount, SpendStatus};
 use easel_shared::{Denial, UnixMillis};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -42,7 +43,7 @@ struct UpstreamLabels {
 }
 
 /// An upstream failure: backend, model and the error's kind.
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+#[derive(Debug, Clone, Hash, PartialEq, Eq, PartialOrd, Ord, EncodeLabelSet)]
 struct UpstreamErrorLabels {
     backend: String,
     model: String,
@@ -70,6 +71,9 @@ pub struct Metrics {
     queue_wait: Histogram,
     upstream_latency: Family<UpstreamLabels, Histogram>,
     upstream_errors: Family<UpstreamErrorLabels, Counter>,
+    /// The label sets `upstream_errors` has seen: a `Family` cannot be
+    /// iterated, and the dashboard reads the counts back through this index.
+    error_labels: Arc<Mutex<BTreeSet<UpstreamErrorLabels>>>,
     cost: Family<UpstreamLabels, Counter>,
     spend_today: Gauge,
     spend_cap: Gauge,
@@ -161,6 +165,7 @@ impl Metrics {
             queue_wait,
             upstream_latency,
             upstream_errors,
+            error_labels: Arc::default(),
             cost,
             spend_today,
             spend_cap,
@@ -232,7 +237,35 @@ impl Metrics {
                 kind: error_kind(error),
             };
             self.upstream_errors.get_or_create(&labels).inc();
+            self.error_labels
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(labels);
         }
+    }
+
+    /// Failed upstream attempts by backend and error kind (models of one
+    /// backend summed), read from the registry's own counters.
+    pub fn backend_errors(&self) -> Vec<BackendErrorCount> {
+        let labels: Vec<UpstreamErrorLabels> = self
+            .error_labels
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect();
+        let mut sums: BTreeMap<(String, &'static str), u64> = BTreeMap::new();
+        for label in labels {
+            let count = self.upstream_errors.get(&label).map_or(0, |c| c.get());
+            *sums.entry((label.backend, label.kind)).or_default() += count;
+        }
+        sums.into_iter()
+            .map(|((backend, kind), count)| BackendErrorCount {
+                backend,
+                kind: kind.to_owned(),
+                count,
+            })
+            .collect()
     }
 
     /// Sets the spend gauges from the ledger's answer (read at scrape time,
@@ -281,5 +314,37 @@ pub fn error_kind(error: &BackendError) -> &'static str {
         BackendError::Timeout(_) => "timeout",
         BackendError::CircuitOpen => "circuit_open",
         BackendError::ModelGone(_) => "model_gone",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_errors_sum_the_models_of_a_backend_by_kind() {
+        let m = Metrics::new();
+        let busy = BackendError::Busy {
+            status: 429,
+            retry_after: None,
+        };
+        let timeout = BackendError::Timeout(Duration::from_secs(1));
+        let took = Duration::from_millis(5);
+        m.upstream("openai", "gpt-image-2", took, Some(&busy), 0);
+        m.upstream("openai", "gpt-image-2-mini", took, Some(&busy), 0);
+        m.upstream("openai", "gpt-image-2", took, Some(&timeout), 0);
+        m.upstream("gemini", "g", took, None, 10);
+        let rows: Vec<(String, String, u64)> = m
+            .backend_errors()
+            .into_iter()
+            .map(|r| (r.backend, r.kind, r.count))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("openai".into(), "busy".into(), 2),
+                ("openai".into(), "timeout".into(), 1),
+            ]
+        );
     }
 }

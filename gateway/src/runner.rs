@@ -132,6 +132,10 @@ struct State {
 struct Running {
     /// Who owns it (cancel checks it).
     user: UserKey,
+    /// Images and credits held, and when it started: the admin's queue view.
+    images: u32,
+    credits: u32,
+    started: UnixMillis,
     /// Stops the upstream call when the reservation is lost.
     stop: CancellationToken,
     /// Stops the upstream call without settling or a final event: the job
@@ -311,20 +315,25 @@ impl JobRunner {
         if self.shared.queue.is_some() {
             return shared_queue::cancel(&self.shared, Some(user), id).await;
         }
+        self.cancel_where(id, |owner| owner == user).await
+    }
+
+    /// Cancels `id` if it waits here and `may(owner)` allows it.
+    async fn cancel_where(&self, id: &RequestId, may: impl Fn(UserKey) -> bool) -> CancelOutcome {
         let taken = {
             let mut state = self.shared.lock();
-            if state.queue.owner(id) == Some(user) {
+            if state.queue.owner(id).is_some_and(&may) {
                 let taken = state.queue.remove(id);
                 announce(&mut state.queue);
                 self.shared.metrics.queue_depth(state.queue.len());
                 taken
-            } else if state.running.get(id).map(|r| r.user) == Some(user) {
+            } else if state.running.get(id).is_some_and(|r| may(r.user)) {
                 return CancelOutcome::AlreadyStarted;
             } else {
                 return CancelOutcome::Unknown;
             }
         };
-        let Some((_, waiting)) = taken else {
+        let Some((user, waiting)) = taken else {
             return CancelOutcome::Unknown;
         };
         job::refund(
@@ -336,6 +345,36 @@ impl JobRunner {
         )
         .await;
         CancelOutcome::Cancelled
+    }
+
+    /// What waits here (in leaving order) and what runs here right now.
+    fn local_snapshot(&self) -> QueueSnapshot {
+        let mut state = self.shared.lock();
+        let mut waiting = Vec::with_capacity(state.queue.len());
+        state.queue.for_each_ranked(|position, user, job| {
+            waiting.push(QueuedJob {
+                id: job.ticket.reservation.id.clone(),
+                user: *user,
+                images: job.ticket.reservation.images,
+                credits: job.ticket.credits,
+                since: job.queued_at,
+                position: Some(position),
+            });
+        });
+        let mut running: Vec<QueuedJob> = state
+            .running
+            .iter()
+            .map(|(id, job)| QueuedJob {
+                id: id.clone(),
+                user: job.user,
+                images: job.images,
+                credits: job.credits,
+                since: job.started,
+                position: None,
+            })
+            .collect();
+        running.sort_by(|a, b| (a.since, &a.id).cmp(&(b.since, &b.id)));
+        QueueSnapshot { waiting, running }
     }
 
     /// Stops starting jobs and refunds every waiting one (their streams end
@@ -363,34 +402,7 @@ impl JobRunner {
         if self.shared.queue.is_some() {
             return shared_queue::snapshot(&self.shared).await;
         }
-        // In process only ids, owners and positions so far (the dashboard's
-        // branch fills in sizes and times).
-        let state = self.shared.lock();
-        let waiting = state
-            .queue
-            .ids()
-            .zip(0..)
-            .map(|((id, user), position)| QueuedJob {
-                id: id.clone(),
-                user,
-                images: 0,
-                credits: 0,
-                since: UnixMillis(0),
-                position: Some(position),
-            });
-        let waiting = waiting.collect();
-        let running = state.running.iter().map(|(id, r)| QueuedJob {
-            id: id.clone(),
-            user: r.user,
-            images: 0,
-            credits: 0,
-            since: UnixMillis(0),
-            position: None,
-        });
-        QueueSnapshot {
-            waiting,
-            running: running.collect(),
-        }
+        self.local_snapshot()
     }
 
     /// Cancels a waiting job whoever owns it (an admin's cancel).
@@ -461,9 +473,12 @@ async fn dispatch(shared: Arc<Shared>, slots: Arc<Semaphore>, pacer: Option<Pace
             let mut state = shared.lock();
             let next = state.queue.pop();
             let stop = CancellationToken::new();
-            if let Some((id, user, _)) = &next {
+            if let Some((id, user, waiting)) = &next {
                 let running = Running {
                     user: *user,
+                    images: waiting.ticket.reservation.images,
+                    credits: waiting.ticket.credits,
+                    started: shared.clock.now(),
                     stop: stop.clone(),
                     quiet: CancellationToken::new(),
                     entry: None,

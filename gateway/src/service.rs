@@ -12,7 +12,7 @@ mod inputs;
 pub mod remote;
 
 use async_trait::async_trait;
-use easel_shared::admin::{AdminActor, AdminOp, AdminReply, Redemption};
+use easel_shared::admin::{Actor, AdminActor, AdminOp, AdminReply, Redemption};
 use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
 use easel_shared::job::JobEvent;
 use easel_shared::request::{Precheck, Request};
@@ -131,6 +131,15 @@ pub trait Gateway: Send + Sync + 'static {
 
     /// Runs an admin operation for `actor` (refused unless an admin).
     async fn admin(&self, actor: AdminActor, op: AdminOp) -> Result<AdminReply, GatewayError>;
+
+    /// Runs an admin operation on the operator's own authority: the caller
+    /// (the admin HTTP API, an admin's web session) already checked the admin
+    /// token; `actor` is what the audit records. Only a gateway in this
+    /// process can (the frontend API never offers it): elsewhere `Forbidden`.
+    async fn operate(&self, actor: Actor, op: AdminOp) -> Result<AdminReply, GatewayError> {
+        let _ = (actor, op);
+        Err(GatewayError::Forbidden)
+    }
 
     /// A stored result.
     async fn result(&self, id: &ResultId) -> Result<Option<ResultRecord>, GatewayError>;

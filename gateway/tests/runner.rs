@@ -8,6 +8,10 @@
 #[path = "support/jobs.rs"]
 mod support;
 
+/// The dashboard's queue: snapshot and admin cancel.
+#[path = "runner/admin.rs"]
+mod admin;
+
 use std::time::Duration;
 
 use easel_gateway::runner::CancelOutcome;
@@ -31,6 +35,16 @@ both_ledgers!(
     a_refused_renewal_stops_the_job_and_delivers_nothing,
     spend_counts_every_attempts_reported_cost,
     a_failed_call_that_reported_usage_costs_the_operator_not_the_user,
+);
+
+use admin::{
+    an_admin_cancels_anyones_waiting_job_with_a_full_refund,
+    the_snapshot_lists_waiting_jobs_in_order_and_running_ones,
+};
+
+both_ledgers!(
+    the_snapshot_lists_waiting_jobs_in_order_and_running_ones,
+    an_admin_cancels_anyones_waiting_job_with_a_full_refund,
 );
 
 fn rid(s: &str) -> RequestId {

@@ -210,6 +210,18 @@ pub struct SpendStatus {
     pub by_backend: BTreeMap<String, u64>,
 }
 
+/// One UTC day of the deployment's totals, for the dashboard's charts.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DaySpend {
+    /// UTC day number (days since 1970-01-01).
+    pub day: i64,
+    /// Micro-dollars spent (running jobs count at their estimate).
+    pub cost_micros: u64,
+    /// Credits charged for the requests reserved that day.
+    pub credits: u64,
+}
+
 /// Who asks for an admin operation, and on what authority. The gateway
 /// decides against its configuration; the frontend only reports facts.
 // Adjacently tagged: an internally tagged newtype variant holding a string
@@ -317,6 +329,15 @@ pub enum AdminOp {
     },
     /// Today's spend against the daily cap.
     Stats,
+    /// The live queue: waiting and running jobs.
+    Queue,
+    /// Cancel a waiting job of any user (full refund).
+    CancelJob {
+        /// The job's request id, from [`AdminOp::Queue`].
+        id: RequestId,
+    },
+    /// Upstream errors by backend and kind since the process started.
+    BackendErrors,
 }
 
 /// What an admin operation produced.
@@ -372,6 +393,30 @@ pub enum AdminReply {
     Top(Vec<TopEntry>),
     /// Today's spend.
     Stats(SpendStatus),
+    /// The live queue.
+    Queue(crate::job::QueueSnapshot),
+    /// What an admin cancel did.
+    JobCancelled {
+        /// The job.
+        id: RequestId,
+        /// Cancelled, already started, or unknown.
+        outcome: crate::job::CancelOutcome,
+    },
+    /// Upstream errors counted since start.
+    BackendErrors(Vec<BackendErrorCount>),
+}
+
+/// Upstream attempts that failed, by backend and error kind, since the
+/// process started (read from the metrics registry).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackendErrorCount {
+    /// The backend's configured name.
+    pub backend: String,
+    /// The error kind, e.g. `rate_limited`, `timeout`.
+    pub kind: String,
+    /// How many attempts ended so.
+    pub count: u64,
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{RequestId, UnixMillis, UserKey};
 use crate::quota::QuotaStatus;
 use crate::results::ResultId;
 
@@ -180,6 +181,7 @@ pub enum JobFailure {
 
 /// What a cancel did: the runner's answer, passed through the `Gateway`
 /// port unchanged.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CancelOutcome {
@@ -191,30 +193,33 @@ pub enum CancelOutcome {
     Unknown,
 }
 
-/// The runner's queue at one instant (for the dashboard).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QueueSnapshot {
-    /// Jobs waiting, in the order they will start.
-    pub waiting: Vec<QueuedJob>,
-    /// Jobs whose upstream call started.
-    pub running: Vec<QueuedJob>,
-}
-
-/// One job in a [`QueueSnapshot`].
+/// One job as an admin sees it in the live queue.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueuedJob {
-    /// The request (and reservation) id.
-    pub id: crate::RequestId,
-    /// Who asked.
-    pub user: crate::UserKey,
+    /// The request (and reservation) id, for an admin cancel.
+    pub id: RequestId,
+    /// Whose job.
+    pub user: UserKey,
     /// Images asked for.
     pub images: u32,
-    /// Credits held.
+    /// Credits held for it.
     pub credits: u32,
-    /// When it was queued.
-    pub since: crate::UnixMillis,
-    /// Jobs ahead of it (waiting jobs only).
+    /// When it was queued (waiting) or started (running), on the ledger's clock.
+    pub since: UnixMillis,
+    /// Jobs that leave the queue before it (0: next); `None` once running.
     pub position: Option<u32>,
+}
+
+/// The runner's queue at one instant: what waits, in leaving order, and
+/// what runs.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueSnapshot {
+    /// Waiting jobs, next first.
+    pub waiting: Vec<QueuedJob>,
+    /// Jobs whose upstream call started, oldest first.
+    pub running: Vec<QueuedJob>,
 }
 
 /// Serde for `Bytes` as standard base64 text.

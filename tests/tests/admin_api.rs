@@ -8,6 +8,9 @@ mod errors;
 /// The OpenAPI document: served, complete, and every operation routed.
 #[path = "admin_api/openapi.rs"]
 mod openapi;
+/// The dashboard's reports: daily series, plans, codes CSV, the live queue.
+#[path = "admin_api/reports.rs"]
+mod reports;
 
 use std::sync::Arc;
 

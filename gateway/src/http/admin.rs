@@ -13,6 +13,8 @@
 mod wire;
 
 pub(crate) mod api_keys;
+pub(crate) mod queue;
+pub(crate) mod reports;
 
 use std::sync::Arc;
 
@@ -57,6 +59,13 @@ pub fn routes() -> Router<AppState> {
     let r = documented::<api_keys::__path_create, _, _>(r, api_keys::create);
     let r = documented::<api_keys::__path_list, _, _>(r, api_keys::list);
     let r = documented::<api_keys::__path_revoke, _, _>(r, api_keys::revoke);
+    let r = documented::<queue::__path_queue, _, _>(r, queue::queue);
+    let r = documented::<queue::__path_cancel, _, _>(r, queue::cancel);
+    let r = documented::<queue::__path_errors, _, _>(r, queue::errors);
+    let r = documented::<reports::__path_spend_days, _, _>(r, reports::spend_days);
+    let r = documented::<reports::__path_plans, _, _>(r, reports::plans);
+    let r = documented::<reports::__path_codes_csv, _, _>(r, reports::codes_csv);
+    let r = documented::<reports::__path_find_username, _, _>(r, reports::find_username);
     documented::<__path_reload, _, _>(r, reload)
 }
 
@@ -96,7 +105,7 @@ fn method_filter(method: HttpMethod) -> MethodFilter {
     }
 }
 
-fn user_key(raw: &str) -> Result<UserKey, AppError> {
+pub(crate) fn user_key(raw: &str) -> Result<UserKey, AppError> {
     raw.parse()
         .map_err(|e: easel_shared::ids::IdError| AppError::BadRequest(e.to_string()))
 }

@@ -105,13 +105,14 @@ mod receipts;
 mod scripts;
 mod server;
 mod settle;
+mod web_sessions;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use easel_shared::admin::{
-    Actor, AuditEntry, CodeInfo, CodeSpec, MintedCode, Redemption, SpendStatus, TopEntry,
+    Actor, AuditEntry, CodeInfo, CodeSpec, DaySpend, MintedCode, Redemption, SpendStatus, TopEntry,
     UsageEntry,
 };
 use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
@@ -126,6 +127,7 @@ use self::receipts::Receipts;
 use self::scripts::Reply;
 pub use self::server::ServerRisk;
 use super::api_key::audit_entry as api_key_audit;
+use super::web_session::{MintedLink, MintedSession, WebSession};
 use super::{
     Admission, Clock, Ledger, LedgerError, ReapReport, ReserveRequest, SettleOutcome, Settlement,
     SharedConfig,
@@ -509,6 +511,10 @@ impl Ledger for RedisLedger {
         admin::spend_today(self).await
     }
 
+    async fn spend_days(&self, days: u32) -> Result<Vec<DaySpend>, LedgerError> {
+        admin::spend_days(self, days).await
+    }
+
     async fn mint_codes(
         &self,
         spec: &CodeSpec,
@@ -571,5 +577,34 @@ impl Ledger for RedisLedger {
             admin::push_audit(self, &entry).await;
         }
         Ok(revoked)
+    }
+
+    async fn create_web_session(
+        &self,
+        user: UserKey,
+        admin: bool,
+        ttl: Duration,
+    ) -> Result<MintedSession, LedgerError> {
+        web_sessions::create_session(self, user, admin, ttl).await
+    }
+
+    async fn web_session(&self, token: &str) -> Result<Option<WebSession>, LedgerError> {
+        web_sessions::session(self, token).await
+    }
+
+    async fn end_web_session(&self, token: &str) -> Result<bool, LedgerError> {
+        web_sessions::end_session(self, token).await
+    }
+
+    async fn create_web_link(
+        &self,
+        user: UserKey,
+        ttl: Duration,
+    ) -> Result<MintedLink, LedgerError> {
+        web_sessions::create_link(self, user, ttl).await
+    }
+
+    async fn take_web_link(&self, token: &str) -> Result<Option<UserKey>, LedgerError> {
+        web_sessions::take_link(self, token).await
     }
 }

@@ -1,16 +1,32 @@
-//! Running an [`AdminOp`] against the ledger on behalf of an admin.
+//! Running an [`AdminOp`] against the ledger, the runner and the metrics on
+//! behalf of an admin: the one function behind chat admin commands, the
+//! admin HTTP API's queue routes and the web dashboard.
 
 use easel_shared::admin::{Actor, AdminOp, AdminReply};
 
 use super::GatewayError;
 use crate::ledger::{Ledger, LedgerError};
+use crate::metrics::Metrics;
+use crate::runner::JobRunner;
+
+/// What an admin operation can reach.
+pub(super) struct Parts<'a> {
+    pub(super) ledger: &'a dyn Ledger,
+    pub(super) runner: &'a JobRunner,
+    pub(super) metrics: &'a Metrics,
+}
 
 /// Runs `op`; the caller has already checked that `actor` is an admin.
 pub(super) async fn run(
-    ledger: &dyn Ledger,
+    parts: Parts<'_>,
     actor: Actor,
     op: AdminOp,
 ) -> Result<AdminReply, GatewayError> {
+    let Parts {
+        ledger,
+        runner,
+        metrics,
+    } = parts;
     let reply = match op {
         AdminOp::Status { user } => AdminReply::Status(ledger.status(user).await?),
         AdminOp::Grant {
@@ -65,6 +81,13 @@ pub(super) async fn run(
         },
         AdminOp::Top { days, limit } => AdminReply::Top(ledger.top(days, limit).await?),
         AdminOp::Stats => AdminReply::Stats(ledger.spend_today().await?),
+        AdminOp::Queue => AdminReply::Queue(runner.snapshot().await),
+        AdminOp::CancelJob { id } => {
+            let outcome = runner.cancel_any(&id).await;
+            tracing::info!(%actor, %id, ?outcome, "admin cancel");
+            AdminReply::JobCancelled { id, outcome }
+        }
+        AdminOp::BackendErrors => AdminReply::BackendErrors(metrics.backend_errors()),
     };
     Ok(reply)
 }

@@ -386,7 +386,16 @@ impl Gateway for InProcessGateway {
         if !self.is_admin(&actor) {
             return Err(GatewayError::Forbidden);
         }
-        admin::run(&*self.ledger, Actor::Admin(actor.user()), op).await
+        self.operate(Actor::Admin(actor.user()), op).await
+    }
+
+    async fn operate(&self, actor: Actor, op: AdminOp) -> Result<AdminReply, GatewayError> {
+        let parts = admin::Parts {
+            ledger: &*self.ledger,
+            runner: &self.runner,
+            metrics: &self.metrics,
+        };
+        admin::run(parts, actor, op).await
     }
 
     async fn result(&self, id: &ResultId) -> Result<Option<ResultRecord>, GatewayError> {

@@ -267,3 +267,57 @@ pub(crate) async fn a_request_above_the_per_request_cap_is_refused_first(s: Suit
     assert!(h.ledger.usage(u, 5).await.expect("usage").is_empty());
     h.admit(&priced(u, "fine", 1, 500)).await;
 }
+
+pub(crate) async fn spend_days_series_has_a_row_per_day_with_cost_and_credits(s: Suite) {
+    // The dashboard's charts: every day of the range, oldest first, with
+    // the day's final cost and the credits charged; days past the retention
+    // are not asked for, and a refund charges no credits.
+    let h = s.open(one_window(10, 3 * HOUR)).await;
+    let deliver = |cost| Settlement::Delivered {
+        images: 2,
+        cost_micros: cost,
+    };
+    h.admit(&priced(user(1), "a", 2, 500)).await;
+    h.ledger
+        .settle(user(1), &rid("a"), deliver(300))
+        .await
+        .expect("settle");
+    h.admit(&priced(user(2), "b", 1, 500)).await;
+    h.ledger
+        .settle(user(2), &rid("b"), Settlement::Failed)
+        .await
+        .expect("refund");
+    h.advance_to(
+        T0.next_day()
+            .plus(std::time::Duration::from_secs(2 * 86_400)),
+    );
+    h.admit(&priced(user(1), "c", 2, 500)).await;
+    h.ledger
+        .settle(user(1), &rid("c"), deliver(700))
+        .await
+        .expect("settle");
+
+    let days = h.ledger.spend_days(5).await.expect("spend days");
+    let today = T0.day() + 3;
+    let rows: Vec<(i64, u64, u64)> = days
+        .iter()
+        .map(|d| (d.day, d.cost_micros, d.credits))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (today - 4, 0, 0),
+            (today - 3, 300, 2),
+            (today - 2, 0, 0),
+            (today - 1, 0, 0),
+            (today, 700, 2),
+        ]
+    );
+    let capped = h.ledger.spend_days(1000).await.expect("spend days");
+    assert_eq!(
+        capped.len(),
+        easel_gateway::ledger::SPEND_DAYS_KEPT as usize
+    );
+    assert_eq!(capped.last().map(|d| d.day), Some(today));
+    assert!(h.ledger.spend_days(0).await.expect("none").is_empty());
+}

@@ -297,7 +297,7 @@ pub fn notice(locale: Locale, notice: &AdminNotice) -> String {
 }
 
 /// Micro-dollars as `$1.23` (rounded down to the cent; amounts are estimates).
-fn dollars(micros: u64) -> String {
+pub fn dollars(micros: u64) -> String {
     format!(
         "${}.{:02}",
         micros / 1_000_000,

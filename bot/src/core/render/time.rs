@@ -60,6 +60,12 @@ pub fn date(locale: Locale, at: UnixMillis) -> String {
     tr(locale, "date-utc", &[("date", text.into())])
 }
 
+/// A UTC day number as its date, `2026-12-03` (the same in every language).
+pub fn day(day: i64) -> String {
+    let (y, mo, d) = civil_from_days(day);
+    format!("{y:04}-{mo:02}-{d:02}")
+}
+
 /// Days since 1970-01-01 -> (year, month, day), proleptic Gregorian
 /// (Howard Hinnant's `civil_from_days`).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use easel_shared::admin::{AuditEntry, CodeInfo, SpendStatus, TopEntry, UsageEntry};
+use easel_shared::admin::{AuditEntry, CodeInfo, DaySpend, SpendStatus, TopEntry, UsageEntry};
 use easel_shared::config::Config;
 use easel_shared::{QuotaStatus, UnixMillis, UserKey};
 use redb::{ReadTransaction, ReadableTable};
@@ -102,6 +102,33 @@ pub(crate) fn spend_today(
         cap_micros: config.spend.daily_cap_micros,
         by_backend: rec.by_backend,
     })
+}
+
+/// The days of `day_range(today, days)`, oldest first, zeros where empty.
+pub(crate) fn spend_days(
+    txn: &ReadTransaction,
+    today: i64,
+    days: u32,
+) -> Result<Vec<DaySpend>, LedgerError> {
+    let spend = txn.open_table(SPEND).io()?;
+    let top = txn.open_table(TOP).io()?;
+    let mut out = Vec::new();
+    for day in crate::ledger::day_range(today, days) {
+        let rec: SpendDay = match spend.get(day).io()? {
+            Some(g) => decode(&format!("spend {day}"), g.value())?,
+            None => SpendDay::default(),
+        };
+        let mut credits = 0u64;
+        for item in top.range((day, "")..(day + 1, "")).io()? {
+            credits = credits.saturating_add(item.io()?.1.value());
+        }
+        out.push(DaySpend {
+            day,
+            cost_micros: rec.spent,
+            credits,
+        });
+    }
+    Ok(out)
 }
 
 /// Every code, newest first.

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use easel_shared::admin::{Actor, AuditEntry, SpendStatus, TopEntry, UsageEntry};
+use easel_shared::admin::{Actor, AuditEntry, DaySpend, SpendStatus, TopEntry, UsageEntry};
 use easel_shared::{QuotaStatus, UnixMillis, UserKey, WindowStatus};
 
 use super::RedisLedger;
@@ -228,6 +228,37 @@ pub(super) async fn spend_today(l: &RedisLedger) -> Result<SpendStatus, LedgerEr
         cap_micros: l.policy().config().spend.daily_cap_micros,
         by_backend,
     })
+}
+
+pub(super) async fn spend_days(l: &RedisLedger, days: u32) -> Result<Vec<DaySpend>, LedgerError> {
+    let range = crate::ledger::day_range(l.clock.now().day(), days);
+    if range.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Every day's spend and top list share the `{spend}` slot: one pipeline.
+    let mut pipe = redis::pipe();
+    for day in range.clone() {
+        pipe.cmd("HGET").arg(l.keys.spend(day)).arg("total");
+        pipe.cmd("HVALS").arg(l.keys.top(day));
+    }
+    let replies: Vec<redis::Value> = l.query_pipe(&pipe).await?;
+    let mut replies = replies.into_iter();
+    let mut out = Vec::new();
+    for day in range {
+        let (Some(total), Some(credits)) = (replies.next(), replies.next()) else {
+            return Err(LedgerError::Corrupt("short spend_days reply".into()));
+        };
+        let total: Option<i64> = redis::FromRedisValue::from_redis_value(total)
+            .map_err(|e| LedgerError::Corrupt(format!("spend total: {e}")))?;
+        let credits: Vec<i64> = redis::FromRedisValue::from_redis_value(credits)
+            .map_err(|e| LedgerError::Corrupt(format!("top list: {e}")))?;
+        out.push(DaySpend {
+            day,
+            cost_micros: total.unwrap_or(0).max(0).unsigned_abs(),
+            credits: credits.iter().map(|c| c.max(&0).unsigned_abs()).sum(),
+        });
+    }
+    Ok(out)
 }
 
 /// Appends to the global audit trail. Best effort: the change it records has

@@ -12,8 +12,10 @@ use super::receipts::Receipt;
 use super::scripts::{Reply, SCRIPTS};
 use crate::ledger::{Admission, LedgerError, ReapReport, Reservation, ReserveRequest, too_costly};
 
-/// Spend hashes outlive their day by this much (late settles still land).
-pub(super) const SPEND_TTL_MS: i64 = 3 * UnixMillis::DAY;
+/// Spend hashes outlive their day by this much: late settles still land,
+/// and `spend_days` reads a month of totals (one field per request, so a
+/// month of requests is kept: small next to the usage logs).
+pub(super) const SPEND_TTL_MS: i64 = (crate::ledger::SPEND_DAYS_KEPT as i64 + 1) * UnixMillis::DAY;
 /// Top-list days are kept this many days.
 pub(super) const TOP_KEEP_DAYS: i64 = 40;
 pub(super) const TOP_TTL_MS: i64 = TOP_KEEP_DAYS * UnixMillis::DAY;
