@@ -253,3 +253,22 @@ apikey-item = { $prefix }… created { $date }
 apikey-revoked = Key { $prefix }… revoked: it no longer works.
 apikey-unknown = You have no key { $prefix }…; /apikey lists yours.
 apikey-bad-prefix = "{ $given }" is not a key prefix; it looks like easel-sk-AbCd1234 (see /apikey).
+
+## Web playground (/play)
+
+web-play-title = Playground
+web-play-prompt = What should Easel draw?
+web-play-placeholder = a red fox in the snow --ar 3:2
+web-play-photos = Photos to edit (drop them here or choose files)
+web-play-draw = Draw
+web-play-refining = Refining the chosen result: describe what to change.
+web-play-unrefine = Start fresh instead
+web-play-refine = Refine
+web-play-history = Your results
+web-play-empty = Nothing yet: your results from the playground and the chat appear here.
+web-play-chat-only = The playground only draws. Commands work in the chat with the bot.
+web-play-photos-chosen = { $count ->
+    [one] One photo chosen
+   *[other] { $count } photos chosen
+}
+web-play-failed-request = The request did not reach Easel. Nothing was charged; please try again.

@@ -237,3 +237,19 @@ apikey-item = { $prefix }… 创建于 { $date }
 apikey-revoked = 密钥 { $prefix }… 已撤销，不能再使用。
 apikey-unknown = 你没有密钥 { $prefix }…；/apikey 列出你的密钥。
 apikey-bad-prefix = “{ $given }” 不是密钥前缀；前缀形如 easel-sk-AbCd1234（见 /apikey）。
+
+## Web playground (/play)
+
+web-play-title = 绘图台
+web-play-prompt = 想让 Easel 画什么？
+web-play-placeholder = 雪地里的一只红狐狸 --ar 3:2
+web-play-photos = 要编辑的图片（拖到这里或选择文件）
+web-play-draw = 开始绘制
+web-play-refining = 正在修改选中的结果：请描述要改动的地方。
+web-play-unrefine = 改为重新开始
+web-play-refine = 修改
+web-play-history = 你的作品
+web-play-empty = 还没有作品：你在绘图台和聊天中的结果都会显示在这里。
+web-play-chat-only = 绘图台只负责绘图，命令请在与机器人的聊天中使用。
+web-play-photos-chosen = 已选择 { $count } 张图片
+web-play-failed-request = 请求未能送达 Easel。未扣除任何额度，请重试。

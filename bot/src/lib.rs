@@ -10,3 +10,4 @@ pub mod discord;
 pub mod i18n;
 pub mod supervise;
 pub mod telegram;
+pub mod web;

@@ -1,0 +1,3 @@
+//! The web pages (placeholder until the web foundation is merged).
+
+pub mod play;
