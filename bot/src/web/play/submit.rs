@@ -9,12 +9,14 @@ use std::sync::Arc;
 
 use easel_gateway::ledger::Clock;
 use easel_gateway::service::Gateway;
+use easel_shared::results::ResultId;
 use easel_shared::{RequestId, UserKey};
 
-use super::form::{PlayForm, Uploads};
+use super::form::{PlayForm, Redo, Uploads};
 use super::jobs::{Job, Jobs};
 use crate::core::build::{self, Declined, Order};
 use crate::core::intent::ChangeTarget;
+use crate::core::render::Notice;
 use crate::core::request::Built;
 use crate::core::{Context, Intent, Problem, act, interpret, render};
 use crate::i18n::{Locale, t};
@@ -41,6 +43,7 @@ impl Submitter<'_> {
         locale: Locale,
         form: PlayForm,
     ) -> Result<Arc<Job>, String> {
+        self.own_result(user, locale, &form).await?;
         let incoming = form.incoming(user);
         // Admin commands are not served here (the dashboard is for that),
         // so no admins are named: `/ban` and friends read as "not admin".
@@ -86,6 +89,33 @@ impl Submitter<'_> {
             Err(e) => Err(act::explain(gateway, user, locale, &e)
                 .await
                 .unwrap_or_else(|| render::text::internal_error(locale, id.as_str()))),
+        }
+    }
+}
+
+impl Submitter<'_> {
+    /// A form about a stored result (refine, Again, Vary) may only name one
+    /// of the user's own: the page never shows another's, and an id typed
+    /// by hand must not reach someone else's images. Anyone else's result
+    /// reads as unknown, like a forged id.
+    async fn own_result(
+        &self,
+        user: UserKey,
+        locale: Locale,
+        form: &PlayForm,
+    ) -> Result<(), String> {
+        let named = match (&form.redo, &form.refine) {
+            (Some(Redo::Again(id) | Redo::Vary(id)), _) | (None, Some(id)) => id,
+            (None, None) => return Ok(()),
+        };
+        let unknown = || render::notice(locale, Notice::ResultUnknown);
+        let Ok(stored) = named.0.parse::<ResultId>() else {
+            return Err(unknown());
+        };
+        match self.gateway.result(&stored).await {
+            Ok(Some(record)) if record.user == user => Ok(()),
+            Ok(_) => Err(unknown()),
+            Err(e) => Err(act::gateway_error(locale, &e, act::system_now()).unwrap_or_default()),
         }
     }
 }
