@@ -267,8 +267,4 @@ web-play-refine = Refine
 web-play-history = Your results
 web-play-empty = Nothing yet: your results from the playground and the chat appear here.
 web-play-chat-only = The playground only draws. Commands work in the chat with the bot.
-web-play-photos-chosen = { $count ->
-    [one] One photo chosen
-   *[other] { $count } photos chosen
-}
 web-play-failed-request = The request did not reach Easel. Nothing was charged; please try again.

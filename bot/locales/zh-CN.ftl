@@ -251,5 +251,4 @@ web-play-refine = 修改
 web-play-history = 你的作品
 web-play-empty = 还没有作品：你在绘图台和聊天中的结果都会显示在这里。
 web-play-chat-only = 绘图台只负责绘图，命令请在与机器人的聊天中使用。
-web-play-photos-chosen = 已选择 { $count } 张图片
 web-play-failed-request = 请求未能送达 Easel。未扣除任何额度，请重试。
