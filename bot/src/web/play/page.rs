@@ -66,7 +66,9 @@ pub fn body(view: &PlayView<'_>) -> Markup {
     html! {
         h1 { (t(locale, "web-play-title")) }
         p data-play-quota aria-live="polite" { (view.quota) }
-        form data-play-form data-play-failed=(t(locale, "web-play-failed-request")) method="post" action="/play/jobs" enctype="multipart/form-data" {
+        form data-play-form method="post" action="/play/jobs" enctype="multipart/form-data"
+            data-play-failed=(t(locale, "web-play-failed-request"))
+            data-play-cancel=(render::text::button(locale, ButtonKind::Cancel)) {
             input type="hidden" name="_csrf" value=(view.csrf);
             input type="hidden" name="refine" value="" data-play-refine;
             p data-play-refining hidden {
