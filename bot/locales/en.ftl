@@ -254,9 +254,45 @@ apikey-revoked = Key { $prefix }… revoked: it no longer works.
 apikey-unknown = You have no key { $prefix }…; /apikey lists yours.
 apikey-bad-prefix = "{ $given }" is not a key prefix; it looks like easel-sk-AbCd1234 (see /apikey).
 
+# Web pages (bot/src/web): the shell, sign-in, sign-in links, refusals
+web-skip = Skip to content
+web-nav-label = Main
+web-nav-overview = Overview
+web-nav-users = Users
+web-nav-codes = Codes
+web-nav-plans = Plans
+web-nav-audit = Audit
+web-nav-queue = Queue
+web-nav-play = Playground
+web-signout = Sign out
+web-lang-label = Language
+web-lang-apply = Apply
+web-signin-title = Sign in
+web-signin-token = Admin token
+web-signin-submit = Sign in
+web-signin-wrong = That is not the admin token. Check http.admin_token (or EASEL_ADMIN_TOKEN) and try again.
+web-signin-disabled = Admin sign-in is off: no admin token is set (http.admin_token).
+web-signin-chat-hint = Not an admin? Send /web to the bot in Telegram or Discord to get a sign-in link for your own account.
+web-link-title = Sign in to Easel
+web-link-intro = This link signs you in with your chat account: the same quota and history as in the chat. It works once.
+web-link-continue = Continue
+web-link-gone-title = This link no longer works
+web-link-gone = This sign-in link was already used or has expired. Send /web to the bot for a new one.
+web-signed-in-as = Signed in as { $user }
+web-overview-title = Overview
+web-play-title = Playground
+web-err-title = Not possible
+web-err-home = Back to the start page
+web-err-signin = Please sign in first.
+web-err-admin-only = This page is for admins only.
+web-err-csrf = This form has expired or was not sent by this site. Reload the page and try again.
+web-err-cross-site = Changes can only be made from Easel's own pages.
+web-err-bad-form = The form was incomplete. Reload the page and try again.
+web-err-too-many = Too many sign-in attempts. Try again in { $seconds } s.
+web-err-unavailable = Easel cannot reach its store right now. Try again in a moment.
+
 ## Web playground (/play)
 
-web-play-title = Playground
 web-play-prompt = What should Easel draw?
 web-play-placeholder = a red fox in the snow --ar 3:2
 web-play-photos = Photos to edit (drop them here or choose files)

@@ -238,9 +238,45 @@ apikey-revoked = 密钥 { $prefix }… 已撤销，不能再使用。
 apikey-unknown = 你没有密钥 { $prefix }…；/apikey 列出你的密钥。
 apikey-bad-prefix = “{ $given }” 不是密钥前缀；前缀形如 easel-sk-AbCd1234（见 /apikey）。
 
+# 网页（bot/src/web）：框架、登录、登录链接、拒绝
+web-skip = 跳到正文
+web-nav-label = 主导航
+web-nav-overview = 概览
+web-nav-users = 用户
+web-nav-codes = 兑换码
+web-nav-plans = 套餐
+web-nav-audit = 审计
+web-nav-queue = 队列
+web-nav-play = 试玩
+web-signout = 退出登录
+web-lang-label = 语言
+web-lang-apply = 应用
+web-signin-title = 登录
+web-signin-token = 管理员令牌
+web-signin-submit = 登录
+web-signin-wrong = 这不是管理员令牌。请检查 http.admin_token（或 EASEL_ADMIN_TOKEN）后重试。
+web-signin-disabled = 管理员登录已关闭：未设置管理员令牌（http.admin_token）。
+web-signin-chat-hint = 不是管理员？在 Telegram 或 Discord 里给机器人发送 /web，即可获得登录你自己账号的链接。
+web-link-title = 登录 Easel
+web-link-intro = 此链接会用你的聊天账号登录：额度和历史与聊天中相同。链接只能使用一次。
+web-link-continue = 继续
+web-link-gone-title = 此链接已失效
+web-link-gone = 此登录链接已被使用或已过期。给机器人发送 /web 获取新链接。
+web-signed-in-as = 已登录：{ $user }
+web-overview-title = 概览
+web-play-title = 试玩
+web-err-title = 无法完成
+web-err-home = 返回首页
+web-err-signin = 请先登录。
+web-err-admin-only = 此页面仅限管理员。
+web-err-csrf = 此表单已过期，或并非由本站发出。请刷新页面后重试。
+web-err-cross-site = 只能在 Easel 自己的页面上进行更改。
+web-err-bad-form = 表单不完整。请刷新页面后重试。
+web-err-too-many = 登录尝试过多。请在 { $seconds } 秒后重试。
+web-err-unavailable = Easel 暂时无法连接存储。请稍后重试。
+
 ## Web playground (/play)
 
-web-play-title = 绘图台
 web-play-prompt = 想让 Easel 画什么？
 web-play-placeholder = 雪地里的一只红狐狸 --ar 3:2
 web-play-photos = 要编辑的图片（拖到这里或选择文件）

@@ -118,13 +118,24 @@ pub async fn run_with(
             ledger: gateway.ledger(),
             config: shared.clone(),
         };
-        let app = http::app(AppState {
+        let mut app = http::app(AppState {
             ledger: gateway.ledger(),
             config: shared.clone(),
             config_path,
             gateway: Some(gateway.clone()),
         })
         .merge(http::ops::routes(ops));
+        if crate::web::enabled(&config) {
+            app = app.merge(crate::web::router(crate::web::WebState::new(
+                gateway.clone(),
+                gateway.ledger(),
+                shared.clone(),
+                Some(gateway.metrics()),
+                clock.clone(),
+            )));
+        }
+        // With the peer address, for limits per client (web sign-in).
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let stopped = http_stop.clone();
         tasks.spawn(async move {
             axum::serve(listener, app)

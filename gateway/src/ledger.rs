@@ -19,8 +19,10 @@ pub mod code;
 pub mod embedded;
 pub mod outbox;
 pub mod redis;
+pub mod web_session;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use easel_shared::admin::{
@@ -34,6 +36,7 @@ use easel_shared::{Denial, QuotaStatus, Refusal, RequestId, UnixMillis, UserKey}
 use serde::{Deserialize, Serialize};
 
 pub use clock::Clock;
+pub use web_session::{MintedLink, MintedSession, WebSession};
 
 /// The live configuration: swapped whole on reload, read lock-free.
 pub type SharedConfig = Arc<arc_swap::ArcSwap<Config>>;
@@ -304,6 +307,58 @@ pub trait Ledger: Send + Sync + 'static {
             "this ledger stores no API keys".into(),
         ))
     }
+
+    // Web sign-in (`web_session.rs`): sessions and one-time links live in
+    // the ledger for the same reason as API keys, and so every replica
+    // honours them. The defaults refuse: no session ever resolves.
+
+    /// Starts a browser session for `user` lasting `ttl`; the token is
+    /// returned once and only its SHA-256 is stored.
+    async fn create_web_session(
+        &self,
+        user: UserKey,
+        admin: bool,
+        ttl: Duration,
+    ) -> Result<MintedSession, LedgerError> {
+        let _ = (user, admin, ttl);
+        Err(no_web())
+    }
+
+    /// The live session a presented token belongs to (`None`: unknown,
+    /// ended or expired).
+    async fn web_session(&self, token: &str) -> Result<Option<WebSession>, LedgerError> {
+        let _ = token;
+        Err(no_web())
+    }
+
+    /// Ends a session (sign-out); false if it was not live.
+    async fn end_web_session(&self, token: &str) -> Result<bool, LedgerError> {
+        let _ = token;
+        Err(no_web())
+    }
+
+    /// Makes a one-time sign-in link for `user`, unused for at most `ttl`.
+    async fn create_web_link(
+        &self,
+        user: UserKey,
+        ttl: Duration,
+    ) -> Result<MintedLink, LedgerError> {
+        let _ = (user, ttl);
+        Err(no_web())
+    }
+
+    /// Consumes a link: the first call with a live token gets its user,
+    /// every later call (or an expired or unknown token) `None`. Atomic, so
+    /// two browsers racing for one link cannot both win.
+    async fn take_web_link(&self, token: &str) -> Result<Option<UserKey>, LedgerError> {
+        let _ = token;
+        Err(no_web())
+    }
+}
+
+/// What a ledger without web sign-in support answers.
+fn no_web() -> LedgerError {
+    LedgerError::Unavailable("this ledger stores no web sessions".into())
 }
 
 /// The refusal a request gets before anything is held when its estimated

@@ -42,11 +42,37 @@ pub enum ServerError {
     Serve(std::io::Error),
 }
 
+/// What a binary hands the server so it can add routes of its own next to
+/// the admin API (the bot crate's web pages): the HTTP state, the metrics
+/// registry and the clock. Called once, when the server starts listening.
+pub type ExtraRoutes = Box<dyn FnOnce(ServedParts) -> axum::Router + Send>;
+
+/// The pieces [`ExtraRoutes`] may build on.
+pub struct ServedParts {
+    /// The admin API's state (ledger, config, the gateway port if the
+    /// process runs backends).
+    pub state: AppState,
+    /// The process's metrics registry.
+    pub metrics: Metrics,
+    /// The gateway's clock.
+    pub clock: Clock,
+}
+
 /// Runs the gateway until `shutdown` resolves.
 pub async fn run(
     config: Config,
     config_path: Option<PathBuf>,
     shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    run_with_routes(config, config_path, shutdown, None).await
+}
+
+/// Like [`run`], merging `extra` routes into the HTTP server.
+pub async fn run_with_routes(
+    config: Config,
+    config_path: Option<PathBuf>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    extra: Option<ExtraRoutes>,
 ) -> Result<(), ServerError> {
     let config: ledger::SharedConfig = Arc::new(arc_swap::ArcSwap::from_pointee(config));
     let stop = CancellationToken::new();
@@ -79,7 +105,7 @@ pub async fn run(
     }
     readiness.add_ledger(ledger.clone());
     let ops = http::ops::OpsState {
-        metrics,
+        metrics: metrics.clone(),
         readiness,
         ledger: ledger.clone(),
         config: config.clone(),
@@ -99,13 +125,22 @@ pub async fn run(
                 source,
             })?;
         tracing::info!(addr = %listen, "gateway listening");
-        let app = http::app(AppState {
+        let state = AppState {
             ledger,
             config: config.clone(),
             config_path,
             gateway: gateway.clone().map(|g| g as Arc<dyn Gateway>),
-        })
-        .merge(http::ops::routes(ops));
+        };
+        let mut app = http::app(state.clone()).merge(http::ops::routes(ops));
+        if let Some(extra) = extra {
+            app = app.merge(extra(ServedParts {
+                state,
+                metrics,
+                clock: Clock::real(),
+            }));
+        }
+        // With the peer address, for limits per client (web sign-in).
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         // The server outlives the drain: bot processes still follow their
         // jobs' events (and deliver them) while running jobs finish.
         let http_stop = CancellationToken::new();

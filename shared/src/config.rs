@@ -17,6 +17,7 @@ mod discord;
 mod gateway;
 mod ops;
 mod telegram;
+mod web;
 
 pub use backends::{
     BackendConfig, BackendKind, BackendsConfig, BreakerConfig, ImageAction, ModelPrice,
@@ -27,6 +28,7 @@ pub use discord::{DiscordConfig, DiscordMode, GuildAdminRoles};
 pub use gateway::GatewayConfig;
 pub use ops::{LogConfig, LogFormat};
 pub use telegram::{TelegramConfig, TelegramMode};
+pub use web::WebConfig;
 
 /// The whole configuration. Sections are added by the crates that use them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,6 +70,9 @@ pub struct Config {
     /// How log lines are written (text or JSON).
     #[serde(default)]
     pub log: LogConfig,
+    /// The web pages (sign-in, dashboard, playground).
+    #[serde(default)]
+    pub web: WebConfig,
 }
 
 impl Default for Config {
@@ -90,6 +95,7 @@ impl Default for Config {
             discord: DiscordConfig::default(),
             gateway: GatewayConfig::default(),
             log: LogConfig::default(),
+            web: WebConfig::default(),
         }
     }
 }
@@ -165,6 +171,8 @@ impl Config {
         self.telegram.validate()?;
         self.discord.validate()?;
         self.gateway.validate()?;
+        self.web.validate()?;
+        web::validate_public_url(&self.http.public_url)?;
         if self.ledger.lease < Duration::from_secs(5) {
             return Err(err("ledger.lease".into(), "must be at least 5s"));
         }
@@ -407,6 +415,11 @@ pub struct HttpConfig {
     /// reach `listen` (keep `listen` private then).
     #[serde(default)]
     pub metrics_token: Secret,
+    /// The URL people reach the web pages at (`https://easel.example.org`):
+    /// `/web` sign-in links are built from it, and an `https` one makes the
+    /// session cookie `Secure`. Empty: no sign-in links.
+    #[serde(default)]
+    pub public_url: String,
 }
 
 impl Default for HttpConfig {
@@ -415,6 +428,7 @@ impl Default for HttpConfig {
             listen: "127.0.0.1:8787".to_owned(),
             admin_token: Secret::default(),
             metrics_token: Secret::default(),
+            public_url: String::new(),
         }
     }
 }

@@ -48,6 +48,14 @@ pub struct UserKey {
 }
 
 impl UserKey {
+    /// The operator signed in to the web pages with the admin token (`web:0`;
+    /// the operator's own web numbering starts at 1). Their playground
+    /// requests draw on this account.
+    pub const WEB_ADMIN: UserKey = UserKey {
+        platform: Platform::Web,
+        id: 0,
+    };
+
     /// A Telegram user.
     pub fn telegram(id: u64) -> Self {
         Self {

@@ -1,6 +1,6 @@
 //! `easel-gateway`: the standalone gateway service (`easel_gateway::server`:
 //! admin API, frontend API, /v1, reaper). It lives in the bot crate so it
-//! can serve the web pages, a frontend on the conversation core.
+//! serves the web pages (`easel_bot::web`), a frontend on the conversation core.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,7 +48,9 @@ async fn serve(config_path: Option<PathBuf>) -> ExitCode {
     };
     // After the config, which says the format; its own errors go to stderr as text.
     process::init_logging_as(config.log.format, "info");
-    match server::run(config, config_path, process::shutdown_signal()).await {
+    let web: server::ExtraRoutes = Box::new(easel_bot::web::for_server);
+    let shutdown = process::shutdown_signal();
+    match server::run_with_routes(config, config_path, shutdown, Some(web)).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "gateway stopped");

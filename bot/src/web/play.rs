@@ -10,10 +10,13 @@
 
 pub mod events;
 pub mod form;
+mod handlers;
 pub mod jobs;
 pub mod page;
 pub mod results;
 pub mod submit;
+
+pub(super) use handlers::routes;
 
 pub use form::{PlayForm, Redo};
 pub use jobs::Jobs;

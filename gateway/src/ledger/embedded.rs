@@ -51,6 +51,7 @@ mod reserve;
 mod settle;
 mod tables;
 mod user;
+mod web_sessions;
 mod writer;
 
 use std::path::Path;
@@ -68,6 +69,7 @@ use redb::{Database, ReadTransaction, ReadableDatabase};
 
 use self::tables::Io;
 use self::writer::Writer;
+use super::web_session::{MintedLink, MintedSession, WebSession};
 use super::{
     Admission, Clock, Ledger, LedgerError, ReapReport, ReserveRequest, SettleOutcome, Settlement,
     SharedConfig,
@@ -279,6 +281,47 @@ impl Ledger for EmbeddedLedger {
         let prefix = prefix.to_owned();
         self.writer
             .submit(move |tx| api_keys::revoke(tx, user, &prefix, actor))
+            .await
+    }
+
+    async fn create_web_session(
+        &self,
+        user: UserKey,
+        admin: bool,
+        ttl: std::time::Duration,
+    ) -> Result<MintedSession, LedgerError> {
+        self.writer
+            .submit(move |tx| web_sessions::create_session(tx, user, admin, ttl))
+            .await
+    }
+
+    async fn web_session(&self, token: &str) -> Result<Option<WebSession>, LedgerError> {
+        let token = token.to_owned();
+        self.read(move |txn, _, now| web_sessions::session(txn, &token, now))
+            .await
+    }
+
+    async fn end_web_session(&self, token: &str) -> Result<bool, LedgerError> {
+        let token = token.to_owned();
+        self.writer
+            .submit(move |tx| web_sessions::end_session(tx, &token))
+            .await
+    }
+
+    async fn create_web_link(
+        &self,
+        user: UserKey,
+        ttl: std::time::Duration,
+    ) -> Result<MintedLink, LedgerError> {
+        self.writer
+            .submit(move |tx| web_sessions::create_link(tx, user, ttl))
+            .await
+    }
+
+    async fn take_web_link(&self, token: &str) -> Result<Option<UserKey>, LedgerError> {
+        let token = token.to_owned();
+        self.writer
+            .submit(move |tx| web_sessions::take_link(tx, &token))
             .await
     }
 }

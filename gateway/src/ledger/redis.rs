@@ -104,6 +104,7 @@ mod receipts;
 mod scripts;
 mod server;
 mod settle;
+mod web_sessions;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -125,6 +126,7 @@ use self::receipts::Receipts;
 use self::scripts::Reply;
 pub use self::server::ServerRisk;
 use super::api_key::audit_entry as api_key_audit;
+use super::web_session::{MintedLink, MintedSession, WebSession};
 use super::{
     Admission, Clock, Ledger, LedgerError, ReapReport, ReserveRequest, SettleOutcome, Settlement,
     SharedConfig,
@@ -566,5 +568,34 @@ impl Ledger for RedisLedger {
             admin::push_audit(self, &entry).await;
         }
         Ok(revoked)
+    }
+
+    async fn create_web_session(
+        &self,
+        user: UserKey,
+        admin: bool,
+        ttl: Duration,
+    ) -> Result<MintedSession, LedgerError> {
+        web_sessions::create_session(self, user, admin, ttl).await
+    }
+
+    async fn web_session(&self, token: &str) -> Result<Option<WebSession>, LedgerError> {
+        web_sessions::session(self, token).await
+    }
+
+    async fn end_web_session(&self, token: &str) -> Result<bool, LedgerError> {
+        web_sessions::end_session(self, token).await
+    }
+
+    async fn create_web_link(
+        &self,
+        user: UserKey,
+        ttl: Duration,
+    ) -> Result<MintedLink, LedgerError> {
+        web_sessions::create_link(self, user, ttl).await
+    }
+
+    async fn take_web_link(&self, token: &str) -> Result<Option<UserKey>, LedgerError> {
+        web_sessions::take_link(self, token).await
     }
 }

@@ -46,6 +46,12 @@ pub(crate) const API_KEYS: TableDefinition<&str, &[u8]> = TableDefinition::new("
 /// `<user>|<visible prefix>` -> the key's hash and creation time: a user's
 /// keys are one contiguous range.
 pub(crate) const API_KEY_IDS: TableDefinition<&str, &[u8]> = TableDefinition::new("api_key_ids");
+/// Web session token hash -> [`crate::ledger::WebSession`] (`super::web_sessions`).
+pub(crate) const WEB_SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("web_sessions");
+/// Sign-in link token hash -> [`crate::ledger::web_session::LinkRecord`].
+pub(crate) const WEB_LINKS: TableDefinition<&str, &[u8]> = TableDefinition::new("web_links");
+/// (expires_at, `s:<hash>` or `l:<hash>`) -> (): what to prune, oldest first.
+pub(crate) const WEB_EXPIRY: TableDefinition<(i64, &str), ()> = TableDefinition::new("web_expiry");
 
 /// Usage entries kept per user.
 pub(crate) const USAGE_KEEP: u64 = 1000;
@@ -119,6 +125,9 @@ pub(crate) fn create_all(db: &Database) -> Result<(), LedgerError> {
         txn.open_table(CODE_USERS).io()?;
         txn.open_table(API_KEYS).io()?;
         txn.open_table(API_KEY_IDS).io()?;
+        txn.open_table(WEB_SESSIONS).io()?;
+        txn.open_table(WEB_LINKS).io()?;
+        txn.open_table(WEB_EXPIRY).io()?;
     }
     txn.commit().io()
 }
@@ -137,6 +146,9 @@ pub(crate) struct Tx<'t> {
     pub(crate) code_users: Table<'t, (&'static str, &'static str), ()>,
     pub(crate) api_keys: Table<'t, &'static str, &'static [u8]>,
     pub(crate) api_key_ids: Table<'t, &'static str, &'static [u8]>,
+    pub(crate) web_sessions: Table<'t, &'static str, &'static [u8]>,
+    pub(crate) web_links: Table<'t, &'static str, &'static [u8]>,
+    pub(crate) web_expiry: Table<'t, (i64, &'static str), ()>,
     /// The configuration as loaded when the batch started.
     pub(crate) config: Arc<Config>,
     clock: Clock,
@@ -161,6 +173,9 @@ impl<'t> Tx<'t> {
             code_users: txn.open_table(CODE_USERS).io()?,
             api_keys: txn.open_table(API_KEYS).io()?,
             api_key_ids: txn.open_table(API_KEY_IDS).io()?,
+            web_sessions: txn.open_table(WEB_SESSIONS).io()?,
+            web_links: txn.open_table(WEB_LINKS).io()?,
+            web_expiry: txn.open_table(WEB_EXPIRY).io()?,
             config,
             clock,
         })

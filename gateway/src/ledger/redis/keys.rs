@@ -107,6 +107,16 @@ impl Keys {
     pub(super) fn user_api_keys(&self, user: UserKey) -> String {
         format!("{}{{u:{}}}:apikeys", self.prefix, user)
     }
+
+    /// STRING (JSON) of one web session under its token's hash, with a TTL.
+    pub(super) fn web_session(&self, hash: &str) -> String {
+        format!("{}{{websession:{hash}}}", self.prefix)
+    }
+
+    /// STRING (JSON) of one unused sign-in link under its token's hash, with a TTL.
+    pub(super) fn web_link(&self, hash: &str) -> String {
+        format!("{}{{weblink:{hash}}}", self.prefix)
+    }
 }
 
 /// The member of the lease index for one reserve call: `"<user>|<id>|<nonce>"`.
