@@ -18,6 +18,10 @@ use easel_shared::results::ResultId;
 use easel_tests::fake_openai::{FakeOpenAi, Reply, known_png};
 use easel_tests::stack::Stack;
 
+/// The playground's routes over HTTP: sessions, CSRF, SSE resume, owners.
+#[path = "play/http.rs"]
+mod http;
+
 /// A Telegram user: on the web after a `/web` link, the same account.
 const ALICE: UserKey = UserKey {
     platform: easel_shared::Platform::Telegram,
