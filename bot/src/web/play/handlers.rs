@@ -72,6 +72,7 @@ async fn show(State(s): State<WebState>, who: UserSession) -> Markup {
         history: &history,
         running: &running,
         notice: None,
+        who: who.user.to_string(),
     };
     layout::page(&ctx, &t(locale, "web-play-title"), page::body(&view))
 }

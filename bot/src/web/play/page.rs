@@ -12,7 +12,7 @@ use maud::{Markup, html};
 
 use super::jobs::Job;
 use crate::core::render::{self, ButtonKind};
-use crate::i18n::{Locale, t};
+use crate::i18n::{Locale, t, tr};
 
 /// A result as a card shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +58,8 @@ pub struct PlayView<'a> {
     pub running: &'a [Arc<Job>],
     /// A message to show at once (a refusal when the script is off).
     pub notice: Option<String>,
+    /// Who is signed in, as the page names them (`tg:123`, `web:0`).
+    pub who: String,
 }
 
 /// The playground's main content.
@@ -65,6 +67,9 @@ pub fn body(view: &PlayView<'_>) -> Markup {
     let locale = view.locale;
     html! {
         h1 { (t(locale, "web-play-title")) }
+        p class="muted" id="signed-in-as" {
+            (tr(locale, "web-signed-in-as", &[("user", view.who.as_str().into())]))
+        }
         p data-play-quota aria-live="polite" { (view.quota) }
         form data-play-form method="post" action="/play/jobs" enctype="multipart/form-data"
             data-play-failed=(t(locale, "web-play-failed-request"))
