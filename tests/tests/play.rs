@@ -184,6 +184,13 @@ async fn refine_again_and_vary_build_on_the_stored_result() {
     let history = easel_bot::web::play::results::history(&*play.stack.gateway, ALICE).await;
     assert_eq!(history.len(), 4);
     assert_eq!(history.last().map(|r| &r.id), Some(&first));
+    // A variation's card shows the words of what it varies, as chat does.
+    let cards = easel_bot::web::play::results::cards(&*play.stack.gateway, &history).await;
+    let vary = history
+        .iter()
+        .position(|r| r.prompt == easel_bot::core::render::VARY_PROMPT)
+        .unwrap();
+    assert_eq!(cards[vary].prompt, "a lighthouse");
     assert!(
         easel_bot::web::play::results::history(&*play.stack.gateway, BOB)
             .await

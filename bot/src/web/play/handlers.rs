@@ -63,7 +63,8 @@ async fn show(State(s): State<WebState>, who: UserSession) -> Markup {
         Ok(status) => render::quota_line(locale, &status),
         Err(e) => act::gateway_error(locale, &e, act::system_now()).unwrap_or_default(),
     };
-    let history = results::history(&*s.gateway, who.user).await;
+    let records = results::history(&*s.gateway, who.user).await;
+    let history = results::cards(&*s.gateway, &records).await;
     let running = s.play.running(who.user);
     let view = PlayView {
         locale,

@@ -52,8 +52,8 @@ pub struct PlayView<'a> {
     pub csrf: &'a str,
     /// The quota summary (empty when unknown).
     pub quota: String,
-    /// The user's newest results.
-    pub history: &'a [ResultRecord],
+    /// The user's newest results, as cards.
+    pub history: &'a [Shown],
     /// Jobs still running (the script follows them after a reload).
     pub running: &'a [Arc<Job>],
     /// A message to show at once (a refusal when the script is off).
@@ -105,8 +105,8 @@ pub fn body(view: &PlayView<'_>) -> Markup {
             @if view.history.is_empty() {
                 p data-play-empty { (t(locale, "web-play-empty")) }
             }
-            @for record in view.history {
-                (result_card(locale, &Shown::stored(record)))
+            @for card in view.history {
+                (result_card(locale, card))
             }
         }
     }

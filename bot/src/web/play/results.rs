@@ -11,7 +11,8 @@ use easel_shared::UserKey;
 use easel_shared::job::file_extension;
 use easel_shared::results::{ResultId, ResultRecord};
 
-use crate::core::render::{self, Notice};
+use super::page::Shown;
+use crate::core::render::{self, Notice, VARY_PROMPT};
 use crate::core::{act, render::text};
 use crate::i18n::Locale;
 
@@ -76,6 +77,33 @@ pub async fn history(gateway: &dyn Gateway, user: UserKey) -> Vec<ResultRecord> 
             tracing::warn!(error = %e, "the playground's history could not be read");
             Vec::new()
         })
+}
+
+/// The history as cards. A variation's stored prompt is the instruction
+/// sent upstream, not the user's words: like the chat's caption, its card
+/// shows the prompt of the result it varies.
+pub async fn cards(gateway: &dyn Gateway, records: &[ResultRecord]) -> Vec<Shown> {
+    let mut shown = Vec::with_capacity(records.len());
+    for record in records {
+        let mut card = Shown::stored(record);
+        if record.prompt == VARY_PROMPT {
+            card.prompt = match &record.parent {
+                Some(parent) => match records.iter().find(|r| &r.id == parent) {
+                    Some(found) => found.prompt.clone(),
+                    None => gateway
+                        .result(parent)
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|r| r.prompt)
+                        .unwrap_or_default(),
+                },
+                None => String::new(),
+            };
+        }
+        shown.push(card);
+    }
+    shown
 }
 
 fn unavailable(locale: Locale, e: &easel_gateway::service::GatewayError) -> Response {
