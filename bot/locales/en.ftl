@@ -372,3 +372,16 @@ web-dash-running = Running
 web-dash-queue-empty = None.
 web-dash-since = Since
 web-dash-cancel = Cancel
+## Web playground (/play)
+
+web-play-prompt = What should Easel draw?
+web-play-placeholder = a red fox in the snow --ar 3:2
+web-play-photos = Photos to edit (drop them here or choose files)
+web-play-draw = Draw
+web-play-refining = Refining the chosen result: describe what to change.
+web-play-unrefine = Start fresh instead
+web-play-refine = Refine
+web-play-history = Your results
+web-play-empty = Nothing yet: your results from the playground and the chat appear here.
+web-play-chat-only = The playground only draws. Commands work in the chat with the bot.
+web-play-failed-request = The request did not reach Easel. Nothing was charged; please try again.

@@ -356,3 +356,16 @@ web-dash-running = 运行中
 web-dash-queue-empty = 无。
 web-dash-since = 开始时间
 web-dash-cancel = 取消
+## Web playground (/play)
+
+web-play-prompt = 想让 Easel 画什么？
+web-play-placeholder = 雪地里的一只红狐狸 --ar 3:2
+web-play-photos = 要编辑的图片（拖到这里或选择文件）
+web-play-draw = 开始绘制
+web-play-refining = 正在修改选中的结果：请描述要改动的地方。
+web-play-unrefine = 改为重新开始
+web-play-refine = 修改
+web-play-history = 你的作品
+web-play-empty = 还没有作品：你在绘图台和聊天中的结果都会显示在这里。
+web-play-chat-only = 绘图台只负责绘图，命令请在与机器人的聊天中使用。
+web-play-failed-request = 请求未能送达 Easel。未扣除任何额度，请重试。

@@ -55,6 +55,8 @@ pub struct WebState {
     pub limiter: SignInLimiter,
     /// The gateway's clock (a manual one in tests).
     pub clock: Clock,
+    /// The playground's jobs in this process (their events, for the page).
+    pub play: play::Jobs,
 }
 
 impl WebState {
@@ -73,6 +75,7 @@ impl WebState {
             metrics,
             limiter: SignInLimiter::default(),
             clock,
+            play: play::Jobs::default(),
         }
     }
 }

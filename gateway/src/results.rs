@@ -163,6 +163,15 @@ pub trait ResultStore: Send + Sync + 'static {
     /// results were removed.
     async fn forget(&self, user: UserKey) -> Result<u64, ResultStoreError>;
 
+    /// The user's newest `limit` results, newest first (the playground's
+    /// history). Reads every record of the user's index, so it costs one
+    /// read per stored result; records already gone are skipped.
+    async fn recent(
+        &self,
+        user: UserKey,
+        limit: usize,
+    ) -> Result<Vec<ResultRecord>, ResultStoreError>;
+
     /// Deletes image bytes past their retention, and records with their
     /// message lookups past `record_retention` where no Redis TTL does it;
     /// run periodically. Returns how many images were removed.
@@ -172,6 +181,14 @@ pub trait ResultStore: Send + Sync + 'static {
 /// A fresh random result id.
 fn new_id() -> ResultId {
     ResultId::from_entropy(rand::random())
+}
+
+/// The newest `limit` of `records`, newest first (ties by id, so the
+/// order is stable).
+fn newest(mut records: Vec<ResultRecord>, limit: usize) -> Vec<ResultRecord> {
+    records.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+    records.truncate(limit);
+    records
 }
 
 /// How long records, lineage and message lookups are kept:

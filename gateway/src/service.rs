@@ -180,6 +180,14 @@ pub trait Gateway: Send + Sync + 'static {
     /// Deletes the user's stored prompts and images; returns how many results went.
     async fn forget(&self, user: UserKey) -> Result<u64, GatewayError>;
 
+    /// The user's newest `limit` stored results, newest first (the
+    /// playground's history; the same account as in chat).
+    async fn recent_results(
+        &self,
+        user: UserKey,
+        limit: u32,
+    ) -> Result<Vec<ResultRecord>, GatewayError>;
+
     // The user's own keys of the `/v1` API (`/apikey` in chat). The defaults
     // answer `Unavailable`, so a gateway that does not carry them yet says
     // so instead of failing to build.

@@ -442,6 +442,41 @@ async fn forget_removes_only_that_users_results(open: Open) {
     assert_eq!(f.store.forget(me).await.unwrap(), 0);
 }
 
+/// The playground's history: only the user's own results, newest first,
+/// at most `limit`, and nothing once forgotten.
+async fn recent_lists_the_users_newest_first(open: Open) {
+    let f = open(config()).await;
+    let me = UserKey::telegram(1);
+    let mut mine = Vec::new();
+    for _ in 0..3 {
+        mine.push(
+            f.store
+                .save(new_result(1, vec![png(1, 10)]))
+                .await
+                .unwrap()
+                .id,
+        );
+        f.store.save(new_result(2, vec![png(2, 10)])).await.unwrap();
+        f.clock.advance(Duration::from_secs(1));
+    }
+    let ids = |records: Vec<easel_shared::results::ResultRecord>| {
+        records.into_iter().map(|r| r.id).collect::<Vec<_>>()
+    };
+    let newest_first: Vec<_> = mine.iter().rev().cloned().collect();
+    assert_eq!(ids(f.store.recent(me, 10).await.unwrap()), newest_first);
+    assert_eq!(ids(f.store.recent(me, 2).await.unwrap()), newest_first[..2]);
+    f.store.forget(me).await.unwrap();
+    assert_eq!(f.store.recent(me, 10).await.unwrap(), Vec::new());
+    assert_eq!(
+        f.store
+            .recent(UserKey::telegram(2), 10)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
 macro_rules! suite {
     ($name:ident, $open:path) => {
         mod $name {
@@ -476,6 +511,10 @@ macro_rules! suite {
             #[tokio::test]
             async fn forget_removes_only_that_users_results() {
                 super::forget_removes_only_that_users_results($open).await
+            }
+            #[tokio::test]
+            async fn recent_lists_the_users_newest_first() {
+                super::recent_lists_the_users_newest_first($open).await
             }
         }
     };

@@ -1,30 +1,23 @@
-//! The playground at `/play`: a frontend of the conversation core for any
-//! signed-in person. For now only its frame (the playground comes next).
+//! The playground at `/play`: a third frontend on the conversation core,
+//! next to Telegram and Discord. A form post (prompt, dropped photos, the
+//! result to refine, Again / Vary) becomes the core's neutral message
+//! ([`form`]), goes through the core's builder and the gateway's pre-check
+//! ([`submit`]), and the job's events reach the page as Server-Sent Events
+//! ([`events`], logged per job in [`jobs`] so a reload resumes). Results
+//! and their originals are served to their owner only ([`results`]); the
+//! history is the account's stored results, the same as in chat for a
+//! user signed in through `/web`.
 
-use axum::Router;
-use axum::routing::get;
-use maud::{Markup, html};
+pub mod events;
+pub mod form;
+mod handlers;
+pub mod jobs;
+pub mod page;
+pub mod results;
+pub mod submit;
 
-use super::WebState;
-use super::layout::page;
-use super::session::UserSession;
-use crate::i18n::Arg;
+pub(super) use handlers::routes;
 
-/// `/play` and its endpoints.
-pub(super) fn routes() -> Router<WebState> {
-    Router::new().route("/play", get(play))
-}
-
-async fn play(who: UserSession) -> Markup {
-    let ctx = who.ctx();
-    let title = ctx.t("web-play-title");
-    let user = who.user.to_string();
-    page(
-        &ctx,
-        &title,
-        html! {
-            h1 { (title) }
-            p class="muted" id="signed-in-as" { (ctx.t_args("web-signed-in-as", &[("user", Arg::from(user))])) }
-        },
-    )
-}
+pub use form::{PlayForm, Redo};
+pub use jobs::Jobs;
+pub use submit::Submitter;

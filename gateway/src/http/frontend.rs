@@ -22,7 +22,7 @@ use bytes::Bytes;
 use easel_shared::admin::AdminActor;
 use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
 use easel_shared::request::{InputImage, Precheck, Request as ImageRequest};
-use easel_shared::results::{MessageRef, ResultId, UserSettings};
+use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
 use easel_shared::{Platform, UserKey};
 use futures::Stream;
 use serde::{Deserialize, Serialize};
@@ -34,8 +34,8 @@ use super::AppState;
 use crate::imaging::InputLimits;
 use crate::service::Gateway;
 use crate::service::remote::wire::{
-    self, AdminCall, AdminRules, EventClaim, ForUser, GatewayInfo, SubmitBody, Submitted,
-    UserRequest, UserText, WireCancelled, WireInput, WirePass,
+    self, AdminCall, AdminRules, EventClaim, ForUser, GatewayInfo, RecentResults, SubmitBody,
+    Submitted, UserRequest, UserText, WireCancelled, WireInput, WirePass,
 };
 
 /// The most a submit body may carry: every input (at most 16) at the
@@ -63,6 +63,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/check", post(admin_check))
         .route("/admin", post(admin))
         .route("/results/by-message", post(find_by_message))
+        .route("/results/recent", post(recent_results))
         .route("/results/{id}", get(result))
         .route("/results/{id}/original/{index}", get(original))
         .route("/results/{id}/message", post(attach_message))
@@ -388,6 +389,14 @@ async fn lookup_username(
     Ok(Json(
         port(&s)?.lookup_username(l.platform, &l.username).await?,
     ))
+}
+
+async fn recent_results(
+    State(s): State<AppState>,
+    _: Frontend,
+    Body(r): Body<RecentResults>,
+) -> Answer<Vec<ResultRecord>> {
+    Ok(Json(port(&s)?.recent_results(r.user, r.limit).await?))
 }
 
 async fn forget(State(s): State<AppState>, _: Frontend, Body(u): Body<ForUser>) -> Answer<u64> {

@@ -271,6 +271,26 @@ impl ResultStore for EmbeddedResultStore {
         .await
     }
 
+    async fn recent(
+        &self,
+        user: UserKey,
+        limit: usize,
+    ) -> Result<Vec<ResultRecord>, ResultStoreError> {
+        let records = self
+            .read(move |txn| {
+                let mine = txn.open_multimap_table(USER_RESULTS).map_err(unavailable)?;
+                let results = txn.open_table(RESULTS).map_err(unavailable)?;
+                let mut records = Vec::new();
+                for id in mine.get(user.to_string().as_str()).map_err(unavailable)? {
+                    let id = id.map_err(unavailable)?;
+                    records.extend(record(&results, id.value())?);
+                }
+                Ok(records)
+            })
+            .await?;
+        Ok(super::newest(records, limit))
+    }
+
     async fn forget(&self, user: UserKey) -> Result<u64, ResultStoreError> {
         self.write(move |txn| {
             let ids: Vec<String> = {

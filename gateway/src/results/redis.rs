@@ -328,6 +328,25 @@ impl ResultStore for RedisResultStore {
         user.map(|u| u.parse().map_err(corrupt)).transpose()
     }
 
+    async fn recent(
+        &self,
+        user: UserKey,
+        limit: usize,
+    ) -> Result<Vec<ResultRecord>, ResultStoreError> {
+        let mut con = self.con.clone();
+        let ids: Vec<String> = con
+            .smembers(self.keys.user_results(user))
+            .await
+            .map_err(|e| self.err(e))?;
+        let mut records = Vec::with_capacity(ids.len());
+        for id in ids.iter().filter_map(|id| id.parse::<ResultId>().ok()) {
+            // An index entry whose record expired is skipped; /forget and
+            // the TTLs tidy the index.
+            records.extend(self.get(&id).await?);
+        }
+        Ok(super::newest(records, limit))
+    }
+
     async fn forget(&self, user: UserKey) -> Result<u64, ResultStoreError> {
         let mut con = self.con.clone();
         let mine = self.keys.user_results(user);

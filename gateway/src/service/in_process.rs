@@ -465,6 +465,15 @@ impl Gateway for InProcessGateway {
         self.results.forget(user).await.map_err(unavailable)
     }
 
+    async fn recent_results(
+        &self,
+        user: UserKey,
+        limit: u32,
+    ) -> Result<Vec<ResultRecord>, GatewayError> {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        self.results.recent(user, limit).await.map_err(unavailable)
+    }
+
     // A user's own key change is audited with the user as the actor (the
     // audit's `Actor` names whoever made the change, here the owner).
     async fn create_api_key(&self, user: UserKey) -> Result<MintedApiKey, GatewayError> {

@@ -28,7 +28,8 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 use self::wire::{
-    AdminCall, AdminRules, ErrorBody, EventClaim, ForUser, SubmitBody, Submitted, UserRequest,
+    AdminCall, AdminRules, ErrorBody, EventClaim, ForUser, RecentResults, SubmitBody, Submitted,
+    UserRequest,
     UserText, WireCancelled, WirePass,
 };
 use super::{Gateway, GatewayError, JobStream, Pass};
@@ -404,6 +405,16 @@ impl Gateway for RemoteGateway {
 
     async fn forget(&self, user: UserKey) -> Result<u64, GatewayError> {
         self.link.post_json("/forget", &ForUser { user }).await
+    }
+
+    async fn recent_results(
+        &self,
+        user: UserKey,
+        limit: u32,
+    ) -> Result<Vec<ResultRecord>, GatewayError> {
+        self.link
+            .post_json("/results/recent", &RecentResults { user, limit })
+            .await
     }
 
     async fn create_api_key(&self, user: UserKey) -> Result<MintedApiKey, GatewayError> {

@@ -130,6 +130,14 @@ impl Gateway for Observed {
         self.inner.forget(user).await
     }
 
+    async fn recent_results(
+        &self,
+        user: UserKey,
+        limit: u32,
+    ) -> Result<Vec<ResultRecord>, GatewayError> {
+        self.inner.recent_results(user, limit).await
+    }
+
     async fn create_api_key(
         &self,
         user: UserKey,

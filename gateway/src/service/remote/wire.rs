@@ -185,6 +185,15 @@ pub struct EventClaim {
     pub event: String,
 }
 
+/// A user's newest results (the playground's history).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecentResults {
+    /// Whose.
+    pub user: UserKey,
+    /// At most this many, newest first.
+    pub limit: u32,
+}
+
 /// A user and a text (redeem's code, a remembered @username).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UserText {
