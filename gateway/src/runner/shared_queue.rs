@@ -193,6 +193,9 @@ pub(super) fn start(shared: &Arc<Shared>, claimed: Claimed, slot: OwnedSemaphore
         let mut state = shared.lock();
         let running = Running {
             user: ticket.reservation.user,
+            images: ticket.reservation.images,
+            credits: ticket.credits,
+            started: shared.clock.now(),
             stop: stop.clone(),
             quiet: quiet.clone(),
             entry: Some(entry.clone()),

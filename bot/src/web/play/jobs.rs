@@ -195,6 +195,7 @@ fn slim(event: JobEvent) -> JobEvent {
             images,
             charged,
             cost_micros,
+            usage,
             quota,
             result: Some(result),
         } => JobEvent::Done {
@@ -207,6 +208,7 @@ fn slim(event: JobEvent) -> JobEvent {
                 .collect(),
             charged,
             cost_micros,
+            usage,
             quota,
             result: Some(result),
         },

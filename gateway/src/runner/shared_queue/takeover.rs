@@ -156,6 +156,8 @@ async fn finish_settled(shared: &Arc<Shared>, claimed: &Claimed) {
         charged: claimed.ticket.credits / reserved * delivered,
         images: output.images,
         cost_micros: output.cost_micros,
+        // The kept output holds images and cost, not the provider's usage.
+        usage: None,
         quota: job::status(shared, user).await,
         result: None,
     };
