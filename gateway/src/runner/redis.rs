@@ -6,13 +6,17 @@
 //! script touches one Redis Cluster slot. Times are Redis `TIME`, or the
 //! manual clock's override in test builds.
 
+mod events;
+mod reader;
 pub mod record;
 mod scripts;
 
+pub use events::{Output, StreamItem};
+pub use reader::{News, Reader};
+
 use std::time::Duration;
 
-use easel_shared::job::{JobEvent, QueuedJob};
-use easel_shared::results::Continuation;
+use easel_shared::job::QueuedJob;
 use easel_shared::{RequestId, UnixMillis, UserKey};
 use redis::Value;
 
@@ -112,24 +116,6 @@ pub enum Cancelled {
     Started,
     /// Not queued (finished, or never here).
     Unknown,
-}
-
-/// One event-stream entry: a job event or the continuation before `Done`.
-#[derive(Debug)]
-pub enum StreamItem {
-    /// A job event.
-    Event(JobEvent),
-    /// The delivered images' continuation (sent before `Done`).
-    Continuation(Continuation),
-}
-
-/// What a job delivered, kept in its record between upstream and settle.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Output {
-    /// The provider's images (already cut to the images reserved).
-    pub images: Vec<easel_shared::job::ImageData>,
-    /// What the upstream call cost.
-    pub cost_micros: u64,
 }
 
 /// The queue's keys.
@@ -442,180 +428,6 @@ impl RedisQueue {
         let running = jobs.split_off(waiting.min(jobs.len()));
         Ok((jobs, running))
     }
-
-    /// Keeps a job's output in its record (see [`Output`]).
-    pub async fn keep_output(&self, id: &RequestId, output: &Output) -> Result<(), QueueError> {
-        let json = serde_json::to_string(output).map_err(|e| QueueError::Corrupt(e.to_string()))?;
-        // Only on an existing record (one acked meanwhile stays gone).
-        let _: i64 = SCRIPTS
-            .keep
-            .key(self.keys.record(id.as_str()))
-            .arg(json)
-            .invoke_async(&mut self.link.clone())
-            .await?;
-        Ok(())
-    }
-
-    /// The output kept for a job, if any.
-    pub async fn output(&self, id: &RequestId) -> Result<Option<Output>, QueueError> {
-        let json: Option<String> = redis::cmd("HGET")
-            .arg(self.keys.record(id.as_str()))
-            .arg("out")
-            .query_async(&mut self.link.clone())
-            .await?;
-        json.map(|j| serde_json::from_str(&j).map_err(|e| QueueError::Corrupt(e.to_string())))
-            .transpose()
-    }
-
-    /// Appends an item to the job's event stream (kept `EVENTS_TTL`).
-    pub async fn push(&self, id: &RequestId, item: &StreamItem) -> Result<(), QueueError> {
-        let (field, json) = match item {
-            StreamItem::Event(e) => ("e", serde_json::to_string(e)),
-            StreamItem::Continuation(c) => ("c", serde_json::to_string(c)),
-        };
-        let json = json.map_err(|e| QueueError::Corrupt(e.to_string()))?;
-        let key = self.keys.events(id.as_str());
-        let _: () = redis::pipe()
-            .cmd("XADD")
-            .arg(&key)
-            .arg("MAXLEN")
-            .arg("~")
-            .arg(EVENTS_MAXLEN)
-            .arg("*")
-            .arg(field)
-            .arg(json)
-            .ignore()
-            .cmd("PEXPIRE")
-            .arg(&key)
-            .arg(EVENTS_TTL.as_millis() as u64)
-            .ignore()
-            .query_async(&mut self.link.clone())
-            .await?;
-        Ok(())
-    }
-
-    /// Wakes every replica's reader (a follow was added).
-    pub async fn wake(&self) -> Result<(), QueueError> {
-        let _: String = redis::cmd("XADD")
-            .arg(self.keys.key("wake"))
-            .arg("MAXLEN")
-            .arg("~")
-            .arg(1000)
-            .arg("*")
-            .arg("w")
-            .arg("1")
-            .query_async(&mut self.link.clone())
-            .await?;
-        Ok(())
-    }
-
-    /// A connection for blocking reads (its own, so a block stalls nothing
-    /// else), plus the key names it reads.
-    pub async fn reader(&self) -> Result<Reader, QueueError> {
-        let timeouts = Timeouts {
-            connect: Duration::from_secs(1),
-            // Longer than any block the reader asks for.
-            response: READ_BLOCK + Duration::from_secs(5),
-        };
-        let link = RedisLink::connect(&self.url, timeouts)
-            .await
-            .map_err(|e| QueueError::Unavailable(format!("connect: {:?}", e.kind())))?;
-        Ok(Reader {
-            link,
-            keys: self.keys.clone(),
-        })
-    }
-}
-
-/// How long one blocking read waits for news.
-const READ_BLOCK: Duration = Duration::from_secs(2);
-
-/// A dedicated connection that blocks on the wake stream and the followed
-/// jobs' event streams (see `runner/shared/follow.rs`).
-pub struct Reader {
-    link: RedisLink,
-    keys: Keys,
-}
-
-/// What one blocking read brought.
-#[derive(Debug, Default)]
-pub struct News {
-    /// The wake stream's newest entry id, if it moved.
-    pub woke: Option<String>,
-    /// Per followed job: (entry id, item) in order.
-    pub items: Vec<(RequestId, String, Result<StreamItem, QueueError>)>,
-}
-
-impl Reader {
-    /// The wake stream's current last id ("0-0" when empty).
-    pub async fn wake_tip(&mut self) -> Result<String, QueueError> {
-        let reply: Value = redis::cmd("XREVRANGE")
-            .arg(self.keys.key("wake"))
-            .arg("+")
-            .arg("-")
-            .arg("COUNT")
-            .arg(1)
-            .query_async(&mut self.link)
-            .await?;
-        let tip = match reply {
-            Value::Array(items) => items.first().and_then(|e| match e {
-                Value::Array(parts) => parts.first().map(value_text),
-                _ => None,
-            }),
-            _ => None,
-        };
-        Ok(tip.unwrap_or_else(|| "0-0".to_owned()))
-    }
-
-    /// Blocks until the wake stream moves past `wake_from` or a followed job
-    /// (id, last entry read) has news, or the block ends.
-    pub async fn read(
-        &mut self,
-        wake_from: &str,
-        follows: &[(RequestId, String)],
-    ) -> Result<News, QueueError> {
-        let wake_key = self.keys.key("wake");
-        let mut cmd = redis::cmd("XREAD");
-        cmd.arg("COUNT")
-            .arg(64)
-            .arg("BLOCK")
-            .arg(READ_BLOCK.as_millis() as u64);
-        cmd.arg("STREAMS").arg(&wake_key);
-        for (id, _) in follows {
-            cmd.arg(self.keys.events(id.as_str()));
-        }
-        cmd.arg(wake_from);
-        for (_, from) in follows {
-            cmd.arg(from);
-        }
-        let reply: Option<redis::streams::StreamReadReply> =
-            cmd.query_async(&mut self.link).await?;
-        let mut news = News::default();
-        let Some(reply) = reply else {
-            return Ok(news);
-        };
-        let events_base = self.keys.events("");
-        for stream in reply.keys {
-            if stream.key == wake_key {
-                news.woke = stream.ids.last().map(|e| e.id.clone());
-                continue;
-            }
-            let Some(Ok(id)) = stream.key.strip_prefix(&events_base).map(RequestId::new) else {
-                continue;
-            };
-            for entry in stream.ids {
-                let item = if let Some(json) = entry.get::<String>("e") {
-                    serde_json::from_str(&json).map(StreamItem::Event)
-                } else {
-                    let json = entry.get::<String>("c").unwrap_or_default();
-                    serde_json::from_str(&json).map(StreamItem::Continuation)
-                };
-                let item = item.map_err(|e| QueueError::Corrupt(e.to_string()));
-                news.items.push((id.clone(), entry.id, item));
-            }
-        }
-        Ok(news)
-    }
 }
 
 fn tag(reply: &[Value]) -> String {
@@ -634,7 +446,7 @@ fn int(reply: &[Value], i: usize) -> i64 {
     }
 }
 
-fn value_text(v: &Value) -> String {
+pub(super) fn value_text(v: &Value) -> String {
     match v {
         Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
         Value::SimpleString(s) => s.clone(),
