@@ -117,6 +117,7 @@ usage-quota = /quota
 usage-redeem = /redeem 兑换码
 usage-settings = /settings [ar 16:9] [q high] [n 2] [bg auto] [fmt png] | reset
 usage-lang = /lang en|zh
+usage-web = /web
 usage-apikey = /apikey [create | list | revoke 前缀]
 usage-forget = /forget [confirm]
 usage-grant = /grant 用户 数量 [原因]
@@ -135,6 +136,7 @@ help-cmd-redeem = 兑换邀请码
 help-cmd-settings = 你的默认选项
 help-cmd-lang = 选择中文或英文
 help-cmd-forget = 删除你保存的描述和图片
+help-cmd-web = 一次性链接：以你的账号登录网页（试玩）
 help-cmd-apikey = OpenAI 兼容 API 的密钥（在脚本中使用你的额度）
 help-cmd-grant = 增加预付额度
 help-cmd-deduct = 扣除预付额度
@@ -274,3 +276,8 @@ web-err-cross-site = 只能在 Easel 自己的页面上进行更改。
 web-err-bad-form = 表单不完整。请刷新页面后重试。
 web-err-too-many = 登录尝试过多。请在 { $seconds } 秒后重试。
 web-err-unavailable = Easel 暂时无法连接存储。请稍后重试。
+
+# /web：网页的一次性登录链接（发送时不显示链接预览）
+web-chat-link = 你的网页登录链接（只能用一次，{ $expires } 前有效；请勿转发，它会以你的身份登录）：
+    { $url }
+web-chat-off = 此处未开通网页（运营者未设置 http.public_url）。
