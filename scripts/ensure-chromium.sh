@@ -5,6 +5,8 @@
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# A CJK font, so the Chinese pages render (and their screenshots) show text.
+fc-list 2>/dev/null | grep -qi "microhei\|noto sans cjk" || missing+=(fonts-wqy-microhei)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ "${#missing[@]}" -gt 0 ]; then

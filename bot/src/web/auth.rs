@@ -85,6 +85,7 @@ async fn signin(
         client,
         config.web.signin_per_client,
         config.web.signin_global,
+        config.web.signin_window,
     ) {
         tracing::warn!(client = ?client, "web sign-in attempts limited");
         return refused(&ctx, &next, Problem::TooMany(wait));
@@ -159,8 +160,9 @@ fn signin_form(ctx: &PageCtx, next: &str, error: Option<&str>) -> Markup {
             form method="post" action="/signin" {
                 input type="hidden" name="next" value=(next);
                 label for="token" { (ctx.t("web-signin-token")) }
+                // No autofocus: keyboard users meet the skip link first.
                 input type="password" id="token" name="token" required autocomplete="current-password"
-                    autofocus aria-describedby=[error.map(|_| "signin-error")];
+                    aria-describedby=[error.map(|_| "signin-error")];
                 button type="submit" { (ctx.t("web-signin-submit")) }
             }
             p class="muted" { (ctx.t("web-signin-chat-hint")) }

@@ -2,12 +2,12 @@
 // HttpOnly and SameSite=Strict, sign-out ends the session, repeated wrong
 // tokens meet the limiter; the sign-in page on a phone in Chinese.
 "use strict";
-const { BASE, check, pathOf, run, shot } = require("./lib.cjs");
+const { BASE, check, context: newContext, pathOf, run, shot } = require("./lib.cjs");
 
 const signIn = 'form[action="/signin"] button[type="submit"]';
 
 run(async (browser) => {
-  const context = await browser.newContext({ viewport: { width: 1024, height: 640 }, locale: "en-US" });
+  const context = await newContext(browser, { viewport: { width: 1024, height: 640 }, locale: "en-US" });
   const page = await context.newPage();
 
   await page.goto(`${BASE}/`);
@@ -38,7 +38,7 @@ run(async (browser) => {
   await page.goto(`${BASE}/play`);
   check(pathOf(page) === "/signin", "after sign-out the pages ask to sign in again");
 
-  // Attempts 3 and 4 of this minute are wrong; the 5th is limited.
+  // Attempts 3 and 4 of the window (an hour) are wrong; the 5th is limited.
   for (let i = 0; i < 2; i++) {
     await page.fill("#token", `wrong-${i}`);
     await page.click(signIn);
@@ -52,7 +52,7 @@ run(async (browser) => {
     "the limit says when to retry");
   await shot(page, "signin-limited");
 
-  const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: "zh-CN" });
+  const phone = await newContext(browser, { viewport: { width: 360, height: 740 }, locale: "zh-CN" });
   const small = await phone.newPage();
   await small.goto(`${BASE}/signin`);
   check((await small.getAttribute("html", "lang")) === "zh-CN", "a Chinese browser gets the Chinese page");

@@ -2,13 +2,13 @@
 // signs the chat user in as their own account; the same link in another
 // browser is refused with how to get a new one.
 "use strict";
-const { check, pathOf, run, shot } = require("./lib.cjs");
+const { check, context: newContext, pathOf, run, shot } = require("./lib.cjs");
 
 const LINK = process.env.LINK;
 const USER = process.env.EXPECT_USER;
 
 run(async (browser) => {
-  const first = await (await browser.newContext({ viewport: { width: 1024, height: 640 }, locale: "en-US" })).newPage();
+  const first = await (await newContext(browser, { viewport: { width: 1024, height: 640 }, locale: "en-US" })).newPage();
   await first.goto(LINK);
   check((await first.textContent("h1")).includes("Sign in to Easel"), "the link opens a confirmation page");
   await shot(first, "weblink-confirm");
@@ -18,7 +18,7 @@ run(async (browser) => {
   check(!(await first.textContent("nav")).includes("Users"), "a chat user sees no admin pages");
   await shot(first, "weblink-signed-in");
 
-  const second = await (await browser.newContext({ viewport: { width: 1024, height: 640 }, locale: "en-US" })).newPage();
+  const second = await (await newContext(browser, { viewport: { width: 1024, height: 640 }, locale: "en-US" })).newPage();
   await second.goto(LINK);
   const answer = second.waitForResponse((r) => r.url().endsWith("/web/link") && r.request().method() === "POST");
   await second.click('form[action="/web/link"] button');
