@@ -109,10 +109,10 @@ async fn start_session(
     next: &str,
 ) -> Response {
     let config = state.config.load_full();
-    if let Some(old) = jar.get(SESSION_COOKIE) {
-        if let Err(e) = state.ledger.end_web_session(old.value()).await {
-            tracing::warn!(error = %e, "could not end the previous web session");
-        }
+    if let Some(old) = jar.get(SESSION_COOKIE)
+        && let Err(e) = state.ledger.end_web_session(old.value()).await
+    {
+        tracing::warn!(error = %e, "could not end the previous web session");
     }
     match state
         .ledger
@@ -177,14 +177,15 @@ struct NoFields {}
 async fn signout(
     State(state): State<WebState>,
     who: UserSession,
+    headers: axum::http::HeaderMap,
     jar: CookieJar,
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Response {
-    if let Some(cookie) = jar.get(SESSION_COOKIE) {
-        if let Err(e) = state.ledger.end_web_session(cookie.value()).await {
-            tracing::warn!(error = %e, "could not end a web session");
-            return Rejection::new(Why::Unavailable, &Default::default()).into_response();
-        }
+    if let Some(cookie) = jar.get(SESSION_COOKIE)
+        && let Err(e) = state.ledger.end_web_session(cookie.value()).await
+    {
+        tracing::warn!(error = %e, "could not end a web session");
+        return Rejection::new(Why::Unavailable, &headers).into_response();
     }
     tracing::info!(user = %who.user, "web session ended");
     let config = state.config.load_full();

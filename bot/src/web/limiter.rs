@@ -65,10 +65,10 @@ impl SignInLimiter {
 
     fn limiters(&self, rule: Rule) -> (Clients, All) {
         let mut built = self.built.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((was, clients, all)) = built.as_ref() {
-            if *was == rule {
-                return (clients.clone(), all.clone());
-            }
+        if let Some((was, clients, all)) = built.as_ref()
+            && *was == rule
+        {
+            return (clients.clone(), all.clone());
         }
         let clients: Clients = Arc::new(DefaultKeyedRateLimiter::keyed(quota(rule.0, rule.2)));
         let all: All = Arc::new(DefaultDirectRateLimiter::direct(quota(rule.1, rule.2)));
