@@ -134,6 +134,7 @@ usage-redeem = /redeem CODE
 usage-settings = /settings [ar 16:9] [q high] [n 2] [bg auto] [fmt png] | reset
 usage-lang = /lang en|zh
 usage-forget = /forget [confirm]
+usage-web = /web
 usage-apikey = /apikey [create | list | revoke PREFIX]
 usage-grant = /grant USER N [reason]
 usage-deduct = /deduct USER N [reason]
@@ -151,6 +152,7 @@ help-cmd-redeem = redeem an access code
 help-cmd-settings = your default options
 help-cmd-lang = choose English or Chinese
 help-cmd-forget = delete your stored prompts and images
+help-cmd-web = a one-time link to sign in to the web pages (playground) as you
 help-cmd-apikey = keys for the OpenAI-compatible API (use your quota from scripts)
 help-cmd-grant = add prepaid credits
 help-cmd-deduct = take prepaid credits away
@@ -385,3 +387,7 @@ web-play-history = Your results
 web-play-empty = Nothing yet: your results from the playground and the chat appear here.
 web-play-chat-only = The playground only draws. Commands work in the chat with the bot.
 web-play-failed-request = The request did not reach Easel. Nothing was charged; please try again.
+# /web: a one-time sign-in link to the web pages (sent without a link preview)
+web-chat-link = Your sign-in link to the web pages (it works once, until { $expires }; keep it to yourself, it signs in as you):
+    { $url }
+web-chat-off = The web pages are not set up here (the operator has not set http.public_url).

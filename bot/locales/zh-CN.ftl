@@ -117,6 +117,7 @@ usage-quota = /quota
 usage-redeem = /redeem 兑换码
 usage-settings = /settings [ar 16:9] [q high] [n 2] [bg auto] [fmt png] | reset
 usage-lang = /lang en|zh
+usage-web = /web
 usage-apikey = /apikey [create | list | revoke 前缀]
 usage-forget = /forget [confirm]
 usage-grant = /grant 用户 数量 [原因]
@@ -135,6 +136,7 @@ help-cmd-redeem = 兑换邀请码
 help-cmd-settings = 你的默认选项
 help-cmd-lang = 选择中文或英文
 help-cmd-forget = 删除你保存的描述和图片
+help-cmd-web = 一次性链接：以你的账号登录网页（试玩）
 help-cmd-apikey = OpenAI 兼容 API 的密钥（在脚本中使用你的额度）
 help-cmd-grant = 增加预付额度
 help-cmd-deduct = 扣除预付额度
@@ -369,3 +371,7 @@ web-play-history = 你的作品
 web-play-empty = 还没有作品：你在绘图台和聊天中的结果都会显示在这里。
 web-play-chat-only = 绘图台只负责绘图，命令请在与机器人的聊天中使用。
 web-play-failed-request = 请求未能送达 Easel。未扣除任何额度，请重试。
+# /web：网页的一次性登录链接（发送时不显示链接预览）
+web-chat-link = 你的网页登录链接（只能用一次，{ $expires } 前有效；请勿转发，它会以你的身份登录）：
+    { $url }
+web-chat-off = 此处未开通网页（运营者未设置 http.public_url）。

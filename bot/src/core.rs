@@ -17,6 +17,7 @@ pub mod notify;
 pub mod privacy;
 pub mod render;
 pub mod request;
+pub mod weblink;
 
 pub use admin::{AdminCommand, MintRequest, UserRef};
 pub use command::{AdminVerb, Command};

@@ -17,6 +17,7 @@ use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
 use easel_shared::job::JobEvent;
 use easel_shared::request::{Precheck, Request};
 use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
+use easel_shared::weblink::WebLink;
 use easel_shared::{Platform, QuotaStatus, Refusal, RequestId, UserKey};
 use tokio::sync::mpsc;
 
@@ -213,6 +214,15 @@ pub trait Gateway: Send + Sync + 'static {
         let _ = (user, prefix);
         Err(GatewayError::Unavailable(
             "API keys are not served here".into(),
+        ))
+    }
+
+    /// A one-time sign-in link to the web pages for `user` (the `/web`
+    /// command); `None` when `http.public_url` is unset or the pages are off.
+    async fn web_link(&self, user: UserKey) -> Result<Option<WebLink>, GatewayError> {
+        let _ = user;
+        Err(GatewayError::Unavailable(
+            "web sign-in links are not served here".into(),
         ))
     }
 }

@@ -20,6 +20,7 @@ pub mod render;
 pub mod request;
 pub mod results;
 pub mod secret;
+pub mod weblink;
 
 pub use ids::{Platform, RequestId, UnixMillis, UserKey};
 pub use quota::{Denial, QuotaStatus, Refusal, WindowStatus};

@@ -66,6 +66,10 @@ mod spend;
 #[path = "ledger/windows.rs"]
 mod windows;
 
+/// Web sessions and one-time sign-in links: expiry, sign-out, take-once races.
+#[path = "ledger/web_sessions.rs"]
+mod web_sessions;
+
 easel_tests::conformance! {
     access::open_mode_gives_everyone_the_default_plan,
     access::code_mode_needs_a_code,
@@ -143,4 +147,9 @@ easel_tests::conformance! {
     bookings::a_repeated_settle_changes_no_booking,
     bookings::a_late_settle_after_a_reap_books_the_estimate_and_no_credits,
     bookings::a_settle_of_an_unknown_id_books_nothing,
+    web_sessions::a_session_lives_until_it_expires_or_ends,
+    web_sessions::unknown_and_malformed_session_tokens_resolve_to_no_one,
+    web_sessions::a_link_signs_in_once,
+    web_sessions::an_expired_link_signs_no_one_in,
+    web_sessions::racing_instances_take_a_link_exactly_once,
 }

@@ -130,6 +130,7 @@ fn routes() -> Vec<(Method, &'static str, Value)> {
             "/api-keys/revoke",
             json!({"user": user, "text": "easel-sk-ABCD"}),
         ),
+        (Method::POST, "/web-link", json!({"user": user})),
         (Method::GET, "/notices", Value::Null),
         (Method::GET, "/info", Value::Null),
     ]
@@ -544,4 +545,40 @@ async fn api_keys_are_created_listed_and_revoked_through_the_remote_port() {
         None
     );
     assert!(!remote.revoke_api_key(ALICE, &minted.prefix).await.unwrap());
+}
+
+/// `/web` through a remote gateway: the link is made by the gateway (from
+/// its `http.public_url`) for the asking user, comes back over the wire,
+/// and works once in the gateway's ledger; without a public URL the answer
+/// is "no link", not an error.
+#[tokio::test]
+async fn a_web_link_comes_back_over_the_wire_and_works_once() {
+    let stack = stack().await;
+    let api = serve(&stack).await;
+    let remote = remote_gateway(&api.url()).await;
+    let user = UserKey::telegram(31);
+    assert_eq!(remote.web_link(user).await.expect("answer"), None);
+
+    stack.config.rcu(|c| {
+        let mut c = easel_shared::config::Config::clone(c);
+        c.http.public_url = "https://easel.example.org".into();
+        c
+    });
+    let link = remote
+        .web_link(user)
+        .await
+        .expect("answer")
+        .expect("a link");
+    let token = link
+        .url
+        .expose()
+        .strip_prefix("https://easel.example.org/web/link?t=")
+        .expect("built from http.public_url")
+        .to_owned();
+    let ledger = stack.gateway.ledger();
+    assert_eq!(
+        ledger.take_web_link(&token).await.expect("take"),
+        Some(user)
+    );
+    assert_eq!(ledger.take_web_link(&token).await.expect("take"), None);
 }

@@ -29,3 +29,5 @@ mod restarts;
 mod results;
 #[path = "telegram/webhook.rs"]
 mod webhook;
+#[path = "telegram/weblink.rs"]
+mod weblink;

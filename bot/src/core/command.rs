@@ -23,6 +23,8 @@ pub enum Command {
     Forget,
     /// `/apikey [create|list|revoke PREFIX]`: keys of the OpenAI-compatible API.
     ApiKey,
+    /// `/web`: a one-time sign-in link to the web pages.
+    Web,
     /// Admin commands; only configured admins get their arguments read.
     Admin(AdminVerb),
 }
@@ -50,7 +52,7 @@ pub enum AdminVerb {
 
 impl Command {
     /// The commands everyone may use, in help order (canonical names).
-    pub const USER: [Command; 9] = [
+    pub const USER: [Command; 10] = [
         Command::Imagine,
         Command::Quota,
         Command::Redeem,
@@ -58,6 +60,7 @@ impl Command {
         Command::Lang,
         Command::Forget,
         Command::ApiKey,
+        Command::Web,
         Command::Help,
         Command::Start,
     ];
@@ -86,6 +89,7 @@ impl Command {
             "lang" => Command::Lang,
             "forget" => Command::Forget,
             "apikey" => Command::ApiKey,
+            "web" => Command::Web,
             "grant" => Command::Admin(AdminVerb::Grant),
             "deduct" => Command::Admin(AdminVerb::Deduct),
             "plan" => Command::Admin(AdminVerb::Plan),
@@ -111,6 +115,7 @@ impl Command {
             Command::Lang => "lang",
             Command::Forget => "forget",
             Command::ApiKey => "apikey",
+            Command::Web => "web",
             Command::Admin(verb) => match verb {
                 AdminVerb::Grant => "grant",
                 AdminVerb::Deduct => "deduct",

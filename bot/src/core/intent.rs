@@ -85,6 +85,9 @@ pub enum Intent {
     /// Create, list or revoke the user's keys of the OpenAI-compatible API
     /// (answered privately: a new key's secret is in the answer).
     ApiKey(ApiKeyAction),
+    /// A one-time sign-in link to the web pages (answered privately: the
+    /// link signs its holder in as this user).
+    WebLink,
     /// Show the help text.
     Help {
         /// Whether to list the admin commands too.

@@ -117,6 +117,7 @@ fn run_command(
             }
         },
         Command::ApiKey => Intent::ApiKey(apikey_action(args).map_err(usage)?),
+        Command::Web => Intent::WebLink,
         // Refuse before reading a single argument: non-admins learn nothing.
         Command::Admin(_) if !admin => return Err(Problem::NotAdmin),
         Command::Admin(verb) => {

@@ -160,6 +160,9 @@ pub fn definitions() -> Vec<CreateCommand> {
                     .add_string_choice("revoke", "revoke"),
             )
             .add_option(s("prefix", "The key to revoke, e.g. easel-sk-AbCd1234")),
+        CreateCommand::new("web")
+            .description("A one-time link to sign in to the web pages as you (only you see it)")
+            .description_localized("zh-CN", "以你的账号登录网页的一次性链接（仅你可见）"),
         admin,
     ]
 }

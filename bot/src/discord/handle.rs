@@ -16,7 +16,7 @@ use super::respond::{Ack, Responder};
 use super::{Discord, commands};
 use crate::core::{
     self, Action, ChangeTarget, Chat, ChatKind, ImageRef, Incoming, Intent, Problem, RepliedTo,
-    ResultId as CoreId, act, apikey, render,
+    ResultId as CoreId, act, apikey, render, weblink,
 };
 use crate::i18n::Locale;
 use easel_shared::admin::AdminActor;
@@ -331,6 +331,8 @@ impl Discord {
                     }
                     // Deferred ephemeral above: only the user sees a new key.
                     Intent::ApiKey(action) => apikey::answer(g, who.user, &action, locale).await,
+                    // Ephemeral too: the link signs its holder in as the user.
+                    Intent::WebLink => weblink::answer(g, who.user, locale).await,
                     _ => Ok(render::text::internal_error(locale, "intent")),
                 }
             }

@@ -24,7 +24,7 @@ use super::{State, TgBot, album, text};
 use crate::core::render::{self, Notice};
 use crate::core::{
     Action, ChangeTarget, Context, ImageRef, Incoming, Intent, ResultId as CoreResultId, act,
-    apikey, interpret, privacy,
+    apikey, interpret, privacy, weblink,
 };
 use crate::i18n::Locale;
 
@@ -221,6 +221,32 @@ async fn act(state: State, bot: TgBot, ctx: Ctx, incoming: Incoming, intent: Int
             admin::apikey_privately(&state, &bot, &ctx, action).await;
             return;
         }
+        Intent::WebLink
+            if privacy::apikey_delivery(incoming.chat.kind) == privacy::Delivery::Privately =>
+        {
+            admin::weblink_privately(&state, &bot, &ctx).await;
+            return;
+        }
+        Intent::WebLink => {
+            let answer = weblink::answer(&*state.inner.gateway, ctx.user, locale).await;
+            let text = match answer {
+                Ok(text) => text,
+                Err(e) => match request::explain(&state, ctx.user, locale, e).await {
+                    Some(text) => text,
+                    None => return,
+                },
+            };
+            // No preview: a preview fetcher must never be the one who opens it.
+            let sent = bot
+                .send_message(ctx.msg.chat.id, text)
+                .reply_parameters(reply_to(ctx.msg.id))
+                .link_preview_options(no_preview())
+                .await;
+            if let Err(e) = sent {
+                tracing::warn!(error = %e, "sending a sign-in link failed");
+            }
+            return;
+        }
         Intent::Quota
         | Intent::ApiKey(_)
         | Intent::Redeem { .. }
@@ -291,6 +317,17 @@ async fn ask_change(state: &State, bot: &TgBot, ctx: &Ctx, target: ChangeTarget)
                 .reply_markup(force)
                 .await;
         }
+    }
+}
+
+/// Link previews off: for messages carrying a one-time link.
+pub(super) fn no_preview() -> teloxide::types::LinkPreviewOptions {
+    teloxide::types::LinkPreviewOptions {
+        is_disabled: true,
+        url: None,
+        prefer_small_media: false,
+        prefer_large_media: false,
+        show_above_text: false,
     }
 }
 

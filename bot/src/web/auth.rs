@@ -85,6 +85,7 @@ async fn signin(
         client,
         config.web.signin_per_client,
         config.web.signin_global,
+        config.web.signin_window,
     ) {
         tracing::warn!(client = ?client, "web sign-in attempts limited");
         return refused(&ctx, &next, Problem::TooMany(wait));
@@ -108,10 +109,10 @@ async fn start_session(
     next: &str,
 ) -> Response {
     let config = state.config.load_full();
-    if let Some(old) = jar.get(SESSION_COOKIE) {
-        if let Err(e) = state.ledger.end_web_session(old.value()).await {
-            tracing::warn!(error = %e, "could not end the previous web session");
-        }
+    if let Some(old) = jar.get(SESSION_COOKIE)
+        && let Err(e) = state.ledger.end_web_session(old.value()).await
+    {
+        tracing::warn!(error = %e, "could not end the previous web session");
     }
     match state
         .ledger
@@ -159,8 +160,9 @@ fn signin_form(ctx: &PageCtx, next: &str, error: Option<&str>) -> Markup {
             form method="post" action="/signin" {
                 input type="hidden" name="next" value=(next);
                 label for="token" { (ctx.t("web-signin-token")) }
+                // No autofocus: keyboard users meet the skip link first.
                 input type="password" id="token" name="token" required autocomplete="current-password"
-                    autofocus aria-describedby=[error.map(|_| "signin-error")];
+                    aria-describedby=[error.map(|_| "signin-error")];
                 button type="submit" { (ctx.t("web-signin-submit")) }
             }
             p class="muted" { (ctx.t("web-signin-chat-hint")) }
@@ -175,14 +177,15 @@ struct NoFields {}
 async fn signout(
     State(state): State<WebState>,
     who: UserSession,
+    headers: axum::http::HeaderMap,
     jar: CookieJar,
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Response {
-    if let Some(cookie) = jar.get(SESSION_COOKIE) {
-        if let Err(e) = state.ledger.end_web_session(cookie.value()).await {
-            tracing::warn!(error = %e, "could not end a web session");
-            return Rejection::new(Why::Unavailable, &Default::default()).into_response();
-        }
+    if let Some(cookie) = jar.get(SESSION_COOKIE)
+        && let Err(e) = state.ledger.end_web_session(cookie.value()).await
+    {
+        tracing::warn!(error = %e, "could not end a web session");
+        return Rejection::new(Why::Unavailable, &headers).into_response();
     }
     tracing::info!(user = %who.user, "web session ended");
     let config = state.config.load_full();

@@ -75,10 +75,11 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
             .get(name)
             .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
     };
-    if let Some(site) = header("sec-fetch-site") {
-        if site != "same-origin" && site != "none" {
-            return false;
-        }
+    if let Some(site) = header("sec-fetch-site")
+        && site != "same-origin"
+        && site != "none"
+    {
+        return false;
     }
     match header(ORIGIN.as_str()) {
         None => true,

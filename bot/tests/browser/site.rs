@@ -10,16 +10,20 @@ use easel_tests::fake_telegram::{FakeTelegram, poll_until_async};
 use tokio::process::{Child, Command};
 
 /// The admin token the scenarios sign in with.
-pub const ADMIN_TOKEN: &str = "browser-admin-token-0123456789";
+pub(crate) const ADMIN_TOKEN: &str = "browser-admin-token-0123456789";
 const TG_TOKEN: &str = "123456:browser-test-token";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
+/// One browser at a time: two chromiums and two servers at once on a small
+/// CI machine make every step slow enough to hit Playwright's timeouts.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// The binary serving the pages, and the fakes it talks to.
-pub struct Site {
+pub(crate) struct Site {
     /// `http://127.0.0.1:<port>`: also `http.public_url`.
-    pub url: String,
+    pub(crate) url: String,
     /// The Telegram the bot talks to.
-    pub telegram: FakeTelegram,
+    pub(crate) telegram: FakeTelegram,
     _openai: FakeOpenAi,
     child: Child,
     dir: tempfile::TempDir,
@@ -27,7 +31,7 @@ pub struct Site {
 
 impl Site {
     /// Starts `easel` and waits until its pages answer.
-    pub async fn start() -> Site {
+    pub(crate) async fn start() -> Site {
         let openai = FakeOpenAi::start().await;
         let telegram = FakeTelegram::start(TG_TOKEN).await;
         let port = free_port();
@@ -35,7 +39,7 @@ impl Site {
         let dir = tempfile::tempdir().expect("temp dir");
         let config = format!(
             "[http]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"{url}\"\n\
-             [web]\nsignin_per_client = 4\n\
+             [web]\nsignin_per_client = 4\nsignin_window = \"1h\"\n\
              [telegram]\napi_url = \"{tg}\"\n\
              [[backends.chain]]\nname = \"openai\"\nmodel = \"gpt-image-2\"\n\
              base_url = \"{openai}\"\napi_key_env = \"EASEL_BROWSER_OPENAI_KEY\"\n",
@@ -78,11 +82,12 @@ impl Site {
     /// Runs `tests/web/scenarios/<name>` with Node and fails the test with
     /// its output unless it exits 0. The scenario gets `BASE_URL`,
     /// `ADMIN_TOKEN`, `CHROMIUM`, `SCREENSHOTS` and `vars`.
-    pub async fn scenario(&self, name: &str, vars: &[(&str, &str)]) {
+    pub(crate) async fn scenario(&self, name: &str, vars: &[(&str, &str)]) {
         assert!(
             Path::new(CHROMIUM).exists(),
             "{CHROMIUM} is missing: apt-get install chromium (the browser tests drive Debian's chromium)"
         );
+        let _turn = ONE_BROWSER.lock().await;
         let modules = node_modules().await;
         let script = repo().join("tests/web/scenarios").join(name);
         let output = Command::new("node")
@@ -105,8 +110,14 @@ impl Site {
             String::from_utf8_lossy(&output.stderr),
         );
         // The log must never carry the admin token or a link token.
-        assert!(!log.contains(ADMIN_TOKEN), "the admin token reached the log");
-        assert!(!log.contains("/web/link?t="), "a sign-in link reached the log");
+        assert!(
+            !log.contains(ADMIN_TOKEN),
+            "the admin token reached the log"
+        );
+        assert!(
+            !log.contains("/web/link?t="),
+            "a sign-in link reached the log"
+        );
     }
 }
 

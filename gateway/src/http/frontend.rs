@@ -23,6 +23,7 @@ use easel_shared::admin::AdminActor;
 use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
 use easel_shared::request::{InputImage, Precheck, Request as ImageRequest};
 use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
+use easel_shared::weblink::WebLink;
 use easel_shared::{Platform, UserKey};
 use futures::Stream;
 use serde::{Deserialize, Serialize};
@@ -75,6 +76,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api-keys/create", post(create_api_key))
         .route("/api-keys/list", post(list_api_keys))
         .route("/api-keys/revoke", post(revoke_api_key))
+        .route("/web-link", post(web_link))
         .route("/notices", get(notices))
         .route("/info", get(info))
         .layer(Extension(Arc::new(Jobs::default())));
@@ -442,4 +444,13 @@ async fn notices(
         Some((Ok(event), notices))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// A one-time sign-in link to the web pages (`null`: no `http.public_url`).
+async fn web_link(
+    State(s): State<AppState>,
+    _: Frontend,
+    Body(u): Body<ForUser>,
+) -> Answer<Option<WebLink>> {
+    Ok(Json(port(&s)?.web_link(u.user).await?))
 }

@@ -13,6 +13,8 @@ use easel_shared::job::JobEvent;
 use easel_shared::notice::AdminNotice;
 use easel_shared::request::{Precheck, Request};
 use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
+use easel_shared::secret::Secret;
+use easel_shared::weblink::WebLink;
 use easel_shared::{Denial, Platform, QuotaStatus, Refusal, RequestId, UserKey};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
@@ -489,6 +491,22 @@ impl Gateway for InProcessGateway {
             .ledger
             .revoke_api_key(user, prefix, Actor::Admin(user))
             .await?)
+    }
+
+    async fn web_link(&self, user: UserKey) -> Result<Option<WebLink>, GatewayError> {
+        let config = self.config.load_full();
+        let base = config.http.public_url.trim_end_matches('/');
+        if base.is_empty() || !config.web.enabled {
+            return Ok(None);
+        }
+        let minted = self
+            .ledger
+            .create_web_link(user, config.web.link_ttl)
+            .await?;
+        Ok(Some(WebLink {
+            url: Secret::new(format!("{base}/web/link?t={}", minted.token.expose())),
+            expires_at: minted.expires_at,
+        }))
     }
 }
 

@@ -39,6 +39,7 @@ use crate::notices::{AdminNotices, NoticeStream};
 use crate::results::ImageData;
 use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
 use easel_shared::job::CancelOutcome;
+use easel_shared::weblink::WebLink;
 
 /// How long a plain call may take (a submit with uploads: [`UPLOAD_TIMEOUT`]).
 const CALL_TIMEOUT: Duration = Duration::from_secs(60);
@@ -435,5 +436,9 @@ impl Gateway for RemoteGateway {
             text: prefix.to_owned(),
         };
         self.link.post_json("/api-keys/revoke", &body).await
+    }
+
+    async fn web_link(&self, user: UserKey) -> Result<Option<WebLink>, GatewayError> {
+        self.link.post_json("/web-link", &ForUser { user }).await
     }
 }

@@ -17,8 +17,9 @@ use super::ConfigError;
 /// enabled = true
 /// session_ttl = "12h"
 /// link_ttl = "10m"
-/// signin_per_client = 5      # sign-in attempts per minute per client address
-/// signin_global = 60         # sign-in attempts per minute in all
+/// signin_per_client = 5      # sign-in attempts per window per client address
+/// signin_global = 60         # sign-in attempts per window in all
+/// signin_window = "1m"
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -31,11 +32,15 @@ pub struct WebConfig {
     /// How long an unused `/web` sign-in link works.
     #[serde(with = "humantime_serde")]
     pub link_ttl: Duration,
-    /// Sign-in attempts per minute from one client address (>= 1).
+    /// Sign-in attempts per window from one client address (>= 1).
     pub signin_per_client: u32,
-    /// Sign-in attempts per minute from everyone together (>= 1), so many
+    /// Sign-in attempts per window from everyone together (>= 1), so many
     /// addresses cannot guess the admin token faster.
     pub signin_global: u32,
+    /// The window both sign-in limits count in (attempts come back
+    /// evenly over it).
+    #[serde(with = "humantime_serde")]
+    pub signin_window: Duration,
 }
 
 impl Default for WebConfig {
@@ -46,6 +51,7 @@ impl Default for WebConfig {
             link_ttl: Duration::from_secs(10 * 60),
             signin_per_client: 5,
             signin_global: 60,
+            signin_window: Duration::from_secs(60),
         }
     }
 }
@@ -65,6 +71,9 @@ impl WebConfig {
         }
         if self.signin_per_client == 0 {
             return Err(err("signin_per_client", "must be at least 1"));
+        }
+        if self.signin_window < Duration::from_secs(1) {
+            return Err(err("signin_window", "must be at least 1s"));
         }
         if self.signin_global == 0 {
             return Err(err("signin_global", "must be at least 1"));

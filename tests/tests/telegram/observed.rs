@@ -155,4 +155,11 @@ impl Gateway for Observed {
     async fn revoke_api_key(&self, user: UserKey, prefix: &str) -> Result<bool, GatewayError> {
         self.inner.revoke_api_key(user, prefix).await
     }
+
+    async fn web_link(
+        &self,
+        user: UserKey,
+    ) -> Result<Option<easel_shared::weblink::WebLink>, GatewayError> {
+        self.inner.web_link(user).await
+    }
 }

@@ -24,6 +24,14 @@ async function launch() {
   });
 }
 
+/** A browser context whose steps wait up to a minute (a loaded CI machine). */
+async function context(browser, options) {
+  const ctx = await browser.newContext(options);
+  ctx.setDefaultTimeout(60_000);
+  ctx.setDefaultNavigationTimeout(60_000);
+  return ctx;
+}
+
 /** A screenshot in docs/screenshots/<name>.png. */
 async function shot(page, name) {
   await page.screenshot({ path: path.join(process.env.SCREENSHOTS, `${name}.png`), fullPage: true });
@@ -58,4 +66,4 @@ function run(scenario) {
     });
 }
 
-module.exports = { BASE, check, pathOf, run, shot };
+module.exports = { BASE, check, context, pathOf, run, shot };

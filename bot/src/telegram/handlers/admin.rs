@@ -9,10 +9,10 @@ use teloxide::types::ChatAction;
 use teloxide::{ApiError, RequestError};
 
 use super::super::{State, TgBot};
-use super::{Ctx, reply};
+use super::{Ctx, no_preview, reply};
 use easel_gateway::service::GatewayError;
 
-use crate::core::{AdminCommand, ApiKeyAction, act, apikey, privacy};
+use crate::core::{AdminCommand, ApiKeyAction, act, apikey, privacy, weblink};
 
 /// Answers `cmd` in the admin's private chat. The private chat is probed
 /// first (a chat action), so a command that creates something (codes) is
@@ -44,6 +44,19 @@ pub(super) async fn apikey_privately(state: &State, bot: &TgBot, ctx: &Ctx, acti
     .await;
 }
 
+/// Sends a `/web` sign-in link to the user's private chat (it signs its
+/// holder in as the user, so never into a group).
+pub(super) async fn weblink_privately(state: &State, bot: &TgBot, ctx: &Ctx) {
+    let gateway = &*state.inner.gateway;
+    privately(
+        state,
+        bot,
+        ctx,
+        weblink::answer(gateway, ctx.user, ctx.locale),
+    )
+    .await;
+}
+
 /// Probes the private chat, then runs `answer` and sends its text there,
 /// leaving a note (or the hint to open the chat) in the group.
 async fn privately(
@@ -66,7 +79,12 @@ async fn privately(
             .await
             .unwrap_or_default(),
     };
-    let note = match bot.send_message(private, text).await {
+    // No link previews: a sign-in link must be opened by its user only.
+    let sent = bot
+        .send_message(private, text)
+        .link_preview_options(no_preview())
+        .await;
+    let note = match sent {
         Ok(_) => privacy::sent_privately(locale),
         Err(e) => refusal(locale, &link, &e),
     };
