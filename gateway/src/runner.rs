@@ -27,11 +27,13 @@ pub mod fair;
 mod job;
 mod lease;
 mod pace;
+pub mod redis;
+mod shared_queue;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use easel_shared::job::{JobEvent, JobFailure};
+use easel_shared::job::{JobEvent, JobFailure, QueueSnapshot, QueuedJob};
 use easel_shared::results::Continuation;
 use easel_shared::{RequestId, UnixMillis, UserKey};
 use tokio::sync::{Notify, Semaphore, mpsc, oneshot, watch};
@@ -46,6 +48,7 @@ use crate::ledger::outbox::SettleOutbox;
 use crate::ledger::{Clock, Ledger, SharedConfig};
 use crate::metrics::Metrics;
 use pace::Pacer;
+use redis::RedisQueue;
 
 /// A submitted job as its submitter holds it.
 #[derive(Debug)]
@@ -81,8 +84,9 @@ pub use easel_shared::job::CancelOutcome;
 /// Jobs already running finish and settle either way.
 pub struct JobRunner {
     shared: Arc<Shared>,
-    /// The dispatcher and the lease renewer, stopped on drop.
-    tasks: [AbortOnDrop; 2],
+    /// The dispatcher and the lease renewer (and, on the shared queue, the
+    /// event reader), stopped on drop.
+    tasks: Vec<AbortOnDrop>,
 }
 
 /// State shared by the runner, its dispatcher, its renewer and running jobs.
@@ -104,6 +108,12 @@ struct Shared {
     metrics: Metrics,
     /// Signalled whenever a running job ends, so a drain can wait for them.
     finished: Notify,
+    /// The shared queue on Redis (`runner.queue = "redis"`); `None`: `state.queue`.
+    queue: Option<RedisQueue>,
+    /// Jobs accepted here whose events are read from the shared queue.
+    follows: shared_queue::Follows,
+    /// This process's share of `runner.concurrency`.
+    slots: Arc<Semaphore>,
 }
 
 #[derive(Default)]
@@ -124,6 +134,11 @@ struct Running {
     user: UserKey,
     /// Stops the upstream call when the reservation is lost.
     stop: CancellationToken,
+    /// Stops the upstream call without settling or a final event: the job
+    /// goes on elsewhere (handed back, or taken over by another replica).
+    quiet: CancellationToken,
+    /// Its entry in the shared queue's running stream, if it came from there.
+    entry: Option<String>,
 }
 
 /// A job in the queue.
@@ -167,7 +182,30 @@ impl JobRunner {
         clock: Clock,
         metrics: Metrics,
     ) -> Self {
+        Self::start_with(
+            ledger, outbox, backend, config, safety, clock, metrics, None,
+        )
+    }
+
+    /// [`JobRunner::start_observed`] on the shared queue `queue` (or the
+    /// in-process one with `None`); see docs/queue.md.
+    #[allow(clippy::too_many_arguments)]
+    pub fn start_with(
+        ledger: Arc<dyn Ledger>,
+        outbox: Arc<SettleOutbox>,
+        backend: Arc<dyn ImageBackend>,
+        config: SharedConfig,
+        safety: Option<Arc<SafetyCooldown>>,
+        clock: Clock,
+        metrics: Metrics,
+        queue: Option<RedisQueue>,
+    ) -> Self {
         let runner = config.load().runner.clone();
+        let local = match (&queue, runner.workers) {
+            (Some(_), workers) if workers > 0 => workers,
+            _ => runner.concurrency,
+        };
+        let slots = Arc::new(Semaphore::new(local.max(1) as usize));
         let shared = Arc::new(Shared {
             ledger,
             outbox,
@@ -180,19 +218,30 @@ impl JobRunner {
             clock: clock.clone(),
             metrics,
             finished: Notify::new(),
+            queue,
+            follows: shared_queue::Follows::default(),
+            slots: Arc::clone(&slots),
         });
-        let pacer = Pacer::new(runner.images_per_minute, clock.clone());
-        let slots = Arc::new(Semaphore::new(runner.concurrency.max(1) as usize));
-        let dispatcher = tokio::spawn(dispatch(Arc::clone(&shared), slots, pacer));
+        let mut tasks = Vec::with_capacity(3);
+        if shared.queue.is_some() {
+            tasks.push(AbortOnDrop(tokio::spawn(shared_queue::dispatch(
+                Arc::clone(&shared),
+            ))));
+            tasks.push(AbortOnDrop(tokio::spawn(shared_queue::read(
+                Arc::downgrade(&shared),
+            ))));
+        } else {
+            let pacer = Pacer::new(runner.images_per_minute, clock.clone());
+            let dispatcher = tokio::spawn(dispatch(Arc::clone(&shared), slots, pacer));
+            tasks.push(AbortOnDrop(dispatcher));
+        }
         // The first deadline is fixed here, not when the task first runs, so
         // a manual clock advanced right after start still reaches it.
         let lease = shared.config.load().ledger.lease;
         let first = clock.now().plus(lease::renew_every(lease));
         let renewer = tokio::spawn(lease::renew(Arc::downgrade(&shared), clock, first));
-        Self {
-            shared,
-            tasks: [AbortOnDrop(dispatcher), AbortOnDrop(renewer)],
-        }
+        tasks.push(AbortOnDrop(renewer));
+        Self { shared, tasks }
     }
 
     /// Queues an admitted job. Its events start with `Queued`. If the user
@@ -203,6 +252,9 @@ impl JobRunner {
         let id = ticket.reservation.id.clone();
         if ticket.reservation.replayed {
             return Err(SubmitError::Replayed(id));
+        }
+        if self.shared.queue.is_some() {
+            return shared_queue::submit(&self.shared, ticket, job).await;
         }
         let user = ticket.reservation.user;
         let (events, rx) = mpsc::unbounded_channel();
@@ -256,6 +308,9 @@ impl JobRunner {
     /// Cancels a waiting job of `user`: it leaves the queue, is fully
     /// refunded and its stream ends with `Failed { Cancelled }`.
     pub async fn cancel(&self, user: UserKey, id: &RequestId) -> CancelOutcome {
+        if self.shared.queue.is_some() {
+            return shared_queue::cancel(&self.shared, Some(user), id).await;
+        }
         let taken = {
             let mut state = self.shared.lock();
             if state.queue.owner(id) == Some(user) {
@@ -299,6 +354,60 @@ impl JobRunner {
         for (id, user, waiting) in waiting {
             let failure = JobFailure::ShuttingDown;
             job::refund(&self.shared, user, &id, failure, &waiting.events).await;
+        }
+    }
+
+    /// Waiting jobs (in leaving order) and running ones: on the shared
+    /// queue, the whole deployment's.
+    pub async fn snapshot(&self) -> QueueSnapshot {
+        if self.shared.queue.is_some() {
+            return shared_queue::snapshot(&self.shared).await;
+        }
+        // In process only ids, owners and positions so far (the dashboard's
+        // branch fills in sizes and times).
+        let state = self.shared.lock();
+        let waiting = state
+            .queue
+            .ids()
+            .zip(0..)
+            .map(|((id, user), position)| QueuedJob {
+                id: id.clone(),
+                user,
+                images: 0,
+                credits: 0,
+                since: UnixMillis(0),
+                position: Some(position),
+            });
+        let waiting = waiting.collect();
+        let running = state.running.iter().map(|(id, r)| QueuedJob {
+            id: id.clone(),
+            user: r.user,
+            images: 0,
+            credits: 0,
+            since: UnixMillis(0),
+            position: None,
+        });
+        QueueSnapshot {
+            waiting,
+            running: running.collect(),
+        }
+    }
+
+    /// Cancels a waiting job whoever owns it (an admin's cancel).
+    pub async fn cancel_any(&self, id: &RequestId) -> CancelOutcome {
+        if self.shared.queue.is_some() {
+            return shared_queue::cancel(&self.shared, None, id).await;
+        }
+        let owner = {
+            let state = self.shared.lock();
+            state
+                .queue
+                .owner(id)
+                .or_else(|| state.running.get(id).map(|r| r.user))
+        };
+        match owner {
+            Some(user) => self.cancel(user, id).await,
+            None => CancelOutcome::Unknown,
         }
     }
 
@@ -356,6 +465,8 @@ async fn dispatch(shared: Arc<Shared>, slots: Arc<Semaphore>, pacer: Option<Pace
                 let running = Running {
                     user: *user,
                     stop: stop.clone(),
+                    quiet: CancellationToken::new(),
+                    entry: None,
                 };
                 state.running.insert(id.clone(), running);
             }
@@ -368,7 +479,9 @@ async fn dispatch(shared: Arc<Shared>, slots: Arc<Semaphore>, pacer: Option<Pace
             shared
                 .metrics
                 .queue_wait(waiting.queued_at, shared.clock.now());
-            tokio::spawn(job::run(Arc::clone(&shared), waiting, slot, stop));
+            // Never fired in process: a job here has nowhere else to go.
+            let quiet = CancellationToken::new();
+            tokio::spawn(job::run(Arc::clone(&shared), waiting, slot, stop, quiet));
         }
     }
 }

@@ -168,6 +168,12 @@ impl Config {
         if self.ledger.lease < Duration::from_secs(5) {
             return Err(err("ledger.lease".into(), "must be at least 5s"));
         }
+        if self.runner.queue == QueueKind::Redis && self.ledger.redis_url.is_empty() {
+            return Err(err(
+                "runner.queue".into(),
+                "\"redis\" needs the ledger on Redis (ledger.redis_url)",
+            ));
+        }
         Ok(())
     }
 
@@ -445,6 +451,25 @@ pub struct RunnerConfig {
     /// upstream calls are stopped and refunded (waiting jobs are refunded at once).
     #[serde(with = "humantime_serde")]
     pub shutdown_grace: Duration,
+    /// Where admitted jobs wait: `memory` (this process's fair queue, the
+    /// default) or `redis` (shared by every replica on the ledger's Redis;
+    /// then `concurrency` and `images_per_minute` hold for the whole
+    /// deployment). See docs/queue.md.
+    pub queue: QueueKind,
+    /// On the shared queue: upstream calls this process runs at once
+    /// (0: `concurrency`). Unused with `queue = "memory"`.
+    pub workers: u32,
+}
+
+/// Where admitted jobs wait (`runner.queue`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueKind {
+    /// In this process: jobs run where they were accepted.
+    #[default]
+    Memory,
+    /// On the ledger's Redis (Streams + a consumer group): any replica runs them.
+    Redis,
 }
 
 impl Default for RunnerConfig {
@@ -457,6 +482,8 @@ impl Default for RunnerConfig {
             decode_memory: 512 * 1024 * 1024,
             decode_wait: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(60),
+            queue: QueueKind::Memory,
+            workers: 0,
         }
     }
 }

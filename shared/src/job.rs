@@ -162,6 +162,32 @@ pub enum CancelOutcome {
     Unknown,
 }
 
+/// The runner's queue at one instant (for the dashboard).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueSnapshot {
+    /// Jobs waiting, in the order they will start.
+    pub waiting: Vec<QueuedJob>,
+    /// Jobs whose upstream call started.
+    pub running: Vec<QueuedJob>,
+}
+
+/// One job in a [`QueueSnapshot`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuedJob {
+    /// The request (and reservation) id.
+    pub id: crate::RequestId,
+    /// Who asked.
+    pub user: crate::UserKey,
+    /// Images asked for.
+    pub images: u32,
+    /// Credits held.
+    pub credits: u32,
+    /// When it was queued.
+    pub since: crate::UnixMillis,
+    /// Jobs ahead of it (waiting jobs only).
+    pub position: Option<u32>,
+}
+
 /// Serde for `Bytes` as standard base64 text.
 mod base64_bytes {
     use base64::Engine as _;

@@ -19,6 +19,10 @@ use easel_tests::stack::Stack;
 #[path = "gateway/replicas.rs"]
 mod replicas;
 
+/// The shared job queue on Redis across gateway processes.
+#[path = "gateway/queue.rs"]
+mod queue;
+
 const ALICE: UserKey = UserKey {
     platform: easel_shared::Platform::Telegram,
     id: 1,

@@ -27,7 +27,12 @@ impl JobRunner {
     /// refunds every waiting job, waits up to `grace` (on the ledger's
     /// clock) for running jobs, then stops and refunds those still running
     /// and waits for their settles. Finish with [`JobRunner::shutdown`].
+    ///
+    /// On the shared queue the rules differ (`shared_queue/drain.rs`).
     pub async fn drain(&self, grace: Duration) -> DrainReport {
+        if self.shared.queue.is_some() {
+            return super::shared_queue::drain(&self.shared, grace).await;
+        }
         let (waiting, running_at_start) = {
             let mut state = self.shared.lock();
             state.closed = true;

@@ -16,12 +16,14 @@ use crate::metrics::ReservationOutcome;
 
 /// Runs a dispatched job to the end; `slot` is its share of the concurrency
 /// cap; `stop` fires when its reservation is lost (the call is then dropped,
-/// which aborts the upstream request).
+/// which aborts the upstream request); `quiet` stops it without a settle or
+/// a final event, because the job goes on elsewhere (shared queue only).
 pub(super) async fn run(
     shared: Arc<Shared>,
     waiting: Waiting,
     slot: OwnedSemaphorePermit,
     stop: CancellationToken,
+    quiet: CancellationToken,
 ) {
     let Waiting {
         ticket,
@@ -39,8 +41,9 @@ pub(super) async fn run(
     let call = async {
         let progress = progress_tx;
         tokio::select! {
-            billed = shared.backend.generate_billed(&job, &progress) => Some(billed),
-            () = stop.cancelled() => None,
+            billed = shared.backend.generate_billed(&job, &progress) => Some(Some(billed)),
+            () = stop.cancelled() => Some(None),
+            () = quiet.cancelled() => None,
         }
     };
     let forward = async {
@@ -51,6 +54,11 @@ pub(super) async fn run(
     let (billed, ()) = tokio::join!(call, forward);
     // The upstream is done: the slot can serve the next job while we settle.
     drop(slot);
+    let Some(billed) = billed else {
+        tracing::info!(%id, %user, "job stopped here: it goes on elsewhere");
+        ended(&shared, &id);
+        return;
+    };
 
     let event = match billed {
         None => {
@@ -72,6 +80,18 @@ pub(super) async fn run(
                 images: delivered,
                 cost_micros,
             };
+            if let Some(queue) = &shared.queue {
+                // Kept before the settle, so a replica taking this job over
+                // after a crash past the settle delivers these images
+                // instead of telling a charged user nothing was charged.
+                let output = super::redis::Output {
+                    images: images.clone(),
+                    cost_micros,
+                };
+                if let Err(error) = queue.keep_output(&id, &output).await {
+                    tracing::warn!(%id, %error, "output not kept in the queue before settling");
+                }
+            }
             // Deliver only what the ledger charged: wait for the settle to
             // land, through the outbox if the ledger is away.
             let charged = match shared.outbox.settle(user, &id, how).await {
@@ -153,13 +173,18 @@ pub(super) async fn run(
             }
         }
     };
+    ended(&shared, &id);
+    let _ = events.send(event);
+}
+
+/// The job no longer runs here.
+fn ended(shared: &Shared, id: &RequestId) {
     {
         let mut state = shared.lock();
-        state.running.remove(&id);
-        state.confirmed.remove(&id);
+        state.running.remove(id);
+        state.confirmed.remove(id);
     }
     shared.finished.notify_waiters();
-    let _ = events.send(event);
 }
 
 /// Refunds a job that never ran and ends its stream with `failure`.
@@ -212,7 +237,12 @@ fn progress_event(event: BackendEvent) -> JobEvent {
 
 /// Settles without delivering anything: at once if the ledger answers, else
 /// parked in the outbox to land later (the user is told now either way).
-async fn settle_or_park(shared: &Shared, user: UserKey, id: &RequestId, how: Settlement) {
+pub(super) async fn settle_or_park(
+    shared: &Shared,
+    user: UserKey,
+    id: &RequestId,
+    how: Settlement,
+) {
     match shared.outbox.settle_or_park(user, id, how).await {
         Ok(Some(SettleOutcome::Settled { .. })) | Ok(None) => {
             shared.metrics.reservation(ReservationOutcome::Refunded, 1);
@@ -226,7 +256,7 @@ async fn settle_or_park(shared: &Shared, user: UserKey, id: &RequestId, how: Set
     }
 }
 
-async fn status(shared: &Shared, user: UserKey) -> Option<QuotaStatus> {
+pub(super) async fn status(shared: &Shared, user: UserKey) -> Option<QuotaStatus> {
     match shared.ledger.status(user).await {
         Ok(status) => Some(status),
         Err(error) => {

@@ -27,7 +27,11 @@ pub(super) async fn renew(shared: std::sync::Weak<Shared>, clock: Clock, first: 
             return;
         };
         let lease = shared.config.load().ledger.lease;
-        renew_once(&shared, lease).await;
+        if shared.queue.is_some() {
+            super::shared_queue::renew_pass(&shared, lease).await;
+        } else {
+            renew_once(&shared, lease).await;
+        }
         next = clock.now().plus(renew_every(lease));
         shared.renewals.send_modify(|passes| *passes += 1);
     }

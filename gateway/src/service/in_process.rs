@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use async_trait::async_trait;
 use easel_shared::admin::{Actor, AdminActor, AdminOp, AdminReply, Redemption};
 use easel_shared::apikey::{ApiKeyInfo, MintedApiKey};
+use easel_shared::config::QueueKind;
 use easel_shared::date::CalendarDate;
 use easel_shared::job::JobEvent;
 use easel_shared::notice::AdminNotice;
@@ -26,6 +27,7 @@ use crate::ledger::{self, Clock, Ledger, LedgerError, SharedConfig};
 use crate::metrics::Metrics;
 use crate::notices::{AdminNotices, NoticeStream};
 use crate::results::{self, ImageData, NewResult, ResultStore, ResultStoreError};
+use crate::runner::redis::{QueueError, RedisQueue};
 use crate::runner::{CancelOutcome, JobHandle, JobRunner, SubmitError};
 use crate::settings::Env;
 
@@ -51,6 +53,9 @@ pub enum OpenError {
     /// The settle outbox file (`ledger.outbox_path`) could not be opened.
     #[error(transparent)]
     Outbox(#[from] OutboxError),
+    /// The shared job queue (`runner.queue = "redis"`) could not be reached.
+    #[error(transparent)]
+    Queue(#[from] QueueError),
 }
 
 /// The parts an in-process gateway is made of.
@@ -102,6 +107,12 @@ impl InProcessGateway {
     /// [`InProcessGateway::new`], counting on `metrics` (give the backend
     /// chain the same one with `BackendChain::with_metrics`).
     pub fn new_observed(parts: Parts, metrics: Metrics) -> Self {
+        Self::new_on(parts, metrics, None)
+    }
+
+    /// [`InProcessGateway::new_observed`] with jobs waiting on the shared
+    /// queue `queue` (`None`: in this process).
+    pub fn new_on(parts: Parts, metrics: Metrics, queue: Option<RedisQueue>) -> Self {
         let Parts {
             config,
             ledger,
@@ -113,7 +124,7 @@ impl InProcessGateway {
         } = parts;
         let gatekeeper = Gatekeeper::new(ledger.clone(), config.clone(), clock.clone());
         let decodes = inputs::DecodeGate::from_config(&config.load().runner);
-        let runner = JobRunner::start_observed(
+        let runner = JobRunner::start_with(
             ledger.clone(),
             outbox,
             backend.clone(),
@@ -121,6 +132,7 @@ impl InProcessGateway {
             Some(gatekeeper.safety()),
             clock.clone(),
             metrics.clone(),
+            queue,
         );
         Self {
             config,
@@ -182,6 +194,17 @@ impl InProcessGateway {
         let outbox_path = std::path::Path::new(&snapshot.ledger.outbox_path);
         let outbox = Arc::new(SettleOutbox::open(outbox_path, ledger.clone())?);
         let results = results::open(&snapshot, clock.clone()).await?;
+        let queue = match snapshot.runner.queue {
+            QueueKind::Memory => None,
+            QueueKind::Redis => {
+                let ledger = &snapshot.ledger;
+                let queue =
+                    RedisQueue::connect(&ledger.redis_url, &ledger.key_prefix, clock.clone())
+                        .await?;
+                tracing::info!("jobs wait in the shared queue on Redis");
+                Some(queue)
+            }
+        };
         let parts = Parts {
             config,
             ledger,
@@ -191,7 +214,7 @@ impl InProcessGateway {
             clock,
             notices,
         };
-        let mut gateway = Self::new_observed(parts, metrics);
+        let mut gateway = Self::new_on(parts, metrics, queue);
         gateway.watch = Some(watch);
         Ok(gateway)
     }
@@ -205,6 +228,11 @@ impl InProcessGateway {
     /// The quota ledger (for the admin HTTP API).
     pub fn ledger(&self) -> Arc<dyn Ledger> {
         self.ledger.clone()
+    }
+
+    /// The job runner (its queue, for the dashboard and tests).
+    pub fn runner(&self) -> &JobRunner {
+        &self.runner
     }
 
     /// Refunds waiting jobs and lets running ones finish.
