@@ -11,7 +11,9 @@
 #
 # Usage: bash docs/bench/replicas.sh > docs/bench/replicas.txt
 # Knobs: USERS (200), PER_KEY (3 requests per key), LIMIT (2 per hour),
-# UPSTREAM_MS (2000), CONCURRENCY (runner.concurrency per replica, 16),
+# UPSTREAM_MS (2000), CONCURRENCY (upstream calls per replica, 16: runner.workers;
+# with QUEUE=redis, the default, runner.concurrency is that times the
+# replicas, as it holds for the whole deployment; QUEUE=memory: each its own),
 # BENCH_PROFILE (dev; release for published numbers if the machine allows).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,9 +23,12 @@ per_key="${PER_KEY:-3}"
 limit="${LIMIT:-2}"
 upstream_ms="${UPSTREAM_MS:-2000}"
 concurrency="${CONCURRENCY:-16}"
+queue="${QUEUE:-redis}"
 profile="${BENCH_PROFILE:-dev}"
-cargo build --locked --profile "$profile" -p easel-tests --bin fake-openai --bin load-gen
-cargo build --locked --profile "$profile" -p easel-bot --bin easel-gateway
+# One build of both packages: the gateway library is compiled once, with
+# the features the test suite unifies (see tests/src/chaos/replica.rs).
+cargo build --locked --profile "$profile" -p easel-tests -p easel-bot \
+  --bin fake-openai --bin load-gen --bin easel-gateway
 [ "$profile" = dev ] && outdir=debug || outdir="$profile"
 bin="$(realpath "${CARGO_TARGET_DIR:-target}/$outdir")"
 
@@ -76,7 +81,9 @@ max_n = 4
 burst = { every = "1ms", burst = 100000 }
 
 [runner]
-concurrency = $concurrency
+queue = "$queue"
+concurrency = __TOTAL__
+workers = $concurrency
 max_queued_per_user = 100
 
 [[backends.chain]]
@@ -113,7 +120,7 @@ print(f'{{"queue_wait_count": {int(count)}, "queue_wait_p50_le_s": "{q(0.5)}", "
 PY
 }
 
-echo "# $(date -u +%FT%TZ) $(nproc) cores; profile $profile; easel $(git rev-parse --short HEAD); users $users x $per_key requests, limit $limit/h, upstream ${upstream_ms} ms, runner.concurrency $concurrency per replica"
+echo "# $(date -u +%FT%TZ) $(nproc) cores; profile $profile; easel $(git rev-parse --short HEAD); users $users x $per_key requests, limit $limit/h, upstream ${upstream_ms} ms, $concurrency upstream calls per replica, queue $queue"
 for replicas in 1 3; do
   prefix="easel-bench-replicas-$$-$replicas:"
   admin="bench-admin-$$"
@@ -121,10 +128,11 @@ for replicas in 1 3; do
   for i in $(seq 1 "$replicas"); do
     port="$(free_port)"
     mkdir -p "$scratch/r$replicas-$i"
+    sed "s/__TOTAL__/$((concurrency * replicas))/" "$scratch/easel.toml" >"$scratch/easel-$replicas.toml"
     (cd "$scratch/r$replicas-$i" && EASEL_REDIS_URL="redis://127.0.0.1:$redis_port" \
       EASEL_KEY_PREFIX="$prefix" EASEL_ADMIN_TOKEN="$admin" EASEL_LISTEN="127.0.0.1:$port" \
       EASEL_BENCH_UPSTREAM_KEY="$upstream_key" RUST_LOG=warn \
-      exec "$bin/easel-gateway" --config "$scratch/easel.toml") >"$scratch/r$replicas-$i.log" 2>&1 &
+      exec "$bin/easel-gateway" --config "$scratch/easel-$replicas.toml") >"$scratch/r$replicas-$i.log" 2>&1 &
     pids+=($!)
     urls+=("http://127.0.0.1:$port")
   done
@@ -133,7 +141,7 @@ for replicas in 1 3; do
   : >"$scratch/keys-$replicas"
   for n in $(seq 1 "$users"); do
     curl -sf -X POST -H "Authorization: Bearer $admin" "${urls[0]}/admin/v1/users/cli:bench$n/api-keys" \
-      | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])' >>"$scratch/keys-$replicas"
+      | grep -o '"key":"[^"]*"' | cut -d'"' -f4 >>"$scratch/keys-$replicas"
   done
   v1="$(printf '%s/v1,' "${urls[@]}")"
   cpu_before="$(redis_cpu)"

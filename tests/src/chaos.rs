@@ -46,8 +46,12 @@ pub struct Spec {
     /// `ledger.lease` (at least 5 s): how soon a dead replica's
     /// reservations are reaped.
     pub lease: &'static str,
-    /// `runner.concurrency`: upstream calls at once per replica.
+    /// Upstream calls at once per replica (`runner.workers`; with the
+    /// shared queue `runner.concurrency` is this times the replicas).
     pub concurrency: u32,
+    /// `runner.queue`: `"redis"` (shared by the replicas, docs/queue.md)
+    /// or `"memory"` (each replica its own).
+    pub queue: &'static str,
     /// `runner.shutdown_grace`.
     pub shutdown_grace: &'static str,
 }
@@ -61,6 +65,7 @@ impl Spec {
             limit,
             lease: "5s",
             concurrency: 4,
+            queue: "redis",
             shutdown_grace: "30s",
         }
     }
@@ -263,7 +268,9 @@ max_n = 4
 burst = {{ every = "1ms", burst = 100000 }}
 
 [runner]
-concurrency = {concurrency}
+queue = "{queue}"
+concurrency = {total}
+workers = {concurrency}
 max_queued_per_user = 1000
 shutdown_grace = "{grace}"
 
@@ -285,6 +292,8 @@ partial_images = 0
         lease = spec.lease,
         limit = spec.limit,
         concurrency = spec.concurrency,
+        total = spec.concurrency * spec.replicas as u32,
+        queue = spec.queue,
         grace = spec.shutdown_grace,
     )
 }
