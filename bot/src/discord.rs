@@ -22,7 +22,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use easel_gateway::service::Gateway;
-use easel_shared::config::{Config, DiscordConfig, DiscordMode};
+use easel_shared::config::{Config, DiscordConfig, DiscordMode, ShardStart};
 use easel_shared::{Platform, UserKey};
 
 use crate::core;
@@ -75,6 +75,20 @@ impl Discord {
     /// The REST client this adapter answers with.
     pub fn http(&self) -> &Arc<Http> {
         &self.http
+    }
+
+    /// Claims `interaction` for handling across replicas: `false` if
+    /// another delivery of it was claimed first.
+    pub async fn claim(
+        &self,
+        interaction: &serenity::all::Interaction,
+    ) -> Result<bool, easel_gateway::service::GatewayError> {
+        let Some(id) = endpoint::interaction_id(interaction) else {
+            return Ok(true);
+        };
+        self.gateway
+            .claim_event(&format!("dc:interaction:{id}"))
+            .await
     }
 }
 
@@ -145,8 +159,33 @@ pub async fn run(
                 shutdown.await;
                 shards.shutdown_all().await;
             });
-            client.start().await?;
+            start(&mut client, config.discord.shards.start()).await?;
             Ok(())
+        }
+    }
+}
+
+/// Starts the gateway client with the shards `how` names
+/// (`discord.shards`), until they stop.
+async fn start(client: &mut Client, how: ShardStart) -> Result<(), serenity::Error> {
+    tracing::info!(?how, "starting the Discord gateway client");
+    match how {
+        ShardStart::Single => client.start().await,
+        ShardStart::Auto => client.start_autosharded().await,
+        ShardStart::Range {
+            first: 0,
+            count,
+            total,
+        } if count == total => client.start_shards(total).await,
+        // serenity reads the range's end as the LAST shard (inclusive).
+        ShardStart::Range {
+            first,
+            count,
+            total,
+        } => {
+            client
+                .start_shard_range(first..first + count - 1, total)
+                .await
         }
     }
 }

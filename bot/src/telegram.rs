@@ -184,6 +184,7 @@ pub async fn run_with_clock(
             }
         },
     )));
+    let claims = gateway.clone();
     let state = State::new(gateway, &full, raw, &me, clock);
     let mut dispatcher = dispatcher(bot.clone(), state);
     let token = dispatcher.shutdown_token();
@@ -205,7 +206,7 @@ pub async fn run_with_clock(
                 Some(l) => l,
                 None => tokio::net::TcpListener::bind(&config.webhook_listen).await?,
             };
-            let updates = webhook::start(&bot, config, listener)
+            let updates = webhook::start(&bot, config, listener, claims, me.id.0)
                 .await
                 .map_err(|e| TelegramError::Startup(redact(&e)))?;
             dispatcher.dispatch_with_listener(updates, errors).await;

@@ -4,24 +4,28 @@
 //! 1. the plan's policy (max images, qualities, editing; the user's effective
 //!    plan comes from [`Ledger::status`]) -> `Denial::PlanForbids`;
 //! 2. the safety cooldown ([`SafetyCooldown`]) -> `Denial::Cooldown`;
-//! 3. the plan's in-process burst limiter ([`KeyedLimiters`]) -> `Denial::Burst`;
+//! 3. the plan's burst limiter ([`Limits::take`]) -> `Denial::Burst`;
 //! 4. [`Ledger::reserve`] (windows, in-flight cap, credits, spend cap: one atomic step).
 //!
-//! The cooldown runs before the burst limiter because a governor cell cannot
+//! The cooldown runs before the burst limiter because a burst cell cannot
 //! be refunded: a request refused for any other reason must not use one up.
 //!
 //! [`Gatekeeper::precheck`] (`precheck.rs`) runs the same checks from a read
 //! of the user's quota BEFORE any input is downloaded or decoded, and is
 //! where a request's burst cell is normally taken: `admit` skips the limiter
-//! for a request id whose cell is already paid (`passes.rs`), so one
+//! for a request id whose cell is already paid (a pass, `passes.rs`), so one
 //! request never costs two cells.
 //! [`Gatekeeper::redeem`] wraps [`Ledger::redeem`] in a per-user attempt limiter.
 //!
-//! In-process state (burst cells, redeem attempts, safety blocks) is per
-//! replica: N replicas allow up to N x burst. A background task tidies it
-//! every minute and stops when the `Gatekeeper` is dropped.
+//! Burst cells, passes, redeem attempts and safety blocks live in a
+//! [`Limits`] store (`limits.rs`): in the ledger's Redis when the ledger is
+//! on Redis, so N replicas admit exactly what one would, and a pass taken by
+//! one replica's pre-check is honoured by another's admit; else in this
+//! process. A background task tidies the in-process state every minute and
+//! stops when the `Gatekeeper` is dropped.
 
 pub mod burst;
+pub mod limits;
 pub mod passes;
 pub mod policy;
 mod precheck;
@@ -36,6 +40,7 @@ use easel_shared::render::RenderOptions;
 use easel_shared::{Denial, QuotaStatus, Refusal, RequestId, UserKey};
 
 pub use burst::KeyedLimiters;
+pub use limits::{BlockRule, Bucket, Limits, LocalLimits, Rate, Take};
 pub use passes::BurstPasses;
 pub use precheck::Pass;
 pub use safety::SafetyCooldown;
@@ -47,8 +52,9 @@ use crate::ledger::{
 /// How often in-process limiter state is tidied.
 const TIDY_EVERY: Duration = Duration::from_secs(60);
 
-/// The limiter rule name for redemption attempts (plans use their own names).
-const REDEEM_RULE: &str = "\0redeem";
+/// How long a claimed platform event is remembered: far longer than
+/// Telegram or Discord redeliver an event.
+pub const EVENT_CLAIM_TTL: Duration = Duration::from_secs(24 * 3600);
 
 /// One request asking to be admitted.
 #[derive(Debug, Clone)]
@@ -110,10 +116,8 @@ pub struct Gatekeeper {
 struct Inner {
     ledger: Arc<dyn Ledger>,
     config: SharedConfig,
-    clock: Clock,
-    limiters: KeyedLimiters,
-    /// Request ids whose burst cell the pre-check already took.
-    passes: BurstPasses,
+    /// Burst cells, passes and redeem attempts (shared by replicas on Redis).
+    limits: Arc<dyn Limits>,
     safety: Arc<SafetyCooldown>,
 }
 
@@ -121,15 +125,17 @@ impl Gatekeeper {
     /// A gatekeeper in front of `ledger`. `clock` should be the ledger's (so
     /// retry times agree in tests). Called inside a Tokio runtime it starts
     /// the minutely tidy task; outside one, state is only tidied on demand
-    /// ([`Gatekeeper::tidy`]).
+    /// ([`Gatekeeper::tidy`]). Limits live where the ledger says
+    /// ([`Ledger::shared_limits`]): in its Redis, else in this process.
     pub fn new(ledger: Arc<dyn Ledger>, config: SharedConfig, clock: Clock) -> Self {
-        let safety = Arc::new(SafetyCooldown::new(config.clone(), clock.clone()));
+        let limits = Arc::clone(&ledger)
+            .shared_limits()
+            .unwrap_or_else(|| Arc::new(LocalLimits::new(clock.clone(), config.clone())));
+        let safety = Arc::new(SafetyCooldown::new(config.clone(), Arc::clone(&limits)));
         let inner = Arc::new(Inner {
             ledger,
             config,
-            clock,
-            limiters: KeyedLimiters::default(),
-            passes: BurstPasses::default(),
+            limits,
             safety,
         });
         let tidy = tokio::runtime::Handle::try_current().ok().map(|rt| {
@@ -166,18 +172,12 @@ impl Gatekeeper {
         if let Some((_, plan)) = plan {
             policy::check(plan, &req.options, req.is_edit).map_err(AdmitError::denied)?;
         }
-        if let Some(until) = inner.safety.cooldown_until(req.user) {
+        if let Some(until) = inner.safety.cooldown_until(req.user).await? {
             return Err(AdmitError::denied(Denial::Cooldown { until }));
         }
         // A cell the pre-check took for this request is not taken again.
-        if let Some((name, burst)) = plan.and_then(|(name, p)| p.burst.map(|b| (name, b)))
-            && !inner.passes.holds(req.user, &req.id)
-            && let Err(wait) = inner
-                .limiters
-                .check(name, burst.every, burst.burst, req.user)
-        {
-            let retry_at = inner.clock.now().plus(wait);
-            return Err(AdmitError::denied(Denial::Burst { retry_at }));
+        if let Some((name, burst)) = plan.and_then(|(name, p)| p.burst.map(|b| (name, b))) {
+            inner.take_burst(name, burst, req.user, &req.id).await?;
         }
         let credits_per_image = config
             .costs
@@ -194,7 +194,7 @@ impl Gatekeeper {
         };
         match inner.ledger.reserve(&reserve).await? {
             Admission::Admitted(reservation) => {
-                inner.passes.record_admitted(req.user, &req.id);
+                inner.limits.record_admitted(req.user, &req.id).await?;
                 Ok(Ticket {
                     credits: reservation.from_windows + reservation.from_credits,
                     priority: plan.map_or(0, |(_, p)| p.priority),
@@ -210,14 +210,26 @@ impl Gatekeeper {
     pub async fn redeem(&self, user: UserKey, code: &str) -> Result<Redemption, AdmitError> {
         let inner = &*self.inner;
         let rule = inner.config.load().redeem.clone();
-        if let Err(wait) = inner
-            .limiters
-            .check(REDEEM_RULE, rule.every, rule.burst, user)
+        let rate = Rate {
+            every: rule.every,
+            burst: rule.burst,
+        };
+        if let Take::Refused { retry_at } =
+            inner.limits.take(Bucket::Redeem, rate, user, None).await?
         {
-            let retry_at = inner.clock.now().plus(wait);
             return Err(AdmitError::denied(Denial::RedeemRate { retry_at }));
         }
         Ok(inner.ledger.redeem(user, code).await?)
+    }
+
+    /// Claims platform event `event` for handling, once across replicas
+    /// for [`EVENT_CLAIM_TTL`] (see [`Limits::claim_event`]).
+    pub async fn claim_event(&self, event: &str) -> Result<bool, AdmitError> {
+        Ok(self
+            .inner
+            .limits
+            .claim_event(event, EVENT_CLAIM_TTL)
+            .await?)
     }
 
     /// Drops idle limiter keys and aged-out safety blocks now (the background
@@ -226,17 +238,39 @@ impl Gatekeeper {
         self.inner.tidy();
     }
 
-    /// Users currently holding limiter state (for metrics and tests).
-    pub fn limiter_keys(&self) -> usize {
-        self.inner.limiters.len()
+    /// Users holding limiter state in this process (for metrics and
+    /// tests); `None` when the state lives in Redis.
+    pub fn limiter_keys(&self) -> Option<usize> {
+        self.inner.limits.local_keys()
     }
 }
 
 impl Inner {
     fn tidy(&self) {
-        self.limiters.tidy();
-        self.passes.tidy();
-        self.safety.prune();
+        self.limits.tidy();
+    }
+
+    /// Takes the burst cell of request `id` (once per id: a pass already
+    /// paid is honoured), or refuses with the time a cell is free.
+    async fn take_burst(
+        &self,
+        plan: &str,
+        burst: easel_shared::config::BurstConfig,
+        user: UserKey,
+        id: &RequestId,
+    ) -> Result<(), AdmitError> {
+        let rate = Rate {
+            every: burst.every,
+            burst: burst.burst,
+        };
+        match self
+            .limits
+            .take(Bucket::Burst(plan), rate, user, Some(id))
+            .await?
+        {
+            Take::Granted => Ok(()),
+            Take::Refused { retry_at } => Err(AdmitError::denied(Denial::Burst { retry_at })),
+        }
     }
 }
 

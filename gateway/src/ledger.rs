@@ -257,6 +257,14 @@ pub trait Ledger: Send + Sync + 'static {
     /// The most recent admin changes, newest first.
     async fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, LedgerError>;
 
+    /// The store admission keeps burst cells, passes, redeem attempts and
+    /// safety blocks in, when this ledger is shared by replicas (Redis):
+    /// then every replica limits as one. `None` (the default): admission
+    /// keeps them in process memory.
+    fn shared_limits(self: Arc<Self>) -> Option<Arc<dyn crate::admission::Limits>> {
+        None
+    }
+
     // API keys of the `/v1` API live in the ledger because the ledger's
     // store never evicts (the result store may). The defaults refuse, so a
     // ledger without key support fails closed (no key ever resolves).

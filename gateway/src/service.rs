@@ -112,6 +112,14 @@ pub trait Gateway: Send + Sync + 'static {
     /// Redeems an access code (attempts are rate limited: `Denied(RedeemRate)`).
     async fn redeem(&self, user: UserKey, code: &str) -> Result<Redemption, GatewayError>;
 
+    /// Claims a platform event for handling (`tg:update:<id>`,
+    /// `dc:interaction:<id>`): `true` for the first claim, `false` for a
+    /// duplicate delivery, whichever replica it reached. Webhook-style
+    /// frontends behind a load balancer ask before handling; a `false`
+    /// event is acknowledged and dropped. Shared through the ledger's Redis
+    /// when the ledger is there; in this process otherwise.
+    async fn claim_event(&self, event: &str) -> Result<bool, GatewayError>;
+
     /// What the admins should hear (budget reached, a model retiring or
     /// gone), raised by the gateway: each chat adapter forwards these to its
     /// admins, rendered by the conversation core.

@@ -217,6 +217,15 @@ mod tests {
         let err = load(Some(&path), &env(&[])).unwrap_err().to_string();
         assert!(err.contains("ledger") && err.contains("redis"), "{err}");
 
+        // Discord shards: a range past the total, and a word that is not "auto".
+        let shards = "[discord]\ntoken = \"t\"\napplication_id = 1\n[discord.shards]\n";
+        std::fs::write(&path, format!("{shards}total = 4\nfirst = 2\ncount = 3\n")).unwrap();
+        let err = load(Some(&path), &env(&[])).unwrap_err().to_string();
+        assert!(err.contains("discord.shards.count"), "{err}");
+        std::fs::write(&path, format!("{shards}total = \"many\"\n")).unwrap();
+        let err = load(Some(&path), &env(&[])).unwrap_err().to_string();
+        assert!(err.contains("discord.shards.total"), "{err}");
+
         std::fs::write(&path, "[ledger\n").unwrap();
         assert!(matches!(
             load(Some(&path), &env(&[])),

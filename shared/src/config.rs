@@ -23,7 +23,9 @@ pub use backends::{
     RetryConfig, parse_ratio,
 };
 pub use capabilities::{ImageSizeTier, ModelCaps, ResolvedCaps};
-pub use discord::{DiscordConfig, DiscordMode, GuildAdminRoles};
+pub use discord::{
+    DiscordConfig, DiscordMode, GuildAdminRoles, ShardStart, ShardTotal, ShardsConfig,
+};
 pub use gateway::GatewayConfig;
 pub use ops::{LogConfig, LogFormat};
 pub use telegram::{TelegramConfig, TelegramMode};

@@ -59,7 +59,7 @@ impl Stack {
             max_total_wait: Duration::from_secs(1),
             attempt_timeout: Duration::from_secs(20),
         };
-        // Bursts are per process and would make multi-request tests depend on order.
+        // Bursts would make multi-request tests depend on the order of requests.
         for plan in config.plans.values_mut() {
             plan.burst = None;
         }

@@ -3,7 +3,9 @@
 //! POST (Ed25519 over timestamp + body); unsigned, badly signed and stale
 //! requests get 401. PING is answered with PONG; anything else goes to the
 //! same handler as in gateway mode, whose first response becomes this
-//! reply's body (later edits use REST). The replay window and the
+//! reply's body (later edits use REST). Each interaction id is handled
+//! once across replicas (`Gateway::claim_event`); a duplicate delivery is
+//! answered with a deferral and not handled. The replay window and the
 //! answer-or-defer deadline read a [`Clock`], so tests can move them.
 
 use std::sync::Arc;
@@ -113,6 +115,21 @@ async fn interactions(State(state): State<Endpoint>, headers: HeaderMap, body: B
             return StatusCode::BAD_REQUEST.into_response();
         }
     };
+    // Behind a load balancer the same interaction may reach two replicas
+    // (a retry): only the first to claim it handles it. The other answers
+    // "thinking…", which is harmless whichever answer Discord keeps: the
+    // handling replica's later edits land on it.
+    match state.discord.claim(&interaction).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::debug!(id = ?interaction_id(&interaction), "duplicate interaction delivery");
+            return defer();
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not claim an interaction");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    }
     let (tx, rx) = oneshot::channel();
     let discord = state.discord.clone();
     tokio::spawn(async move { discord.handle(interaction, Ack::Body(tx)).await });
@@ -126,6 +143,18 @@ async fn interactions(State(state): State<Endpoint>, headers: HeaderMap, body: B
         // Slow to decide: "thinking…" keeps the interaction alive and later
         // edits still land.
         () = state.clock.sleep_until(deadline) => defer(),
+    }
+}
+
+/// The interaction's id (unique per interaction, the dedupe key); `None`
+/// for kinds serenity does not know (never deduplicated, never confused).
+pub(super) fn interaction_id(interaction: &Interaction) -> Option<u64> {
+    match interaction {
+        Interaction::Ping(i) => Some(i.id.get()),
+        Interaction::Command(i) | Interaction::Autocomplete(i) => Some(i.id.get()),
+        Interaction::Component(i) => Some(i.id.get()),
+        Interaction::Modal(i) => Some(i.id.get()),
+        _ => None,
     }
 }
 

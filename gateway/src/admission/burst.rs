@@ -1,10 +1,10 @@
-//! In-process anti-flood limiters (governor), keyed by user.
+//! In-process anti-flood limiters (governor), keyed by user: the local
+//! [`Limits`](super::Limits) store's cells (`limits/local.rs`), used with
+//! the embedded ledger (one process). A Redis ledger brings a shared store
+//! instead, so replicas do not each admit their own burst.
 //!
 //! One keyed limiter per named rule (a plan's burst, redemption attempts),
-//! rebuilt when the rule changes in the config. These live in this process
-//! only: with N gateway replicas a user may get up to N x burst through. That
-//! is acceptable because they guard against floods, not money: the plan
-//! windows in the ledger are exact and shared by every replica.
+//! rebuilt when the rule changes in the config.
 //!
 //! A governor cell cannot be refunded, and a rejected check still allocates
 //! the key: callers run the cheap policy checks first, and

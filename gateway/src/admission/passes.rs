@@ -1,4 +1,6 @@
-//! Burst cells already paid, by request id: the bridge between
+//! Burst cells already paid, by request id, in process memory (the local
+//! [`Limits`](super::Limits) store; the Redis store keeps passes in Redis):
+//! the bridge between
 //! [`Gatekeeper::precheck`](super::Gatekeeper::precheck), which takes a
 //! request's governor cell before any download, and
 //! [`Gatekeeper::admit`](super::Gatekeeper::admit), which must not take a

@@ -9,9 +9,10 @@
 //! against the plan and the backend) -> safety cooldown -> in-flight cap ->
 //! room in the windows or credits for this request's cost -> burst.
 //!
-//! Burst: the governor cell is taken HERE, once per request id, and
-//! remembered in [`BurstPasses`](super::passes::BurstPasses); `admit` skips
-//! the limiter for a request whose cell is paid. A frontend that never
+//! Burst: the cell is taken HERE, once per request id, and remembered as a
+//! pass in the [`Limits`](super::Limits) store (Redis when the ledger is, so
+//! another replica's `admit` sees it); `admit` skips the limiter for a
+//! request whose cell is paid. A frontend that never
 //! pre-checks still gets limited at `admit` (the gateway's own `submit`
 //! pre-checks too, so the usual path pays exactly one cell either way).
 
@@ -43,7 +44,7 @@ impl Gatekeeper {
         backend_max_inputs: usize,
     ) -> Result<Pass, AdmitError> {
         let inner = &*self.inner;
-        if inner.passes.admitted(check.user, &check.id) {
+        if inner.limits.admitted(check.user, &check.id).await? {
             return Err(AdmitError::Replayed(check.id.clone()));
         }
         let config = inner.config.load_full();
@@ -62,7 +63,7 @@ impl Gatekeeper {
         if check.inputs > max_inputs {
             return Err(AdmitError::denied(too_many_inputs(max_inputs)));
         }
-        if let Some(until) = inner.safety.cooldown_until(check.user) {
+        if let Some(until) = inner.safety.cooldown_until(check.user).await? {
             return Err(AdmitError::denied(Denial::Cooldown { until }));
         }
         if plan.max_in_flight > 0 && status.in_flight >= plan.max_in_flight {
@@ -74,17 +75,8 @@ impl Gatekeeper {
             .costs
             .credits_per_image(check.options.quality, check.options.shape);
         room(&status, plan, u32::from(check.options.n), per_image).map_err(AdmitError::denied)?;
-        if let Some(burst) = plan.burst
-            && !inner.passes.holds(check.user, &check.id)
-        {
-            if let Err(wait) = inner
-                .limiters
-                .check(name, burst.every, burst.burst, check.user)
-            {
-                let retry_at = inner.clock.now().plus(wait);
-                return Err(AdmitError::denied(Denial::Burst { retry_at }));
-            }
-            inner.passes.record(check.user, &check.id);
+        if let Some(burst) = plan.burst {
+            inner.take_burst(name, burst, check.user, &check.id).await?;
         }
         Ok(Pass {
             id: check.id.clone(),

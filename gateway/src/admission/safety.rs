@@ -3,83 +3,106 @@
 //! refused until enough of those blocks age out. Providers suspend operator
 //! accounts over repeated violations, so this protects the whole deployment.
 //!
-//! Kept in process memory: a restart forgets the blocks, and with N replicas
-//! each counts only the blocks it saw. That is acceptable for a deterrent
-//! (the admins are told in the log every time a cooldown starts); make it
-//! shared through the ledger if it must survive restarts.
+//! The blocks live in the admission [`Limits`] store: in Redis when the
+//! ledger is (every replica sees every block, and a restart forgets
+//! nothing), else in this process ([`BlockLog`]).
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use easel_shared::{UnixMillis, UserKey};
 
-use crate::ledger::{Clock, SharedConfig};
+use super::limits::{BlockRule, Limits};
+use crate::ledger::{LedgerError, SharedConfig};
 
 /// Counts safety blocks per user and says who is cooling down.
 pub struct SafetyCooldown {
     config: SharedConfig,
-    /// The ledger's clock, so tests drive cooldowns with the manual clock.
-    clock: Clock,
-    /// Block times per user, oldest first, trimmed to the window.
-    blocks: Mutex<HashMap<UserKey, VecDeque<UnixMillis>>>,
+    store: Arc<dyn Limits>,
 }
 
 impl SafetyCooldown {
-    /// An empty tracker reading `safety` from the live config.
-    pub fn new(config: SharedConfig, clock: Clock) -> Self {
-        Self {
-            config,
-            clock,
-            blocks: Mutex::new(HashMap::new()),
-        }
+    /// A tracker reading `safety` from the live config, keeping blocks in `store`.
+    pub fn new(config: SharedConfig, store: Arc<dyn Limits>) -> Self {
+        Self { config, store }
     }
 
     /// Records one block for `user`. Returns the end of the cooldown if this
     /// block put (or kept) the user on one.
-    pub fn record_block(&self, user: UserKey) -> Option<UnixMillis> {
-        let now = self.clock.now();
+    pub async fn record_block(&self, user: UserKey) -> Result<Option<UnixMillis>, LedgerError> {
+        let until = self.store.record_block(user, self.rule()).await?;
+        if let Some(until) = until {
+            tracing::warn!(%user, until = until.0, "user on safety cooldown after repeated blocks");
+        }
+        Ok(until)
+    }
+
+    /// When `user`'s cooldown ends, or `None` if they are not cooling down.
+    pub async fn cooldown_until(&self, user: UserKey) -> Result<Option<UnixMillis>, LedgerError> {
+        let rule = self.rule();
+        if rule.threshold == 0 {
+            return Ok(None);
+        }
+        self.store.cooldown_until(user, rule).await
+    }
+
+    fn rule(&self) -> BlockRule {
+        let safety = &self.config.load().safety;
+        BlockRule {
+            window: safety.window,
+            threshold: safety.blocks_before_cooldown,
+        }
+    }
+}
+
+/// Block times per user in process memory, oldest first (the local store).
+#[derive(Default)]
+pub struct BlockLog {
+    blocks: Mutex<HashMap<UserKey, VecDeque<UnixMillis>>>,
+}
+
+impl BlockLog {
+    /// Records a block at `now`; returns the cooldown's end, if any.
+    pub fn record(&self, user: UserKey, now: UnixMillis, rule: BlockRule) -> Option<UnixMillis> {
         {
             let mut blocks = self.lock();
             let times = blocks.entry(user).or_default();
             times.push_back(now);
             // Only the last `threshold` blocks can matter; cap the memory.
-            let keep = self.threshold().max(1) as usize;
+            let keep = rule.threshold.max(1) as usize;
             while times.len() > keep {
                 times.pop_front();
             }
         }
-        let until = self.cooldown_until(user);
-        if let Some(until) = until {
-            tracing::warn!(%user, until = until.0, "user on safety cooldown after repeated blocks");
-        }
-        until
+        self.cooldown_until(user, now, rule)
     }
 
-    /// When `user`'s cooldown ends, or `None` if they are not cooling down.
-    pub fn cooldown_until(&self, user: UserKey) -> Option<UnixMillis> {
-        let threshold = self.threshold() as usize;
+    /// When `user`'s cooldown ends as of `now`, or `None`.
+    pub fn cooldown_until(
+        &self,
+        user: UserKey,
+        now: UnixMillis,
+        rule: BlockRule,
+    ) -> Option<UnixMillis> {
+        let threshold = rule.threshold as usize;
         if threshold == 0 {
             return None;
         }
-        let window = self.config.load().safety.window;
-        let now = self.clock.now();
         let blocks = self.lock();
-        let times = blocks.get(&user)?;
-        let recent: Vec<UnixMillis> = times
+        let recent: Vec<UnixMillis> = blocks
+            .get(&user)?
             .iter()
             .copied()
-            .filter(|t| t.plus(window) > now)
+            .filter(|t| t.plus(rule.window) > now)
             .collect();
         // The cooldown lasts until the oldest of the last `threshold` blocks
         // leaves the window: then fewer than `threshold` remain.
         let first = recent.len().checked_sub(threshold)?;
-        Some(recent[first].plus(window))
+        Some(recent[first].plus(rule.window))
     }
 
-    /// Forgets users with no block inside the window (called periodically).
-    pub fn prune(&self) {
-        let window = self.config.load().safety.window;
-        let now = self.clock.now();
+    /// Forgets blocks older than `window` (called periodically).
+    pub fn prune(&self, now: UnixMillis, window: std::time::Duration) {
         let mut blocks = self.lock();
         blocks.retain(|_, times| {
             times.retain(|t| t.plus(window) > now);
@@ -88,8 +111,14 @@ impl SafetyCooldown {
         blocks.shrink_to_fit();
     }
 
-    fn threshold(&self) -> u32 {
-        self.config.load().safety.blocks_before_cooldown
+    /// Users with blocks held.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether no block is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<UserKey, VecDeque<UnixMillis>>> {

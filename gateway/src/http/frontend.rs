@@ -34,7 +34,7 @@ use super::AppState;
 use crate::imaging::InputLimits;
 use crate::service::Gateway;
 use crate::service::remote::wire::{
-    self, AdminCall, AdminRules, ForUser, SubmitBody, Submitted, UserRequest, UserText,
+    self, AdminCall, AdminRules, EventClaim, ForUser, SubmitBody, Submitted, UserRequest, UserText,
     WireCancelled, WireInput, WirePass,
 };
 
@@ -58,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cancel", post(cancel))
         .route("/quota", post(quota))
         .route("/redeem", post(redeem))
+        .route("/events/claim", post(claim_event))
         .route("/admin/rules", get(admin_rules))
         .route("/admin/check", post(admin_check))
         .route("/admin", post(admin))
@@ -252,6 +253,14 @@ async fn redeem(
     Body(u): Body<UserText>,
 ) -> Answer<easel_shared::admin::Redemption> {
     Ok(Json(port(&s)?.redeem(u.user, &u.text).await?))
+}
+
+async fn claim_event(
+    State(s): State<AppState>,
+    _: Frontend,
+    Body(c): Body<EventClaim>,
+) -> Answer<bool> {
+    Ok(Json(port(&s)?.claim_event(&c.event).await?))
 }
 
 async fn admin_rules(State(s): State<AppState>, _: Frontend) -> Answer<AdminRules> {

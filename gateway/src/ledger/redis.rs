@@ -99,6 +99,7 @@ mod codes;
 mod errors;
 mod keys;
 mod lifecycle;
+mod limits;
 mod policy;
 mod receipts;
 mod scripts;
@@ -432,6 +433,10 @@ impl RedisLedger {
 
 #[async_trait]
 impl Ledger for RedisLedger {
+    fn shared_limits(self: Arc<Self>) -> Option<Arc<dyn crate::admission::Limits>> {
+        Some(limits::shared(self))
+    }
+
     async fn reserve(&self, req: &ReserveRequest) -> Result<Admission, LedgerError> {
         lifecycle::reserve(self, req).await
     }

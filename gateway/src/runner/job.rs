@@ -155,7 +155,10 @@ pub(super) async fn run(
         }) => {
             tracing::info!(%id, %user, %error, cost_micros, "job failed upstream");
             if let (BackendError::Blocked { .. }, Some(safety)) = (&error, &shared.safety) {
-                safety.record_block(user);
+                // Best effort: the job's outcome does not wait on it.
+                if let Err(e) = safety.record_block(user).await {
+                    tracing::warn!(%id, %user, error = %e, "could not record a safety block");
+                }
             }
             // Failed attempts that reported usage still count toward the spend.
             let how = if cost_micros > 0 {

@@ -364,6 +364,13 @@ impl Gateway for InProcessGateway {
             .map_err(GatewayError::from)
     }
 
+    async fn claim_event(&self, event: &str) -> Result<bool, GatewayError> {
+        self.gatekeeper
+            .claim_event(event)
+            .await
+            .map_err(GatewayError::from)
+    }
+
     fn admin_notices(&self) -> NoticeStream {
         self.notices.subscribe()
     }

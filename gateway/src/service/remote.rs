@@ -28,8 +28,8 @@ use tokio::sync::mpsc;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 use self::wire::{
-    AdminCall, AdminRules, ErrorBody, ForUser, SubmitBody, Submitted, UserRequest, UserText,
-    WireCancelled, WirePass,
+    AdminCall, AdminRules, ErrorBody, EventClaim, ForUser, SubmitBody, Submitted, UserRequest,
+    UserText, WireCancelled, WirePass,
 };
 use super::{Gateway, GatewayError, JobStream, Pass};
 use crate::http::frontend::{Lookup, SetSettings};
@@ -247,6 +247,13 @@ impl Gateway for RemoteGateway {
             text: code.to_owned(),
         };
         self.link.post_json("/redeem", &body).await
+    }
+
+    async fn claim_event(&self, event: &str) -> Result<bool, GatewayError> {
+        let body = EventClaim {
+            event: event.to_owned(),
+        };
+        self.link.post_json("/events/claim", &body).await
     }
 
     fn admin_notices(&self) -> NoticeStream {

@@ -2,12 +2,15 @@
 //! (gateway websocket or the HTTP interactions endpoint), where commands are
 //! registered and which guild roles may administer Easel.
 
+mod shards;
+
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
 use super::ConfigError;
 use crate::secret::Secret;
+pub use shards::{ShardStart, ShardTotal, ShardsConfig};
 
 /// The Discord frontend. An empty token disables it.
 ///
@@ -17,6 +20,9 @@ use crate::secret::Secret;
 /// application_id = 123456789012345678
 /// mode = "gateway"           # or "http" behind a load balancer
 /// guilds = [111111111111111111]
+///
+/// [discord.shards]         # gateway mode: which shards run here
+/// total = 1
 ///
 /// [[discord.admin_roles]]
 /// guild = 111111111111111111
@@ -51,6 +57,8 @@ pub struct DiscordConfig {
     /// rate-limiting proxies; serenity's own rate limiter is then off, so
     /// never set this to reach Discord directly.
     pub rest_base_url: String,
+    /// Gateway mode: the bot's shards and the ones this process runs.
+    pub shards: ShardsConfig,
 }
 
 impl Default for DiscordConfig {
@@ -66,6 +74,7 @@ impl Default for DiscordConfig {
             max_signature_age_secs: 300,
             max_input_bytes: 25 << 20,
             rest_base_url: String::new(),
+            shards: ShardsConfig::default(),
         }
     }
 }
@@ -133,7 +142,7 @@ impl DiscordConfig {
         if self.max_signature_age_secs == 0 {
             return Err(err("max_signature_age_secs", "must be >= 1"));
         }
-        Ok(())
+        self.shards.validate()
     }
 }
 

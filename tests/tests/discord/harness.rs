@@ -98,7 +98,7 @@ impl Bot {
 
 /// The adapter over the stack's gateway, directly or (remote mode) through
 /// the frontend API, which is returned to keep it running.
-async fn adapter(stack: &Stack) -> (Arc<Discord>, Option<FrontendApi>) {
+pub(crate) async fn adapter(stack: &Stack) -> (Arc<Discord>, Option<FrontendApi>) {
     let (gateway, api): (Arc<dyn easel_gateway::service::Gateway>, _) =
         match Mode::of_binary(env!("CARGO_CRATE_NAME")) {
             Mode::Embedded => (stack.gateway.clone(), None),

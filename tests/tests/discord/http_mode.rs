@@ -1,11 +1,13 @@
 //! HTTP interactions endpoint mode: signatures, the replay window, PING,
-//! and a signed /imagine taking the same path as in gateway mode. The
+//! a signed /imagine taking the same path as in gateway mode, and one
+//! interaction delivered to two replicas handled once. The
 //! endpoint judges timestamps by the stack's manual clock, so no test reads
 //! today's date and a replay "later" is a clock move.
 
 use std::time::Duration;
 
 use easel_bot::discord::endpoint;
+use easel_gateway::service::Gateway;
 use easel_tests::fake_discord::payloads::{Who, opt_str, ping, slash};
 use easel_tests::fake_openai::FakeOpenAi;
 use ed25519_dalek::{Signer, SigningKey};
@@ -20,12 +22,14 @@ struct Endpoint {
 
 impl Endpoint {
     async fn start(bot: &Bot) -> Self {
-        let router = endpoint::router_with_clock(
-            bot.discord.clone(),
-            &bot.config().discord,
-            bot.stack.clock.clone(),
-        )
-        .expect("router");
+        Self::start_for(bot.discord.clone(), bot).await
+    }
+
+    /// An endpoint over `discord` (another replica's adapter), with `bot`'s config and clock.
+    async fn start_for(discord: std::sync::Arc<easel_bot::discord::Discord>, bot: &Bot) -> Self {
+        let router =
+            endpoint::router_with_clock(discord, &bot.config().discord, bot.stack.clock.clone())
+                .expect("router");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/interactions", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, router).await });
@@ -163,4 +167,53 @@ async fn a_signed_imagine_takes_the_same_path_as_over_the_gateway() {
         bot.stack.openai.requests()[0].field("prompt").as_deref(),
         Some("a kite")
     );
+}
+
+/// Behind a load balancer the same signed interaction can reach two
+/// replicas (two adapters, each its own endpoint, over one gateway). Both
+/// acknowledge it; one handles it (one answer edited in), the other only
+/// defers.
+#[tokio::test]
+async fn an_interaction_delivered_to_two_replicas_is_handled_once() {
+    let bot = Bot::start(|_| {}).await;
+    let (second, _api) = super::harness::adapter(&bot.stack).await;
+    let endpoints = [
+        Endpoint::start(&bot).await,
+        Endpoint::start_for(second, &bot).await,
+    ];
+    let key = SigningKey::from_bytes(&SIGNING_SEED);
+    let who = Who::member(super::USER, super::GUILD, &[]);
+    let body = slash(1_200, "tok-twice", &who, "quota", vec![], vec![], vec![]).to_string();
+    for ep in &endpoints {
+        let (status, reply) = ep.post(&body, now(&bot), &key).await;
+        assert_eq!((status, reply["type"].as_u64()), (200, Some(5)), "{reply}");
+    }
+    // The interaction is claimed: a third delivery would be dropped too.
+    assert!(
+        !bot.stack
+            .gateway
+            .claim_event("dc:interaction:1200")
+            .await
+            .unwrap()
+    );
+    bot.fake
+        .wait_for_edit("tok-twice", "the quota answer", |c| {
+            c.text().contains("left")
+        })
+        .await;
+    // Another interaction on the replica that got the duplicate: once its
+    // answer is in, the duplicate (delivered earlier) would have answered too.
+    let next = slash(1_201, "tok-next", &who, "quota", vec![], vec![], vec![]).to_string();
+    let (status, _) = endpoints[1].post(&next, now(&bot), &key).await;
+    assert_eq!(status, 200);
+    bot.fake
+        .wait_for_edit("tok-next", "the next answer", |c| c.text().contains("left"))
+        .await;
+    let edits = bot
+        .fake
+        .calls()
+        .iter()
+        .filter(|c| c.is_edit_original("tok-twice"))
+        .count();
+    assert_eq!(edits, 1, "answered once");
 }

@@ -56,7 +56,7 @@ pub(crate) struct Harness {
 
 /// The test deployment on top of the stack's: one window of 10 images, an
 /// admin, and the bot pointed at the fake Bot API with short debounces.
-fn tune(c: &mut Config, tg: &FakeTelegram) {
+pub(crate) fn tune(c: &mut Config, tg: &FakeTelegram) {
     c.access.admins = vec![UserKey::telegram(ADMIN)];
     c.plans.insert(
         "free".into(),

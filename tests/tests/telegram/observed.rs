@@ -67,6 +67,10 @@ impl Gateway for Observed {
         self.inner.redeem(user, code).await
     }
 
+    async fn claim_event(&self, event: &str) -> Result<bool, GatewayError> {
+        self.inner.claim_event(event).await
+    }
+
     fn is_admin(&self, actor: &AdminActor) -> bool {
         self.inner.is_admin(actor)
     }

@@ -60,6 +60,17 @@ impl Keys {
         }
     }
 
+    /// The configured prefix every key starts with.
+    pub(super) fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The start of one user's admission limiter keys, `<prefix>{u:<user>}:lim:`
+    /// (in the user's slot; `ledger/redis/limits.rs` appends the rest).
+    pub(super) fn limits(&self, user: UserKey) -> String {
+        format!("{}{{u:{}}}:lim:", self.prefix, user)
+    }
+
     /// HASH of one UTC day's spend: total, notified, `b:<backend>`, `r:<id>`.
     pub(super) fn spend(&self, day: i64) -> String {
         format!("{}{{spend}}:{day}", self.prefix)

@@ -168,6 +168,13 @@ pub struct ForUser {
     pub user: UserKey,
 }
 
+/// A platform event a frontend claims before handling it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EventClaim {
+    /// The event's id, platform-qualified (`tg:update:<id>`).
+    pub event: String,
+}
+
 /// A user and a text (redeem's code, a remembered @username).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UserText {
