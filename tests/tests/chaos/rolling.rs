@@ -1,9 +1,9 @@
 //! A rolling restart under load: each replica in turn is taken out of the
 //! clients' rotation (as a load balancer does on a failing readiness
-//! probe), sent SIGTERM (it drains: running jobs finish, waiting ones are
-//! refunded with "restarting"), started again and put back. No accepted
-//! request is lost: each ends delivered or refunded, once, and the client
-//! heard which.
+//! probe), sent SIGTERM (it drains: running jobs finish; waiting ones are
+//! left to the others on the shared queue, or refunded with "restarting"
+//! without it), started again and put back. No accepted request is lost:
+//! each ends delivered or refunded, once, and the client heard which.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
