@@ -156,6 +156,8 @@ struct Inner {
     forgotten: Vec<String>,
     /// `tool_usage.image_gen` to report, if any.
     image_tool_usage: Option<Value>,
+    /// Added to every image answer (see [`FakeOpenAi::set_latency`]).
+    latency: Duration,
 }
 
 #[derive(Clone)]
@@ -233,6 +235,13 @@ impl FakeOpenAi {
         self.shared.held.send_replace(false);
     }
 
+    /// Makes every image answer take `latency` longer, like a provider
+    /// rendering: for load runs and benchmarks (tests that must decide when
+    /// the provider answers use [`FakeOpenAi::hold`] instead).
+    pub fn set_latency(&self, latency: Duration) {
+        self.shared.lock().latency = latency;
+    }
+
     /// Changes how successful answers look.
     pub fn set_style(&self, style: Style) {
         self.shared.lock().style = style;
@@ -302,6 +311,10 @@ async fn images(
     let mut held = shared.held.subscribe();
     // An error means the fake is gone; answering at once is then harmless.
     let _ = held.wait_for(|holding| !holding).await;
+    let latency = shared.lock().latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     let n = asked.n;
     let event_prefix = if edit {
         "image_edit"

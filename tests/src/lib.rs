@@ -16,9 +16,13 @@
 //!   OpenAI server, for end-to-end tests of the frontends.
 //! - [`remote`]: the frontend API and a `RemoteGateway` over a stack, for
 //!   the frontend suites' remote mode, and a TCP proxy a test can cut.
+//! - [`chaos`]: several real `easel-gateway` processes on one Redis, a
+//!   frontend-API client that records every outcome, and the audit that
+//!   holds those outcomes against the ledger (tests/tests/chaos.rs).
 //! - [`fake_discord`]: Discord's REST API for serenity's real client, with
 //!   interaction payloads as Discord sends them.
 
+pub mod chaos;
 pub mod fake_discord;
 pub mod fake_gemini;
 pub mod fake_openai;

@@ -61,6 +61,27 @@ impl PrivateRedis {
         }
     }
 
+    /// Stops the server the way an operator's restart does (SIGTERM: it
+    /// writes out its append-only file, then exits) and waits for the exit.
+    /// [`PrivateRedis::start_again`] brings it back.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let status = Command::new("kill")
+                .arg("-TERM")
+                .arg(child.id().to_string())
+                .status()
+                .expect("run kill");
+            assert!(status.success(), "kill -TERM redis-server");
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts a stopped server again on the same socket and directory.
+    pub fn start_again(&mut self) {
+        assert!(self.child.is_none(), "the server is still running");
+        self.spawn();
+    }
+
     /// Freezes the server (SIGSTOP): connections stay open, nothing answers,
     /// and the data is kept, like a Redis stalled by the OS or a network cut.
     pub fn pause(&self) {

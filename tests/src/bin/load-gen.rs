@@ -11,6 +11,17 @@
 //! [--seconds S] [--warmup-seconds W] [--label NAME]`, BASE like
 //! `http://127.0.0.1:4000/v1`. Prints one JSON line (label, requests, ok,
 //! errors by status, req/s, p50/p90/p99/max in ms) on stdout.
+//!
+//! Quota mode (`--keys-file FILE --requests-per-key R`, docs/bench/replicas.sh):
+//! a fixed workload instead of a timed one: every key in FILE (one per
+//! line, one user each) sends R requests one after the other, all keys at
+//! once; `--url` may list several base URLs (comma-separated) and key i's
+//! request r goes to URL (i + r) mod count. It reports the same JSON plus
+//! the answers per status, so runs against 1 and 3 replicas can be held
+//! side by side (same quota outcomes), and jobs per second over the run.
+
+#[path = "load-gen/quota.rs"]
+mod quota;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -27,6 +38,10 @@ struct Args {
     seconds: f64,
     warmup_seconds: f64,
     label: String,
+    /// Quota mode: one key per line.
+    keys_file: Option<String>,
+    /// Quota mode: requests each key sends.
+    requests_per_key: usize,
 }
 
 fn parse_args() -> Result<Args> {
@@ -38,6 +53,8 @@ fn parse_args() -> Result<Args> {
         seconds: 10.0,
         warmup_seconds: 2.0,
         label: "run".into(),
+        keys_file: None,
+        requests_per_key: 1,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -50,10 +67,12 @@ fn parse_args() -> Result<Args> {
             "--seconds" => a.seconds = value.parse()?,
             "--warmup-seconds" => a.warmup_seconds = value.parse()?,
             "--label" => a.label = value,
+            "--keys-file" => a.keys_file = Some(value),
+            "--requests-per-key" => a.requests_per_key = value.parse()?,
             other => bail!("unknown flag {other}"),
         }
     }
-    if a.url.is_empty() || a.key.is_empty() || a.concurrency == 0 {
+    if a.url.is_empty() || (a.key.is_empty() && a.keys_file.is_none()) || a.concurrency == 0 {
         bail!("usage: load-gen --url BASE --key KEY [--concurrency C] [--seconds S]");
     }
     Ok(a)
@@ -105,7 +124,7 @@ async fn worker(
     out
 }
 
-fn percentile(sorted: &[u64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[u64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -116,6 +135,9 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
 #[tokio::main]
 async fn main() -> Result<()> {
     let a = parse_args()?;
+    if let Some(file) = &a.keys_file {
+        return quota::run(&a, file).await;
+    }
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(a.concurrency)
         .timeout(Duration::from_secs(60))
