@@ -31,7 +31,14 @@ pub(crate) struct Site {
 
 impl Site {
     /// Starts `easel` and waits until its pages answer.
+    #[allow(dead_code)] // each test binary uses one of the two starts
     pub(crate) async fn start() -> Site {
+        Self::start_with("", "").await
+    }
+
+    /// [`Site::start`] with `backend` appended to the `[[backends.chain]]`
+    /// entry and `extra` (whole tables) after it.
+    pub(crate) async fn start_with(backend: &str, extra: &str) -> Site {
         let openai = FakeOpenAi::start().await;
         let telegram = FakeTelegram::start(TG_TOKEN).await;
         let port = free_port();
@@ -42,7 +49,8 @@ impl Site {
              [web]\nsignin_per_client = 4\nsignin_window = \"1h\"\n\
              [telegram]\napi_url = \"{tg}\"\n\
              [[backends.chain]]\nname = \"openai\"\nmodel = \"gpt-image-2\"\n\
-             base_url = \"{openai}\"\napi_key_env = \"EASEL_BROWSER_OPENAI_KEY\"\n",
+             base_url = \"{openai}\"\napi_key_env = \"EASEL_BROWSER_OPENAI_KEY\"\n\
+             {backend}\n{extra}\n",
             tg = telegram.url().trim_end_matches('/'),
             openai = openai.base_url(),
         );
