@@ -105,8 +105,14 @@ impl Site {
             String::from_utf8_lossy(&output.stderr),
         );
         // The log must never carry the admin token or a link token.
-        assert!(!log.contains(ADMIN_TOKEN), "the admin token reached the log");
-        assert!(!log.contains("/web/link?t="), "a sign-in link reached the log");
+        assert!(
+            !log.contains(ADMIN_TOKEN),
+            "the admin token reached the log"
+        );
+        assert!(
+            !log.contains("/web/link?t="),
+            "a sign-in link reached the log"
+        );
     }
 }
 
