@@ -14,7 +14,6 @@ run(async (browser) => {
   check(pathOf(page) === "/", "signed in, on the overview");
   check((await page.locator("figure.chart svg").count()) === 2, "the overview draws two charts");
   check((await page.textContent("main")).includes("waiting"), "the overview shows the queue's depth");
-  await shot(page, "dashboard-overview");
 
   await page.click('nav a[href="/admin/codes"]');
   await page.fill("#credits", "3");

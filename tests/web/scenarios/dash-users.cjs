@@ -30,7 +30,12 @@ run(async (browser) => {
   await page.click('button[name="action"][value="grant"]');
   check((await page.textContent('p[role="status"]')).includes("Credits changed."), "the grant is confirmed");
   check((await page.textContent("pre.status")).includes("10"), "the user now holds 3 + 7 credits");
+  check((await page.textContent("#recent-h + div")).includes("delivered"), "the user's picture is a recent request");
   await shot(page, "dashboard-users");
+
+  await page.click('nav a[href="/"]');
+  check((await page.locator("figure.chart rect[height]:not([height='0'])").count()) >= 1, "the credits chart has today's bar");
+  await shot(page, "dashboard-overview");
 
   for (const [href, name, needle] of [
     ["/admin/plans", "dashboard-plans", "free"],
