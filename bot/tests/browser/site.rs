@@ -23,6 +23,7 @@ pub(crate) struct Site {
     /// `http://127.0.0.1:<port>`: also `http.public_url`.
     pub(crate) url: String,
     /// The Telegram the bot talks to.
+    #[allow(dead_code)] // not every browser test talks to the bot
     pub(crate) telegram: FakeTelegram,
     _openai: FakeOpenAi,
     child: Child,
