@@ -241,17 +241,21 @@ impl RedisLedger {
             u.pend.clone(),
             u.record(id),
             u.usage.clone(),
+            u.win.clone(),
         ];
         let day = self.clock.now().day();
         vec![
-            ("reserve", finish[..4].to_vec()),
+            (
+                "reserve",
+                [&finish[..4], &finish[5..]].concat(),
+            ),
             ("settle", finish.clone()),
             ("reap", finish.clone()),
             ("cancel", finish),
             ("renew", vec![u.pend.clone()]),
             (
                 "status",
-                vec![u.meta.clone(), u.log.clone(), u.pend.clone()],
+                vec![u.meta.clone(), u.log.clone(), u.pend.clone(), u.win.clone()],
             ),
             ("adjust", vec![u.meta.clone()]),
             ("set_plan", vec![u.meta.clone()]),
