@@ -62,12 +62,12 @@ mod settle;
 /// The daily spend cap.
 #[path = "ledger/spend.rs"]
 mod spend;
-/// Exact rolling windows, retry_at and fits.
-#[path = "ledger/windows.rs"]
-mod windows;
 /// The running window sums: boundaries, refunds and settles across cursors, roll-over.
 #[path = "ledger/window_sums.rs"]
 mod window_sums;
+/// Exact rolling windows, retry_at and fits.
+#[path = "ledger/windows.rs"]
+mod windows;
 
 easel_tests::conformance! {
     access::open_mode_gives_everyone_the_default_plan,

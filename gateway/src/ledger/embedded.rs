@@ -51,6 +51,7 @@ mod reserve;
 mod settle;
 mod tables;
 mod user;
+mod windows;
 mod writer;
 
 use std::path::Path;

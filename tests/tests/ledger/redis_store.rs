@@ -2,8 +2,8 @@
 //! persistence), SCRIPT FLUSH, and errors that never show the password.
 
 use easel_gateway::ledger::{Admission, Clock, Ledger, LedgerError};
-use easel_tests::ledger::config::{HOUR, one_window};
 use easel_shared::UnixMillis;
+use easel_tests::ledger::config::{HOUR, one_window};
 use easel_tests::ledger::{Harness, T0, connect_redis, redis_url, req, shared, user};
 use easel_tests::redis_server::{Persistence, PrivateRedis};
 
@@ -185,20 +185,36 @@ async fn window_sums_are_rebuilt_from_the_log_when_missing_or_stale() {
     h.admit(&req(u, "a", 3)).await;
     h.advance_ms(3_600_000);
     h.admit(&req(u, "b", 2)).await;
-    let exists: bool = redis::cmd("EXISTS").arg(&win).query_async(&mut con).await.expect("exists");
+    let exists: bool = redis::cmd("EXISTS")
+        .arg(&win)
+        .query_async(&mut con)
+        .await
+        .expect("exists");
     assert!(exists, "reserve keeps the sums in {win}");
 
     // As written by a build before the sums: only the log.
-    let _: () = redis::cmd("DEL").arg(&win).query_async(&mut con).await.expect("del");
+    let _: () = redis::cmd("DEL")
+        .arg(&win)
+        .query_async(&mut con)
+        .await
+        .expect("del");
     assert_eq!(h.used(u).await, vec![5]);
     h.advance_to(UnixMillis(T0.0 + 3 * 3_600_000));
     assert_eq!(h.used(u).await, vec![2], "a aged out of the rebuilt sum");
-    let _: () = redis::cmd("DEL").arg(&win).query_async(&mut con).await.expect("del");
+    let _: () = redis::cmd("DEL")
+        .arg(&win)
+        .query_async(&mut con)
+        .await
+        .expect("del");
     h.admit(&req(u, "c", 8)).await;
     assert_eq!(h.used(u).await, vec![10]);
 
     // The log gone (expired) while `win` still says 10: nothing is counted.
-    let _: () = redis::cmd("DEL").arg(&log).query_async(&mut con).await.expect("del");
+    let _: () = redis::cmd("DEL")
+        .arg(&log)
+        .query_async(&mut con)
+        .await
+        .expect("del");
     assert_eq!(h.used(u).await, vec![0]);
     h.admit(&req(u, "d", 10)).await;
     assert_eq!(h.used(u).await, vec![10]);

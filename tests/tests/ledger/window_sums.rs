@@ -118,10 +118,17 @@ pub(crate) async fn many_charges_roll_out_of_the_window_one_by_one(s: Suite) {
     };
     assert_eq!(h.used(u).await, vec![expected_at(h.now().0)]);
     // Roll over in uneven steps, some landing exactly on a charge's boundary.
-    for step in [1, 29_999, 1, 45_000, 90_000, 7, 600_000, 1_200_000, 1_800_000] {
+    for step in [
+        1, 29_999, 1, 45_000, 90_000, 7, 600_000, 1_200_000, 1_800_000,
+    ] {
         h.advance_ms(step);
         let now = h.now().0;
-        assert_eq!(h.used(u).await, vec![expected_at(now)], "at T0 + {}", now - T0.0);
+        assert_eq!(
+            h.used(u).await,
+            vec![expected_at(now)],
+            "at T0 + {}",
+            now - T0.0
+        );
     }
     assert_eq!(h.used(u).await, vec![0], "every charge rolled out");
     h.admit(&req(u, "after", 10)).await;
