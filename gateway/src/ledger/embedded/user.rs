@@ -90,7 +90,7 @@ pub(crate) trait WindowLog {
 
 impl WindowLog for &[Charge] {
     fn used(&mut self, now: UnixMillis, period: Duration) -> Result<u64, LedgerError> {
-        Ok(used(*self, now, period))
+        Ok(used(self, now, period))
     }
 
     fn oldest(&mut self, since: i64, enough: u64) -> Result<Vec<(i64, u32)>, LedgerError> {
