@@ -38,8 +38,11 @@ fi
 # BENCH_PROFILE=dev reuses a test build (fake and load-gen unoptimised);
 # the published Easel numbers must come from release.
 profile="${BENCH_PROFILE:-release}"
-cargo build --locked --profile "$profile" -p easel-tests --bin fake-openai --bin load-gen
-cargo build --locked --profile "$profile" -p easel-gateway --bin easel-gateway
+# One invocation for all three binaries: the features resolve once (the
+# tests crate turns on easel-gateway's `test-clock`, which only adds a manual
+# clock variant the server never constructs), so nothing is built twice.
+cargo build --locked --profile "$profile" -p easel-tests -p easel-bot \
+  --bin fake-openai --bin load-gen --bin easel-gateway
 [ "$profile" = dev ] && outdir=debug || outdir="$profile"
 bin="$(realpath "${CARGO_TARGET_DIR:-target}/$outdir")"
 

@@ -62,6 +62,9 @@ mod settle;
 /// The daily spend cap.
 #[path = "ledger/spend.rs"]
 mod spend;
+/// The running window sums: boundaries, refunds and settles across cursors, roll-over.
+#[path = "ledger/window_sums.rs"]
+mod window_sums;
 /// Exact rolling windows, retry_at and fits.
 #[path = "ledger/windows.rs"]
 mod windows;
@@ -140,6 +143,11 @@ easel_tests::conformance! {
     windows::retry_at_is_none_when_it_can_never_fit,
     windows::two_windows_both_bind,
     windows::status_reports_each_window,
+    window_sums::a_charge_leaves_the_window_exactly_at_its_boundary,
+    window_sums::a_refund_of_a_charge_out_of_a_window_changes_only_the_others,
+    window_sums::a_refund_of_a_charge_older_than_every_window_frees_nothing,
+    window_sums::a_partial_settle_shrinks_the_charge_in_every_sum,
+    window_sums::many_charges_roll_out_of_the_window_one_by_one,
     api_keys::keys_resolve_to_their_owner_until_revoked,
     api_keys::unknown_and_malformed_keys_resolve_to_no_one,
     api_keys::a_user_holds_a_bounded_number_of_keys,

@@ -52,6 +52,7 @@ mod settle;
 mod tables;
 mod user;
 mod web_sessions;
+mod windows;
 mod writer;
 
 use std::path::Path;

@@ -10,6 +10,9 @@
 //!   per reservation that took credits from the plan windows, scored by the
 //!   reserve time. Trimmed to the longest window of any plan on every
 //!   reserve and expiring after it.
+//! * `win` HASH, the running window sums over `log`: per window period (ms)
+//!   `"<sum>:<cursor>"`, sum = credits of the log's charges scored above the
+//!   cursor (`lua/windows.lua`). Expires with the log.
 //! * `pend` ZSET: the pending reservations, scored by `lease_until`. The
 //!   in-flight count is `ZCOUNT pend (now +inf`; membership is "pending".
 //! * `r:<id>` STRING: the reservation record (JSON: state, time, images,
@@ -33,7 +36,26 @@
 //! pending set and the balance and writes the reservation in one step, and no
 //! other reserve, settle or reaper can interleave. A window's usage is the sum
 //! of the log's charges younger than its period (a sliding log, not GCRA), so
-//! at no instant do more than `limit` credits sit in any window. Time is
+//! at no instant do more than `limit` credits sit in any window.
+//!
+//! That sum is kept running, not recomputed: per period, `win` holds a sum
+//! and a cursor with sum = the log's charges scored above the cursor. To
+//! read a window at `now` its cursor moves up to `now - period` and the
+//! charges it passes (`ZRANGEBYSCORE (cursor now-period`) are subtracted,
+//! each once; a reserve adds its charge to every sum whose cursor is below
+//! its time, a refund or partial settle takes back what its charge shrank
+//! by from the same sums; the log is trimmed only below every cursor (they
+//! are moved up to the cut first). So a call reads the charges that aged out
+//! since the previous one, not the whole window (amortised O(1) per charge
+//! and window, where it was O(charges in the window) per call), and the
+//! result is the same exact sum. "When does it free up" reads the oldest
+//! charges only (`ZRANGEBYSCORE ... LIMIT`, as many as the request needs). A
+//! missing sum (keys from before the sums, a new plan's period) or a cursor
+//! ahead of `now - period` (the clock went back) is rebuilt from the log
+//! once; an empty or expired log counts 0 whatever `win` says. Both keys
+//! change inside the same script, so a crash (or a failover) never leaves one
+//! without the other: a script's writes reach the AOF and the replicas as
+//! one MULTI/EXEC. And if `win` alone were lost, it is rebuilt as above. Time is
 //! Redis `TIME` (or the test clock's override), so replicas with skewed
 //! clocks agree. A settle returns the unused part to where it came from,
 //! prepaid credits first, then by shrinking this reservation's own log member.
@@ -244,17 +266,18 @@ impl RedisLedger {
             u.pend.clone(),
             u.record(id),
             u.usage.clone(),
+            u.win.clone(),
         ];
         let day = self.clock.now().day();
         vec![
-            ("reserve", finish[..4].to_vec()),
+            ("reserve", [&finish[..4], &finish[5..]].concat()),
             ("settle", finish.clone()),
             ("reap", finish.clone()),
             ("cancel", finish),
             ("renew", vec![u.pend.clone()]),
             (
                 "status",
-                vec![u.meta.clone(), u.log.clone(), u.pend.clone()],
+                vec![u.meta.clone(), u.log.clone(), u.pend.clone(), u.win.clone()],
             ),
             ("adjust", vec![u.meta.clone()]),
             ("set_plan", vec![u.meta.clone()]),

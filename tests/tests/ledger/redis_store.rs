@@ -2,8 +2,9 @@
 //! persistence), SCRIPT FLUSH, and errors that never show the password.
 
 use easel_gateway::ledger::{Admission, Clock, Ledger, LedgerError};
+use easel_shared::UnixMillis;
 use easel_tests::ledger::config::{HOUR, one_window};
-use easel_tests::ledger::{Harness, T0, connect_redis, req, shared, user};
+use easel_tests::ledger::{Harness, T0, connect_redis, redis_url, req, shared, user};
 use easel_tests::redis_server::{Persistence, PrivateRedis};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -161,4 +162,60 @@ async fn redis_killed_under_load_fails_every_caller_cleanly() {
     }
     server.restart();
     h.admit(&req(user(99), "after", 1)).await;
+}
+
+/// Keys written before the running window sums (no `win` hash), a lost `win`
+/// hash, and a `win` hash that outlived its log (the log expired first) are
+/// all read exactly: the sums are rebuilt from the log, and an empty log
+/// counts nothing whatever `win` says.
+#[tokio::test]
+async fn window_sums_are_rebuilt_from_the_log_when_missing_or_stale() {
+    let h = Harness::open_redis(&redis_url(), "win-rebuild", one_window(10, 3 * HOUR)).await;
+    let u = user(1);
+    let prefix = h.prefix().expect("a Redis harness").to_owned();
+    let (log, win) = (
+        format!("{prefix}{{u:{u}}}:log"),
+        format!("{prefix}{{u:{u}}}:win"),
+    );
+    let mut con = redis::Client::open(redis_url())
+        .expect("client")
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect");
+    h.admit(&req(u, "a", 3)).await;
+    h.advance_ms(3_600_000);
+    h.admit(&req(u, "b", 2)).await;
+    let exists: bool = redis::cmd("EXISTS")
+        .arg(&win)
+        .query_async(&mut con)
+        .await
+        .expect("exists");
+    assert!(exists, "reserve keeps the sums in {win}");
+
+    // As written by a build before the sums: only the log.
+    let _: () = redis::cmd("DEL")
+        .arg(&win)
+        .query_async(&mut con)
+        .await
+        .expect("del");
+    assert_eq!(h.used(u).await, vec![5]);
+    h.advance_to(UnixMillis(T0.0 + 3 * 3_600_000));
+    assert_eq!(h.used(u).await, vec![2], "a aged out of the rebuilt sum");
+    let _: () = redis::cmd("DEL")
+        .arg(&win)
+        .query_async(&mut con)
+        .await
+        .expect("del");
+    h.admit(&req(u, "c", 8)).await;
+    assert_eq!(h.used(u).await, vec![10]);
+
+    // The log gone (expired) while `win` still says 10: nothing is counted.
+    let _: () = redis::cmd("DEL")
+        .arg(&log)
+        .query_async(&mut con)
+        .await
+        .expect("del");
+    assert_eq!(h.used(u).await, vec![0]);
+    h.admit(&req(u, "d", 10)).await;
+    assert_eq!(h.used(u).await, vec![10]);
 }

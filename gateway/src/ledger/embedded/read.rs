@@ -9,8 +9,9 @@ use easel_shared::{QuotaStatus, UnixMillis, UserKey};
 use redb::{ReadTransaction, ReadableTable};
 
 use super::records::{CodeRecord, SpendDay, UserRecord};
-use super::tables::{ACCOUNTS, AUDIT, CODES, Io, SPEND, TOP, decode, get_json, usage_key};
+use super::tables::{ACCOUNTS, AUDIT, CHARGES, CODES, Io, SPEND, TOP, decode, get_json, usage_key};
 use super::user::{effective, in_flight, window_status};
+use super::windows::Stored;
 use crate::ledger::LedgerError;
 use crate::ledger::code::short_id;
 
@@ -22,12 +23,27 @@ pub(crate) fn status(
     now: UnixMillis,
 ) -> Result<QuotaStatus, LedgerError> {
     let accounts = txn.open_table(ACCOUNTS).io()?;
-    let rec: UserRecord = get_json(&accounts, "user", &user.to_string())?.unwrap_or_default();
+    let user_key = user.to_string();
+    let rec: UserRecord = get_json(&accounts, "user", &user_key)?.unwrap_or_default();
     let eff = effective(&rec, user, config, now);
+    let windows = if rec.log.is_empty() {
+        // The cursors move in this copy only; the next reserve stores them.
+        let charges = txn.open_table(CHARGES).io()?;
+        let mut sums = rec.sums.clone();
+        let mut log = Stored {
+            table: &charges,
+            user: &user_key,
+            sums: &mut sums,
+        };
+        window_status(eff.windows(), &mut log, now)?
+    } else {
+        // A record from before the `charges` table, not yet moved.
+        window_status(eff.windows(), &mut rec.log.as_slice(), now)?
+    };
     Ok(QuotaStatus {
         plan: eff.name.map(str::to_owned),
         plan_expires_at: eff.expires_at,
-        windows: window_status(eff.windows(), &rec.log, now),
+        windows,
         credits: rec.credits,
         in_flight: in_flight(&rec.pending, now),
         banned: rec.banned,

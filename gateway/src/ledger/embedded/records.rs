@@ -20,7 +20,20 @@ pub(crate) struct Charge {
     pub(crate) id: String,
 }
 
-/// Everything about one user that reserve must see in one read.
+/// A window's running sum: the credits of the user's charges with
+/// `t > cursor` (`super::windows`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct WindowSum {
+    /// The window's period in ms.
+    pub(crate) period: i64,
+    /// Credits of the charges after the cursor.
+    pub(crate) sum: u64,
+    /// The time (ms) up to which charges have been subtracted.
+    pub(crate) cursor: i64,
+}
+
+/// Everything about one user that reserve must see in one read (small: the
+/// charges live in their own table).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub(crate) struct UserRecord {
@@ -34,8 +47,14 @@ pub(crate) struct UserRecord {
     pub(crate) banned: bool,
     /// Settles that arrived after the reaper refunded (a worker outlived its lease).
     pub(crate) late_settles: u64,
-    /// Window charges, kept for the longest window of any plan.
+    /// Window charges as files written before the `charges` table kept
+    /// them (read once, moved there: `Tx::user`). Empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) log: Vec<Charge>,
+    /// The running window sums over the `charges` table, one per period
+    /// (`super::windows`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) sums: Vec<WindowSum>,
     /// Pending reservations (id -> lease_until): the in-flight count.
     pub(crate) pending: BTreeMap<String, UnixMillis>,
     /// Grant ids already applied (`code:<short id>`), so a grant applies once.

@@ -7,9 +7,10 @@ use std::time::Duration;
 use easel_shared::{Denial, Refusal, UnixMillis};
 use redb::ReadableTable;
 
-use super::records::{Charge, ReservationRecord, State};
+use super::records::{ReservationRecord, State};
 use super::tables::{Io, Tx, decode, res_key};
-use super::user::{Split, effective, in_flight, ms, prune_log, split};
+use super::user::{Split, effective, in_flight, ms, split};
+use super::windows::{self, Stored};
 use crate::ledger::{Admission, LedgerError, Reservation, ReserveRequest, too_costly};
 
 /// Reservations are kept at least this long, so late settles and replays
@@ -89,14 +90,20 @@ pub(crate) fn reserve(tx: &mut Tx<'_>, req: &ReserveRequest) -> Result<Admission
             limit: plan.max_in_flight,
         }));
     }
+    let user_key = req.user.to_string();
+    let mut log = Stored {
+        table: &tx.charges,
+        user: &user_key,
+        sums: &mut user.sums,
+    };
     let (from_windows, from_credits) = match split(
         eff.windows(),
-        &user.log,
+        &mut log,
         user.credits,
         now,
         req.images,
         req.credits_per_image,
-    ) {
+    )? {
         Split::Admit {
             from_windows,
             from_credits,
@@ -131,14 +138,25 @@ pub(crate) fn reserve(tx: &mut Tx<'_>, req: &ReserveRequest) -> Result<Admission
     let held = if cap > 0 { req.est_cost_micros } else { 0 };
     let lease_until = now.plus(config.ledger.lease);
     user.credits = user.credits.saturating_sub(u64::from(from_credits));
+    // The sums just read (cursors moved) are stored with the record, so the
+    // next reserve reads only what ages out meanwhile.
+    windows::prune(
+        &mut tx.charges,
+        &user_key,
+        &mut user.sums,
+        now,
+        config.longest_window(),
+    )?;
     if from_windows > 0 {
-        user.log.push(Charge {
-            t: now,
-            c: from_windows,
-            id: req.id.as_str().to_owned(),
-        });
+        windows::add(
+            &mut tx.charges,
+            &user_key,
+            &mut user.sums,
+            now,
+            req.id.as_str(),
+            from_windows,
+        )?;
     }
-    prune_log(&mut user.log, now, config.longest_window());
     user.pending.insert(req.id.as_str().to_owned(), lease_until);
     tx.put_user(req.user, &user)?;
     let rec = ReservationRecord {

@@ -11,7 +11,8 @@ use redb::ReadableTable;
 
 use super::records::{ReservationRecord, State};
 use super::tables::{Io, Tx, parse_res_key, res_key};
-use super::user::{refund_split, refund_windows, settle_amounts};
+use super::user::{refund_split, settle_amounts};
+use super::windows;
 use crate::ledger::{LedgerError, ReapReport, SettleOutcome, Settlement};
 
 /// Most expired leases one reap refunds: keeps a batch short.
@@ -94,7 +95,14 @@ fn finish(
         settle_amounts(rec.images, rec.credits_per_image, total, delivered);
     let (to_credits, to_windows) = refund_split(refund, rec.from_credits);
     u.credits = u.credits.saturating_add(u64::from(to_credits));
-    refund_windows(&mut u.log, id.as_str(), to_windows);
+    windows::refund(
+        &mut tx.charges,
+        &user.to_string(),
+        &mut u.sums,
+        rec.time,
+        id.as_str(),
+        to_windows,
+    )?;
     u.pending.remove(id.as_str());
     let outcome = match end {
         End::Expired => UsageOutcome::Expired,

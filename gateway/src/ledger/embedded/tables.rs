@@ -24,6 +24,9 @@ use crate::ledger::{Clock, LedgerError};
 /// `<user>#<seq, 20 digits>` -> [`UsageEntry`]. (`#` and `|` sort apart from
 /// the digits of a longer user id, so each kind is one contiguous range.)
 pub(crate) const ACCOUNTS: TableDefinition<&str, &[u8]> = TableDefinition::new("accounts");
+/// (user, time, request id) -> window credits still charged: the rolling
+/// log, one user's charges contiguous and in time order (`super::windows`).
+pub(crate) const CHARGES: TableDefinition<(&str, i64, &str), u32> = TableDefinition::new("charges");
 /// (lease_until, `<user>|<id>`) for pending reservations: the reaper's index.
 pub(crate) const LEASES: TableDefinition<(i64, &str), ()> = TableDefinition::new("leases");
 /// (time, `<user>|<id>`) for every reservation: what to prune, oldest first.
@@ -115,6 +118,7 @@ pub(crate) fn create_all(db: &Database) -> Result<(), LedgerError> {
     let txn = db.begin_write().io()?;
     {
         txn.open_table(ACCOUNTS).io()?;
+        txn.open_table(CHARGES).io()?;
         txn.open_table(LEASES).io()?;
         txn.open_table(KEPT).io()?;
         txn.open_table(AUDIT).io()?;
@@ -136,6 +140,7 @@ pub(crate) fn create_all(db: &Database) -> Result<(), LedgerError> {
 /// configuration and clock the operations decide with.
 pub(crate) struct Tx<'t> {
     pub(crate) accounts: Table<'t, &'static str, &'static [u8]>,
+    pub(crate) charges: Table<'t, (&'static str, i64, &'static str), u32>,
     pub(crate) leases: Table<'t, (i64, &'static str), ()>,
     pub(crate) kept: Table<'t, (i64, &'static str), ()>,
     pub(crate) audit: Table<'t, u64, &'static [u8]>,
@@ -163,6 +168,7 @@ impl<'t> Tx<'t> {
     ) -> Result<Self, LedgerError> {
         Ok(Self {
             accounts: txn.open_table(ACCOUNTS).io()?,
+            charges: txn.open_table(CHARGES).io()?,
             leases: txn.open_table(LEASES).io()?,
             kept: txn.open_table(KEPT).io()?,
             audit: txn.open_table(AUDIT).io()?,
@@ -186,10 +192,22 @@ impl<'t> Tx<'t> {
         self.clock.now()
     }
 
-    /// The user's record (a fresh default for a user never seen).
-    pub(crate) fn user(&self, user: UserKey) -> Result<UserRecord, LedgerError> {
+    /// The user's record (a fresh default for a user never seen). A record
+    /// from before the `charges` table has its log moved there now, in this
+    /// transaction, record and charges together.
+    pub(crate) fn user(&mut self, user: UserKey) -> Result<UserRecord, LedgerError> {
         let key = user.to_string();
-        Ok(get_json(&self.accounts, "user", &key)?.unwrap_or_default())
+        let mut rec: UserRecord = get_json(&self.accounts, "user", &key)?.unwrap_or_default();
+        if !rec.log.is_empty() {
+            for c in std::mem::take(&mut rec.log) {
+                self.charges
+                    .insert((key.as_str(), c.t.0, c.id.as_str()), c.c)
+                    .io()?;
+            }
+            rec.sums.clear();
+            self.put_user(user, &rec)?;
+        }
+        Ok(rec)
     }
 
     /// Stores the user's record.

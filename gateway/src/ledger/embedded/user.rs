@@ -10,6 +10,7 @@ use easel_shared::config::{AccessMode, Config, PlanConfig, WindowConfig};
 use easel_shared::{Denial, UnixMillis, UserKey, WindowStatus};
 
 use super::records::{Charge, UserRecord};
+use crate::ledger::LedgerError;
 
 /// Milliseconds of a duration, saturating (periods are config values).
 pub(crate) fn ms(d: Duration) -> i64 {
@@ -74,6 +75,44 @@ pub(crate) fn effective<'c>(
     }
 }
 
+/// Where the window charges are read from: the `charges` table with the
+/// running sums (`super::windows::Stored`), or a plain list (a record from
+/// before that table, and the unit tests).
+pub(crate) trait WindowLog {
+    /// Credits charged inside the window of `period` ending at `now`:
+    /// charges with `t > now - period`.
+    fn used(&mut self, now: UnixMillis, period: Duration) -> Result<u64, LedgerError>;
+
+    /// The charges with `t > since`, oldest first, as `(t, credits)`: only
+    /// as many as it takes to reach `enough` credits (all if fewer).
+    fn oldest(&mut self, since: i64, enough: u64) -> Result<Vec<(i64, u32)>, LedgerError>;
+}
+
+impl WindowLog for &[Charge] {
+    fn used(&mut self, now: UnixMillis, period: Duration) -> Result<u64, LedgerError> {
+        Ok(used(self, now, period))
+    }
+
+    fn oldest(&mut self, since: i64, enough: u64) -> Result<Vec<(i64, u32)>, LedgerError> {
+        let mut charges: Vec<(i64, u32)> = self
+            .iter()
+            .filter(|c| c.t.0 > since && c.c > 0)
+            .map(|c| (c.t.0, c.c))
+            .collect();
+        charges.sort_unstable();
+        let mut total = 0_u64;
+        let n = charges
+            .iter()
+            .position(|&(_, c)| {
+                total += u64::from(c);
+                total >= enough
+            })
+            .map_or(charges.len(), |i| i + 1);
+        charges.truncate(n);
+        Ok(charges)
+    }
+}
+
 /// Credits charged inside one window: charges with `t > now - period`.
 pub(crate) fn used(log: &[Charge], now: UnixMillis, period: Duration) -> u64 {
     let since = now.0.saturating_sub(ms(period));
@@ -84,12 +123,17 @@ pub(crate) fn used(log: &[Charge], now: UnixMillis, period: Duration) -> u64 {
 }
 
 /// The tightest window's free credits, floored at 0; 0 without windows.
-pub(crate) fn room(windows: &[WindowConfig], log: &[Charge], now: UnixMillis) -> u64 {
-    windows
-        .iter()
-        .map(|w| u64::from(w.limit).saturating_sub(used(log, now, w.period)))
-        .min()
-        .unwrap_or(0)
+pub(crate) fn room(
+    windows: &[WindowConfig],
+    log: &mut impl WindowLog,
+    now: UnixMillis,
+) -> Result<u64, LedgerError> {
+    let mut room = None;
+    for w in windows {
+        let free = u64::from(w.limit).saturating_sub(log.used(now, w.period)?);
+        room = Some(room.map_or(free, |r: u64| r.min(free)));
+    }
+    Ok(room.unwrap_or(0))
 }
 
 /// Reservations still running: pending with a lease in the future.
@@ -120,20 +164,20 @@ pub(crate) enum Split {
 /// Splits `images * credits_per_image` between window room and credits.
 pub(crate) fn split(
     windows: &[WindowConfig],
-    log: &[Charge],
+    log: &mut impl WindowLog,
     credits: u64,
     now: UnixMillis,
     images: u32,
     credits_per_image: u32,
-) -> Split {
+) -> Result<Split, LedgerError> {
     let cost = u64::from(images) * u64::from(credits_per_image);
-    let room = room(windows, log, now);
+    let room = room(windows, log, now)?;
     if u32::try_from(cost).is_err() {
         // No reservation can record it; it can never fit.
-        return Split::Short {
+        return Ok(Split::Short {
             fits: fits(room, credits, images, credits_per_image),
             retry_at: None,
-        };
+        });
     }
     let from_windows = cost.min(room);
     let from_credits = cost - from_windows;
@@ -141,15 +185,15 @@ pub(crate) fn split(
         && let (Ok(from_windows), Ok(from_credits)) =
             (u32::try_from(from_windows), u32::try_from(from_credits))
     {
-        return Split::Admit {
+        return Ok(Split::Admit {
             from_windows,
             from_credits,
-        };
+        });
     }
-    Split::Short {
+    Ok(Split::Short {
         fits: fits(room, credits, images, credits_per_image),
-        retry_at: retry_at(windows, log, now, cost.saturating_sub(credits)),
-    }
+        retry_at: retry_at(windows, log, now, cost.saturating_sub(credits))?,
+    })
 }
 
 /// Images of this kind that fit in `room + credits`, at most `images`.
@@ -164,39 +208,42 @@ fn fits(room: u64, credits: u64, images: u32, credits_per_image: u32) -> u32 {
 
 /// The earliest instant at which every window has room for `need` credits,
 /// walking each window's charges oldest first (a charge at `t` frees at
-/// `t + period`). Windows only free up as time passes, so the answer is the
-/// latest of the per-window instants. `None` if `need` exceeds a window's
-/// limit, or there are no windows (no plan: only credits can help).
+/// `t + period`), only as many as must age out. Windows only free up as time
+/// passes, so the answer is the latest of the per-window instants. `None` if
+/// `need` exceeds a window's limit, or there are no windows (no plan: only
+/// credits can help).
 pub(crate) fn retry_at(
     windows: &[WindowConfig],
-    log: &[Charge],
+    log: &mut impl WindowLog,
     now: UnixMillis,
     need: u64,
-) -> Option<UnixMillis> {
+) -> Result<Option<UnixMillis>, LedgerError> {
     if windows.is_empty() {
-        return None;
+        return Ok(None);
     }
     let mut at = now;
     for w in windows {
         let limit = u64::from(w.limit);
         if need > limit {
-            return None;
+            return Ok(None);
+        }
+        let used = log.used(now, w.period)?;
+        // Credits that must age out before `need` fits under the limit.
+        let excess = used.saturating_sub(limit - need);
+        if excess == 0 {
+            continue;
         }
         let period = ms(w.period);
-        let since = now.0.saturating_sub(period);
-        let mut charges: Vec<&Charge> = log.iter().filter(|c| c.t.0 > since).collect();
-        charges.sort_by_key(|c| c.t);
-        let mut used: u64 = charges.iter().map(|c| u64::from(c.c)).sum();
-        let mut free_at = now;
-        let mut oldest = charges.into_iter();
-        while limit.saturating_sub(used) < need {
-            let Some(c) = oldest.next() else { break };
-            used -= u64::from(c.c);
-            free_at = UnixMillis(c.t.0.saturating_add(period));
+        let mut freed = 0_u64;
+        for (t, c) in log.oldest(now.0.saturating_sub(period), excess)? {
+            freed += u64::from(c);
+            if freed >= excess {
+                at = at.max(UnixMillis(t.saturating_add(period)));
+                break;
+            }
         }
-        at = at.max(free_at);
     }
-    Some(at)
+    Ok(Some(at))
 }
 
 /// Where a refund goes: prepaid credits first (up to what came from them),
@@ -221,55 +268,31 @@ pub(crate) fn settle_amounts(
     (delivered, charged, total - charged)
 }
 
-/// Gives `amount` window credits of reservation `id` back (its log entry
-/// shrinks; at 0 it goes). A charge already aged out of the log frees nothing.
-pub(crate) fn refund_windows(log: &mut Vec<Charge>, id: &str, amount: u32) {
-    if amount == 0 {
-        return;
-    }
-    if let Some(pos) = log.iter().position(|c| c.id == id) {
-        let left = log[pos].c.saturating_sub(amount);
-        if left == 0 {
-            log.remove(pos);
-        } else {
-            log[pos].c = left;
-        }
-    }
-}
-
-/// Drops charges no window can see any more (older than `keep`).
-pub(crate) fn prune_log(log: &mut Vec<Charge>, now: UnixMillis, keep: Duration) {
-    let since = now.0.saturating_sub(ms(keep));
-    log.retain(|c| c.t.0 > since && c.c > 0);
-}
-
 /// Each window as the user sees it now.
 pub(crate) fn window_status(
     windows: &[WindowConfig],
-    log: &[Charge],
+    log: &mut impl WindowLog,
     now: UnixMillis,
-) -> Vec<WindowStatus> {
-    windows
-        .iter()
-        .map(|w| {
-            let period = ms(w.period);
-            let since = now.0.saturating_sub(period);
-            let used = used(log, now, w.period);
-            let oldest = log
-                .iter()
-                .filter(|c| c.t.0 > since && c.c > 0)
-                .map(|c| c.t.0)
-                .min();
-            WindowStatus {
-                limit: w.limit,
-                period_secs: w.period.as_secs(),
-                used: u32::try_from(used).unwrap_or(u32::MAX),
-                next_free_at: oldest
-                    .filter(|_| used > 0)
-                    .map(|t| UnixMillis(t.saturating_add(period))),
-            }
-        })
-        .collect()
+) -> Result<Vec<WindowStatus>, LedgerError> {
+    let mut out = Vec::with_capacity(windows.len());
+    for w in windows {
+        let period = ms(w.period);
+        let used = log.used(now, w.period)?;
+        let oldest = if used > 0 {
+            log.oldest(now.0.saturating_sub(period), 1)?
+                .first()
+                .map(|&(t, _)| t)
+        } else {
+            None
+        };
+        out.push(WindowStatus {
+            limit: w.limit,
+            period_secs: w.period.as_secs(),
+            used: u32::try_from(used).unwrap_or(u32::MAX),
+            next_free_at: oldest.map(|t| UnixMillis(t.saturating_add(period))),
+        });
+    }
+    Ok(out)
 }
 
 /// `set_plan` semantics on a record: the same unexpired timed plan is

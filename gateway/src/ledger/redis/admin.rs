@@ -19,7 +19,7 @@ pub(super) async fn status(l: &RedisLedger, user: UserKey) -> Result<QuotaStatus
     let r = l
         .run(
             &SCRIPTS.status,
-            &[&u.meta, &u.log, &u.pend],
+            &[&u.meta, &u.log, &u.pend, &u.win],
             &[
                 &l.now_arg(),
                 &p.plans_json,

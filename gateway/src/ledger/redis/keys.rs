@@ -22,6 +22,9 @@ pub(super) struct UserKeys {
     pub(super) meta: String,
     /// ZSET rolling log: `"<window charge>|<id>"` scored by reserve time.
     pub(super) log: String,
+    /// HASH running window sums over `log`: period ms -> `"<sum>:<cursor>"`
+    /// (see `lua/windows.lua`); expires with the log.
+    pub(super) win: String,
     /// ZSET pending reservations: id scored by lease_until.
     pub(super) pend: String,
     /// LIST of usage entries (JSON), newest first.
@@ -53,6 +56,7 @@ impl Keys {
         UserKeys {
             meta: format!("{base}meta"),
             log: format!("{base}log"),
+            win: format!("{base}win"),
             pend: format!("{base}pend"),
             usage: format!("{base}usage"),
             grants: format!("{base}grants"),
@@ -204,6 +208,7 @@ mod tests {
         let slot = key_slot(&user.meta);
         for k in [
             &user.log,
+            &user.win,
             &user.pend,
             &user.usage,
             &user.grants,

@@ -74,7 +74,7 @@ pub(super) async fn reserve(
         .run_with(
             vec![add_hint],
             &SCRIPTS.reserve,
-            &[&u.meta, &u.log, &u.pend, &record],
+            &[&u.meta, &u.log, &u.pend, &record, &u.win],
             &[
                 &now,
                 req.id.as_str(),
@@ -335,8 +335,8 @@ async fn reap_one(l: &RedisLedger, member: String, retention: &str) -> Result<Re
 }
 
 /// The KEYS of settle, reap and cancel.
-pub(super) fn finish_keys<'a>(u: &'a UserKeys, record: &'a str) -> [&'a str; 5] {
-    [&u.meta, &u.log, &u.pend, record, &u.usage]
+pub(super) fn finish_keys<'a>(u: &'a UserKeys, record: &'a str) -> [&'a str; 6] {
+    [&u.meta, &u.log, &u.pend, record, &u.usage, &u.win]
 }
 
 pub(super) fn zrem_hint(l: &RedisLedger, member: &str) -> redis::Cmd {

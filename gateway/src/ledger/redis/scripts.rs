@@ -1,8 +1,9 @@
 //! The Lua scripts (one file per operation, embedded at compile time) and a
 //! small reader for their array replies.
 //!
-//! Per-user and per-code scripts get `prelude.lua` prepended (clock, plan and
-//! window helpers); the three that finish a reservation also get `finish.lua`,
+//! Per-user and per-code scripts get `prelude.lua` prepended (clock and plan
+//! helpers); those that read or change the rolling log get `windows.lua` (the
+//! running window sums), and the three that finish a reservation `finish.lua`,
 //! the single refund path. Scripts run by EVALSHA and are reloaded by
 //! `redis::Script` on NOSCRIPT, so a Redis restart or `SCRIPT FLUSH` costs one
 //! extra round trip and nothing else.
@@ -51,12 +52,12 @@ pub(super) struct Scripts {
 
 /// Compiled once per process; the SHA1s are computed here.
 pub(super) static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
-    reserve: user_script!("lua/reserve.lua"),
-    settle: user_script!("lua/finish.lua", "lua/settle.lua"),
-    reap: user_script!("lua/finish.lua", "lua/reap.lua"),
-    cancel: user_script!("lua/finish.lua", "lua/cancel.lua"),
+    reserve: user_script!("lua/windows.lua", "lua/reserve.lua"),
+    settle: user_script!("lua/windows.lua", "lua/finish.lua", "lua/settle.lua"),
+    reap: user_script!("lua/windows.lua", "lua/finish.lua", "lua/reap.lua"),
+    cancel: user_script!("lua/windows.lua", "lua/finish.lua", "lua/cancel.lua"),
     renew: user_script!("lua/renew.lua"),
-    status: user_script!("lua/status.lua"),
+    status: user_script!("lua/windows.lua", "lua/status.lua"),
     adjust: user_script!("lua/adjust.lua"),
     set_plan: user_script!("lua/set_plan.lua"),
     claim: user_script!("lua/claim.lua"),

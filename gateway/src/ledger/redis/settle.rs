@@ -32,7 +32,7 @@ struct Call<'a> {
     user: UserKey,
     id: &'a RequestId,
     /// The user script's KEYS (meta, log, pend, record, usage).
-    keys: [String; 5],
+    keys: [String; 6],
     /// The user script's ARGV.
     args: [String; 6],
     /// Images delivered (0 for a refund).

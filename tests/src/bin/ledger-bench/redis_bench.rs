@@ -1,16 +1,17 @@
 //! The reference: `redis-benchmark` running the Redis ledger's own reserve
 //! script by EVALSHA, with the same key spread and concurrency as the Rust
 //! load. Each `__rand_int__` is replaced independently (`-r 10000`), so the
-//! four KEYS of one call name different users and the record id takes two
+//! five KEYS of one call name different users and the record id takes two
 //! placeholders to keep replays (a cheaper path) rare.
 
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-/// The reserve script exactly as the ledger sends it (prelude + body).
+/// The reserve script exactly as the ledger sends it (prelude + window sums + body).
 const RESERVE: &str = concat!(
     include_str!("../../../../gateway/src/ledger/redis/lua/prelude.lua"),
+    include_str!("../../../../gateway/src/ledger/redis/lua/windows.lua"),
     include_str!("../../../../gateway/src/ledger/redis/lua/reserve.lua"),
 );
 
@@ -66,11 +67,12 @@ pub(crate) async fn run(
         "--csv",
         "EVALSHA",
         &sha,
-        "4",
+        "5",
         &format!("{user}meta"),
         &format!("{user}log"),
         &format!("{user}pend"),
         &format!("{user}r:__rand_int__-__rand_int__"),
+        &format!("{user}win"),
         "",
         "__rand_int__-__rand_int__",
         "1",

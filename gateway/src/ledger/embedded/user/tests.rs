@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use easel_shared::config::{AccessMode, Config, WindowConfig};
-use easel_shared::{Denial, UnixMillis, UserKey};
+use easel_shared::{Denial, UnixMillis, UserKey, WindowStatus};
 
 use super::*;
 use crate::ledger::embedded::records::{Charge, UserRecord};
@@ -15,6 +15,35 @@ fn win(limit: u32, hours: u64) -> WindowConfig {
         limit,
         period: Duration::from_secs(hours * 3600),
     }
+}
+
+// The rules over a plain list of charges (the `WindowLog` of a slice).
+fn room_l(w: &[WindowConfig], mut log: &[Charge], now: UnixMillis) -> u64 {
+    room(w, &mut log, now).expect("a list never fails")
+}
+
+fn split_l(
+    w: &[WindowConfig],
+    mut log: &[Charge],
+    credits: u64,
+    now: UnixMillis,
+    images: u32,
+    cpi: u32,
+) -> Split {
+    split(w, &mut log, credits, now, images, cpi).expect("a list never fails")
+}
+
+fn retry_at_l(
+    w: &[WindowConfig],
+    mut log: &[Charge],
+    now: UnixMillis,
+    need: u64,
+) -> Option<UnixMillis> {
+    retry_at(w, &mut log, now, need).expect("a list never fails")
+}
+
+fn window_status_l(w: &[WindowConfig], mut log: &[Charge], now: UnixMillis) -> Vec<WindowStatus> {
+    window_status(w, &mut log, now).expect("a list never fails")
 }
 
 fn charge(t: i64, c: u32, id: &str) -> Charge {
@@ -42,9 +71,9 @@ fn window_sum_excludes_charges_exactly_one_period_old() {
 fn room_is_the_tightest_window_floored_at_zero() {
     let log = [charge(0, 8, "a")];
     let now = UnixMillis(H);
-    assert_eq!(room(&[win(10, 3), win(30, 24)], &log, now), 2);
-    assert_eq!(room(&[win(5, 3), win(30, 24)], &log, now), 0);
-    assert_eq!(room(&[], &log, now), 0);
+    assert_eq!(room_l(&[win(10, 3), win(30, 24)], &log, now), 2);
+    assert_eq!(room_l(&[win(5, 3), win(30, 24)], &log, now), 0);
+    assert_eq!(room_l(&[], &log, now), 0);
 }
 
 #[test]
@@ -53,14 +82,14 @@ fn split_takes_windows_first_then_credits() {
     let now = UnixMillis(H);
     let w = [win(10, 3)];
     assert_eq!(
-        split(&w, &log, 5, now, 4, 1),
+        split_l(&w, &log, 5, now, 4, 1),
         Split::Admit {
             from_windows: 2,
             from_credits: 2
         }
     );
     assert_eq!(
-        split(&w, &log, 0, now, 2, 1),
+        split_l(&w, &log, 0, now, 2, 1),
         Split::Admit {
             from_windows: 2,
             from_credits: 0
@@ -68,7 +97,7 @@ fn split_takes_windows_first_then_credits() {
     );
     // No plan: credits only.
     assert_eq!(
-        split(&[], &[], 6, now, 2, 3),
+        split_l(&[], &[], 6, now, 2, 3),
         Split::Admit {
             from_windows: 0,
             from_credits: 6
@@ -84,7 +113,7 @@ fn short_reports_what_fits_and_when_the_request_would() {
     let now = UnixMillis(2 * H);
     // 5 images, 1 credit: need 5 -> the 4 at 0h frees at 3h (room 4), the 3 at 1h at 4h.
     assert_eq!(
-        split(&w, &log, 0, now, 5, 1),
+        split_l(&w, &log, 0, now, 5, 1),
         Split::Short {
             fits: 0,
             retry_at: Some(UnixMillis(4 * H))
@@ -92,7 +121,7 @@ fn short_reports_what_fits_and_when_the_request_would() {
     );
     // With 2 credits, need 3 windows credits: fits at 3h; 2 images fit now.
     assert_eq!(
-        split(&w, &log, 2, now, 5, 1),
+        split_l(&w, &log, 2, now, 5, 1),
         Split::Short {
             fits: 2,
             retry_at: Some(UnixMillis(3 * H))
@@ -106,15 +135,15 @@ fn retry_at_is_the_latest_window_and_none_when_impossible() {
     let now = UnixMillis(11 * H);
     // 3h window: used 5 (room 5). 24h window limit 10: used 10 (room 0).
     let w = [win(10, 3), win(10, 24)];
-    assert_eq!(retry_at(&w, &log, now, 4), Some(UnixMillis(24 * H)));
-    assert_eq!(retry_at(&w, &log, now, 11), None);
-    assert_eq!(retry_at(&[], &log, now, 1), None);
+    assert_eq!(retry_at_l(&w, &log, now, 4), Some(UnixMillis(24 * H)));
+    assert_eq!(retry_at_l(&w, &log, now, 11), None);
+    assert_eq!(retry_at_l(&[], &log, now, 1), None);
 }
 
 #[test]
 fn split_refuses_with_no_windows_and_too_few_credits() {
     assert_eq!(
-        split(&[], &[], 3, UnixMillis(0), 2, 2),
+        split_l(&[], &[], 3, UnixMillis(0), 2, 2),
         Split::Short {
             fits: 1,
             retry_at: None
@@ -122,7 +151,7 @@ fn split_refuses_with_no_windows_and_too_few_credits() {
     );
     // A cost no reservation can record never fits.
     assert_eq!(
-        split(&[win(10, 3)], &[], 0, UnixMillis(0), u32::MAX, 2),
+        split_l(&[win(10, 3)], &[], 0, UnixMillis(0), u32::MAX, 2),
         Split::Short {
             fits: 5,
             retry_at: None
@@ -142,23 +171,12 @@ fn refunds_go_to_credits_first() {
 }
 
 #[test]
-fn window_refund_shrinks_then_removes_the_charge() {
-    let mut log = vec![charge(0, 3, "a"), charge(1, 2, "b")];
-    refund_windows(&mut log, "a", 1);
-    assert_eq!(log[0].c, 2);
-    refund_windows(&mut log, "a", 2);
-    assert_eq!(log, vec![charge(1, 2, "b")]);
-    refund_windows(&mut log, "gone", 5);
-    assert_eq!(log.len(), 1);
-}
-
-#[test]
 fn status_names_when_the_oldest_charge_frees() {
     let log = [charge(H, 2, "a"), charge(2 * H, 1, "b")];
-    let s = window_status(&[win(10, 3), win(5, 1)], &log, UnixMillis(2 * H + 5));
+    let s = window_status_l(&[win(10, 3), win(5, 1)], &log, UnixMillis(2 * H + 5));
     assert_eq!((s[0].used, s[0].next_free_at), (3, Some(UnixMillis(4 * H))));
     assert_eq!((s[1].used, s[1].next_free_at), (1, Some(UnixMillis(3 * H))));
-    let empty = window_status(&[win(10, 3)], &[], UnixMillis(0));
+    let empty = window_status_l(&[win(10, 3)], &[], UnixMillis(0));
     assert_eq!((empty[0].used, empty[0].next_free_at), (0, None));
 }
 
@@ -229,11 +247,4 @@ fn set_plan_extends_the_same_plan_keeps_forever_else_replaces() {
     assert_eq!(rec.plan.as_deref(), Some("gold"));
     assert_eq!(assign_plan(&mut rec, None, 5, later), None);
     assert_eq!(rec.plan, None);
-}
-
-#[test]
-fn pruning_drops_what_no_window_sees() {
-    let mut log = vec![charge(0, 1, "a"), charge(H, 0, "z"), charge(2 * H, 1, "b")];
-    prune_log(&mut log, UnixMillis(3 * H), Duration::from_secs(3 * 3600));
-    assert_eq!(log, vec![charge(2 * H, 1, "b")]);
 }

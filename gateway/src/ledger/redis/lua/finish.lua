@@ -1,6 +1,6 @@
 -- The one refund path shared by settle, reap and cancel (prepended after prelude.lua).
--- KEYS: 1 meta, 2 log, 3 pend, 4 record, 5 usage. The caller's last ARGV is
--- the record retention in ms.
+-- KEYS: 1 meta, 2 log, 3 pend, 4 record, 5 usage, 6 win (running window
+-- sums, windows.lua). The caller's last ARGV is the record retention in ms.
 -- Charges `delivered` images of reservation `r`, returns the rest to where it
 -- came from (prepaid credits first, then this reservation's window charge),
 -- and drops it from the pending set. The caller writes the record.
@@ -15,9 +15,15 @@ local function finish(now, id, r, delivered)
   local to_windows = refund - to_credits
   if to_windows > 0 and r.wc > 0 then
     local left = math.max(r.wc - to_windows, 0)
-    -- Only re-add a charge that was still in the log (not trimmed as too old).
-    if redis.call('ZREM', KEYS[2], r.wc .. '|' .. id) == 1 and left > 0 then
-      redis.call('ZADD', KEYS[2], r.t, left .. '|' .. id)
+    local w = load_windows(KEYS[2], KEYS[6])
+    -- Only re-add a charge that was still in the log (not trimmed as too
+    -- old); the sums that count it lose exactly what it gave back.
+    if redis.call('ZREM', KEYS[2], r.wc .. '|' .. id) == 1 then
+      charge_changed(w, r.t, -r.wc)
+      if left > 0 then
+        log_charge(w, r.t, left, id)
+      end
+      save_windows(w, nil)
     end
     r.wc = left
   end

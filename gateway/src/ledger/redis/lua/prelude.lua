@@ -40,31 +40,6 @@ local function effective_plan(meta, now, plans, default, mode, allowlisted)
   return nil, nil, 0
 end
 
--- The window charges younger than the longest window, oldest first: {{t, amount}...}.
-local function charges(log, now, longest)
-  local raw = redis.call('ZRANGEBYSCORE', log, '(' .. (now - longest), '+inf', 'WITHSCORES')
-  local out = {}
-  for i = 1, #raw, 2 do
-    local amount = tonumber(string.match(raw[i], '^(%d+)|')) or 0
-    out[#out + 1] = { tonumber(raw[i + 1]), amount }
-  end
-  return out
-end
-
--- Credits charged in the window ending now, and the oldest charge's time in it.
-local function used_in(ch, now, period)
-  local used, oldest = 0, nil
-  for _, c in ipairs(ch) do
-    if c[1] > now - period then
-      used = used + c[2]
-      if not oldest then
-        oldest = c[1]
-      end
-    end
-  end
-  return used, oldest
-end
-
 -- Assigns a plan: extends the same unexpired, expiring plan by `days`, else
 -- starts it now (days == 0: forever). Returns the expiry (0: none).
 local function assign_plan(meta_key, now, name, days)

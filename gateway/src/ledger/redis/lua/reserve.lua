@@ -1,6 +1,6 @@
 -- reserve: replay, access, in-flight cap, every window and the credit balance,
 -- all or nothing, in one step on the user's slot.
--- KEYS: 1 meta, 2 log, 3 pend, 4 record
+-- KEYS: 1 meta, 2 log, 3 pend, 4 record, 5 win (running window sums, windows.lua)
 -- ARGV: 1 now override, 2 id, 3 images, 4 credits per image, 5 est cost (string),
 --       6 backend, 7 plans JSON, 8 default plan, 9 access mode, 10 allowlisted (1/0),
 --       11 lease ms, 12 longest window ms, 13 the lease hint's nonce, 14 quality,
@@ -58,14 +58,15 @@ if plan and plan.f > 0 then
 end
 
 local longest = tonumber(ARGV[12])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - longest)
-local ch = charges(KEYS[2], now, longest)
+local w = load_windows(KEYS[2], KEYS[5])
 local cost = images * cpi
 local room = 0
+local used = {}
 if plan then
   room = nil
-  for _, w in ipairs(plan.w) do
-    local free = w[1] - used_in(ch, now, w[2])
+  for i, win in ipairs(plan.w) do
+    used[i] = window_used(w, win[2], now)
+    local free = win[1] - used[i]
     if room == nil or free < room then
       room = free
     end
@@ -74,10 +75,12 @@ if plan then
     room = 0
   end
 end
+trim_log(w, now, longest)
 local from_windows = math.min(cost, room)
 local from_credits = cost - from_windows
 
 if from_credits > meta.credits then
+  save_windows(w, nil)
   local fits = images
   if cpi > 0 then
     fits = math.min(images, math.floor((room + meta.credits) / cpi))
@@ -89,24 +92,17 @@ if from_credits > meta.credits then
   if not plan then
     retry = -1
   else
-    for _, w in ipairs(plan.w) do
-      local limit, period = w[1], w[2]
+    for i, win in ipairs(plan.w) do
+      local limit, period = win[1], win[2]
       if need > limit then
         retry = -1
         break
       end
-      local excess = used_in(ch, now, period) - (limit - need)
-      local freed = 0
-      for _, c in ipairs(ch) do
-        if excess <= 0 then
-          break
-        end
-        if c[1] > now - period then
-          freed = freed + c[2]
-          if freed >= excess then
-            retry = math.max(retry, c[1] + period)
-            break
-          end
+      local excess = used[i] - (limit - need)
+      if excess > 0 then
+        local at = frees_at(KEYS[2], now, period, excess)
+        if at then
+          retry = math.max(retry, at)
         end
       end
     end
@@ -125,9 +121,10 @@ local record = {
 redis.call('SET', KEYS[4], cjson.encode(record))
 redis.call('ZADD', KEYS[3], lease_until, id)
 if from_windows > 0 then
-  redis.call('ZADD', KEYS[2], now, from_windows .. '|' .. id)
+  log_charge(w, now, from_windows, id)
   redis.call('PEXPIRE', KEYS[2], longest)
 end
+save_windows(w, longest)
 if from_credits > 0 then
   redis.call('HINCRBY', KEYS[1], 'credits', -from_credits)
 end

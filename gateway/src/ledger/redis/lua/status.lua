@@ -1,5 +1,6 @@
--- status: the user's plan, windows, credits, in-flight count and ban (read only).
--- KEYS: 1 meta, 2 log, 3 pend
+-- status: the user's plan, windows, credits, in-flight count and ban. It
+-- changes nothing a user could see; it only moves the window sums' cursors.
+-- KEYS: 1 meta, 2 log, 3 pend, 4 win (running window sums, windows.lua)
 -- ARGV: 1 now override, 2 plans JSON, 3 default plan, 4 access mode, 5 allowlisted,
 --       6 longest window ms
 -- Returns {now, plan or '', plan expiry (0: none), credits, in_flight, banned,
@@ -11,13 +12,18 @@ local name, plan, expiry = effective_plan(meta, now, plans, ARGV[3], ARGV[4], AR
 local running = redis.call('ZCOUNT', KEYS[3], '(' .. now, '+inf')
 local out = { now, name or '', expiry, meta.credits_raw, running, meta.banned and 1 or 0 }
 if plan then
-  local ch = charges(KEYS[2], now, tonumber(ARGV[6]))
-  for _, w in ipairs(plan.w) do
-    local used, oldest = used_in(ch, now, w[2])
-    out[#out + 1] = w[1]
-    out[#out + 1] = w[2]
+  local w = load_windows(KEYS[2], KEYS[4])
+  for _, win in ipairs(plan.w) do
+    local used = window_used(w, win[2], now)
+    local oldest = nil
+    if used > 0 then
+      oldest = oldest_in(KEYS[2], now, win[2])
+    end
+    out[#out + 1] = win[1]
+    out[#out + 1] = win[2]
     out[#out + 1] = used
-    out[#out + 1] = oldest and (oldest + w[2]) or -1
+    out[#out + 1] = oldest and (oldest + win[2]) or -1
   end
+  save_windows(w, nil)
 end
 return out
