@@ -42,27 +42,45 @@ pub(super) async fn follow(
     let clock = state.inner.clock.clone();
     let mut status = Status::new(&state, &target, id);
     let mut next_action = clock.now();
+    // A final event that arrived before a due look: handled right after it.
+    let mut held: Option<JobEvent> = None;
     loop {
-        let wake = status.wake(clock.now()).min(next_action);
-        tokio::select! {
-            // A due timer goes first, so what was due before an event is
-            // done before it (and a test's clock moves are seen in order).
-            biased;
-            () = clock.sleep_until(wake) => {}
-            event = events.recv() => match event {
-                Some(JobEvent::Queued { position }) => status.queued = Some(position),
-                Some(JobEvent::Started | JobEvent::Retrying { .. }) => status.queued = None,
-                Some(JobEvent::Partial { preview, .. }) => {
-                    status.partial = Some(preview.bytes);
-                    // The first preview is news worth showing at once; later
-                    // ones replace it at the pace of edits.
-                    if status.preview.is_none() {
-                        status.next_edit = clock.now();
+        let event = match held.take() {
+            Some(event) => Some(Some(event)),
+            None => {
+                let wake = status.wake(clock.now()).min(next_action);
+                tokio::select! {
+                    // A due timer goes first, so what was due before an event is
+                    // done before it (and a test's clock moves are seen in order).
+                    biased;
+                    () = clock.sleep_until(wake) => {
+                        // Progress that already arrived is older than this look:
+                        // take it in, or the look would show a state already left.
+                        held = status.take_arrived(&mut events, &clock);
+                        None
                     }
+                    event = events.recv() => Some(event),
                 }
-                Some(JobEvent::Done { images, result, quota, .. }) => {
+            }
+        };
+        if let Some(event) = event {
+            match event {
+                Some(JobEvent::Done {
+                    images,
+                    result,
+                    quota,
+                    ..
+                }) => {
                     status.clear(&bot).await;
-                    send::results(&state, &bot, &target, &images, result.as_ref(), quota.as_ref()).await;
+                    send::results(
+                        &state,
+                        &bot,
+                        &target,
+                        &images,
+                        result.as_ref(),
+                        quota.as_ref(),
+                    )
+                    .await;
                     return;
                 }
                 Some(JobEvent::Failed { failure, .. }) => {
@@ -70,12 +88,13 @@ pub(super) async fn follow(
                     status.finish(&bot, text).await;
                     return;
                 }
+                Some(progress) => status.absorb(progress, &clock),
                 None => {
                     let text = render::text::internal_error(target.locale, status.id.as_str());
                     status.finish(&bot, text).await;
                     return;
                 }
-            },
+            }
         }
         // One reading for both, taken before any request: a later reading
         // could include time a test moved while Telegram answered.
@@ -126,6 +145,39 @@ impl Status {
             shown_cancel: false,
             next_edit: now,
         }
+    }
+
+    /// Takes in a progress event (queue position, running, a preview).
+    fn absorb(&mut self, event: JobEvent, clock: &easel_gateway::ledger::Clock) {
+        match event {
+            JobEvent::Queued { position } => self.queued = Some(position),
+            JobEvent::Started | JobEvent::Retrying { .. } => self.queued = None,
+            JobEvent::Partial { preview, .. } => {
+                self.partial = Some(preview.bytes);
+                // The first preview is news worth showing at once; later
+                // ones replace it at the pace of edits.
+                if self.preview.is_none() {
+                    self.next_edit = clock.now();
+                }
+            }
+            JobEvent::Done { .. } | JobEvent::Failed { .. } => {}
+        }
+    }
+
+    /// Takes in every progress event already waiting in `events`; returns
+    /// the first final event (or the stream's end) instead, unhandled.
+    fn take_arrived(
+        &mut self,
+        events: &mut JobStream,
+        clock: &easel_gateway::ledger::Clock,
+    ) -> Option<JobEvent> {
+        while let Ok(event) = events.try_recv() {
+            match event {
+                JobEvent::Done { .. } | JobEvent::Failed { .. } => return Some(event),
+                progress => self.absorb(progress, clock),
+            }
+        }
+        None
     }
 
     fn text(&self, now: UnixMillis) -> String {

@@ -239,6 +239,7 @@ async fn commands_register_per_guild_with_the_context_menu_and_a_hidden_admin() 
             "redeem",
             "settings",
             "apikey",
+            "web",
             "admin"
         ]
     );
