@@ -22,8 +22,11 @@ async fn a_code_minted_on_the_page_is_redeemed_in_telegram_and_a_grant_shows_in_
     site.scenario("dash-mint.cjs", &[("OUT", &out_path)]).await;
     let code = std::fs::read_to_string(&out_path).expect("the scenario wrote the code");
 
-    site.telegram
-        .push_update(Msg::new(1, &user, &chat).text(&format!("/redeem {code}")).update(1));
+    site.telegram.push_update(
+        Msg::new(1, &user, &chat)
+            .text(&format!("/redeem {code}"))
+            .update(1),
+    );
     site.telegram
         .wait_call("sendMessage", 4343, |c| {
             c.text("text").is_some_and(|t| t.contains("Code redeemed."))

@@ -526,7 +526,11 @@ async fn a_finished_jobs_events_stay_for_the_grace_then_go() {
     assert!(jobs.follow("other-frontend", handle, None).is_none());
 
     tokio::time::sleep(grace - Duration::from_secs(1)).await;
-    assert_eq!(count(None).await, 2, "still there just before the grace ends");
+    assert_eq!(
+        count(None).await,
+        2,
+        "still there just before the grace ends"
+    );
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(jobs.follow("bots", handle, None).is_none(), "gone after it");
 }

@@ -29,8 +29,7 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 
 use self::wire::{
     AdminCall, AdminRules, ErrorBody, EventClaim, ForUser, RecentResults, SubmitBody, Submitted,
-    UserRequest,
-    UserText, WireCancelled, WirePass,
+    UserRequest, UserText, WireCancelled, WirePass,
 };
 use super::{Gateway, GatewayError, JobStream, Pass};
 use crate::http::frontend::{Lookup, SetSettings};

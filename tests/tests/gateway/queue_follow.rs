@@ -69,8 +69,10 @@ async fn another_replica_serves_a_jobs_events_from_the_queue_and_resumes_across_
     let submitted: Value = reqwest::Client::new()
         .post(format!("{}/frontend/v1/submit", api_a.url()))
         .bearer_auth(FRONTEND_TOKEN)
-        .json(&json!({"id": "tg:1:follow", "user": "tg:1", "prompt": "a fox",
-                      "options": RenderOptions::default(), "inputs": [], "parent": null}))
+        .json(
+            &json!({"id": "tg:1:follow", "user": "tg:1", "prompt": "a fox",
+                      "options": RenderOptions::default(), "inputs": [], "parent": null}),
+        )
         .send()
         .await
         .unwrap()
@@ -89,7 +91,10 @@ async fn another_replica_serves_a_jobs_events_from_the_queue_and_resumes_across_
     // Resumed on B after Started: the rest, each once, through Done.
     let rest = read_until(open(&api_b, &job, Some(started)).await, |_| false).await;
     assert!(rest.iter().all(|(id, _)| *id > started), "{rest:?}");
-    assert!(!rest.iter().any(|(_, e)| *e == JobEvent::Started), "{rest:?}");
+    assert!(
+        !rest.iter().any(|(_, e)| *e == JobEvent::Started),
+        "{rest:?}"
+    );
     assert_eq!(images(&rest), 1, "the images reach B's follower");
     let ids: Vec<u64> = rest.iter().map(|(id, _)| *id).collect();
     let expected: Vec<u64> = (started + 1..started + 1 + ids.len() as u64).collect();
@@ -106,9 +111,16 @@ async fn another_replica_serves_a_jobs_events_from_the_queue_and_resumes_across_
         &easel_shared::RequestId::new("tg:1:never").unwrap(),
     );
     assert_eq!(open(&api_b, &unknown, None).await.status(), 404);
-    let forged = easel_gateway::http::frontend::handle::handle("another-token", &easel_shared::RequestId::new("tg:1:follow").unwrap());
+    let forged = easel_gateway::http::frontend::handle::handle(
+        "another-token",
+        &easel_shared::RequestId::new("tg:1:follow").unwrap(),
+    );
     assert_eq!(open(&api_b, &forged, None).await.status(), 404);
 
     let quota = b.gateway.quota(super::ALICE).await.unwrap();
-    assert_eq!((quota.windows[0].used, quota.in_flight), (1, 0), "charged once");
+    assert_eq!(
+        (quota.windows[0].used, quota.in_flight),
+        (1, 0),
+        "charged once"
+    );
 }

@@ -42,7 +42,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())
@@ -61,7 +61,11 @@ mod tests {
         let h = handle("token-a", &id);
         assert_eq!(open("token-a", &h), Some(id));
         assert_eq!(open("token-b", &h), None);
-        let forged = format!("{}{}", &h[..h.len() - 1], if h.ends_with('0') { "1" } else { "0" });
+        let forged = format!(
+            "{}{}",
+            &h[..h.len() - 1],
+            if h.ends_with('0') { "1" } else { "0" }
+        );
         assert_eq!(open("token-a", &forged), None);
         assert_eq!(open("token-a", "zz-00"), None);
     }
