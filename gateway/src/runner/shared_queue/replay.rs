@@ -3,6 +3,8 @@
 //! accepting replica (or reconnected through a load balancer) still sees
 //! the job through to its final event.
 
+use std::time::Duration;
+
 use easel_shared::RequestId;
 use easel_shared::job::JobEvent;
 use tokio::sync::mpsc;
@@ -49,6 +51,8 @@ pub(in crate::runner) async fn replay(
                     if failures > 30 {
                         return;
                     }
+                    // Redis away: about half a minute before giving up.
+                    tokio::time::sleep(Duration::from_secs(1)).await;
                     continue;
                 }
             };
