@@ -309,6 +309,16 @@ impl JobRunner {
         Ok(handle)
     }
 
+    /// The events of job `id` accepted by another replica, read from the
+    /// shared queue from the start through its final event; `None` without
+    /// a shared queue or when the queue does not know the job.
+    pub async fn follow_elsewhere(
+        &self,
+        id: &RequestId,
+    ) -> Option<mpsc::UnboundedReceiver<JobEvent>> {
+        shared_queue::replay(self.shared.queue.as_ref()?, id).await
+    }
+
     /// Cancels a waiting job of `user`: it leaves the queue, is fully
     /// refunded and its stream ends with `Failed { Cancelled }`.
     pub async fn cancel(&self, user: UserKey, id: &RequestId) -> CancelOutcome {

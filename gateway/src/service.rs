@@ -104,6 +104,15 @@ pub trait Gateway: Send + Sync + 'static {
     /// queued. Events follow on the stream.
     async fn submit(&self, request: Request) -> Result<JobStream, GatewayError>;
 
+    /// The events of job `id` when another replica accepted it (the shared
+    /// job queue knows it), from its start through its final event; `None`
+    /// when this gateway cannot follow it. Results are stored only by the
+    /// accepting replica, so a `Done` seen here may carry no `result`.
+    async fn follow_elsewhere(&self, id: &RequestId) -> Option<JobStream> {
+        let _ = id;
+        None
+    }
+
     /// Cancels a waiting job (full refund).
     async fn cancel(&self, user: UserKey, id: &RequestId) -> Result<CancelOutcome, GatewayError>;
 

@@ -23,6 +23,10 @@ mod replicas;
 #[path = "gateway/queue.rs"]
 mod queue;
 
+/// A job's frontend-API events followed through another replica.
+#[path = "gateway/queue_follow.rs"]
+mod queue_follow;
+
 const ALICE: UserKey = UserKey {
     platform: easel_shared::Platform::Telegram,
     id: 1,

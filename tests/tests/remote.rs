@@ -7,6 +7,7 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request as HttpRequest, StatusCode};
+use easel_gateway::http::frontend::jobs::STREAM_IDS;
 use easel_gateway::http::{AppState, app};
 use easel_gateway::service::{Gateway, GatewayError, JobStream};
 use easel_shared::admin::{AdminActor, AdminOp, AdminReply};
@@ -234,7 +235,7 @@ async fn a_dropped_event_stream_resumes_and_delivers_every_event_once() {
     assert_eq!(stack.gateway.quota(ALICE).await.unwrap().windows[0].used, 1);
 }
 
-/// The server side of resume: `Last-Event-ID: n` starts at event `n + 1`,
+/// The server side of resume: `Last-Event-ID: n` starts after the event with id `n`,
 /// each SSE event carries its `id:`, and the log outlives the job's end.
 #[tokio::test]
 async fn last_event_id_resumes_after_that_event() {
@@ -274,14 +275,29 @@ async fn last_event_id_resumes_after_that_event() {
     };
     let all = read(None).await;
     assert!(all.len() >= 4, "started, two partials, done: {all:?}");
-    let ids: Vec<String> = (0..all.len()).map(|i| i.to_string()).collect();
+    // Queue positions count from 0, the other events from STREAM_IDS (the
+    // ids every replica gives them, see `http/frontend/jobs.rs`).
+    let (mut queued, mut streamed) = (0u64, STREAM_IDS);
+    let ids: Vec<String> = all
+        .iter()
+        .map(|(_, e)| {
+            let counter = if matches!(e, JobEvent::Queued { .. }) {
+                &mut queued
+            } else {
+                &mut streamed
+            };
+            *counter += 1;
+            (*counter - 1).to_string()
+        })
+        .collect();
     assert_eq!(
         all.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>(),
         ids
     );
+    let second = all[1].0.clone();
     assert!(all.last().unwrap().1.is_final());
 
-    let tail = read(Some("1")).await;
+    let tail = read(Some(&second)).await;
     assert_eq!(tail, all[2..].to_vec(), "everything after event 1, once");
     // Another frontend's token (or none) cannot read it.
     let other = http
@@ -493,25 +509,30 @@ async fn a_finished_jobs_events_stay_for_the_grace_then_go() {
     let jobs = std::sync::Arc::new(Jobs::default());
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let grace = Duration::from_secs(120);
-    let handle = jobs.track("bots", rx, grace);
+    let handle = "job-1";
+    jobs.track("bots", handle, rx, grace);
     tx.send(JobEvent::Started).unwrap();
     tx.send(JobEvent::Failed {
         failure: JobFailure::Cancelled,
         quota: None,
     })
     .unwrap();
-    let count = |from: usize| {
-        let stream = jobs.follow("bots", &handle, from);
+    let count = |after: Option<u64>| {
+        let stream = jobs.follow("bots", handle, after);
         async move { stream.expect("kept").count().await }
     };
-    assert_eq!(count(0).await, 2);
-    assert_eq!(count(1).await, 1, "a resume after event 0");
-    assert!(jobs.follow("other-frontend", &handle, 0).is_none());
+    assert_eq!(count(None).await, 2);
+    assert_eq!(count(Some(STREAM_IDS)).await, 1, "a resume after event 0");
+    assert!(jobs.follow("other-frontend", handle, None).is_none());
 
     tokio::time::sleep(grace - Duration::from_secs(1)).await;
-    assert_eq!(count(0).await, 2, "still there just before the grace ends");
+    assert_eq!(
+        count(None).await,
+        2,
+        "still there just before the grace ends"
+    );
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert!(jobs.follow("bots", &handle, 0).is_none(), "gone after it");
+    assert!(jobs.follow("bots", handle, None).is_none(), "gone after it");
 }
 
 /// `/apikey` in remote mode: a key created through the remote port draws on

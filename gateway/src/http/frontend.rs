@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod handle;
 pub mod jobs;
 
 use std::convert::Infallible;
@@ -145,11 +146,13 @@ async fn submit(
         let Body(body) = Body::<SubmitBody>::from_request(req, &s).await?;
         assemble(body, Vec::new(), None)?
     };
+    let id = request.id.clone();
     let events = gateway.submit(request).await?;
-    let grace = s.config.load().gateway.events_grace;
-    Ok(Json(Submitted {
-        job: jobs.track(&name, events, grace),
-    }))
+    let config = s.config.load();
+    let token = config.gateway.frontends.get(&name).map(|t| t.expose());
+    let job = handle::handle(token.unwrap_or_default(), &id);
+    jobs.track(&name, &job, events, config.gateway.events_grace);
+    Ok(Json(Submitted { job }))
 }
 
 async fn read_multipart(mut form: Multipart) -> Result<ImageRequest, FrontendError> {
@@ -222,26 +225,43 @@ fn assemble(
 }
 
 async fn job_events(
+    State(s): State<AppState>,
     Extension(jobs): Extension<Arc<Jobs>>,
     Frontend(name): Frontend,
     Path(job): Path<String>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, FrontendError> {
-    let from = match headers.get("last-event-id") {
-        None => 0,
-        Some(v) => {
-            let last: usize = v
-                .to_str()
+    let after = match headers.get("last-event-id") {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
                 .ok()
-                .and_then(|v| v.trim().parse().ok())
-                .ok_or_else(|| FrontendError::BadRequest("bad Last-Event-ID".into()))?;
-            last + 1
-        }
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .ok_or_else(|| FrontendError::BadRequest("bad Last-Event-ID".into()))?,
+        ),
     };
+    if !jobs.contains(&job) {
+        adopt(&s, &jobs, &name, &job).await;
+    }
     let stream = jobs
-        .follow(&name, &job, from)
+        .follow(&name, &job, after)
         .ok_or(FrontendError::NoSuchJob)?;
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// Records a job this replica did not accept (the shared job queue knows
+/// it) when the handle proves `name` submitted it; does nothing otherwise.
+async fn adopt(s: &AppState, jobs: &Arc<Jobs>, name: &str, job: &str) {
+    let config = s.config.load();
+    let Some(token) = config.gateway.frontends.get(name) else {
+        return;
+    };
+    let (Some(id), Some(gateway)) = (handle::open(token.expose(), job), s.gateway.as_ref()) else {
+        return;
+    };
+    if let Some(events) = gateway.follow_elsewhere(&id).await {
+        jobs.track(name, job, events, config.gateway.events_grace);
+    }
 }
 
 async fn cancel(

@@ -2,11 +2,13 @@
 //! Redis, any replica's dispatcher claims them under the deployment-wide
 //! cap and pacing, their events travel through a per-job stream to the
 //! replica that accepted them (`follow.rs`), and a dead replica's jobs are
-//! taken over (`takeover.rs`). The unchanged `job::run` runs each one.
+//! taken over (`takeover.rs`); another replica can follow a job it did
+//! not accept (`replay.rs`). The unchanged `job::run` runs each one.
 //! Design and crash analysis: docs/queue.md.
 
 mod drain;
 mod follow;
+mod replay;
 mod takeover;
 
 use std::sync::Arc;
@@ -19,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 pub(super) use drain::drain;
 pub(super) use follow::{Follows, read};
+pub(super) use replay::replay;
 pub(super) use takeover::renew_pass;
 
 use super::redis::{Cancelled, Claim, Claimed, RedisQueue, StreamItem, Submitted};

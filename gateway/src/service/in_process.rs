@@ -355,6 +355,10 @@ impl Gateway for InProcessGateway {
         Ok(self.runner.cancel(user, id).await)
     }
 
+    async fn follow_elsewhere(&self, id: &RequestId) -> Option<JobStream> {
+        self.runner.follow_elsewhere(id).await
+    }
+
     async fn quota(&self, user: UserKey) -> Result<QuotaStatus, GatewayError> {
         Ok(self.ledger.status(user).await?)
     }

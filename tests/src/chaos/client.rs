@@ -141,35 +141,56 @@ impl Client {
 
     /// Reads job `job`'s events at `base` until the final one.
     pub async fn follow(&self, base: &str, job: &str) -> Outcome {
-        let sent = self
-            .http
-            .get(format!("{base}{BASE}/jobs/{job}/events"))
-            .bearer_auth(&self.token)
-            .send()
-            .await;
-        let resp = match sent {
-            Ok(resp) if resp.status().is_success() => resp,
-            _ => return Outcome::Lost,
-        };
+        self.follow_anywhere(&[base.to_owned()], job).await
+    }
+
+    /// Reads job `job`'s events at `bases[0]`; when that replica goes away
+    /// before the final event, resumes (`Last-Event-ID`) at the next one
+    /// (the shared queue lets any replica serve a job's events).
+    pub async fn follow_anywhere(&self, bases: &[String], job: &str) -> Outcome {
+        let mut last: Option<String> = None;
+        for base in bases {
+            let mut req = self
+                .http
+                .get(format!("{base}{BASE}/jobs/{job}/events"))
+                .bearer_auth(&self.token);
+            if let Some(last) = &last {
+                req = req.header("last-event-id", last);
+            }
+            let resp = match req.send().await {
+                Ok(resp) if resp.status().is_success() => resp,
+                _ => continue,
+            };
+            if let Some(outcome) = Self::read(resp, &mut last).await {
+                return outcome;
+            }
+        }
+        Outcome::Lost
+    }
+
+    /// The job's final outcome from one events response, or `None` if it
+    /// ended before one (`last` keeps the last event id seen).
+    async fn read(resp: reqwest::Response, last: &mut Option<String>) -> Option<Outcome> {
         let mut events = resp.bytes_stream().eventsource();
         while let Some(item) = events.next().await {
             let Ok(sse) = item else { break };
             let Ok(event) = serde_json::from_str::<JobEvent>(&sse.data) else {
                 continue; // keep-alives and anything that is not an event
             };
+            *last = Some(sse.id.clone());
             match event {
                 JobEvent::Done {
                     images, charged, ..
                 } => {
-                    return Outcome::Delivered {
+                    return Some(Outcome::Delivered {
                         images: images.len() as u32,
                         charged,
-                    };
+                    });
                 }
-                JobEvent::Failed { failure, .. } => return Outcome::Failed(failure),
+                JobEvent::Failed { failure, .. } => return Some(Outcome::Failed(failure)),
                 _ => {}
             }
         }
-        Outcome::Lost
+        None
     }
 }

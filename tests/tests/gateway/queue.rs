@@ -24,7 +24,7 @@ const LEASE: Duration = Duration::from_secs(120);
 
 /// One process of the deployment at `prefix`: `concurrency` upstream calls
 /// at once deployment-wide, `workers` in this process, `pace` images a minute.
-async fn replica(
+pub(super) async fn replica(
     openai: &FakeOpenAi,
     prefix: &str,
     concurrency: u32,
@@ -66,7 +66,7 @@ async fn replica_at(
     .await
 }
 
-fn user(id: u64) -> UserKey {
+pub(super) fn user(id: u64) -> UserKey {
     UserKey {
         platform: easel_shared::Platform::Telegram,
         id,

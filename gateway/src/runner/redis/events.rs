@@ -78,6 +78,17 @@ impl RedisQueue {
         Ok(())
     }
 
+    /// Whether the queue knows job `id`: its record (waiting or running) or
+    /// its event stream (kept `EVENTS_TTL` after it ended) exists.
+    pub async fn known(&self, id: &RequestId) -> Result<bool, QueueError> {
+        let found: u32 = redis::cmd("EXISTS")
+            .arg(self.keys.record(id.as_str()))
+            .arg(self.keys.events(id.as_str()))
+            .query_async(&mut self.link.clone())
+            .await?;
+        Ok(found > 0)
+    }
+
     /// Wakes every replica's reader (a follow was added).
     pub async fn wake(&self) -> Result<(), QueueError> {
         let _: String = redis::cmd("XADD")
