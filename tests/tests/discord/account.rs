@@ -245,7 +245,7 @@ async fn commands_register_per_guild_with_the_context_menu_and_a_hidden_admin() 
     );
     let menu = &cmds[2];
     assert_eq!(menu["type"], 3, "a message context-menu command");
-    let admin = &cmds[7];
+    let admin = &cmds[8];
     assert_eq!(
         admin["default_member_permissions"], "8",
         "hidden from non-administrators"
