@@ -55,10 +55,7 @@ use crate::ledger::LedgerError;
 
 macro_rules! limits_script {
     ($file:literal) => {
-        Script::new(concat!(
-            include_str!("lua/limits/clock.lua"),
-            include_str!($file)
-        ))
+        Script::new(concat!(include_str!("lua/clock.lua"), include_str!($file)))
     };
 }
 

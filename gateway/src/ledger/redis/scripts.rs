@@ -16,7 +16,11 @@ use crate::ledger::LedgerError;
 
 macro_rules! user_script {
     ($($file:literal),+) => {
-        Script::new(concat!(include_str!("lua/prelude.lua"), $(include_str!($file)),+))
+        Script::new(concat!(
+            include_str!("lua/clock.lua"),
+            include_str!("lua/prelude.lua"),
+            $(include_str!($file)),+
+        ))
     };
 }
 

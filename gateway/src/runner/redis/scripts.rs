@@ -1,5 +1,5 @@
-//! The queue's Lua scripts (one file per operation, `prelude.lua`
-//! prepended), run by EVALSHA and reloaded on NOSCRIPT by `redis::Script`.
+//! The queue's Lua scripts (one file per operation, the ledger's
+//! `clock.lua` and `prelude.lua` prepended), run by EVALSHA and reloaded on NOSCRIPT by `redis::Script`.
 
 use std::sync::LazyLock;
 
@@ -8,6 +8,7 @@ use redis::Script;
 macro_rules! queue_script {
     ($file:literal) => {
         Script::new(concat!(
+            include_str!("../../ledger/redis/lua/clock.lua"),
             include_str!("lua/prelude.lua"),
             include_str!($file)
         ))

@@ -8,8 +8,9 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-/// The reserve script exactly as the ledger sends it (prelude + window sums + body).
+/// The reserve script exactly as the ledger sends it (clock + prelude + window sums + body).
 const RESERVE: &str = concat!(
+    include_str!("../../../../gateway/src/ledger/redis/lua/clock.lua"),
     include_str!("../../../../gateway/src/ledger/redis/lua/prelude.lua"),
     include_str!("../../../../gateway/src/ledger/redis/lua/windows.lua"),
     include_str!("../../../../gateway/src/ledger/redis/lua/reserve.lua"),

@@ -1,19 +1,11 @@
--- Shared helpers, prepended to every per-user and per-code script (scripts.rs).
+-- Shared helpers, prepended to every per-user and per-code script after
+-- clock.lua (scripts.rs).
 -- Numbers: Lua 5.1 doubles are exact for integers below 2^53; times are ms
 -- (13 digits) and credits/costs stay far below that. Money amounts that must
 -- stay exact 64-bit integers are passed as strings and only touched by
 -- HINCRBY (see spend_*.lua).
 
 local DAY = 86400000
-
--- ARGV[1]: a time override in ms (test builds) or '' for the server's clock.
-local function clock(arg)
-  if arg ~= nil and arg ~= '' then
-    return tonumber(arg)
-  end
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
 
 local function read_meta(key)
   local v = redis.call('HMGET', key, 'credits', 'plan', 'plan_until', 'banned')

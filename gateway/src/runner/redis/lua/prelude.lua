@@ -1,14 +1,7 @@
 -- Shared by every queue script. All keys are under one hash tag ({q}), so
 -- each script touches one Redis Cluster slot. Record keys are derived from
 -- ARGV (the `j:` prefix) because a claim learns the job id inside the script.
--- ARGV[1]: a time override in ms (test builds) or '' for the server's clock.
-local function clock(arg)
-  if arg ~= nil and arg ~= '' then
-    return tonumber(arg)
-  end
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
+-- ARGV[1]: a time override for `clock` (ledger/redis/lua/clock.lua, prepended).
 
 local function id_of(member)
   return string.sub(member, 18)
