@@ -8,6 +8,7 @@
 
 pub mod admission;
 pub mod backend;
+pub mod digest;
 pub mod http;
 pub mod imaging;
 pub mod ledger;

@@ -13,7 +13,6 @@ use easel_shared::UserKey;
 use easel_shared::admin::{Actor, AuditEntry};
 use easel_shared::apikey::KEY_PREFIX;
 use rand::Rng;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -56,10 +55,7 @@ pub fn generate() -> String {
 
 /// Hex SHA-256 of a key: the only form that is stored.
 pub fn hash(key: &str) -> String {
-    Sha256::digest(key.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::digest::sha256_hex(key)
 }
 
 /// The visible prefix of a key (`None` if it does not look like one of ours).

@@ -67,7 +67,7 @@ impl CodeText {
 
     /// Hex SHA-256 of the body: the only form that is stored.
     pub fn hash(&self) -> String {
-        hex(&Sha256::digest(self.body.as_bytes()))
+        crate::digest::sha256_hex(&self.body)
     }
 
     /// The short public id of the code (a prefix of its hash): enough to list
@@ -88,10 +88,6 @@ fn check_symbols(body: &str) -> String {
     let hi = ALPHABET[usize::from(bits >> 5)] as char;
     let lo = ALPHABET[usize::from(bits & 31)] as char;
     [hi, lo].into_iter().collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

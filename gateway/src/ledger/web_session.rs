@@ -19,7 +19,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use easel_shared::secret::Secret;
 use easel_shared::{UnixMillis, UserKey};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// A signed-in browser, as stored under the session token's hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,10 +68,7 @@ pub fn generate() -> String {
 
 /// Hex SHA-256 of a token: the only form that is stored.
 pub fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::digest::sha256_hex(token)
 }
 
 /// Whether `token` could be one of ours: 43 base64url symbols. Anything

@@ -2,7 +2,6 @@
 //! named `<id>:o:<n>` (output n) or `<id>:i:<n>` (the upload at input
 //! position n), each with the same expiry, counted against the size cap.
 
-use std::fmt::Write as _;
 use std::time::Duration;
 
 use easel_shared::UnixMillis;
@@ -142,11 +141,7 @@ pub(super) fn own_blobs(record: &ResultRecord) -> Vec<String> {
 /// Type, size and SHA-256 of an image.
 fn meta(image: &ImageData) -> ImageMeta {
     let digest = Sha256::digest(&image.bytes);
-    let mut sha256 = String::with_capacity(64);
-    for b in digest {
-        // Writing to a String cannot fail.
-        let _ = write!(sha256, "{b:02x}");
-    }
+    let sha256 = crate::digest::hex(&digest);
     ImageMeta {
         mime: image.mime.clone(),
         size: image.bytes.len() as u64,

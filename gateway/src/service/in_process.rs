@@ -247,7 +247,7 @@ impl InProcessGateway {
     fn user_tag(&self, user: UserKey) -> String {
         let salt = &self.config.load().ledger.key_prefix;
         let digest = Sha256::digest(format!("{salt}|{user}").as_bytes());
-        digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+        crate::digest::hex(&digest[..12])
     }
 }
 

@@ -9,6 +9,8 @@ use easel_shared::RequestId;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::digest::{hex, unhex};
+
 /// The handle of job `id` submitted by the frontend holding `token`.
 pub fn handle(token: &str, id: &RequestId) -> String {
     format!("{}-{}", hex(id.as_str().as_bytes()), hex(&tag(token, id)))
@@ -35,20 +37,6 @@ fn tag(token: &str, id: &RequestId) -> Vec<u8> {
         .chain_update(inner)
         .finalize();
     outer[..16].to_vec()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 #[cfg(test)]
