@@ -38,6 +38,10 @@ use teloxide::update_listeners::Polling;
 
 pub use webhook::check_secret;
 
+/// How long one `getUpdates` waits for updates (teloxide's own default for
+/// long polling; under the Bot API client's 17 s request timeout).
+const LONG_POLL: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The bot as handlers use it: sends are paced by teloxide's `Throttle`
 /// (per chat and overall); edits and chat actions by [`pacing`].
 pub type TgBot = Throttle<Bot>;
@@ -198,7 +202,10 @@ pub async fn run_with_clock(
     match mode {
         TelegramMode::Polling => {
             let _ = bot.delete_webhook().await;
-            let polling = Polling::builder(bot).build();
+            // Long polling: without a timeout every getUpdates returns at
+            // once and the bot asks again in a tight loop (CPU, and calls
+            // Telegram may limit). Below the client's 17 s request timeout.
+            let polling = Polling::builder(bot).timeout(LONG_POLL).build();
             dispatcher.dispatch_with_listener(polling, errors).await;
         }
         TelegramMode::Webhook => {

@@ -384,3 +384,20 @@ async fn lang_overrides_the_telegram_language() {
     let text = quota.text("text").unwrap_or_default();
     assert!(!text.contains("left in this"), "no English left: {text}");
 }
+
+#[tokio::test]
+async fn the_bot_long_polls_for_updates() {
+    // Without a timeout each getUpdates returns at once and the bot asks
+    // again in a tight loop: CPU burnt, and calls Telegram may limit.
+    let h = Harness::start().await;
+    let user = TgUser::new(19);
+    let chat = user.private_chat();
+    h.tg.push_update(Msg::new(1, &user, &chat).text("/quota").update(1));
+    h.tg.wait_call("sendMessage", chat.id(), |_| true).await;
+    let polls = h.tg.calls_of("getUpdates");
+    assert!(!polls.is_empty());
+    for poll in polls {
+        let timeout = poll.params.get("timeout").and_then(|t| t.as_i64());
+        assert_eq!(timeout, Some(10), "every poll waits: {:?}", poll.params);
+    }
+}
