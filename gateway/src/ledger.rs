@@ -176,6 +176,25 @@ pub trait Ledger: Send + Sync + 'static {
         how: Settlement,
     ) -> Result<SettleOutcome, LedgerError>;
 
+    /// [`Ledger::settle`], then the user's quota as it stands after it (the
+    /// job's last event shows it): one round trip on Redis. The status is
+    /// `None` if it could not be read; the settle's outcome stands.
+    async fn settle_then_status(
+        &self,
+        user: UserKey,
+        id: &RequestId,
+        how: Settlement,
+    ) -> Result<(SettleOutcome, Option<QuotaStatus>), LedgerError> {
+        let outcome = self.settle(user, id, how).await?;
+        Ok((outcome, self.status(user).await.ok()))
+    }
+
+    /// Whether the ledger holds a reservation for request `id` of `user`
+    /// (running, or finished within the record retention): a redelivered
+    /// request that the pre-check answers as the duplicate it is, before
+    /// anything is downloaded. `reserve` stays the decision (`replayed`).
+    async fn admitted(&self, user: UserKey, id: &RequestId) -> Result<bool, LedgerError>;
+
     /// Extends a running reservation's lease; false if it is no longer pending.
     async fn renew(&self, user: UserKey, id: &RequestId) -> Result<bool, LedgerError>;
 

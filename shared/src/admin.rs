@@ -218,6 +218,9 @@ pub struct DaySpend {
     pub day: i64,
     /// Micro-dollars spent (running jobs count at their estimate).
     pub cost_micros: u64,
+    /// Images delivered for the requests reserved that day.
+    #[serde(default)]
+    pub images: u64,
     /// Credits charged for the requests reserved that day.
     pub credits: u64,
 }

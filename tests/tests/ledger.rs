@@ -132,7 +132,7 @@ easel_tests::conformance! {
     policy::a_plan_change_racing_reserves_never_admits_what_the_plan_forbids,
     replay::a_replay_never_cancels_a_live_reservation,
     spend::no_cap_still_accounts_spend,
-    spend::spend_days_series_has_a_row_per_day_with_cost_and_credits,
+    spend::spend_days_series_has_a_row_per_day_with_images_cost_and_credits,
     spend::same_request_id_from_two_users_holds_two_estimates,
     spend::settle_after_midnight_stays_on_the_day_it_was_held,
     spend::replay_of_a_budget_denial_is_not_an_admission,

@@ -162,6 +162,15 @@ impl Ledger for EmbeddedLedger {
             .await
     }
 
+    async fn admitted(&self, user: UserKey, id: &RequestId) -> Result<bool, LedgerError> {
+        let key = tables::res_key(user, id);
+        self.read(move |txn, _, _| {
+            let table = txn.open_table(tables::ACCOUNTS).io()?;
+            Ok(table.get(key.as_str()).io()?.is_some())
+        })
+        .await
+    }
+
     async fn adjust_credits(
         &self,
         user: UserKey,

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use easel_shared::{RequestId, UserKey};
+use easel_shared::{QuotaStatus, RequestId, UserKey};
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, oneshot};
@@ -41,8 +41,8 @@ struct Entry {
 
 /// What [`SettleOutbox::send`] did.
 enum Sent {
-    /// The ledger answered at once.
-    Landed(SettleOutcome),
+    /// The ledger answered at once (with the quota after it, if asked for).
+    Landed(SettleOutcome, Option<QuotaStatus>),
     /// Parked; the receiver (if asked for) gets the outcome when it lands.
     Parked(Option<oneshot::Receiver<SettleOutcome>>),
 }
@@ -128,10 +128,33 @@ impl SettleOutbox {
         id: &RequestId,
         how: Settlement,
     ) -> Result<SettleOutcome, OutboxError> {
-        match self.send(user, id, how, true).await? {
-            Sent::Landed(outcome) => Ok(outcome),
+        Ok(self.settle_waiting(user, id, how, false).await?.0)
+    }
+
+    /// [`Outbox::settle`], then the user's quota after it when the ledger
+    /// answered at once (one round trip on Redis:
+    /// [`Ledger::settle_then_status`]); `None` when it did not.
+    pub async fn settle_then_status(
+        &self,
+        user: UserKey,
+        id: &RequestId,
+        how: Settlement,
+    ) -> Result<(SettleOutcome, Option<QuotaStatus>), OutboxError> {
+        self.settle_waiting(user, id, how, true).await
+    }
+
+    async fn settle_waiting(
+        &self,
+        user: UserKey,
+        id: &RequestId,
+        how: Settlement,
+        then_status: bool,
+    ) -> Result<(SettleOutcome, Option<QuotaStatus>), OutboxError> {
+        match self.send(user, id, how, true, then_status).await? {
+            Sent::Landed(outcome, status) => Ok((outcome, status)),
             Sent::Parked(Some(rx)) => rx
                 .await
+                .map(|outcome| (outcome, None))
                 .map_err(|_| OutboxError("the drainer stopped before the settle landed".into())),
             Sent::Parked(None) => Err(OutboxError("no waiter".into())),
         }
@@ -145,8 +168,8 @@ impl SettleOutbox {
         id: &RequestId,
         how: Settlement,
     ) -> Result<Option<SettleOutcome>, OutboxError> {
-        Ok(match self.send(user, id, how, false).await? {
-            Sent::Landed(outcome) => Some(outcome),
+        Ok(match self.send(user, id, how, false, false).await? {
+            Sent::Landed(outcome, _) => Some(outcome),
             Sent::Parked(_) => None,
         })
     }
@@ -157,9 +180,16 @@ impl SettleOutbox {
         id: &RequestId,
         how: Settlement,
         wait: bool,
+        then_status: bool,
     ) -> Result<Sent, OutboxError> {
-        match self.inner.ledger.settle(user, id, how).await {
-            Ok(outcome) => return Ok(Sent::Landed(outcome)),
+        let ledger = &self.inner.ledger;
+        let sent = if then_status {
+            ledger.settle_then_status(user, id, how).await
+        } else {
+            ledger.settle(user, id, how).await.map(|o| (o, None))
+        };
+        match sent {
+            Ok((outcome, status)) => return Ok(Sent::Landed(outcome, status)),
             Err(error) => {
                 tracing::warn!(%id, %user, %error, "settle failed: parking it in the outbox");
             }

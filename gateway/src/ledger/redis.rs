@@ -472,7 +472,16 @@ impl Ledger for RedisLedger {
         id: &RequestId,
         how: Settlement,
     ) -> Result<SettleOutcome, LedgerError> {
-        settle::settle(self, user, id, how).await
+        Ok(settle::settle(self, user, id, how, false).await?.0)
+    }
+
+    async fn settle_then_status(
+        &self,
+        user: UserKey,
+        id: &RequestId,
+        how: Settlement,
+    ) -> Result<(SettleOutcome, Option<QuotaStatus>), LedgerError> {
+        settle::settle(self, user, id, how, true).await
     }
 
     async fn renew(&self, user: UserKey, id: &RequestId) -> Result<bool, LedgerError> {
@@ -489,6 +498,12 @@ impl Ledger for RedisLedger {
 
     async fn status(&self, user: UserKey) -> Result<QuotaStatus, LedgerError> {
         admin::status(self, user).await
+    }
+
+    async fn admitted(&self, user: UserKey, id: &RequestId) -> Result<bool, LedgerError> {
+        let mut exists = redis::cmd("EXISTS");
+        exists.arg(self.keys.user(user).record(id));
+        Ok(self.query::<i64>(&exists).await? == 1)
     }
 
     async fn adjust_credits(

@@ -1,4 +1,5 @@
-//! The day's spend and top list equal what the reservation records say,
+//! The day's spend, image count and top list equal what the reservation
+//! records say,
 //! whichever way a settle reaches them: from the instance that admitted the
 //! reservation (on Redis: one round trip, booked before the user step's
 //! answer is known, corrected when it disagrees) or from another one, racing,
@@ -11,6 +12,12 @@ use easel_shared::admin::TopEntry;
 use easel_tests::ledger::config::{HOUR, one_window};
 use easel_tests::ledger::{Suite, req, rid, user};
 use futures::future::join_all;
+
+/// Images the day's bookings hold for today (the dashboard's chart).
+async fn images_today(ledger: &dyn Ledger) -> u64 {
+    let days = ledger.spend_days(1).await.expect("spend days");
+    days.last().map_or(0, |d| d.images)
+}
 
 fn delivered(images: u32, cost_micros: u64) -> Settlement {
     Settlement::Delivered {
@@ -51,6 +58,8 @@ pub(crate) async fn racing_settles_book_spend_and_top_once(s: Suite) {
         } => (u64::from(images), cost_micros),
         Settlement::Failed => (0, 0),
     };
+    // One credit per image here: the images delivered equal the credits.
+    assert_eq!(images_today(h.ledger.as_ref()).await, credits);
     let spend = h.ledger.spend_today().await.expect("spend");
     assert_eq!(spend.spent_micros, cost);
     assert_eq!(spend.by_backend.get("fake").copied().unwrap_or(0), cost);
@@ -84,6 +93,7 @@ pub(crate) async fn a_repeated_settle_changes_no_booking(s: Suite) {
         h.ledger.spend_today().await.expect("spend").spent_micros,
         500
     );
+    assert_eq!(images_today(h.ledger.as_ref()).await, 2);
     assert_eq!(
         h.ledger.top(1, 10).await.expect("top"),
         vec![TopEntry {
@@ -112,6 +122,11 @@ pub(crate) async fn a_late_settle_after_a_reap_books_the_estimate_and_no_credits
         "the reaped estimate stands"
     );
     assert_eq!(h.ledger.top(1, 10).await.expect("top"), vec![]);
+    assert_eq!(
+        images_today(h.ledger.as_ref()).await,
+        0,
+        "nothing was delivered"
+    );
     assert_eq!(h.status(u).await.windows[0].used, 0);
 }
 
@@ -123,5 +138,6 @@ pub(crate) async fn a_settle_of_an_unknown_id_books_nothing(s: Suite) {
         SettleOutcome::Unknown
     );
     assert_eq!(h.ledger.spend_today().await.expect("spend").spent_micros, 0);
+    assert_eq!(images_today(h.ledger.as_ref()).await, 0);
     assert_eq!(h.ledger.top(1, 10).await.expect("top"), vec![]);
 }

@@ -209,3 +209,65 @@ async fn with_a_cap_reserve_holds_in_a_second_round_trip_and_settle_takes_one() 
         301
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settle_then_status_reads_the_settled_quota_in_the_same_round_trip() {
+    // The job's last event shows the quota after the settle; on the
+    // admitting instance that costs no round trip more than the settle.
+    let server = PrivateRedis::start();
+    let h = Harness::open_redis(&server.url(), "round-trips-3", one_window(100, 3 * HOUR)).await;
+    let mut count = Counter::open(&server).await;
+    h.admit(&req(user(9), "warm-up", 1)).await;
+    let warm = h
+        .ledger
+        .settle_then_status(user(9), &rid("warm-up"), Settlement::Failed)
+        .await
+        .expect("warm-up");
+    assert!(warm.1.is_some(), "the status script is loaded now");
+
+    let u = user(1);
+    h.admit(&req(u, "a", 3)).await;
+    assert!(h.ledger.admitted(u, &rid("a")).await.expect("admitted"));
+    assert!(!h.ledger.admitted(u, &rid("b")).await.expect("admitted"));
+    let mut done = None;
+    let (trips, cmds) = count
+        .during(async {
+            done = Some(
+                h.ledger
+                    .settle_then_status(
+                        u,
+                        &rid("a"),
+                        Settlement::Delivered {
+                            images: 2,
+                            cost_micros: 10,
+                        },
+                    )
+                    .await
+                    .expect("settle"),
+            );
+        })
+        .await;
+    assert_eq!(trips, 1, "settle and status: {cmds:?}");
+    assert_eq!(cmds.get("evalsha"), Some(&3), "user step, booking, status");
+    let (outcome, status) = done.expect("ran");
+    assert_eq!(
+        outcome,
+        SettleOutcome::Settled {
+            charged: 2,
+            refunded: 1
+        }
+    );
+    let status = status.expect("the status came back");
+    assert_eq!(status.windows[0].used, 2, "the refunded image is back");
+    assert_eq!(status.in_flight, 0, "read after the settle");
+    let alone = h.status(u).await;
+    assert_eq!(
+        (&status.windows, status.credits, status.in_flight),
+        (&alone.windows, alone.credits, alone.in_flight),
+        "the same as a status read alone"
+    );
+    assert!(
+        h.ledger.admitted(u, &rid("a")).await.expect("admitted"),
+        "a finished reservation is still known"
+    );
+}

@@ -268,18 +268,20 @@ pub(crate) async fn a_request_above_the_per_request_cap_is_refused_first(s: Suit
     h.admit(&priced(u, "fine", 1, 500)).await;
 }
 
-pub(crate) async fn spend_days_series_has_a_row_per_day_with_cost_and_credits(s: Suite) {
+pub(crate) async fn spend_days_series_has_a_row_per_day_with_images_cost_and_credits(s: Suite) {
     // The dashboard's charts: every day of the range, oldest first, with
-    // the day's final cost and the credits charged; days past the retention
-    // are not asked for, and a refund charges no credits.
-    let h = s.open(one_window(10, 3 * HOUR)).await;
-    let deliver = |cost| Settlement::Delivered {
-        images: 2,
+    // the images delivered, the day's final cost and the credits charged;
+    // days past the retention are not asked for, a refund delivers and
+    // charges nothing, a partial delivery counts the images it delivered,
+    // and a request settled by another instance (no receipt) counts too.
+    let h = s.open(one_window(20, 3 * HOUR)).await;
+    let deliver = |images, cost| Settlement::Delivered {
+        images,
         cost_micros: cost,
     };
     h.admit(&priced(user(1), "a", 2, 500)).await;
     h.ledger
-        .settle(user(1), &rid("a"), deliver(300))
+        .settle(user(1), &rid("a"), deliver(2, 300))
         .await
         .expect("settle");
     h.admit(&priced(user(2), "b", 1, 500)).await;
@@ -291,26 +293,35 @@ pub(crate) async fn spend_days_series_has_a_row_per_day_with_cost_and_credits(s:
         T0.next_day()
             .plus(std::time::Duration::from_secs(2 * 86_400)),
     );
-    h.admit(&priced(user(1), "c", 2, 500)).await;
+    // Three credits an image: two asked, one delivered.
+    let mut dear = priced(user(1), "c", 2, 500);
+    dear.credits_per_image = 3;
+    h.admit(&dear).await;
     h.ledger
-        .settle(user(1), &rid("c"), deliver(700))
+        .settle(user(1), &rid("c"), deliver(1, 700))
         .await
         .expect("settle");
+    h.admit(&priced(user(3), "d", 1, 500)).await;
+    h.instance()
+        .await
+        .settle(user(3), &rid("d"), deliver(1, 100))
+        .await
+        .expect("settle elsewhere");
 
     let days = h.ledger.spend_days(5).await.expect("spend days");
     let today = T0.day() + 3;
-    let rows: Vec<(i64, u64, u64)> = days
+    let rows: Vec<(i64, u64, u64, u64)> = days
         .iter()
-        .map(|d| (d.day, d.cost_micros, d.credits))
+        .map(|d| (d.day, d.images, d.cost_micros, d.credits))
         .collect();
     assert_eq!(
         rows,
         [
-            (today - 4, 0, 0),
-            (today - 3, 300, 2),
-            (today - 2, 0, 0),
-            (today - 1, 0, 0),
-            (today, 700, 2),
+            (today - 4, 0, 0, 0),
+            (today - 3, 2, 300, 2),
+            (today - 2, 0, 0, 0),
+            (today - 1, 0, 0, 0),
+            (today, 2, 800, 4),
         ]
     );
     let capped = h.ledger.spend_days(1000).await.expect("spend days");

@@ -141,6 +141,7 @@ pub(crate) fn spend_days(
         out.push(DaySpend {
             day,
             cost_micros: rec.spent,
+            images: rec.images,
             credits,
         });
     }

@@ -121,6 +121,8 @@ pub(crate) struct SpendDay {
     pub(crate) notified: bool,
     /// The same total split by backend.
     pub(crate) by_backend: BTreeMap<String, u64>,
+    /// Images delivered for the requests reserved that day.
+    pub(crate) images: u64,
 }
 
 /// An access code, stored under the SHA-256 of its body only.

@@ -83,11 +83,9 @@ fn finish(
     };
     let now = tx.now();
     let mut u = tx.user(user)?;
-    let spend = if rec.spend_fixed {
-        None
-    } else {
-        Some(tx.spend_day(rec.day)?)
-    };
+    // A record is finished once (it leaves `Pending` here): its images
+    // count once, its held estimate is replaced once.
+    let mut spend = tx.spend_day(rec.day)?;
 
     // Decided; write.
     let total = rec.from_windows.saturating_add(rec.from_credits);
@@ -134,15 +132,16 @@ fn finish(
             .insert(slot, before.saturating_add(u64::from(charged)))
             .io()?;
     }
-    if let Some(mut spend) = spend {
-        // Replace the held estimate by the real cost, once.
+    if !rec.spend_fixed {
+        // Replace the held estimate by the real cost.
         spend.spent = spend.spent.saturating_sub(rec.spend).saturating_add(cost);
         let by = spend.by_backend.entry(rec.backend.clone()).or_default();
         *by = by.saturating_sub(rec.spend).saturating_add(cost);
-        tx.put_spend_day(rec.day, &spend)?;
         rec.spend = cost;
         rec.spend_fixed = true;
     }
+    spend.images = spend.images.saturating_add(u64::from(delivered));
+    tx.put_spend_day(rec.day, &spend)?;
     tx.put_reservation(key, &rec)?;
     Ok((charged, refund))
 }

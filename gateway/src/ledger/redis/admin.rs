@@ -7,29 +7,49 @@ use easel_shared::{QuotaStatus, UnixMillis, UserKey, WindowStatus};
 
 use super::RedisLedger;
 use super::lifecycle::TOP_KEEP_DAYS;
-use super::scripts::SCRIPTS;
+use super::scripts::{Reply, SCRIPTS};
 use crate::ledger::LedgerError;
 
 /// Audit entries kept (newest first).
 const AUDIT_KEEP: isize = 10_000;
 
 pub(super) async fn status(l: &RedisLedger, user: UserKey) -> Result<QuotaStatus, LedgerError> {
+    let (keys, args) = status_call(l, user);
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    parse_status(&l.run(&SCRIPTS.status, &keys, &args).await?)
+}
+
+/// `status.lua` as one command, for a caller that pipelines it.
+pub(super) fn status_cmd(l: &RedisLedger, user: UserKey) -> redis::Cmd {
+    let (keys, args) = status_call(l, user);
+    let mut eval = redis::cmd("EVALSHA");
+    eval.arg(SCRIPTS.status.get_hash())
+        .arg(keys.len())
+        .arg(&keys[..])
+        .arg(&args[..]);
+    eval
+}
+
+/// The KEYS and ARGV of `status.lua`.
+fn status_call(l: &RedisLedger, user: UserKey) -> ([String; 4], [String; 6]) {
     let p = l.policy();
     let u = l.keys.user(user);
-    let r = l
-        .run(
-            &SCRIPTS.status,
-            &[&u.meta, &u.log, &u.pend, &u.win],
-            &[
-                &l.now_arg(),
-                &p.plans_json,
-                &p.default_plan,
-                p.mode,
-                p.allowlisted(user),
-                &p.longest_ms.to_string(),
-            ],
-        )
-        .await?;
+    (
+        [u.meta, u.log, u.pend, u.win],
+        [
+            l.now_arg(),
+            p.plans_json.clone(),
+            p.default_plan.clone(),
+            p.mode.to_owned(),
+            p.allowlisted(user).to_owned(),
+            p.longest_ms.to_string(),
+        ],
+    )
+}
+
+/// A `status.lua` reply as the user's quota.
+pub(super) fn parse_status(r: &Reply) -> Result<QuotaStatus, LedgerError> {
     let plan = Some(r.text(1)?).filter(|p| !p.is_empty());
     let expiry = r.int(2)?;
     let credits = r.text(3)?;
@@ -198,7 +218,8 @@ pub(super) async fn top(
         *sums.entry(user).or_default() += credits;
     }
     let mut rows = Vec::with_capacity(sums.len());
-    for (user, credits) in sums {
+    // A user booked and taken back on the same day charged nothing.
+    for (user, credits) in sums.into_iter().filter(|(_, c)| *c > 0) {
         let user: UserKey = user
             .parse()
             .map_err(|_| LedgerError::Corrupt(format!("top member `{user}`")))?;
@@ -238,23 +259,28 @@ pub(super) async fn spend_days(l: &RedisLedger, days: u32) -> Result<Vec<DaySpen
     // Every day's spend and top list share the `{spend}` slot: one pipeline.
     let mut pipe = redis::pipe();
     for day in range.clone() {
-        pipe.cmd("HGET").arg(l.keys.spend(day)).arg("total");
+        pipe.cmd("HMGET")
+            .arg(l.keys.spend(day))
+            .arg("total")
+            .arg("images");
         pipe.cmd("HVALS").arg(l.keys.top(day));
     }
     let replies: Vec<redis::Value> = l.query_pipe(&pipe).await?;
     let mut replies = replies.into_iter();
     let mut out = Vec::new();
     for day in range {
-        let (Some(total), Some(credits)) = (replies.next(), replies.next()) else {
+        let (Some(totals), Some(credits)) = (replies.next(), replies.next()) else {
             return Err(LedgerError::Corrupt("short spend_days reply".into()));
         };
-        let total: Option<i64> = redis::FromRedisValue::from_redis_value(total)
-            .map_err(|e| LedgerError::Corrupt(format!("spend total: {e}")))?;
+        let (total, images): (Option<i64>, Option<i64>) =
+            redis::FromRedisValue::from_redis_value(totals)
+                .map_err(|e| LedgerError::Corrupt(format!("spend total: {e}")))?;
         let credits: Vec<i64> = redis::FromRedisValue::from_redis_value(credits)
             .map_err(|e| LedgerError::Corrupt(format!("top list: {e}")))?;
         out.push(DaySpend {
             day,
             cost_micros: total.unwrap_or(0).max(0).unsigned_abs(),
+            images: images.unwrap_or(0).max(0).unsigned_abs(),
             credits: credits.iter().map(|c| c.max(&0).unsigned_abs()).sum(),
         });
     }

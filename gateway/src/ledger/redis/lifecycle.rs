@@ -314,7 +314,12 @@ async fn reap_one(l: &RedisLedger, member: String, retention: &str) -> Result<Re
             // billed, so the day keeps the estimate rather than 0. `force`:
             // the refund is final, whatever a late settle booked meanwhile.
             let estimate = reply.text(4)?;
-            let (keys, args) = book_args(l, &spend, user, &estimate, 0, Book::Force);
+            let refunded = Booking {
+                cost: &estimate,
+                credits: 0,
+                images: 0,
+            };
+            let (keys, args) = book_args(l, &spend, user, refunded, Book::Force);
             let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             l.run_with(
@@ -361,15 +366,25 @@ pub(super) enum Book {
     Undo,
 }
 
+/// What one finished request books in its day's spend and top list.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Booking<'a> {
+    /// Final cost in micro-dollars, as the record stores it.
+    pub(super) cost: &'a str,
+    /// Credits charged (the top list).
+    pub(super) credits: u32,
+    /// Images delivered (the day's image count).
+    pub(super) images: u32,
+}
+
 /// The KEYS and ARGV of `spend_book.lua`.
 pub(super) fn book_args(
     l: &RedisLedger,
     spend: &SpendRef,
     user: UserKey,
-    cost: &str,
-    charged: u32,
+    booking: Booking<'_>,
     mode: Book,
-) -> ([String; 2], [String; 8]) {
+) -> ([String; 2], [String; 9]) {
     let mode = match mode {
         Book::First => "first",
         Book::Force => "force",
@@ -380,12 +395,13 @@ pub(super) fn book_args(
         [
             spend.request.clone(),
             user.to_string(),
-            cost.to_owned(),
-            charged.to_string(),
+            booking.cost.to_owned(),
+            booking.credits.to_string(),
             spend.backend.clone(),
             mode.to_owned(),
             SPEND_TTL_MS.to_string(),
             TOP_TTL_MS.to_string(),
+            booking.images.to_string(),
         ],
     )
 }

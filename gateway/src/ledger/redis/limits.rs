@@ -139,22 +139,6 @@ impl Limits for RedisLedger {
         })
     }
 
-    async fn record_admitted(&self, user: UserKey, id: &RequestId) -> Result<(), LedgerError> {
-        let mut set = redis::cmd("SET");
-        set.arg(self.pass_key(user, id))
-            .arg("1")
-            .arg("PX")
-            .arg(PASS_TTL.as_millis().to_string());
-        self.query::<()>(&set).await
-    }
-
-    async fn admitted(&self, user: UserKey, id: &RequestId) -> Result<bool, LedgerError> {
-        let mut get = redis::cmd("GET");
-        get.arg(self.pass_key(user, id));
-        let state: Option<String> = self.query(&get).await?;
-        Ok(state.as_deref() == Some("1"))
-    }
-
     async fn record_block(
         &self,
         user: UserKey,

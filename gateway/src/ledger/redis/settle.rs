@@ -17,12 +17,17 @@
 //! Either way the bookings end equal to the record's final state; a crash
 //! between the steps is healed by settling again (the outbox does), and a
 //! reaper that refunds the reservation books it with `force` too.
+//!
+//! A settle that also wants the user's quota after it (the job's last
+//! event) sends `status.lua` in the same pipeline, after the user step on
+//! the same connection, so it reads the settled state: no round trip more.
 
-use easel_shared::{RequestId, UserKey};
+use easel_shared::{QuotaStatus, RequestId, UserKey};
 
 use super::RedisLedger;
+use super::admin::{parse_status, status_cmd};
 use super::keys::lease_member;
-use super::lifecycle::{Book, SpendRef, book_args, finish_keys, zrem_hint};
+use super::lifecycle::{Book, Booking, SpendRef, book_args, finish_keys, zrem_hint};
 use super::receipts::Receipt;
 use super::scripts::{Reply, SCRIPTS};
 use crate::ledger::{LedgerError, SettleOutcome, Settlement};
@@ -90,6 +95,7 @@ struct Truth {
     nonce: String,
     cost: String,
     charged: u32,
+    images: u32,
 }
 
 impl Truth {
@@ -101,28 +107,47 @@ impl Truth {
             cost: reply.text(4)?,
             nonce: reply.text(5)?,
             charged: reply.num(6)?,
+            images: reply.num(7)?,
         })
+    }
+
+    /// What the day's bookings hold for this request.
+    fn booking(&self) -> Booking<'_> {
+        Booking {
+            cost: &self.cost,
+            credits: self.charged,
+            images: self.images,
+        }
     }
 }
 
+/// Settles; with `then_status`, also reads the user's quota after it
+/// (`None` if that read failed: the settle's outcome stands).
 pub(super) async fn settle(
     l: &RedisLedger,
     user: UserKey,
     id: &RequestId,
     how: Settlement,
-) -> Result<SettleOutcome, LedgerError> {
+    then_status: bool,
+) -> Result<(SettleOutcome, Option<QuotaStatus>), LedgerError> {
     let call = Call::new(l, user, id, how);
-    let outcome = match l.receipts.get(user, id) {
-        Some(receipt) => match with_receipt(l, &call, &receipt).await? {
-            Some(outcome) => outcome,
+    let done = match l.receipts.get(user, id) {
+        Some(receipt) => match with_receipt(l, &call, &receipt, then_status).await? {
+            Some(done) => done,
             // A script was missing: every step below is safe to repeat.
-            None => from_the_record(l, &call).await?,
+            None => (from_the_record(l, &call).await?, None),
         },
-        None => from_the_record(l, &call).await?,
+        None => (from_the_record(l, &call).await?, None),
     };
     // Kept on an error: the outbox's retry takes the same path.
     l.receipts.forget(user, id);
-    Ok(outcome)
+    let (outcome, status) = done;
+    let status = match status {
+        Some(status) => Some(status),
+        None if then_status => super::admin::status(l, user).await.ok(),
+        None => None,
+    };
+    Ok((outcome, status))
 }
 
 /// One round trip; a second only when the user step disagrees with what
@@ -131,28 +156,32 @@ async fn with_receipt(
     l: &RedisLedger,
     call: &Call<'_>,
     receipt: &Receipt,
-) -> Result<Option<SettleOutcome>, LedgerError> {
+    then_status: bool,
+) -> Result<Option<(SettleOutcome, Option<QuotaStatus>)>, LedgerError> {
     let ours = Truth {
         day: receipt.day,
         backend: receipt.backend.clone(),
         nonce: receipt.nonce.clone(),
         cost: call.cost.clone(),
         charged: receipt.charge(call.images),
+        images: call.images.min(receipt.images),
     };
     let spend = SpendRef::new(ours.day, ours.backend.clone(), call.user, call.id);
     let mut booking = redis::cmd("EVALSHA");
-    let (book_keys, book_argv) =
-        book_args(l, &spend, call.user, &ours.cost, ours.charged, Book::First);
+    let (book_keys, book_argv) = book_args(l, &spend, call.user, ours.booking(), Book::First);
     booking
         .arg(SCRIPTS.spend_book.get_hash())
         .arg(book_keys.len())
         .arg(&book_keys[..])
         .arg(&book_argv[..]);
-    let cmds = vec![
+    let mut cmds = vec![
         call.eval(),
         zrem_hint(l, &lease_member(call.user, call.id, &ours.nonce)),
         booking,
     ];
+    if then_status {
+        cmds.push(status_cmd(l, call.user));
+    }
     let Some(replies) = l.run_pipeline(cmds).await? else {
         return Ok(None);
     };
@@ -161,6 +190,12 @@ async fn with_receipt(
     else {
         return Err(LedgerError::Corrupt("short settle pipeline reply".into()));
     };
+    // The settle stands whatever this says; a status that cannot be read
+    // is read again on its own by the caller.
+    let status = replies.next().and_then(|v| {
+        let reply: Reply = redis::FromRedisValue::from_redis_value(v).ok()?;
+        parse_status(&reply).ok()
+    });
     let reply: Reply = redis::FromRedisValue::from_redis_value(user_step)
         .map_err(|e| LedgerError::Corrupt(format!("settle reply: {e}")))?;
     let booked_now = matches!(booked, redis::Value::Int(1));
@@ -168,20 +203,20 @@ async fn with_receipt(
     if tag == "unknown" {
         // No reservation: take back what was booked for it, if this call did.
         if booked_now {
-            book(l, &spend, call.user, &ours.cost, ours.charged, Book::Undo).await?;
+            book(l, &spend, call.user, ours.booking(), Book::Undo).await?;
         }
-        return Ok(Some(SettleOutcome::Unknown));
+        return Ok(Some((SettleOutcome::Unknown, status)));
     }
     let truth = Truth::of(&reply)?;
     if tag != "done" || truth != ours {
         // Rare: a repeated or late settle, or a record that says otherwise.
         // Its bookings must show the record's final state.
         if booked_now && (truth.day, &truth.backend) != (ours.day, &ours.backend) {
-            book(l, &spend, call.user, &ours.cost, ours.charged, Book::Undo).await?;
+            book(l, &spend, call.user, ours.booking(), Book::Undo).await?;
         }
         book_truth(l, call, &truth).await?;
     }
-    outcome(&tag, &reply).map(Some)
+    Ok(Some((outcome(&tag, &reply)?, status)))
 }
 
 /// The user step, then the bookings from its reply: two round trips.
@@ -201,14 +236,7 @@ async fn from_the_record(l: &RedisLedger, call: &Call<'_>) -> Result<SettleOutco
 /// round trip. Idempotent (`force` changes nothing when they already match).
 async fn book_truth(l: &RedisLedger, call: &Call<'_>, truth: &Truth) -> Result<(), LedgerError> {
     let spend = SpendRef::new(truth.day, truth.backend.clone(), call.user, call.id);
-    let (keys, args) = book_args(
-        l,
-        &spend,
-        call.user,
-        &truth.cost,
-        truth.charged,
-        Book::Force,
-    );
+    let (keys, args) = book_args(l, &spend, call.user, truth.booking(), Book::Force);
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let hint = zrem_hint(l, &lease_member(call.user, call.id, &truth.nonce));
@@ -222,11 +250,10 @@ async fn book(
     l: &RedisLedger,
     spend: &SpendRef,
     user: UserKey,
-    cost: &str,
-    charged: u32,
+    booking: Booking<'_>,
     mode: Book,
 ) -> Result<(), LedgerError> {
-    let (keys, args) = book_args(l, spend, user, cost, charged, mode);
+    let (keys, args) = book_args(l, spend, user, booking, mode);
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     l.run(&SCRIPTS.spend_book, &keys, &args).await?;
@@ -239,7 +266,7 @@ fn outcome(tag: &str, reply: &Reply) -> Result<SettleOutcome, LedgerError> {
         "refunded_before" => SettleOutcome::AlreadyRefunded,
         "done" => SettleOutcome::Settled {
             charged: reply.num(6)?,
-            refunded: reply.num(7)?,
+            refunded: reply.num(8)?,
         },
         other => {
             return Err(LedgerError::Corrupt(format!(

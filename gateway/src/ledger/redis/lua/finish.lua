@@ -32,7 +32,20 @@ local function finish(now, id, r, delivered)
   end
   redis.call('ZREM', KEYS[3], id)
   r.ch = charged
+  r.im = delivered
   return delivered, charged, refund
+end
+
+-- Images a finished record delivered; a record finished before `im` was
+-- kept says so through its charge.
+local function delivered_of(r)
+  if r.im then
+    return r.im
+  end
+  if (r.c or 0) > 0 then
+    return math.floor((r.ch or 0) / r.c)
+  end
+  return 0
 end
 
 local function log_usage(now, id, images, charged, cost, outcome)

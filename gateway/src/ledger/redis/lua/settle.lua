@@ -3,10 +3,11 @@
 -- ARGV: 1 now override, 2 id, 3 'delivered'|'failed', 4 images delivered, 5 cost micros (string),
 --       6 record retention ms
 -- Returns {'unknown', now}
---       | {'settled_before'|'refunded_before', now, day, backend, final cost, hint nonce, charged}
---       | {'done', now, day, backend, final cost, hint nonce, charged, refunded}.
--- The final cost and charge are the record's (what the day's spend and top
--- list must show), so a caller can book or correct them from this reply.
+--       | {'settled_before'|'refunded_before', now, day, backend, final cost, hint nonce, charged, images}
+--       | {'done', now, day, backend, final cost, hint nonce, charged, images, refunded}.
+-- The final cost, charge and images delivered are the record's (what the
+-- day's spend and top list must show), so a caller can book or correct them
+-- from this reply.
 local now = clock(ARGV[1])
 local id = ARGV[2]
 local raw = redis.call('GET', KEYS[4])
@@ -15,12 +16,12 @@ if not raw then
 end
 local r = cjson.decode(raw)
 if r.s == 's' then
-  return { 'settled_before', now, r.d, r.b, r.k or '0', r.h or '', r.ch or 0 }
+  return { 'settled_before', now, r.d, r.b, r.k or '0', r.h or '', r.ch or 0, delivered_of(r) }
 end
 if r.s == 'r' then
   redis.call('HINCRBY', KEYS[1], 'late_settles', 1)
   -- The refund's own final cost (0, or the reaped estimate) stands.
-  return { 'refunded_before', now, r.d, r.b, r.k or '0', r.h or '', 0 }
+  return { 'refunded_before', now, r.d, r.b, r.k or '0', r.h or '', 0, 0 }
 end
 
 local delivered, cost, outcome = 0, '0', 'failed'
@@ -41,4 +42,4 @@ end
 r.k = cost
 store_finished(r)
 log_usage(now, id, images, charged, cost, outcome)
-return { 'done', now, r.d, r.b, cost, r.h or '', charged, refunded }
+return { 'done', now, r.d, r.b, cost, r.h or '', charged, images, refunded }
