@@ -304,6 +304,7 @@ web-dash-no-cap = No daily spend cap is set (spend.daily_cap_micros).
 web-dash-queue-depth = Queue
 web-dash-queue-counts = { $waiting } waiting, { $running } running
 web-dash-last-days = Last { $days } days
+web-dash-chart-images = Images delivered per day
 web-dash-chart-cost = Cost per day
 web-dash-chart-credits = Credits charged per day
 web-dash-errors = Upstream errors since start

@@ -288,6 +288,7 @@ web-dash-no-cap = 未设置每日花费上限（spend.daily_cap_micros）。
 web-dash-queue-depth = 队列
 web-dash-queue-counts = { $waiting } 个等待，{ $running } 个运行中
 web-dash-last-days = 最近 { $days } 天
+web-dash-chart-images = 每日交付的图片
 web-dash-chart-cost = 每日花费
 web-dash-chart-credits = 每日扣除的额度
 web-dash-errors = 启动以来的上游错误

@@ -36,7 +36,7 @@ async fn a_code_minted_on_the_page_is_redeemed_in_telegram_and_a_grant_shows_in_
         })
         .await;
 
-    // One picture, so the overview's credits chart and the user's recent
+    // One picture, so the overview's image and credit charts and the user's recent
     // requests have something to show (the plan's window pays for it).
     site.telegram.push_update(
         Msg::new(2, &user, &chat)

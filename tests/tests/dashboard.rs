@@ -341,6 +341,17 @@ fn request(id: &str, user: UserKey) -> easel_shared::request::Request {
     }
 }
 
+/// The overview's first chart, images delivered per day.
+fn images_chart(html: &str) -> &str {
+    let figure = html
+        .split("<figure class=\"chart\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</figure>").next())
+        .expect("a chart");
+    assert!(figure.contains("Images delivered per day"), "{figure}");
+    figure
+}
+
 async fn until_final(events: &mut JobStream) -> JobEvent {
     loop {
         let event = events.recv().await.expect("an event");
@@ -364,14 +375,19 @@ async fn the_overview_charts_and_the_queue_page_cancels_a_waiting_job() {
     assert_eq!(overview.status, StatusCode::OK);
     assert_eq!(
         overview.html.matches("<svg").count(),
-        2,
+        3,
         "{}",
         overview.html
     );
     assert_eq!(
         overview.html.matches("<rect").count(),
-        28,
-        "two charts of 14 days"
+        42,
+        "three charts of 14 days"
+    );
+    assert_eq!(
+        images_chart(&overview.html).matches("<td>0</td>").count(),
+        14,
+        "nothing delivered yet"
     );
     assert!(
         overview.html.contains("1 waiting, 1 running"),
@@ -414,6 +430,14 @@ async fn the_overview_charts_and_the_queue_page_cancels_a_waiting_job() {
         until_final(&mut running).await,
         JobEvent::Done { .. }
     ));
+    let overview = admin.get("/").await;
+    let images = images_chart(&overview.html);
+    assert_eq!(images.matches("<td>0</td>").count(), 13, "{images}");
+    assert_eq!(
+        images.matches("<td>1</td>").count(),
+        1,
+        "today's image: {images}"
+    );
     let plans = admin.get("/admin/plans").await;
     assert!(
         plans.html.contains("Today: 1 users, 1 credits"),

@@ -1,4 +1,4 @@
-//! The dashboard's reports on the admin API: spend and credits per day,
+//! The dashboard's reports on the admin API: images, spend and credits per day,
 //! plans with today's usage, the code listing as CSV, and the live queue
 //! with an admin cancel (through a whole in-process gateway).
 

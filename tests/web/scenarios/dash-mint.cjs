@@ -12,7 +12,7 @@ run(async (browser) => {
   await page.fill("#token", process.env.ADMIN_TOKEN);
   await page.click('form[action="/signin"] button[type="submit"]');
   check(pathOf(page) === "/", "signed in, on the overview");
-  check((await page.locator("figure.chart svg").count()) === 2, "the overview draws two charts");
+  check((await page.locator("figure.chart svg").count()) === 3, "the overview draws three charts (images, cost, credits)");
   check((await page.textContent("main")).includes("waiting"), "the overview shows the queue's depth");
 
   await page.click('nav a[href="/admin/codes"]');

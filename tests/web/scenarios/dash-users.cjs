@@ -34,7 +34,11 @@ run(async (browser) => {
   await shot(page, "dashboard-users");
 
   await page.click('nav a[href="/"]');
-  check((await page.locator("figure.chart rect[height]:not([height='0'])").count()) >= 1, "the credits chart has today's bar");
+  const images = page.locator("figure.chart").first();
+  check((await images.locator("figcaption").textContent()) === "Images delivered per day", "the first chart counts images");
+  check((await images.locator("rect[height]:not([height='0'])").count()) === 1, "the images chart has today's bar");
+  check((await images.locator("rect title").last().textContent()).endsWith(": 1"), "today's bar is the one delivered image");
+  check((await page.locator("figure.chart rect[height]:not([height='0'])").count()) >= 2, "the credits chart has today's bar");
   await shot(page, "dashboard-overview");
 
   for (const [href, name, needle] of [

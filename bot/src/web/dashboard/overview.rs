@@ -1,5 +1,5 @@
-//! `/`: the overview. Today's spend against the daily cap, cost and credits
-//! per day over the last two weeks (inline SVG), the queue's depth, and
+//! `/`: the overview. Today's spend against the daily cap, images, cost and
+//! credits per day over the last two weeks (inline SVG), the queue's depth, and
 //! upstream errors by backend since the process started.
 
 use axum::response::{IntoResponse, Redirect, Response};
@@ -87,6 +87,7 @@ fn body(ctx: &PageCtx, title: &str, data: &Overview) -> Markup {
             h2 id="days-h" { (ctx.t_args("web-dash-last-days", &[("days", Arg::Num(f64::from(CHART_DAYS)))])) }
             @match &data.days {
                 Ok(days) => {
+                    (bars(&ctx.t("web-dash-chart-images"), &day_bars(days, |d| d.images), |v| v.to_string()))
                     (bars(&ctx.t("web-dash-chart-cost"), &day_bars(days, |d| d.cost_micros), dollars))
                     (bars(&ctx.t("web-dash-chart-credits"), &day_bars(days, |d| d.credits), |v| v.to_string()))
                 }

@@ -1,5 +1,5 @@
-//! `/admin/v1` reports for the dashboard and operators' scripts: spend and
-//! credits per day, plans with today's usage, the code listing as CSV, and
+//! `/admin/v1` reports for the dashboard and operators' scripts: images,
+//! spend and credits per day, plans with today's usage, the code listing as CSV, and
 //! finding a user by the @username the bot has seen.
 
 use axum::extract::State;
