@@ -91,13 +91,6 @@ pub trait Limits: Send + Sync + 'static {
         pass: Option<&RequestId>,
     ) -> Result<Take, LedgerError>;
 
-    /// Records that request `id` of `user` was admitted (so a redelivery is
-    /// recognised as one by [`Limits::admitted`]).
-    async fn record_admitted(&self, user: UserKey, id: &RequestId) -> Result<(), LedgerError>;
-
-    /// Whether request `id` of `user` was admitted within the pass lifetime.
-    async fn admitted(&self, user: UserKey, id: &RequestId) -> Result<bool, LedgerError>;
-
     /// Records one safety block for `user`; returns the end of the cooldown
     /// if the user is cooling down now.
     async fn record_block(

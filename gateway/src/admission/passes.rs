@@ -9,9 +9,9 @@
 //! A governor cell cannot be refunded, so the rule is "one cell per request
 //! id, whoever asks first". An entry is kept (not removed at admit) until it
 //! is older than [`PASS_TTL`], so a redelivered event does not pay twice
-//! either, and once its request is admitted a pre-check of the same id is
-//! answered as the duplicate it is (silently), not with a quota refusal
-//! caused by the original's own reservation.
+//! either. (Once its request is admitted, a pre-check of the same id is
+//! answered as the duplicate it is from the ledger's own record:
+//! [`Ledger::admitted`](crate::ledger::Ledger::admitted).)
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -23,16 +23,14 @@ use easel_shared::{RequestId, UserKey};
 /// decode of a request's inputs takes, short enough to keep the map small.
 pub const PASS_TTL: Duration = Duration::from_secs(15 * 60);
 
-/// What is known about one request id.
+/// Who paid one request id's cell, and when.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     user: UserKey,
     since: Instant,
-    admitted: bool,
 }
 
-/// Request ids whose burst cell is paid, with who paid, when, and whether
-/// the request was admitted since.
+/// Request ids whose burst cell is paid, with who paid and when.
 #[derive(Default)]
 pub struct BurstPasses {
     held: Mutex<HashMap<RequestId, Entry>>,
@@ -44,30 +42,13 @@ impl BurstPasses {
         self.entry(user, id).is_some()
     }
 
-    /// Whether request `id` of `user` was admitted (a redelivery now).
-    pub fn admitted(&self, user: UserKey, id: &RequestId) -> bool {
-        self.entry(user, id).is_some_and(|e| e.admitted)
-    }
-
     /// Records that `user` paid the burst cell of request `id`.
     pub fn record(&self, user: UserKey, id: &RequestId) {
         let entry = Entry {
             user,
             since: Instant::now(),
-            admitted: false,
         };
         self.lock().entry(id.clone()).or_insert(entry);
-    }
-
-    /// Records that request `id` of `user` was admitted.
-    pub fn record_admitted(&self, user: UserKey, id: &RequestId) {
-        let mut held = self.lock();
-        let entry = held.entry(id.clone()).or_insert(Entry {
-            user,
-            since: Instant::now(),
-            admitted: true,
-        });
-        entry.admitted = true;
     }
 
     /// Forgets passes older than [`PASS_TTL`].
@@ -113,10 +94,6 @@ mod tests {
         assert!(passes.holds(user, &id));
         assert!(!passes.holds(UserKey::telegram(2), &id));
         assert!(!passes.holds(user, &other));
-        assert!(!passes.admitted(user, &id));
-        passes.record_admitted(user, &id);
-        assert!(passes.admitted(user, &id));
-        assert!(!passes.admitted(UserKey::telegram(2), &id));
         passes.tidy();
         assert_eq!(passes.len(), 1, "a fresh pass survives tidying");
     }

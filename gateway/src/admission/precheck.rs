@@ -22,6 +22,20 @@ use easel_shared::{Denial, QuotaStatus, RequestId};
 
 use super::{AdmitError, Gatekeeper, effective_plan, policy};
 
+/// What a pre-check read and decided, for [`Gatekeeper::admit_checked`] in
+/// the same process: the submit that follows moments later does not read
+/// the user's quota, the cooldown or the burst limiter again (the reserve
+/// decides ban, plan policy and room again, atomically, either way).
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The go-ahead the frontend would get.
+    pub pass: Pass,
+    /// Whose request it was.
+    pub(super) user: easel_shared::UserKey,
+    /// The quota the pre-check decided on (the plan's queue priority).
+    pub(super) status: QuotaStatus,
+}
+
 /// The gateway's go-ahead for one request: its inputs may now be
 /// downloaded and decoded. Submit the request with the same id; the burst
 /// cell paid for it is honoured there.
@@ -43,12 +57,28 @@ impl Gatekeeper {
         check: &Precheck,
         backend_max_inputs: usize,
     ) -> Result<Pass, AdmitError> {
+        Ok(self.check(check, backend_max_inputs).await?.pass)
+    }
+
+    /// [`Gatekeeper::precheck`], keeping what it read for
+    /// [`Gatekeeper::admit_checked`].
+    pub async fn check(
+        &self,
+        check: &Precheck,
+        backend_max_inputs: usize,
+    ) -> Result<Checked, AdmitError> {
         let inner = &*self.inner;
-        if inner.limits.admitted(check.user, &check.id).await? {
+        // Three independent reads, sent together (one round trip on Redis);
+        // their answers are judged in the order below.
+        let (admitted, status, cooldown) = futures::try_join!(
+            inner.ledger.admitted(check.user, &check.id),
+            inner.ledger.status(check.user),
+            inner.safety.cooldown_until(check.user),
+        )?;
+        if admitted {
             return Err(AdmitError::Replayed(check.id.clone()));
         }
         let config = inner.config.load_full();
-        let status = inner.ledger.status(check.user).await?;
         if status.banned {
             return Err(AdmitError::denied(Denial::Banned));
         }
@@ -63,7 +93,7 @@ impl Gatekeeper {
         if check.inputs > max_inputs {
             return Err(AdmitError::denied(too_many_inputs(max_inputs)));
         }
-        if let Some(until) = inner.safety.cooldown_until(check.user).await? {
+        if let Some(until) = cooldown {
             return Err(AdmitError::denied(Denial::Cooldown { until }));
         }
         if plan.max_in_flight > 0 && status.in_flight >= plan.max_in_flight {
@@ -78,9 +108,13 @@ impl Gatekeeper {
         if let Some(burst) = plan.burst {
             inner.take_burst(name, burst, check.user, &check.id).await?;
         }
-        Ok(Pass {
-            id: check.id.clone(),
-            max_inputs,
+        Ok(Checked {
+            pass: Pass {
+                id: check.id.clone(),
+                max_inputs,
+            },
+            user: check.user,
+            status,
         })
     }
 }

@@ -94,7 +94,16 @@ pub(super) async fn run(
             }
             // Deliver only what the ledger charged: wait for the settle to
             // land, through the outbox if the ledger is away.
-            let charged = match shared.outbox.settle(user, &id, how).await {
+            // The quota after the settle comes in the same round trip.
+            let (settled, quota) = match shared.outbox.settle_then_status(user, &id, how).await {
+                Ok((outcome, quota)) => (Ok(outcome), quota),
+                Err(error) => (Err(error), None),
+            };
+            let quota = match quota {
+                Some(quota) => Some(quota),
+                None => status(&shared, user).await,
+            };
+            let charged = match settled {
                 Ok(SettleOutcome::Settled { charged, .. }) => {
                     shared.metrics.reservation(ReservationOutcome::Settled, 1);
                     Some(charged)
@@ -125,13 +134,13 @@ pub(super) async fn run(
                     cost_micros,
                     // The delivered attempt's tokens (the cost sums every attempt).
                     usage: output.usage,
-                    quota: status(&shared, user).await,
+                    quota,
                     // The gateway service stores the result and fills this in.
                     result: None,
                 },
                 None => JobEvent::Failed {
                     failure: JobFailure::ReservationLost,
-                    quota: status(&shared, user).await,
+                    quota,
                 },
             }
         }

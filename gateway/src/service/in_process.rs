@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
 use super::{Gateway, GatewayError, JobStream, admin, continuation, inputs};
-use crate::admission::{AdmitError, AdmitRequest, Gatekeeper, Pass};
+use crate::admission::{AdmitError, AdmitRequest, Checked, Gatekeeper, Pass};
 use crate::backend::model_check::startup_verdict;
 use crate::backend::model_check::watch::ModelWatch;
 use crate::backend::{BuildError, ImageBackend, ImageJob, build_chain};
@@ -242,6 +242,21 @@ impl InProcessGateway {
         self.runner.shutdown().await;
     }
 
+    /// The pre-check: draining, the size, then the gatekeeper's checks
+    /// (kept for the admit of a submit that follows).
+    async fn check(&self, check: &Precheck) -> Result<Checked, GatewayError> {
+        if self.is_draining() {
+            return Err(GatewayError::Denied(Refusal::quiet(Denial::Restarting)));
+        }
+        // Cheapest refusal first: a size the model would refuse costs nothing,
+        // not even a download (frontends pre-check before they fetch).
+        if let Err(refusal) = self.backend.check_shape(check.options.shape) {
+            return Err(GatewayError::Denied(Refusal::quiet(Denial::Size(refusal))));
+        }
+        let max_inputs = self.backend.capabilities().max_inputs;
+        Ok(self.gatekeeper.check(check, max_inputs).await?)
+    }
+
     /// A stable tag for the provider's abuse reports that does not reveal
     /// the platform id (salted with the deployment's key prefix).
     fn user_tag(&self, user: UserKey) -> String {
@@ -268,16 +283,7 @@ fn unavailable(e: ResultStoreError) -> GatewayError {
 #[async_trait]
 impl Gateway for InProcessGateway {
     async fn precheck(&self, check: Precheck) -> Result<Pass, GatewayError> {
-        if self.is_draining() {
-            return Err(GatewayError::Denied(Refusal::quiet(Denial::Restarting)));
-        }
-        // Cheapest refusal first: a size the model would refuse costs nothing,
-        // not even a download (frontends pre-check before they fetch).
-        if let Err(refusal) = self.backend.check_shape(check.options.shape) {
-            return Err(GatewayError::Denied(Refusal::quiet(Denial::Size(refusal))));
-        }
-        let max_inputs = self.backend.capabilities().max_inputs;
-        Ok(self.gatekeeper.precheck(&check, max_inputs).await?)
+        Ok(self.check(&check).await?.pass)
     }
 
     async fn submit(&self, request: Request) -> Result<JobStream, GatewayError> {
@@ -285,7 +291,8 @@ impl Gateway for InProcessGateway {
         // Nothing is decoded for a request that would be refused (its size
         // included); the burst cell is taken once per request id (a
         // frontend's pre-check counts).
-        self.precheck(Precheck::of(&request, 0))
+        let checked = self
+            .check(&Precheck::of(&request, 0))
             .await
             .inspect_err(|e| self.count_denial(e))?;
         let gate = &self.decodes;
@@ -312,7 +319,7 @@ impl Gateway for InProcessGateway {
             backend: self.backend.name().to_owned(),
             est_cost_micros: self.backend.estimate_micros(&job),
         };
-        let ticket = match self.gatekeeper.admit(&admit).await {
+        let ticket = match self.gatekeeper.admit_checked(&admit, checked).await {
             Ok(ticket) => ticket,
             Err(e) => {
                 let e = GatewayError::from(e);

@@ -15,12 +15,14 @@ use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
 use easel_shared::{Platform, QuotaStatus, RequestId, UserKey};
 use tokio::sync::watch;
 
-/// How the gateway answered one `submit`.
+/// How the gateway answered one `submit`, or a pre-check that found the
+/// request to be a duplicate (the bot then submits nothing).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Submitted {
     /// Taken: a job runs.
     Taken(RequestId),
-    /// A redelivered event: nothing runs, nothing is said.
+    /// A redelivered event (at the pre-check or the submit): nothing runs,
+    /// nothing is said.
     Duplicate(RequestId),
     /// Any other refusal (its `Debug` text).
     Refused(String),
@@ -36,7 +38,13 @@ pub(crate) struct Observed {
 #[async_trait]
 impl Gateway for Observed {
     async fn precheck(&self, check: Precheck) -> Result<Pass, GatewayError> {
-        self.inner.precheck(check).await
+        let id = check.id.clone();
+        let answer = self.inner.precheck(check).await;
+        if let Err(GatewayError::Duplicate(_)) = &answer {
+            self.log
+                .send_modify(|log| log.push(Submitted::Duplicate(id)));
+        }
+        answer
     }
 
     fn admin_notices(&self) -> NoticeStream {

@@ -184,7 +184,8 @@ async fn an_album_split_across_two_polls_is_one_request_with_every_photo() {
 }
 
 /// Telegram redelivers an album the old process had already answered: the
-/// new process collects it again and the gateway refuses it as a duplicate.
+/// new process collects it again and the gateway's pre-check refuses it as a
+/// duplicate (the ledger knows the request), before any photo is fetched.
 #[tokio::test]
 async fn an_album_redelivered_after_a_restart_is_charged_once() {
     let mut h = Harness::start().await;
@@ -203,6 +204,7 @@ async fn an_album_redelivered_after_a_restart_is_charged_once() {
         panic!("the album was not taken");
     };
 
+    let fetched = h.tg.calls_of("getFile").len();
     h.restart().await;
     for item in items {
         h.tg.redeliver(item);
@@ -211,6 +213,11 @@ async fn an_album_redelivered_after_a_restart_is_charged_once() {
     let submits = h.submits(2).await;
     assert_eq!(submits[1], Submitted::Duplicate(first), "{submits:?}");
     assert_eq!(submits.len(), 2);
+    assert_eq!(
+        h.tg.calls_of("getFile").len(),
+        fetched,
+        "nothing fetched again"
+    );
     assert_eq!(h.tg.calls_of("sendPhoto").len(), 1, "answered once");
     assert_eq!(h.upstream_calls(), 1);
     assert_eq!(h.used(64).await, 1, "charged once");

@@ -84,15 +84,6 @@ impl Limits for LocalLimits {
         }
     }
 
-    async fn record_admitted(&self, user: UserKey, id: &RequestId) -> Result<(), LedgerError> {
-        self.passes.record_admitted(user, id);
-        Ok(())
-    }
-
-    async fn admitted(&self, user: UserKey, id: &RequestId) -> Result<bool, LedgerError> {
-        Ok(self.passes.admitted(user, id))
-    }
-
     async fn record_block(
         &self,
         user: UserKey,

@@ -1,6 +1,6 @@
 //! The two image routes: read the body (JSON or multipart), check the
-//! fields, then pre-check and submit through the `Gateway` port for the
-//! key's user, and answer with the finished images or stream them as
+//! fields, then submit through the `Gateway` port for the key's user (its
+//! pre-check runs before any image is decoded), and answer with the finished images or stream them as
 //! OpenAI's server-sent events.
 
 use std::collections::VecDeque;
@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use easel_shared::job::{ImageData, JobEvent, Usage};
-use easel_shared::request::{InputImage, Precheck, Request};
+use easel_shared::request::{InputImage, Request};
 use easel_shared::{RequestId, UnixMillis, UserKey};
 use serde_json::{Map, Value, json};
 
@@ -182,16 +182,8 @@ async fn run(
         Ok(id) => id,
         Err(_) => return ApiError::unavailable().into_response(),
     };
-    // The pre-check refuses before anything is decoded (a denied user costs nothing).
-    let check = Precheck {
-        id: id.clone(),
-        user,
-        options: params.options.clone(),
-        inputs: images.len(),
-    };
-    if let Err(e) = gateway.precheck(check).await {
-        return refusal(gateway.as_ref(), user, &e).await.into_response();
-    }
+    // The bytes are already here, so no separate pre-check: `submit`
+    // pre-checks before it decodes anything (a denied user costs nothing).
     let request = Request {
         id,
         user,

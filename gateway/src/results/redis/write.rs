@@ -27,12 +27,15 @@ impl RedisResultStore {
         if !fresh {
             return Ok(false);
         }
-        // The blobs share the record's hash tag: one MULTI on its slot.
-        let mut pipe = redis::pipe();
-        pipe.atomic();
+        // Three writes in three slots, none needing another's answer: sent
+        // together (one round trip on the multiplexed connection). The
+        // blobs share the record's hash tag: one MULTI on its slot.
+        let mut blobs = redis::pipe();
+        blobs.atomic();
         for b in &prepared.blobs {
             let key = self.keys.blob(&b.name);
-            pipe.cmd("HSET")
+            blobs
+                .cmd("HSET")
                 .arg(&key)
                 .arg("e")
                 .arg(record.images_until.0)
@@ -44,22 +47,26 @@ impl RedisResultStore {
                 .pexpire(&key, self.ttls.blob_ms)
                 .ignore();
         }
-        if !prepared.blobs.is_empty() {
-            pipe.query_async::<()>(&mut con)
-                .await
-                .map_err(|e| self.err(e))?;
-        }
+        let mut blob_con = con.clone();
+        let write_blobs = async {
+            if prepared.blobs.is_empty() {
+                return Ok(());
+            }
+            blobs.query_async::<()>(&mut blob_con).await
+        };
         // The user's index is in the user's slot: a MULTI of its own.
         let mine = self.keys.user_results(record.user);
-        redis::pipe()
-            .atomic()
-            .sadd(&mine, record.id.as_str())
-            .ignore()
-            .pexpire(&mine, self.ttls.record_ms)
-            .ignore()
-            .query_async::<()>(&mut con)
-            .await
-            .map_err(|e| self.err(e))?;
+        let mut index_con = con.clone();
+        let write_mine = async {
+            redis::pipe()
+                .atomic()
+                .sadd(&mine, record.id.as_str())
+                .ignore()
+                .pexpire(&mine, self.ttls.record_ms)
+                .ignore()
+                .query_async::<()>(&mut index_con)
+                .await
+        };
         let entries: Vec<Entry<'_>> = prepared
             .blobs
             .iter()
@@ -69,11 +76,13 @@ impl RedisResultStore {
                 size: b.size(),
             })
             .collect();
-        let evicted = self
+        // Blobs it evicts are deleted after all three landed, so a blob
+        // written here is never deleted before its own write.
+        let count = self
             .index
-            .add(&mut con, &entries, self.config.max_total_bytes)
-            .await
-            .map_err(|e| self.err(e))?;
+            .add(&mut con, &entries, self.config.max_total_bytes);
+        let ((), (), evicted) =
+            futures::try_join!(write_blobs, write_mine, count).map_err(|e| self.err(e))?;
         self.delete_blobs(&evicted).await?;
         Ok(true)
     }
