@@ -97,6 +97,11 @@ impl TryCommand {
     }
 }
 
+/// mimalloc instead of glibc's malloc: many small, short-lived allocations
+/// per request on many threads (docs/bench/proxy-compare.md, run 6).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
