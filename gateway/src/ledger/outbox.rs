@@ -131,7 +131,7 @@ impl SettleOutbox {
         Ok(self.settle_waiting(user, id, how, false).await?.0)
     }
 
-    /// [`Outbox::settle`], then the user's quota after it when the ledger
+    /// [`SettleOutbox::settle`], then the user's quota after it when the ledger
     /// answered at once (one round trip on Redis:
     /// [`Ledger::settle_then_status`]); `None` when it did not.
     pub async fn settle_then_status(

@@ -28,10 +28,11 @@
 //!
 //! * `b:<plan>`: a plan's burst TAT; `redeem`: redeem attempts' TAT;
 //!   `n:<name>`: other limiters' TAT ([`Bucket::Named`]).
-//! * `p:<request id>`: the request's pass: its burst cell is paid (`0`) or
-//!   it was admitted (`1`); lives [`PASS_TTL`]. The take script checks and
-//!   writes it in the same step as the cell, so a pre-check on one replica
-//!   and the admit on another pay one cell.
+//! * `p:<request id>`: the request's pass: its burst cell is paid; lives
+//!   [`PASS_TTL`]. The take script checks and writes it in the same step as
+//!   the cell, so a pre-check on one replica and the admit on another pay
+//!   one cell. (Whether the request was admitted is the ledger's record:
+//!   [`Ledger::admitted`](crate::ledger::Ledger::admitted).)
 //! * `blocks`: ZSET of safety block times (the last `threshold` kept),
 //!   expiring a window after the last block.
 //!
