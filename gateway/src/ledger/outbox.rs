@@ -131,9 +131,9 @@ impl SettleOutbox {
         Ok(self.settle_waiting(user, id, how, false).await?.0)
     }
 
-    /// [`SettleOutbox::settle`], then the user's quota after it when the ledger
-    /// answered at once (one round trip on Redis:
-    /// [`Ledger::settle_then_status`]); `None` when it did not.
+    /// [`SettleOutbox::settle`], then the user's quota after it (in the
+    /// settle's round trip on Redis: [`Ledger::settle_then_status`]; read once
+    /// the drainer landed a parked settle); `None` if it could not be read.
     pub async fn settle_then_status(
         &self,
         user: UserKey,
@@ -152,10 +152,16 @@ impl SettleOutbox {
     ) -> Result<(SettleOutcome, Option<QuotaStatus>), OutboxError> {
         match self.send(user, id, how, true, then_status).await? {
             Sent::Landed(outcome, status) => Ok((outcome, status)),
-            Sent::Parked(Some(rx)) => rx
-                .await
-                .map(|outcome| (outcome, None))
-                .map_err(|_| OutboxError("the drainer stopped before the settle landed".into())),
+            Sent::Parked(Some(rx)) => {
+                let outcome = rx.await.map_err(|_| {
+                    OutboxError("the drainer stopped before the settle landed".into())
+                })?;
+                let status = match then_status {
+                    true => self.inner.ledger.status(user).await.ok(),
+                    false => None,
+                };
+                Ok((outcome, status))
+            }
             Sent::Parked(None) => Err(OutboxError("no waiter".into())),
         }
     }

@@ -355,12 +355,7 @@ impl RedisLedger {
         for c in before {
             pipe.add_command(c).ignore();
         }
-        let mut eval = redis::cmd("EVALSHA");
-        eval.arg(script.get_hash())
-            .arg(keys.len())
-            .arg(keys)
-            .arg(args);
-        pipe.add_command(eval);
+        pipe.add_command(scripts::evalsha(script, keys, args));
         for c in after {
             pipe.add_command(c).ignore();
         }

@@ -97,11 +97,8 @@ pub(super) async fn run(
             // The quota after the settle comes in the same round trip.
             let (settled, quota) = match shared.outbox.settle_then_status(user, &id, how).await {
                 Ok((outcome, quota)) => (Ok(outcome), quota),
-                Err(error) => (Err(error), None),
-            };
-            let quota = match quota {
-                Some(quota) => Some(quota),
-                None => status(&shared, user).await,
+                // The outbox itself failed; the quota may still be readable.
+                Err(error) => (Err(error), status(&shared, user).await),
             };
             let charged = match settled {
                 Ok(SettleOutcome::Settled { charged, .. }) => {

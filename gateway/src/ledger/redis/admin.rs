@@ -1,51 +1,69 @@
 //! Status, admin changes (each audited) and the admin read models on Redis.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use easel_shared::admin::{Actor, AuditEntry, DaySpend, SpendStatus, TopEntry, UsageEntry};
 use easel_shared::{QuotaStatus, UnixMillis, UserKey, WindowStatus};
 
 use super::RedisLedger;
+use super::keys::UserKeys;
 use super::lifecycle::TOP_KEEP_DAYS;
-use super::scripts::{Reply, SCRIPTS};
+use super::policy::Policy;
+use super::scripts::{Reply, SCRIPTS, evalsha};
 use crate::ledger::LedgerError;
 
 /// Audit entries kept (newest first).
 const AUDIT_KEEP: isize = 10_000;
 
 pub(super) async fn status(l: &RedisLedger, user: UserKey) -> Result<QuotaStatus, LedgerError> {
-    let (keys, args) = status_call(l, user);
-    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    parse_status(&l.run(&SCRIPTS.status, &keys, &args).await?)
+    let call = StatusCall::new(l, user);
+    parse_status(&l.run(&SCRIPTS.status, &call.keys(), &call.args()).await?)
 }
 
 /// `status.lua` as one command, for a caller that pipelines it.
 pub(super) fn status_cmd(l: &RedisLedger, user: UserKey) -> redis::Cmd {
-    let (keys, args) = status_call(l, user);
-    let mut eval = redis::cmd("EVALSHA");
-    eval.arg(SCRIPTS.status.get_hash())
-        .arg(keys.len())
-        .arg(&keys[..])
-        .arg(&args[..]);
-    eval
+    let call = StatusCall::new(l, user);
+    evalsha(&SCRIPTS.status, &call.keys(), &call.args())
 }
 
-/// The KEYS and ARGV of `status.lua`.
-fn status_call(l: &RedisLedger, user: UserKey) -> ([String; 4], [String; 6]) {
-    let p = l.policy();
-    let u = l.keys.user(user);
-    (
-        [u.meta, u.log, u.pend, u.win],
+/// What `status.lua` is called with (its KEYS and ARGV borrow from here).
+struct StatusCall {
+    policy: Arc<Policy>,
+    keys: UserKeys,
+    now: String,
+    allowlisted: &'static str,
+    longest: String,
+}
+
+impl StatusCall {
+    fn new(l: &RedisLedger, user: UserKey) -> Self {
+        let policy = l.policy();
+        Self {
+            allowlisted: policy.allowlisted(user),
+            longest: policy.longest_ms.to_string(),
+            policy,
+            keys: l.keys.user(user),
+            now: l.now_arg(),
+        }
+    }
+
+    fn keys(&self) -> [&str; 4] {
+        let u = &self.keys;
+        [&u.meta, &u.log, &u.pend, &u.win]
+    }
+
+    fn args(&self) -> [&str; 6] {
+        let p = &self.policy;
         [
-            l.now_arg(),
-            p.plans_json.clone(),
-            p.default_plan.clone(),
-            p.mode.to_owned(),
-            p.allowlisted(user).to_owned(),
-            p.longest_ms.to_string(),
-        ],
-    )
+            &self.now,
+            &p.plans_json,
+            &p.default_plan,
+            p.mode,
+            self.allowlisted,
+            &self.longest,
+        ]
+    }
 }
 
 /// A `status.lua` reply as the user's quota.

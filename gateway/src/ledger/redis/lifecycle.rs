@@ -9,7 +9,7 @@ use super::RedisLedger;
 use super::keys::{UserKeys, lease_member, lease_nonce, parse_lease_member};
 use super::policy::quality_name;
 use super::receipts::Receipt;
-use super::scripts::{Reply, SCRIPTS};
+use super::scripts::{Reply, SCRIPTS, evalsha};
 use crate::ledger::{Admission, LedgerError, ReapReport, Reservation, ReserveRequest, too_costly};
 
 /// Spend hashes outlive their day by this much: late settles still land,
@@ -223,14 +223,8 @@ pub(super) async fn renew_many(
     let calls: Vec<redis::Cmd> = held
         .iter()
         .map(|(user, id)| {
-            let mut eval = redis::cmd("EVALSHA");
-            eval.arg(SCRIPTS.renew.get_hash())
-                .arg(1)
-                .arg(&l.keys.user(*user).pend)
-                .arg(&now)
-                .arg(id.as_str())
-                .arg(&lease);
-            eval
+            let pend = [l.keys.user(*user).pend];
+            evalsha(&SCRIPTS.renew, &pend, &[now.as_str(), id.as_str(), &lease])
         })
         .collect();
     match l.query_each::<i64>(&calls).await {

@@ -71,6 +71,21 @@ pub(super) static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     spend_book: Script::new(include_str!("lua/spend_book.lua")),
 });
 
+/// `script` as one `EVALSHA` command, for a caller that pipelines it (a
+/// NOSCRIPT answer is the caller's to handle: `RedisLedger::run_pipeline`).
+pub(super) fn evalsha<K, A>(script: &Script, keys: &[K], args: &[A]) -> redis::Cmd
+where
+    K: redis::ToRedisArgs,
+    A: redis::ToRedisArgs,
+{
+    let mut eval = redis::cmd("EVALSHA");
+    eval.arg(script.get_hash())
+        .arg(keys.len())
+        .arg(keys)
+        .arg(args);
+    eval
+}
+
 /// A script's array reply, read by position.
 #[derive(Debug)]
 pub(super) struct Reply(Vec<Value>);

@@ -29,7 +29,7 @@ use super::admin::{parse_status, status_cmd};
 use super::keys::lease_member;
 use super::lifecycle::{Book, Booking, SpendRef, book_args, finish_keys, zrem_hint};
 use super::receipts::Receipt;
-use super::scripts::{Reply, SCRIPTS};
+use super::scripts::{Reply, SCRIPTS, evalsha};
 use crate::ledger::{LedgerError, SettleOutcome, Settlement};
 
 /// One settle call's arguments.
@@ -78,12 +78,7 @@ impl<'a> Call<'a> {
 
     /// The user script as a pipelined command.
     fn eval(&self) -> redis::Cmd {
-        let mut eval = redis::cmd("EVALSHA");
-        eval.arg(SCRIPTS.settle.get_hash())
-            .arg(self.keys.len())
-            .arg(&self.keys[..])
-            .arg(&self.args[..]);
-        eval
+        evalsha(&SCRIPTS.settle, &self.keys, &self.args)
     }
 }
 
@@ -167,13 +162,8 @@ async fn with_receipt(
         images: call.images.min(receipt.images),
     };
     let spend = SpendRef::new(ours.day, ours.backend.clone(), call.user, call.id);
-    let mut booking = redis::cmd("EVALSHA");
     let (book_keys, book_argv) = book_args(l, &spend, call.user, ours.booking(), Book::First);
-    booking
-        .arg(SCRIPTS.spend_book.get_hash())
-        .arg(book_keys.len())
-        .arg(&book_keys[..])
-        .arg(&book_argv[..]);
+    let booking = evalsha(&SCRIPTS.spend_book, &book_keys, &book_argv);
     let mut cmds = vec![
         call.eval(),
         zrem_hint(l, &lease_member(call.user, call.id, &ours.nonce)),

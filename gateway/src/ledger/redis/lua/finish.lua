@@ -36,18 +36,6 @@ local function finish(now, id, r, delivered)
   return delivered, charged, refund
 end
 
--- Images a finished record delivered; a record finished before `im` was
--- kept says so through its charge.
-local function delivered_of(r)
-  if r.im then
-    return r.im
-  end
-  if (r.c or 0) > 0 then
-    return math.floor((r.ch or 0) / r.c)
-  end
-  return 0
-end
-
 local function log_usage(now, id, images, charged, cost, outcome)
   local entry = '{"id":' .. cjson.encode(id) .. ',"at":' .. string.format('%d', now)
     .. ',"images":' .. images .. ',"credits":' .. charged

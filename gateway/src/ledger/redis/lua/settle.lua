@@ -8,6 +8,18 @@
 -- The final cost, charge and images delivered are the record's (what the
 -- day's spend and top list must show), so a caller can book or correct them
 -- from this reply.
+-- Images a finished record delivered; a record finished before `im` was
+-- kept says so through its charge.
+local function delivered_of(r)
+  if r.im then
+    return r.im
+  end
+  if (r.c or 0) > 0 then
+    return math.floor((r.ch or 0) / r.c)
+  end
+  return 0
+end
+
 local now = clock(ARGV[1])
 local id = ARGV[2]
 local raw = redis.call('GET', KEYS[4])
