@@ -341,8 +341,9 @@ impl ResultStore for RedisResultStore {
         let mut records = Vec::with_capacity(ids.len());
         for id in ids.iter().filter_map(|id| id.parse::<ResultId>().ok()) {
             // An index entry whose record expired is skipped; /forget and
-            // the TTLs tidy the index.
-            records.extend(self.get(&id).await?);
+            // the TTLs tidy the index. So is another user's record (an id
+            // clash being undone: `write.rs`).
+            records.extend(self.get(&id).await?.filter(|r| r.user == user));
         }
         Ok(super::newest(records, limit))
     }
@@ -359,7 +360,9 @@ impl ResultStore for RedisResultStore {
                     .map_err(|e| self.err(e))?;
                 continue;
             };
-            let Some(record) = self.get(&parsed).await? else {
+            // Gone, or another user's (an id clash being undone): only the
+            // index entry goes.
+            let Some(record) = self.get(&parsed).await?.filter(|r| r.user == user) else {
                 con.srem::<_, _, ()>(&mine, &id)
                     .await
                     .map_err(|e| self.err(e))?;
