@@ -57,6 +57,7 @@ async fn main() -> anyhow::Result<()> {
                         backend: "openai".into(),
                         quality: easel_shared::render::Quality::Auto,
                         edit: false,
+                        guard: false,
                     };
                     let Admission::Admitted(_) = ledger.reserve(&req).await? else {
                         anyhow::bail!("denied");

@@ -4,22 +4,29 @@
 //! 1. the plan's policy (max images, qualities, editing; the user's effective
 //!    plan comes from [`Ledger::status`]) -> `Denial::PlanForbids`;
 //! 2. the safety cooldown ([`SafetyCooldown`]) -> `Denial::Cooldown`;
-//! 3. the plan's burst limiter ([`Limits::take`]) -> `Denial::Burst`;
-//! 4. [`Ledger::reserve`] (windows, in-flight cap, credits, spend cap: one atomic step).
+//! 3. the in-flight cap and the room in the windows and credits, from the
+//!    same read -> `Denial::InFlight` / `Denial::Quota`;
+//! 4. the plan's burst limiter ([`Limits::take`]) -> `Denial::Burst`;
+//! 5. [`Ledger::reserve`] (windows, in-flight cap, credits, spend cap: one atomic step).
 //!
-//! The cooldown runs before the burst limiter because a burst cell cannot
-//! be refunded: a request refused for any other reason must not use one up.
+//! The burst limiter runs last because a burst cell cannot be refunded: a
+//! request refused for any other reason must not use one up.
+//!
+//! On a ledger that keeps the limits itself (Redis: [`Ledger::shared_limits`])
+//! all of that is ONE step: a guarded reserve ([`ReserveRequest::guard`])
+//! decides ban, plan policy, cooldown, in-flight cap, room and then the burst
+//! cell atomically, in one round trip, so no race can spend a cell on a
+//! refused request ([`Gatekeeper::admits_in_one_step`]).
 //!
 //! [`Gatekeeper::precheck`] (`precheck.rs`) runs the same checks from a read
-//! of the user's quota BEFORE any input is downloaded or decoded, and is
-//! where a request's burst cell is normally taken: `admit` skips the limiter
-//! for a request id whose cell is already paid (a pass, `passes.rs`), so one
-//! request never costs two cells.
+//! of the user's quota BEFORE any input is downloaded or decoded, and takes
+//! the request's burst cell there (a pass, `passes.rs`): `admit` never takes
+//! a second cell for a request id whose cell is paid.
 //! [`Gatekeeper::admit_checked`] is `admit` for a request pre-checked in
 //! this process ([`Gatekeeper::check`]) moments before: it goes straight to
-//! the reserve (two round trips instead of five on Redis; the reserve
-//! decides ban, plan policy, windows and credits atomically either way, and
-//! the cooldown and burst were decided by the pre-check).
+//! the reserve (the reserve decides ban, plan policy, windows and credits
+//! atomically either way, and the cooldown and burst were decided by the
+//! pre-check).
 //! [`Gatekeeper::redeem`] wraps [`Ledger::redeem`] in a per-user attempt limiter.
 //!
 //! Burst cells, passes, redeem attempts and safety blocks live in a
@@ -124,6 +131,9 @@ struct Inner {
     /// Burst cells, passes and redeem attempts (shared by replicas on Redis).
     limits: Arc<dyn Limits>,
     safety: Arc<SafetyCooldown>,
+    /// The ledger keeps `limits`: its guarded reserve checks the cooldown
+    /// and takes the burst cell itself.
+    one_step: bool,
 }
 
 impl Gatekeeper {
@@ -133,15 +143,17 @@ impl Gatekeeper {
     /// ([`Gatekeeper::tidy`]). Limits live where the ledger says
     /// ([`Ledger::shared_limits`]): in its Redis, else in this process.
     pub fn new(ledger: Arc<dyn Ledger>, config: SharedConfig, clock: Clock) -> Self {
-        let limits = Arc::clone(&ledger)
-            .shared_limits()
-            .unwrap_or_else(|| Arc::new(LocalLimits::new(clock.clone(), config.clone())));
+        let shared = Arc::clone(&ledger).shared_limits();
+        let one_step = shared.is_some();
+        let limits =
+            shared.unwrap_or_else(|| Arc::new(LocalLimits::new(clock.clone(), config.clone())));
         let safety = Arc::new(SafetyCooldown::new(config.clone(), Arc::clone(&limits)));
         let inner = Arc::new(Inner {
             ledger,
             config,
             limits,
             safety,
+            one_step,
         });
         let tidy = tokio::runtime::Handle::try_current().ok().map(|rt| {
             let weak = Arc::downgrade(&inner);
@@ -165,10 +177,22 @@ impl Gatekeeper {
         Arc::clone(&self.inner.safety)
     }
 
-    /// Decides whether `req` may run; on success the credits are held.
+    /// Whether [`Gatekeeper::admit`] decides everything in the ledger's one
+    /// atomic step (one round trip on Redis). Then a request with nothing to
+    /// download or decode gains nothing from a pre-check and can go straight
+    /// to `admit`.
+    pub fn admits_in_one_step(&self) -> bool {
+        self.inner.one_step
+    }
+
+    /// Decides whether `req` may run; on success the credits are held. A
+    /// redelivered request answers a replayed ticket (the first one's hold).
     pub async fn admit(&self, req: &AdmitRequest) -> Result<Ticket, AdmitError> {
         let inner = &*self.inner;
         let config = inner.config.load_full();
+        if inner.one_step {
+            return inner.reserve(req, &config).await;
+        }
         let status = inner.ledger.status(req.user).await?;
         if status.banned {
             return Err(AdmitError::denied(Denial::Banned));
@@ -180,13 +204,20 @@ impl Gatekeeper {
         if let Some(until) = inner.safety.cooldown_until(req.user).await? {
             return Err(AdmitError::denied(Denial::Cooldown { until }));
         }
-        // A cell the pre-check took for this request is not taken again.
-        if let Some((name, burst)) = plan.and_then(|(name, p)| p.burst.map(|b| (name, b))) {
-            inner.take_burst(name, burst, req.user, &req.id).await?;
+        if let Some((name, plan)) = plan {
+            // Refusals the read can tell, before a cell is spent (the
+            // reserve decides them again, atomically).
+            let per_image = config
+                .costs
+                .credits_per_image(req.options.quality, req.options.shape);
+            precheck::fits(&status, plan, u32::from(req.options.n), per_image)
+                .map_err(AdmitError::denied)?;
+            // A cell the pre-check took for this request is not taken again.
+            if let Some(burst) = plan.burst {
+                inner.take_burst(name, burst, req.user, &req.id).await?;
+            }
         }
-        inner
-            .reserve(req, &config, plan.map_or(0, |(_, p)| p.priority))
-            .await
+        inner.reserve(req, &config).await
     }
 
     /// Admits `req`, pre-checked in this process by [`Gatekeeper::check`]
@@ -201,8 +232,7 @@ impl Gatekeeper {
             return self.admit(req).await;
         }
         let config = self.inner.config.load_full();
-        let priority = effective_plan(&config, &checked.status).map_or(0, |(_, p)| p.priority);
-        self.inner.reserve(req, &config, priority).await
+        self.inner.reserve(req, &config).await
     }
 
     /// Redeems an access code, limited per user by `config.redeem` so codes
@@ -251,13 +281,10 @@ impl Inner {
     }
 
     /// The ledger's atomic decision (its record is what lets a later
-    /// pre-check recognise a redelivery of `req`: [`Ledger::admitted`]).
-    async fn reserve(
-        &self,
-        req: &AdmitRequest,
-        config: &Config,
-        priority: u8,
-    ) -> Result<Ticket, AdmitError> {
+    /// pre-check recognise a redelivery of `req`: [`Ledger::admitted`]),
+    /// guarded (cooldown and burst inside it) where the ledger keeps the
+    /// limits; a pre-check's pass stands there too.
+    async fn reserve(&self, req: &AdmitRequest, config: &Config) -> Result<Ticket, AdmitError> {
         let credits_per_image = config
             .costs
             .credits_per_image(req.options.quality, req.options.shape);
@@ -270,11 +297,12 @@ impl Inner {
             backend: req.backend.clone(),
             quality: req.options.quality,
             edit: req.is_edit,
+            guard: self.one_step,
         };
         match self.ledger.reserve(&reserve).await? {
             Admission::Admitted(reservation) => Ok(Ticket {
                 credits: reservation.from_windows + reservation.from_credits,
-                priority,
+                priority: reservation.priority,
                 reservation,
             }),
             Admission::Denied(refusal) => Err(AdmitError::Denied(refusal)),

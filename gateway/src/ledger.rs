@@ -61,6 +61,12 @@ pub struct ReserveRequest {
     pub quality: Quality,
     /// Whether the request edits input images (plans may forbid editing).
     pub edit: bool,
+    /// Whether the reserve also checks the safety cooldown and takes the
+    /// plan's burst cell, inside its own atomic step and after every other
+    /// check (a pass from a pre-check means the cell is paid). Only a ledger
+    /// that keeps the limits ([`Ledger::shared_limits`] is `Some`) reads it;
+    /// the gatekeeper checks both itself before any other ledger's reserve.
+    pub guard: bool,
 }
 
 impl ReserveRequest {
@@ -87,6 +93,9 @@ pub struct Reservation {
     pub lease_until: UnixMillis,
     /// True when this answer is a replay of an earlier reserve with the same id.
     pub replayed: bool,
+    /// The queue priority of the plan the reserve admitted under (0 for a replay).
+    #[serde(default)]
+    pub priority: u8,
 }
 
 /// The answer to a reserve.

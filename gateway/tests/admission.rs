@@ -24,6 +24,7 @@ use support::{Core, Kind, finish, roomy_config, used};
 both_ledgers!(
     the_plan_policy_refuses_what_it_does_not_allow_and_holds_nothing,
     the_burst_limiter_refuses_with_a_retry_time_after_policy_checks,
+    a_burst_cell_is_spent_only_on_an_admitted_request,
     redemption_attempts_are_rate_limited_per_user,
     repeated_safety_blocks_start_a_cooldown_until_they_age_out,
     the_ledgers_denials_pass_through,
@@ -152,6 +153,39 @@ async fn the_burst_limiter_refuses_with_a_retry_time_after_policy_checks(kind: K
         Kind::Embedded => assert!(core.keeper.limiter_keys() >= Some(2)),
         Kind::Redis => assert_eq!(core.keeper.limiter_keys(), None),
     }
+}
+
+async fn a_burst_cell_is_spent_only_on_an_admitted_request(kind: Kind) {
+    let mut config = roomy_config();
+    let plan = config.plans.get_mut("free").unwrap();
+    plan.windows[0].limit = 1;
+    plan.burst = Some(BurstConfig {
+        every: Duration::from_secs(3600),
+        burst: 2,
+    });
+    let core = Core::start(kind, config, false).await;
+    let user = UserKey::telegram(1);
+    core.admit(user, "a", 1).await.unwrap();
+    // The window is full: refused for quota, and the second cell stays.
+    assert!(matches!(
+        denial(core.admit(user, "b", 1).await),
+        Denial::Quota { fits: 0, .. }
+    ));
+    core.ledger
+        .adjust_credits(user, 5, "gift", Actor::Api)
+        .await
+        .unwrap();
+    core.admit(user, "c", 1).await.unwrap();
+    // Now both cells are spent, on the two admitted requests.
+    assert!(matches!(
+        denial(core.admit(user, "d", 1).await),
+        Denial::Burst { .. }
+    ));
+    assert_eq!(core.status(user).await.credits, 4, "d held nothing");
+    // A redelivery of an admitted request is its first answer, whatever
+    // the limiter says now.
+    let again = core.admit(user, "c", 1).await.unwrap();
+    assert!(again.reservation.replayed);
 }
 
 async fn redemption_attempts_are_rate_limited_per_user(kind: Kind) {

@@ -122,6 +122,7 @@ fn req(user: UserKey, id: &str, images: u32, cpi: u32, est: u64) -> ReserveReque
         backend: "openai".into(),
         quality: easel_shared::render::Quality::Auto,
         edit: false,
+        guard: false,
     }
 }
 

@@ -22,18 +22,16 @@ use easel_shared::{Denial, QuotaStatus, RequestId};
 
 use super::{AdmitError, Gatekeeper, effective_plan, policy};
 
-/// What a pre-check read and decided, for [`Gatekeeper::admit_checked`] in
-/// the same process: the submit that follows moments later does not read
-/// the user's quota, the cooldown or the burst limiter again (the reserve
-/// decides ban, plan policy and room again, atomically, either way).
+/// What a pre-check decided, for [`Gatekeeper::admit_checked`] in the same
+/// process: the submit that follows moments later does not read the user's
+/// quota, the cooldown or the burst limiter again (the reserve decides ban,
+/// plan policy and room again, atomically, either way).
 #[derive(Debug, Clone)]
 pub struct Checked {
     /// The go-ahead the frontend would get.
     pub pass: Pass,
     /// Whose request it was.
     pub(super) user: easel_shared::UserKey,
-    /// The quota the pre-check decided on (the plan's queue priority).
-    pub(super) status: QuotaStatus,
 }
 
 /// The gateway's go-ahead for one request: its inputs may now be
@@ -96,15 +94,10 @@ impl Gatekeeper {
         if let Some(until) = cooldown {
             return Err(AdmitError::denied(Denial::Cooldown { until }));
         }
-        if plan.max_in_flight > 0 && status.in_flight >= plan.max_in_flight {
-            return Err(AdmitError::denied(Denial::InFlight {
-                limit: plan.max_in_flight,
-            }));
-        }
         let per_image = config
             .costs
             .credits_per_image(check.options.quality, check.options.shape);
-        room(&status, plan, u32::from(check.options.n), per_image).map_err(AdmitError::denied)?;
+        fits(&status, plan, u32::from(check.options.n), per_image).map_err(AdmitError::denied)?;
         if let Some(burst) = plan.burst {
             inner.take_burst(name, burst, check.user, &check.id).await?;
         }
@@ -114,7 +107,6 @@ impl Gatekeeper {
                 max_inputs,
             },
             user: check.user,
-            status,
         })
     }
 }
@@ -139,6 +131,22 @@ fn too_many_inputs(max: usize) -> Denial {
         what: "inputs".to_owned(),
         max: Some(u32::try_from(max).unwrap_or(u32::MAX)),
     }
+}
+
+/// Whether `status` has a free in-flight slot under `plan` and room for
+/// `images` at `per_image` credits ([`room`]).
+pub(super) fn fits(
+    status: &QuotaStatus,
+    plan: &PlanConfig,
+    images: u32,
+    per_image: u32,
+) -> Result<(), Denial> {
+    if plan.max_in_flight > 0 && status.in_flight >= plan.max_in_flight {
+        return Err(Denial::InFlight {
+            limit: plan.max_in_flight,
+        });
+    }
+    room(status, plan, images, per_image)
 }
 
 /// Whether the windows' room plus prepaid credits cover `images` at

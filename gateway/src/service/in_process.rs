@@ -11,6 +11,7 @@ use easel_shared::config::QueueKind;
 use easel_shared::date::CalendarDate;
 use easel_shared::job::JobEvent;
 use easel_shared::notice::AdminNotice;
+use easel_shared::render::RenderOptions;
 use easel_shared::request::{Precheck, Request};
 use easel_shared::results::{MessageRef, ResultId, ResultRecord, UserSettings};
 use easel_shared::secret::Secret;
@@ -245,16 +246,21 @@ impl InProcessGateway {
     /// The pre-check: draining, the size, then the gatekeeper's checks
     /// (kept for the admit of a submit that follows).
     async fn check(&self, check: &Precheck) -> Result<Checked, GatewayError> {
+        self.screen(&check.options)?;
+        let max_inputs = self.backend.capabilities().max_inputs;
+        Ok(self.gatekeeper.check(check, max_inputs).await?)
+    }
+
+    /// The refusals that need no state: the gateway is draining, or the
+    /// model would refuse the size. Cheapest first: they cost nothing, not
+    /// even a download (frontends pre-check before they fetch).
+    fn screen(&self, options: &RenderOptions) -> Result<(), GatewayError> {
         if self.is_draining() {
             return Err(GatewayError::Denied(Refusal::quiet(Denial::Restarting)));
         }
-        // Cheapest refusal first: a size the model would refuse costs nothing,
-        // not even a download (frontends pre-check before they fetch).
-        if let Err(refusal) = self.backend.check_shape(check.options.shape) {
-            return Err(GatewayError::Denied(Refusal::quiet(Denial::Size(refusal))));
-        }
-        let max_inputs = self.backend.capabilities().max_inputs;
-        Ok(self.gatekeeper.check(check, max_inputs).await?)
+        self.backend
+            .check_shape(options.shape)
+            .map_err(|refusal| GatewayError::Denied(Refusal::quiet(Denial::Size(refusal))))
     }
 
     /// A stable tag for the provider's abuse reports that does not reveal
@@ -290,11 +296,23 @@ impl Gateway for InProcessGateway {
         let caps = self.backend.capabilities();
         // Nothing is decoded for a request that would be refused (its size
         // included); the burst cell is taken once per request id (a
-        // frontend's pre-check counts).
-        let checked = self
-            .check(&Precheck::of(&request, 0))
-            .await
-            .inspect_err(|e| self.count_denial(e))?;
+        // frontend's pre-check counts). A request with nothing to decode,
+        // on a ledger that admits in one step, skips the pre-check: its
+        // admission below decides everything in one round trip.
+        let checked = if request.inputs.is_empty()
+            && request.mask.is_none()
+            && self.gatekeeper.admits_in_one_step()
+        {
+            self.screen(&request.options)
+                .inspect_err(|e| self.count_denial(e))?;
+            None
+        } else {
+            let checked = self
+                .check(&Precheck::of(&request, 0))
+                .await
+                .inspect_err(|e| self.count_denial(e))?;
+            Some(checked)
+        };
         let gate = &self.decodes;
         let mut inputs =
             inputs::resolve(&request.inputs, &self.results, caps.input_long_side, gate).await?;
@@ -319,7 +337,15 @@ impl Gateway for InProcessGateway {
             backend: self.backend.name().to_owned(),
             est_cost_micros: self.backend.estimate_micros(&job),
         };
-        let ticket = match self.gatekeeper.admit_checked(&admit, checked).await {
+        let admitted = match checked {
+            Some(checked) => self.gatekeeper.admit_checked(&admit, checked).await,
+            None => self.gatekeeper.admit(&admit).await,
+        };
+        let ticket = match admitted {
+            // A redelivery is the duplicate it is, not a new admission.
+            Ok(ticket) if ticket.reservation.replayed => {
+                return Err(GatewayError::Duplicate(request.id));
+            }
             Ok(ticket) => ticket,
             Err(e) => {
                 let e = GatewayError::from(e);

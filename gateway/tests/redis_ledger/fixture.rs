@@ -112,6 +112,7 @@ pub(crate) fn req(user: UserKey, rid: &str, images: u32) -> ReserveRequest {
         backend: "openai".into(),
         quality: easel_shared::render::Quality::Auto,
         edit: false,
+        guard: false,
     }
 }
 

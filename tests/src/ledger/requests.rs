@@ -29,6 +29,7 @@ pub fn req(user: UserKey, id: &str, images: u32) -> ReserveRequest {
         backend: "fake".to_owned(),
         quality: easel_shared::render::Quality::Auto,
         edit: false,
+        guard: false,
     }
 }
 

@@ -22,7 +22,12 @@ const MIN_RETENTION: Duration = Duration::from_secs(48 * 3600);
 const PRUNE_PER_RESERVE: usize = 4;
 
 /// The reservation as answered, rebuilt from its record.
-fn answer(req: &ReserveRequest, rec: &ReservationRecord, replayed: bool) -> Reservation {
+fn answer(
+    req: &ReserveRequest,
+    rec: &ReservationRecord,
+    replayed: bool,
+    priority: u8,
+) -> Reservation {
     Reservation {
         id: req.id.clone(),
         user: req.user,
@@ -31,6 +36,7 @@ fn answer(req: &ReserveRequest, rec: &ReservationRecord, replayed: bool) -> Rese
         from_credits: rec.from_credits,
         lease_until: rec.first_lease_until,
         replayed,
+        priority,
     }
 }
 
@@ -56,7 +62,7 @@ pub(crate) fn reserve(tx: &mut Tx<'_>, req: &ReserveRequest) -> Result<Admission
     let now = tx.now();
     let key = res_key(req.user, &req.id);
     if let Some(rec) = tx.reservation(&key)? {
-        return Ok(Admission::Admitted(answer(req, &rec, true)));
+        return Ok(Admission::Admitted(answer(req, &rec, true, 0)));
     }
     if let Some(denied) = too_costly(&tx.config, req) {
         return Ok(denied);
@@ -75,13 +81,15 @@ pub(crate) fn reserve(tx: &mut Tx<'_>, req: &ReserveRequest) -> Result<Admission
     // The plan's policy, read in this transaction: a plan change racing
     // this reserve is either wholly before it or wholly after. A user on
     // prepaid credits alone is held to the default plan's rules.
-    if let Some(rules) = eff
+    let rules = eff
         .plan
-        .or_else(|| config.plans.get(&config.access.default_plan))
+        .or_else(|| config.plans.get(&config.access.default_plan));
+    if let Some(rules) = rules
         && let Err(denial) = policy_check(rules, req)
     {
         return Ok(denied(denial));
     }
+    let priority = rules.map_or(0, |r| r.priority);
     if let Some(plan) = eff.plan
         && plan.max_in_flight > 0
         && in_flight(&user.pending, now) >= plan.max_in_flight
@@ -185,7 +193,7 @@ pub(crate) fn reserve(tx: &mut Tx<'_>, req: &ReserveRequest) -> Result<Admission
     }
     let retention = config.longest_window().max(MIN_RETENTION);
     prune(tx, now, retention)?;
-    Ok(Admission::Admitted(answer(req, &rec, false)))
+    Ok(Admission::Admitted(answer(req, &rec, false, priority)))
 }
 
 /// Forgets finished reservations older than `retention`, a few per call.

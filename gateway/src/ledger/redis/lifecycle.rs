@@ -70,11 +70,15 @@ pub(super) async fn reserve(
     let cpi = req.credits_per_image.to_string();
     let est = req.est_cost_micros.to_string();
     let (lease, longest) = (p.lease_ms.to_string(), p.longest_ms.to_string());
+    let (blocks, burst) = (l.blocks_key(req.user), l.burst_key(req.user));
+    let pass = l.pass_key(req.user, &req.id);
     let reply = l
         .run_with(
             vec![add_hint],
             &SCRIPTS.reserve,
-            &[&u.meta, &u.log, &u.pend, &record, &u.win],
+            &[
+                &u.meta, &u.log, &u.pend, &record, &u.win, &blocks, &burst, &pass,
+            ],
             &[
                 &now,
                 req.id.as_str(),
@@ -91,6 +95,9 @@ pub(super) async fn reserve(
                 &nonce,
                 quality_name(req.quality),
                 if req.edit { "1" } else { "0" },
+                if req.guard { "1" } else { "0" },
+                &p.cooldown.0,
+                &p.cooldown.1,
             ],
             Vec::new(),
         )
@@ -111,6 +118,8 @@ pub(super) async fn reserve(
         from_credits: reply.num(4)?,
         lease_until: UnixMillis(reply.int(5)?),
         replayed,
+        // A replay is never run: its queue priority does not matter.
+        priority: if replayed { 0 } else { reply.num(10)? },
     };
     if replayed {
         // The first call's hint covers the reservation while it is pending.
@@ -181,6 +190,12 @@ fn denial(reply: &Reply) -> Result<Denial, LedgerError> {
         "plan" => Denial::PlanForbids {
             what: reply.text(3)?,
             max: u32::try_from(reply.int(4)?).ok(),
+        },
+        "cooldown" => Denial::Cooldown {
+            until: UnixMillis(reply.int(3)?),
+        },
+        "burst" => Denial::Burst {
+            retry_at: UnixMillis(reply.int(3)?),
         },
         "quota" => Denial::Quota {
             fits: reply.num(3)?,

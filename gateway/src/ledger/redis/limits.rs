@@ -26,13 +26,25 @@
 //!
 //! # Keys (all in the user's slot, under `<prefix>{u:<user>}:lim:`)
 //!
-//! * `b:<plan>`: a plan's burst TAT; `redeem`: redeem attempts' TAT;
-//!   `n:<name>`: other limiters' TAT ([`Bucket::Named`]).
+//! * `burst`: HASH of the plans' burst TATs, field = plan name (one key, so
+//!   the reserve script can declare it before it knows the user's plan); it
+//!   expires when the last of them is rested. `redeem`: redeem attempts'
+//!   TAT; `n:<name>`: other limiters' TAT ([`Bucket::Named`]).
 //! * `p:<request id>`: the request's pass: its burst cell is paid; lives
 //!   [`PASS_TTL`]. The take script checks and writes it in the same step as
 //!   the cell, so a pre-check on one replica and the admit on another pay
 //!   one cell. (Whether the request was admitted is the ledger's record:
 //!   [`Ledger::admitted`](crate::ledger::Ledger::admitted).)
+//!
+//! # Inside the reserve
+//!
+//! A guarded reserve ([`ReserveRequest::guard`](crate::ledger::ReserveRequest::guard))
+//! runs the cooldown check and the burst take (`lua/limits/guards.lua`, the
+//! same functions as the scripts here) inside the reserve script, after
+//! every other check: admission is one atomic step and one round trip, and
+//! a refused request never spends a cell. The cell is the same one
+//! [`Limits::take`] takes for `Bucket::Burst(plan)`, and a pass written by a
+//! pre-check makes the reserve skip it.
 //! * `blocks`: ZSET of safety block times (the last `threshold` kept),
 //!   expiring a window after the last block.
 //!
@@ -56,7 +68,11 @@ use crate::ledger::LedgerError;
 
 macro_rules! limits_script {
     ($file:literal) => {
-        Script::new(concat!(include_str!("lua/clock.lua"), include_str!($file)))
+        Script::new(concat!(
+            include_str!("lua/clock.lua"),
+            include_str!("lua/limits/guards.lua"),
+            include_str!($file)
+        ))
     };
 }
 
@@ -66,18 +82,31 @@ static TAKE: LazyLock<Script> = LazyLock::new(|| limits_script!("lua/limits/take
 static BLOCKS: LazyLock<Script> = LazyLock::new(|| limits_script!("lua/limits/blocks.lua"));
 
 impl RedisLedger {
-    /// The TAT key of `bucket` for `user`.
-    fn limit_key(&self, bucket: Bucket<'_>, user: UserKey) -> String {
+    /// Where the TAT of `bucket` for `user` lives: a string key, or a
+    /// field of the user's burst hash (every plan's burst in one key, which
+    /// the reserve names without knowing the plan in advance).
+    fn limit_key<'b>(&self, bucket: Bucket<'b>, user: UserKey) -> (String, &'b str) {
         let base = self.keys.limits(user);
         match bucket {
-            Bucket::Burst(plan) => format!("{base}b:{plan}"),
-            Bucket::Redeem => format!("{base}redeem"),
-            Bucket::Named(name) => format!("{base}n:{name}"),
+            Bucket::Burst(plan) => (self.burst_key(user), plan),
+            Bucket::Redeem => (format!("{base}redeem"), ""),
+            Bucket::Named(name) => (format!("{base}n:{name}"), ""),
         }
     }
 
-    fn pass_key(&self, user: UserKey, id: &RequestId) -> String {
+    /// HASH of `user`'s burst TATs, by plan.
+    pub(super) fn burst_key(&self, user: UserKey) -> String {
+        format!("{}burst", self.keys.limits(user))
+    }
+
+    /// The pass of request `id`: its burst cell is paid.
+    pub(super) fn pass_key(&self, user: UserKey, id: &RequestId) -> String {
         format!("{}p:{}", self.keys.limits(user), id.as_str())
+    }
+
+    /// ZSET of `user`'s safety blocks.
+    pub(super) fn blocks_key(&self, user: UserKey) -> String {
+        format!("{}blocks", self.keys.limits(user))
     }
 
     async fn blocks(
@@ -86,7 +115,7 @@ impl RedisLedger {
         rule: BlockRule,
         record: bool,
     ) -> Result<Option<UnixMillis>, LedgerError> {
-        let key = format!("{}blocks", self.keys.limits(user));
+        let key = self.blocks_key(user);
         let window = millis(rule.window);
         let threshold = rule.threshold.to_string();
         let nonce = format!("{:016x}", rand::random::<u64>());
@@ -123,14 +152,14 @@ impl Limits for RedisLedger {
         if rate.is_unlimited() {
             return Ok(Take::Granted);
         }
-        let key = self.limit_key(bucket, user);
+        let (key, field) = self.limit_key(bucket, user);
         let pass_key = pass.map(|id| self.pass_key(user, id));
         let mut keys = vec![key.as_str()];
         keys.extend(pass_key.as_deref());
         let (now, every) = (self.now_arg(), millis(rate.every));
         let (burst, ttl) = (rate.burst.to_string(), millis(PASS_TTL));
         let reply = self
-            .run(&TAKE, &keys, &[&now, &every, &burst, &ttl])
+            .run(&TAKE, &keys, &[&now, &every, &burst, &ttl, field])
             .await?;
         Ok(match reply.int(0)? {
             1 => Take::Granted,

@@ -23,12 +23,16 @@ const MIN_RETENTION_MS: i64 = 48 * 3_600_000;
 pub(super) struct Policy {
     config: Arc<Config>,
     /// `{name: {w: [[limit, period_ms], ...], f: max_in_flight, n: max_n,
-    /// q: {quality: true} (empty: all), e: allow_edit, p: priority}}`.
+    /// q: {quality: true} (empty: all), e: allow_edit, p: priority,
+    /// b: [every_ms, burst] (absent: no burst limit)}}`.
     pub(super) plans_json: String,
     /// `access.default_plan`.
     pub(super) default_plan: String,
     /// `open`, `code` or `allowlist`.
     pub(super) mode: &'static str,
+    /// The safety cooldown's window (ms) and threshold, as the reserve's
+    /// guard checks them.
+    pub(super) cooldown: (String, String),
     /// `ledger.lease` in ms.
     pub(super) lease_ms: i64,
     /// The longest window of any plan, in ms: the rolling log's horizon.
@@ -57,17 +61,19 @@ impl Policy {
                     .iter()
                     .map(|q| (quality_name(*q).to_owned(), Value::Bool(true)))
                     .collect();
-                (
-                    name.clone(),
-                    json!({
-                        "w": windows,
-                        "f": plan.max_in_flight,
-                        "n": plan.max_n,
-                        "q": qualities,
-                        "e": plan.allow_edit,
-                        "p": plan.priority,
-                    }),
-                )
+                let mut rules = json!({
+                    "w": windows,
+                    "f": plan.max_in_flight,
+                    "n": plan.max_n,
+                    "q": qualities,
+                    "e": plan.allow_edit,
+                    "p": plan.priority,
+                });
+                // Absent when the plan sets no burst limit (or a zero one).
+                if let Some(b) = plan.burst.filter(|b| !b.every.is_zero() && b.burst > 0) {
+                    rules["b"] = json!([millis(b.every), b.burst]);
+                }
+                (name.clone(), rules)
             })
             .collect();
         let longest_ms = millis(config.longest_window()).max(1);
@@ -79,6 +85,10 @@ impl Policy {
                 AccessMode::Code => "code",
                 AccessMode::Allowlist => "allowlist",
             },
+            cooldown: (
+                millis(config.safety.window).to_string(),
+                config.safety.blocks_before_cooldown.to_string(),
+            ),
             lease_ms: millis(config.ledger.lease).max(1),
             longest_ms,
             retention_ms: longest_ms.max(MIN_RETENTION_MS),
@@ -150,7 +160,7 @@ mod tests {
         let a = cache.get(&shared);
         assert!(Arc::ptr_eq(&a, &cache.get(&shared)));
         assert!(a.plans_json.contains(
-            r#""free":{"e":true,"f":2,"n":4,"p":0,"q":{},"w":[[10,10800000],[30,86400000]]}"#
+            r#""free":{"b":[15000,2],"e":true,"f":2,"n":4,"p":0,"q":{},"w":[[10,10800000],[30,86400000]]}"#
         ));
         assert_eq!(a.retention_ms, MIN_RETENTION_MS);
         shared.store(Arc::new(Config::default()));

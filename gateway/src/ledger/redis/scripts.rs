@@ -3,8 +3,9 @@
 //!
 //! Per-user and per-code scripts get `prelude.lua` prepended (clock and plan
 //! helpers); those that read or change the rolling log get `windows.lua` (the
-//! running window sums), and the three that finish a reservation `finish.lua`,
-//! the single refund path. Scripts run by EVALSHA and are reloaded by
+//! running window sums), the three that finish a reservation `finish.lua`,
+//! the single refund path, and the reserve `limits/guards.lua` (the cooldown
+//! and burst checks it runs in its own step, shared with `limits.rs`). Scripts run by EVALSHA and are reloaded by
 //! `redis::Script` on NOSCRIPT, so a Redis restart or `SCRIPT FLUSH` costs one
 //! extra round trip and nothing else.
 
@@ -56,7 +57,11 @@ pub(super) struct Scripts {
 
 /// Compiled once per process; the SHA1s are computed here.
 pub(super) static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
-    reserve: user_script!("lua/windows.lua", "lua/reserve.lua"),
+    reserve: user_script!(
+        "lua/windows.lua",
+        "lua/limits/guards.lua",
+        "lua/reserve.lua"
+    ),
     settle: user_script!("lua/windows.lua", "lua/finish.lua", "lua/settle.lua"),
     reap: user_script!("lua/windows.lua", "lua/finish.lua", "lua/reap.lua"),
     cancel: user_script!("lua/windows.lua", "lua/finish.lua", "lua/cancel.lua"),

@@ -1,13 +1,18 @@
 -- reserve: replay, access, in-flight cap, every window and the credit balance,
 -- all or nothing, in one step on the user's slot.
--- KEYS: 1 meta, 2 log, 3 pend, 4 record, 5 win (running window sums, windows.lua)
+-- With the guard (ARGV[16] == '1') also the safety cooldown and the plan's
+-- burst cell (guards.lua), so admission is one step: the cell is taken only
+-- when everything else admits, unless the request's pass shows it was paid.
+-- KEYS: 1 meta, 2 log, 3 pend, 4 record, 5 win (running window sums, windows.lua),
+--       6 blocks (ZSET), 7 burst TATs (HASH by plan), 8 the request's pass
 -- ARGV: 1 now override, 2 id, 3 images, 4 credits per image, 5 est cost (string),
 --       6 backend, 7 plans JSON, 8 default plan, 9 access mode, 10 allowlisted (1/0),
 --       11 lease ms, 12 longest window ms, 13 the lease hint's nonce, 14 quality,
---       15 edit (1/0)
+--       15 edit (1/0), 16 guard (1/0), 17 cooldown window ms, 18 cooldown threshold
 -- Returns {'admit'|'replay', now, images, from_windows, from_credits, lease_until,
---          state, day, est, backend} or {'deny', now, reason, a, b}
---          (reason 'plan': a = what is forbidden, b = the plan's max n or -1).
+--          state, day, est, backend, priority} or {'deny', now, reason, a, b}
+--          (reason 'plan': a = what is forbidden, b = the plan's max n or -1;
+--          'cooldown' / 'burst': a = until / retry at).
 local now = clock(ARGV[1])
 local id = ARGV[2]
 
@@ -23,7 +28,7 @@ if meta.banned then
   return { 'deny', now, 'banned' }
 end
 local plans = cjson.decode(ARGV[7])
-local _, plan = effective_plan(meta, now, plans, ARGV[8], ARGV[9], ARGV[10])
+local plan_name, plan = effective_plan(meta, now, plans, ARGV[8], ARGV[9], ARGV[10])
 if not plan and meta.credits <= 0 then
   if ARGV[9] == 'allowlist' then
     return { 'deny', now, 'not_allowed' }
@@ -36,7 +41,7 @@ end
 -- prepaid credits alone is held to the default plan's rules.
 local rules = plan
 if not rules then
-  rules = plans[ARGV[8]]
+  rules, plan_name = plans[ARGV[8]], ARGV[8]
 end
 if rules then
   if images < 1 or images > rules.n then
@@ -47,6 +52,14 @@ if rules then
   end
   if ARGV[15] == '1' and not rules.e then
     return { 'deny', now, 'plan', 'edit', -1 }
+  end
+end
+
+local guard = ARGV[16] == '1'
+if guard then
+  local until_at = cooldown_until(KEYS[6], now, tonumber(ARGV[17]), tonumber(ARGV[18]))
+  if until_at then
+    return { 'deny', now, 'cooldown', until_at }
   end
 end
 
@@ -110,6 +123,15 @@ if from_credits > meta.credits then
   return { 'deny', now, 'quota', fits, retry }
 end
 
+-- Last: a cell is spent only on a request that is otherwise admitted.
+if guard and rules and rules.b and redis.call('EXISTS', KEYS[8]) == 0 then
+  local retry_at = gcra_take(KEYS[7], plan_name, now, rules.b[1], rules.b[2])
+  if retry_at then
+    save_windows(w, nil)
+    return { 'deny', now, 'burst', retry_at }
+  end
+end
+
 local lease_until = now + tonumber(ARGV[11])
 local day = math.floor(now / DAY)
 local record = {
@@ -128,4 +150,8 @@ save_windows(w, longest)
 if from_credits > 0 then
   redis.call('HINCRBY', KEYS[1], 'credits', -from_credits)
 end
-return { 'admit', now, images, from_windows, from_credits, lease_until, 'p', day, ARGV[5], ARGV[6] }
+local priority = 0
+if rules then
+  priority = rules.p
+end
+return { 'admit', now, images, from_windows, from_credits, lease_until, 'p', day, ARGV[5], ARGV[6], priority }

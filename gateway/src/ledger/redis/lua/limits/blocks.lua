@@ -1,4 +1,4 @@
--- Record a safety block (ARGV[5] == '1') and/or read the cooldown.
+-- Record a safety block (ARGV[5] == '1') and/or read the cooldown (guards.lua).
 -- KEYS[1]: the user's blocks (ZSET, member "<ms>:<nonce>" scored by time).
 -- ARGV[1]: now override or ''; ARGV[2]: window (ms); ARGV[3]: threshold;
 -- ARGV[4]: a fresh nonce; ARGV[5]: '1' to record a block now.
@@ -12,15 +12,8 @@ if ARGV[5] == '1' then
   redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -math.max(threshold, 1) - 1)
   redis.call('PEXPIRE', KEYS[1], math.max(window, 1))
 end
-if threshold == 0 then
-  return {0}
+local until_at = cooldown_until(KEYS[1], now, window, threshold)
+if until_at then
+  return {1, until_at}
 end
-local recent = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. string.format('%d', now - window), '+inf', 'WITHSCORES')
-local count = #recent / 2
-if count < threshold then
-  return {0}
-end
--- The cooldown lasts until the oldest of the last `threshold` blocks leaves
--- the window: then fewer than `threshold` remain.
-local oldest = tonumber(recent[(count - threshold) * 2 + 2])
-return {1, oldest + window}
+return {0}

@@ -1,7 +1,9 @@
--- Take one cell of a GCRA limiter (the algorithm: limits.rs).
--- KEYS[1]: the limiter's TAT (STRING, ms); KEYS[2] (optional): the request's pass.
+-- Take one cell of a GCRA limiter (guards.lua).
+-- KEYS[1]: the limiter's TAT (a STRING, or a HASH with ARGV[5]);
+-- KEYS[2] (optional): the request's pass.
 -- ARGV[1]: now override or ''; ARGV[2]: emission interval T (ms);
--- ARGV[3]: burst B; ARGV[4]: the pass's lifetime (ms).
+-- ARGV[3]: burst B; ARGV[4]: the pass's lifetime (ms); ARGV[5]: the TAT's
+-- field in the hash KEYS[1], or '' for a string.
 -- Reply: {1, now} granted (a pass already held grants without a cell),
 -- or {0, retry_at}.
 local now = clock(ARGV[1])
@@ -9,19 +11,14 @@ local pass = KEYS[2]
 if pass and redis.call('EXISTS', pass) == 1 then
   return {1, now}
 end
-local t = tonumber(ARGV[2])
-local burst = tonumber(ARGV[3])
-local tat = tonumber(redis.call('GET', KEYS[1])) or now
-if tat < now then
-  tat = now
+local field = ARGV[5]
+if field == '' then
+  field = nil
 end
-local next_tat = tat + t
-local allow_at = next_tat - burst * t
-if allow_at > now then
-  return {0, allow_at}
+local retry_at = gcra_take(KEYS[1], field, now, tonumber(ARGV[2]), tonumber(ARGV[3]))
+if retry_at then
+  return {0, retry_at}
 end
--- Once next_tat has passed the limiter is fully rested: the key can go.
-redis.call('SET', KEYS[1], string.format('%d', next_tat), 'PX', string.format('%d', next_tat - now))
 if pass then
   redis.call('SET', pass, '0', 'PX', ARGV[4])
 end
