@@ -59,6 +59,7 @@ denial-plan-other = Your plan does not allow this ({ $what }).
 denial-redeem-rate = Too many code attempts. Try again { $when }.
 denial-cooldown = Paused after repeated safety blocks. Try again { $when }.
 denial-restarting = Easel is restarting and takes no new requests right now. Nothing was charged; try again shortly.
+denial-key-revoked = That API key was revoked. Nothing was charged; create a new key with /apikey.
 denial-size = { $size } is not a size this model can draw: both sides must be multiples of { $multiple }, the long side at most { $max_edge } px, the shape at most { $max_ratio }:1, and { $min_pixels } to { $max_pixels } pixels in all. Nothing was charged; try { $suggestion }.
 
 ## Access codes

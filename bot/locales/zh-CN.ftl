@@ -46,6 +46,7 @@ denial-plan-other = 你的套餐不允许此操作（{ $what }）。
 denial-redeem-rate = 兑换尝试过于频繁，请{ $when }再试。
 denial-cooldown = 多次触发安全拦截，已暂停使用，请{ $when }再试。
 denial-restarting = Easel 正在重启，暂不接收新请求。未扣额度，请稍后再试。
+denial-key-revoked = 该 API 密钥已被撤销。未扣额度；请用 /apikey 创建新密钥。
 denial-size = 此模型无法生成 { $size } 尺寸：宽和高都必须是 { $multiple } 的倍数，长边不超过 { $max_edge } 像素，长宽比不超过 { $max_ratio }:1，总像素在 { $min_pixels } 到 { $max_pixels } 之间。未扣额度，请试试 { $suggestion }。
 
 ## 兑换码

@@ -58,6 +58,7 @@ async fn main() -> anyhow::Result<()> {
                         quality: easel_shared::render::Quality::Auto,
                         edit: false,
                         guard: false,
+                        key: None,
                     };
                     let Admission::Admitted(_) = ledger.reserve(&req).await? else {
                         anyhow::bail!("denied");

@@ -267,6 +267,7 @@ async fn one_job(
         is_edit: false,
         backend: "zero".into(),
         est_cost_micros: 1,
+        key: None,
     };
     let ticket = keeper.admit(&request).await.ok()?;
     let job = ImageJob {

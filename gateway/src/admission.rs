@@ -58,7 +58,7 @@ pub use precheck::{Checked, Pass};
 pub use safety::SafetyCooldown;
 
 use crate::ledger::{
-    Admission, Clock, Ledger, LedgerError, Reservation, ReserveRequest, SharedConfig,
+    Admission, Clock, KeyClaim, Ledger, LedgerError, Reservation, ReserveRequest, SharedConfig,
 };
 
 /// How often in-process limiter state is tidied.
@@ -83,6 +83,9 @@ pub struct AdmitRequest {
     pub backend: String,
     /// The backend's cost estimate, held against the daily spend cap.
     pub est_cost_micros: u64,
+    /// The API key it came with, matched to `user` from memory: checked in
+    /// the reserve's own step ([`ReserveRequest::key`]).
+    pub key: Option<KeyClaim>,
 }
 
 /// An admitted request: the reservation to settle, plus what the job runner
@@ -298,6 +301,7 @@ impl Inner {
             quality: req.options.quality,
             edit: req.is_edit,
             guard: self.one_step,
+            key: req.key.clone(),
         };
         match self.ledger.reserve(&reserve).await? {
             Admission::Admitted(reservation) => Ok(Ticket {

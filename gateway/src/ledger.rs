@@ -35,6 +35,7 @@ use easel_shared::render::Quality;
 use easel_shared::{Denial, QuotaStatus, Refusal, RequestId, UnixMillis, UserKey};
 use serde::{Deserialize, Serialize};
 
+pub use api_key::KeyClaim;
 pub use clock::Clock;
 pub use web_session::{MintedLink, MintedSession, WebSession};
 
@@ -66,7 +67,14 @@ pub struct ReserveRequest {
     /// check (a pass from a pre-check means the cell is paid). Only a ledger
     /// that keeps the limits ([`Ledger::shared_limits`] is `Some`) reads it;
     /// the gatekeeper checks both itself before any other ledger's reserve.
+    #[serde(default)]
     pub guard: bool,
+    /// The API key the request came with, when the caller matched it to
+    /// `user` from memory instead of asking the store: the reserve refuses
+    /// with `Denial::KeyRevoked` (first, holding nothing) unless the user's
+    /// key index still holds it, so a revoked key is refused exactly.
+    #[serde(default)]
+    pub key: Option<KeyClaim>,
 }
 
 impl ReserveRequest {

@@ -300,6 +300,7 @@ pub fn denial_kind(denial: &Denial) -> &'static str {
         Denial::Cooldown { .. } => "cooldown",
         Denial::Size(_) => "size",
         Denial::Restarting => "restarting",
+        Denial::KeyRevoked => "key_revoked",
     }
 }
 

@@ -226,6 +226,30 @@ pub trait Gateway: Send + Sync + 'static {
         ))
     }
 
+    /// The owner of `/v1` API key `key` (`None`: not a key of this
+    /// deployment), from this gateway's memory of keys it looked up before
+    /// (no round trip) or from the store. Not a verdict on whether the key
+    /// is still live: submit with [`Gateway::submit_keyed`], which refuses a
+    /// key revoked since.
+    async fn api_key_owner(&self, key: &str) -> Result<Option<UserKey>, GatewayError> {
+        let _ = key;
+        Err(GatewayError::Unavailable(
+            "API keys are not served here".into(),
+        ))
+    }
+
+    /// [`Gateway::submit`] for a request made with API key `key`, whose
+    /// owner [`Gateway::api_key_owner`] named as `request.user`: refused
+    /// with `Denial::KeyRevoked`, nothing held, unless the key is still
+    /// theirs when the request is admitted (on Redis inside the admission's
+    /// one atomic step, so the key costs no round trip of its own).
+    async fn submit_keyed(&self, request: Request, key: &str) -> Result<JobStream, GatewayError> {
+        let _ = (request, key);
+        Err(GatewayError::Unavailable(
+            "API keys are not served here".into(),
+        ))
+    }
+
     /// A one-time sign-in link to the web pages for `user` (the `/web`
     /// command); `None` when `http.public_url` is unset or the pages are off.
     async fn web_link(&self, user: UserKey) -> Result<Option<WebLink>, GatewayError> {

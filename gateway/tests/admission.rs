@@ -11,6 +11,7 @@ mod support;
 use std::time::Duration;
 
 use easel_gateway::admission::{AdmitError, AdmitRequest, Pass};
+use easel_gateway::ledger::KeyClaim;
 use easel_shared::admin::{Actor, Redemption};
 use easel_shared::config::AccessMode;
 use easel_shared::config::{BurstConfig, Config};
@@ -25,6 +26,7 @@ both_ledgers!(
     the_plan_policy_refuses_what_it_does_not_allow_and_holds_nothing,
     the_burst_limiter_refuses_with_a_retry_time_after_policy_checks,
     a_burst_cell_is_spent_only_on_an_admitted_request,
+    a_claimed_api_key_is_checked_in_the_reserve,
     redemption_attempts_are_rate_limited_per_user,
     repeated_safety_blocks_start_a_cooldown_until_they_age_out,
     the_ledgers_denials_pass_through,
@@ -47,6 +49,7 @@ fn request(user: UserKey, id: &str, options: RenderOptions, is_edit: bool) -> Ad
         is_edit,
         backend: "test".into(),
         est_cost_micros: 10_000,
+        key: None,
     }
 }
 
@@ -186,6 +189,45 @@ async fn a_burst_cell_is_spent_only_on_an_admitted_request(kind: Kind) {
     // the limiter says now.
     let again = core.admit(user, "c", 1).await.unwrap();
     assert!(again.reservation.replayed);
+}
+
+async fn a_claimed_api_key_is_checked_in_the_reserve(kind: Kind) {
+    let core = Core::start(kind, roomy_config(), false).await;
+    let (user, other) = (UserKey::telegram(1), UserKey::telegram(2));
+    let minted = core.ledger.create_api_key(user, Actor::Api).await.unwrap();
+    let claim = KeyClaim::of(minted.key.expose()).unwrap();
+    let claimed = |who, id| AdmitRequest {
+        key: Some(claim.clone()),
+        ..request(who, id, RenderOptions::default(), false)
+    };
+    core.keeper.admit(&claimed(user, "a")).await.unwrap();
+    // The key is not the other user's, and a forged hash is nobody's.
+    assert_eq!(
+        denial(core.keeper.admit(&claimed(other, "b")).await),
+        Denial::KeyRevoked
+    );
+    let forged = AdmitRequest {
+        key: Some(KeyClaim {
+            hash: "0".repeat(64),
+            ..claim.clone()
+        }),
+        ..request(user, "c", RenderOptions::default(), false)
+    };
+    assert_eq!(denial(core.keeper.admit(&forged).await), Denial::KeyRevoked);
+    core.ledger
+        .revoke_api_key(user, &minted.prefix, Actor::Api)
+        .await
+        .unwrap();
+    assert_eq!(
+        denial(core.keeper.admit(&claimed(user, "d")).await),
+        Denial::KeyRevoked
+    );
+    assert_eq!(
+        used(&core.status(user).await),
+        1,
+        "the refusals held nothing"
+    );
+    assert_eq!(used(&core.status(other).await), 0);
 }
 
 async fn redemption_attempts_are_rate_limited_per_user(kind: Kind) {

@@ -123,6 +123,7 @@ fn req(user: UserKey, id: &str, images: u32, cpi: u32, est: u64) -> ReserveReque
         quality: easel_shared::render::Quality::Auto,
         edit: false,
         guard: false,
+        key: None,
     }
 }
 

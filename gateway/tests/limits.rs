@@ -125,6 +125,7 @@ fn admit(user: UserKey, id: &str) -> AdmitRequest {
         is_edit: false,
         backend: "test".into(),
         est_cost_micros: 0,
+        key: None,
     }
 }
 

@@ -153,4 +153,8 @@ pub enum Denial {
     /// jobs. Nothing was charged; the same request works again shortly.
     #[error("restarting: try again shortly")]
     Restarting,
+    /// The API key the request came with is no longer the user's (revoked
+    /// since it was last looked up); checked in the same step as the quota.
+    #[error("the API key was revoked")]
+    KeyRevoked,
 }

@@ -7,7 +7,10 @@
 //! easel-sk-...`, created from chat with `/apikey` or by the admin API) and
 //! runs through the `Gateway` port on behalf of the key's user, exactly like
 //! a chat request: pre-check, then submit (one reservation on the user's
-//! plan windows and credits), so `/quota` in chat shows API use too. It works
+//! plan windows and credits), so `/quota` in chat shows API use too. The
+//! image routes name the key's owner from the gateway's memory and let the
+//! admission check that the key is still live (`KeyHolder`); `/v1/models`
+//! looks the key up (`ApiUser`). It works
 //! wherever `AppState.gateway` is set (the embedded `easel`, and an
 //! `easel-gateway` that runs the pipeline); elsewhere it answers 503.
 //! Errors are OpenAI's shape (`openai/error.rs`).
@@ -24,6 +27,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::routing::{get, post};
 use easel_shared::UserKey;
+use easel_shared::secret::Secret;
 use serde_json::{Value, json};
 
 use self::error::ApiError;
@@ -54,31 +58,69 @@ impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let given = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .unwrap_or_default();
-        if given.is_empty() {
-            return Err(ApiError::invalid_api_key(
-                "You didn't provide an API key. Send it as 'Authorization: Bearer easel-sk-...'; \
-                 create one with /apikey in chat.",
-            ));
-        }
+        let given = bearer(parts)?;
         // The ledger looks the key up by its SHA-256; the secret is never logged.
         match state.ledger.api_key_user(given).await {
             Ok(Some(user)) => Ok(ApiUser(user)),
-            Ok(None) => Err(ApiError::invalid_api_key(
-                "Incorrect API key provided. Create a key with /apikey in chat.",
-            )),
+            Ok(None) => Err(ApiError::incorrect_api_key()),
             Err(e) => {
                 tracing::warn!(error = %e, "API key store unavailable");
                 Err(ApiError::unavailable())
             }
         }
     }
+}
+
+/// A presented API key and the user it names, for the image routes: the
+/// owner comes from the gateway's memory of keys it looked up before (no
+/// round trip) or from its store, and whether the key is still live is
+/// decided when the request is admitted ([`Gateway::submit_keyed`]).
+#[derive(Debug, Clone)]
+pub struct KeyHolder {
+    /// Whose account the request draws on.
+    pub user: UserKey,
+    /// The key as presented (never logged: `Secret`).
+    pub key: Secret,
+}
+
+impl FromRequestParts<AppState> for KeyHolder {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let given = bearer(parts)?;
+        let Some(gateway) = &state.gateway else {
+            return Err(ApiError::not_served());
+        };
+        match gateway.api_key_owner(given).await {
+            Ok(Some(user)) => Ok(KeyHolder {
+                user,
+                key: Secret::new(given),
+            }),
+            Ok(None) => Err(ApiError::incorrect_api_key()),
+            Err(e) => {
+                tracing::warn!(error = %e, "API key store unavailable");
+                Err(ApiError::unavailable())
+            }
+        }
+    }
+}
+
+/// The bearer token of `Authorization`, or the 401 for a missing one.
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    let given = parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or_default();
+    if given.is_empty() {
+        return Err(ApiError::invalid_api_key(
+            "You didn't provide an API key. Send it as 'Authorization: Bearer easel-sk-...'; \
+             create one with /apikey in chat.",
+        ));
+    }
+    Ok(given)
 }
 
 /// The image models this deployment serves, each once, in chain order.

@@ -41,6 +41,27 @@ pub(crate) struct Entry {
     pub(crate) created_at: UnixMillis,
 }
 
+/// A presented API key as the reserve checks it (no secret in it): the
+/// user's index must still hold `prefix` with this `hash`
+/// ([`ReserveRequest::key`](crate::ledger::ReserveRequest::key)).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KeyClaim {
+    /// The key's visible prefix (its row in the user's index).
+    pub prefix: String,
+    /// The key's SHA-256 (lower-case hex).
+    pub hash: String,
+}
+
+impl KeyClaim {
+    /// The claim of a presented key; `None` if it is not shaped like one.
+    pub fn of(key: &str) -> Option<Self> {
+        Some(Self {
+            prefix: visible_prefix(key)?,
+            hash: hash(key),
+        })
+    }
+}
+
 /// Attempts at a key whose visible prefix the user does not hold yet.
 pub(crate) const CREATE_TRIES: u32 = 8;
 

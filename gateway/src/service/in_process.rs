@@ -26,7 +26,7 @@ use crate::backend::model_check::startup_verdict;
 use crate::backend::model_check::watch::ModelWatch;
 use crate::backend::{BuildError, ImageBackend, ImageJob, build_chain};
 use crate::ledger::outbox::{OutboxError, SettleOutbox};
-use crate::ledger::{self, Clock, Ledger, LedgerError, SharedConfig};
+use crate::ledger::{self, Clock, KeyClaim, Ledger, LedgerError, SharedConfig};
 use crate::metrics::Metrics;
 use crate::notices::{AdminNotices, NoticeStream};
 use crate::results::{self, ImageData, NewResult, ResultStore, ResultStoreError};
@@ -34,6 +34,7 @@ use crate::runner::redis::{QueueError, RedisQueue};
 use crate::runner::{CancelOutcome, JobHandle, JobRunner, SubmitError};
 use crate::settings::Env;
 
+mod keys;
 mod ops;
 mod upkeep;
 
@@ -99,6 +100,8 @@ pub struct InProcessGateway {
     metrics: Metrics,
     /// Set by [`InProcessGateway::drain`]: new requests are refused as `Restarting`.
     draining: AtomicBool,
+    /// Owners of the `/v1` API keys this process looked up (`keys.rs`).
+    key_owners: keys::KeyOwners,
 }
 
 impl InProcessGateway {
@@ -151,6 +154,7 @@ impl InProcessGateway {
             watch: None,
             metrics,
             draining: AtomicBool::new(false),
+            key_owners: keys::KeyOwners::default(),
         }
     }
 
@@ -251,48 +255,13 @@ impl InProcessGateway {
         Ok(self.gatekeeper.check(check, max_inputs).await?)
     }
 
-    /// The refusals that need no state: the gateway is draining, or the
-    /// model would refuse the size. Cheapest first: they cost nothing, not
-    /// even a download (frontends pre-check before they fetch).
-    fn screen(&self, options: &RenderOptions) -> Result<(), GatewayError> {
-        if self.is_draining() {
-            return Err(GatewayError::Denied(Refusal::quiet(Denial::Restarting)));
-        }
-        self.backend
-            .check_shape(options.shape)
-            .map_err(|refusal| GatewayError::Denied(Refusal::quiet(Denial::Size(refusal))))
-    }
-
-    /// A stable tag for the provider's abuse reports that does not reveal
-    /// the platform id (salted with the deployment's key prefix).
-    fn user_tag(&self, user: UserKey) -> String {
-        let salt = &self.config.load().ledger.key_prefix;
-        let digest = Sha256::digest(format!("{salt}|{user}").as_bytes());
-        crate::digest::hex(&digest[..12])
-    }
-}
-
-impl From<AdmitError> for GatewayError {
-    fn from(e: AdmitError) -> Self {
-        match e {
-            AdmitError::Denied(refusal) => GatewayError::Denied(refusal),
-            AdmitError::Replayed(id) => GatewayError::Duplicate(id),
-            AdmitError::Ledger(e) => e.into(),
-        }
-    }
-}
-
-fn unavailable(e: ResultStoreError) -> GatewayError {
-    GatewayError::Unavailable(e.to_string())
-}
-
-#[async_trait]
-impl Gateway for InProcessGateway {
-    async fn precheck(&self, check: Precheck) -> Result<Pass, GatewayError> {
-        Ok(self.check(&check).await?.pass)
-    }
-
-    async fn submit(&self, request: Request) -> Result<JobStream, GatewayError> {
+    /// Submits `request`; with `key`, the admission refuses it as
+    /// `KeyRevoked` unless that API key is still the user's (`keys.rs`).
+    async fn submit_claimed(
+        &self,
+        request: Request,
+        key: Option<KeyClaim>,
+    ) -> Result<JobStream, GatewayError> {
         let caps = self.backend.capabilities();
         // Nothing is decoded for a request that would be refused (its size
         // included); the burst cell is taken once per request id (a
@@ -336,6 +305,7 @@ impl Gateway for InProcessGateway {
             is_edit: request.is_edit(),
             backend: self.backend.name().to_owned(),
             est_cost_micros: self.backend.estimate_micros(&job),
+            key,
         };
         let admitted = match checked {
             Some(checked) => self.gatekeeper.admit_checked(&admit, checked).await,
@@ -382,6 +352,59 @@ impl Gateway for InProcessGateway {
         };
         tokio::spawn(forward(handle, tx, store, record));
         Ok(rx)
+    }
+
+    /// The refusals that need no state: the gateway is draining, or the
+    /// model would refuse the size. Cheapest first: they cost nothing, not
+    /// even a download (frontends pre-check before they fetch).
+    fn screen(&self, options: &RenderOptions) -> Result<(), GatewayError> {
+        if self.is_draining() {
+            return Err(GatewayError::Denied(Refusal::quiet(Denial::Restarting)));
+        }
+        self.backend
+            .check_shape(options.shape)
+            .map_err(|refusal| GatewayError::Denied(Refusal::quiet(Denial::Size(refusal))))
+    }
+
+    /// A stable tag for the provider's abuse reports that does not reveal
+    /// the platform id (salted with the deployment's key prefix).
+    fn user_tag(&self, user: UserKey) -> String {
+        let salt = &self.config.load().ledger.key_prefix;
+        let digest = Sha256::digest(format!("{salt}|{user}").as_bytes());
+        crate::digest::hex(&digest[..12])
+    }
+}
+
+impl From<AdmitError> for GatewayError {
+    fn from(e: AdmitError) -> Self {
+        match e {
+            AdmitError::Denied(refusal) => GatewayError::Denied(refusal),
+            AdmitError::Replayed(id) => GatewayError::Duplicate(id),
+            AdmitError::Ledger(e) => e.into(),
+        }
+    }
+}
+
+fn unavailable(e: ResultStoreError) -> GatewayError {
+    GatewayError::Unavailable(e.to_string())
+}
+
+#[async_trait]
+impl Gateway for InProcessGateway {
+    async fn precheck(&self, check: Precheck) -> Result<Pass, GatewayError> {
+        Ok(self.check(&check).await?.pass)
+    }
+
+    async fn submit(&self, request: Request) -> Result<JobStream, GatewayError> {
+        self.submit_claimed(request, None).await
+    }
+
+    async fn api_key_owner(&self, key: &str) -> Result<Option<UserKey>, GatewayError> {
+        self.key_owner(key).await
+    }
+
+    async fn submit_keyed(&self, request: Request, key: &str) -> Result<JobStream, GatewayError> {
+        self.submit_with_key(request, key).await
     }
 
     async fn cancel(&self, user: UserKey, id: &RequestId) -> Result<CancelOutcome, GatewayError> {

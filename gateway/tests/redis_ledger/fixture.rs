@@ -113,6 +113,7 @@ pub(crate) fn req(user: UserKey, rid: &str, images: u32) -> ReserveRequest {
         quality: easel_shared::render::Quality::Auto,
         edit: false,
         guard: false,
+        key: None,
     }
 }
 

@@ -338,6 +338,7 @@ impl Core {
             is_edit: false,
             backend: "test".into(),
             est_cost_micros: 10_000,
+            key: None,
         };
         self.keeper.admit(&request).await
     }

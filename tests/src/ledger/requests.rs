@@ -30,6 +30,7 @@ pub fn req(user: UserKey, id: &str, images: u32) -> ReserveRequest {
         quality: easel_shared::render::Quality::Auto,
         edit: false,
         guard: false,
+        key: None,
     }
 }
 

@@ -65,6 +65,54 @@ async fn missing_wrong_and_revoked_keys_are_401_invalid_api_key() {
     );
 }
 
+/// On Redis the gateway remembers a key's owner after its first use and
+/// the admission checks the key inside its one atomic step: a revoke still
+/// refuses the very next request, generation or edit, holding nothing.
+#[tokio::test]
+async fn a_remembered_key_revoked_on_redis_is_refused_at_once_and_holds_nothing() {
+    let prefix = easel_tests::ledger::unique_prefix("v1key");
+    let v1 = V1::start_with(|c| {
+        c.ledger.redis_url = easel_tests::ledger::redis_url();
+        c.ledger.key_prefix = prefix.clone();
+    })
+    .await;
+    let body = r#"{"prompt":"a cat"}"#;
+    let ok = v1.post_json(GEN, Some(&v1.key), body).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
+    let edit = [
+        ("prompt", None, b"make it blue".to_vec()),
+        ("image[]", Some("a.png"), png(1)),
+    ];
+    let edited = v1.post_form(&edit).await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.text());
+    assert_eq!(v1.used().await, 2);
+    let upstream = v1.stack.openai.requests().len();
+
+    assert!(
+        v1.state
+            .ledger
+            .revoke_api_key(v1.user, &v1.key[..17], Actor::Api)
+            .await
+            .expect("revoke")
+    );
+    for reply in [
+        v1.post_json(GEN, Some(&v1.key), body).await,
+        v1.post_form(&edit).await,
+        v1.post_json(GEN, Some(&v1.key), body).await,
+    ] {
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.text());
+        assert_eq!(reply.error().1.as_deref(), Some("invalid_api_key"));
+    }
+    assert_eq!(v1.used().await, 2, "nothing held for a revoked key");
+    assert_eq!(
+        v1.stack.openai.requests().len(),
+        upstream,
+        "nothing went upstream"
+    );
+    let status = v1.state.ledger.status(v1.user).await.expect("status");
+    assert_eq!(status.in_flight, 0);
+}
+
 #[tokio::test]
 async fn bad_fields_are_400_naming_the_param_and_charge_nothing() {
     let v1 = V1::start().await;

@@ -131,6 +131,7 @@ pub fn denial(
         }
         Denial::Size(refusal) => size_denial(locale, refusal),
         Denial::Restarting => t(locale, "denial-restarting"),
+        Denial::KeyRevoked => t(locale, "denial-key-revoked"),
     }
 }
 

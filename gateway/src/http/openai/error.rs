@@ -52,6 +52,9 @@ pub struct ErrorDetail {
     code: Option<String>,
 }
 
+/// The message of [`ApiError::incorrect_api_key`].
+const INCORRECT_KEY: &str = "Incorrect API key provided. Create a key with /apikey in chat.";
+
 impl ApiError {
     fn new(status: StatusCode, kind: &'static str, code: Option<&'static str>) -> Self {
         Self {
@@ -84,6 +87,12 @@ impl ApiError {
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
+    }
+
+    /// What a key that is unknown or revoked is told (one answer for both:
+    /// whether a key ever existed is not revealed).
+    pub fn incorrect_api_key() -> Self {
+        Self::invalid_api_key(INCORRECT_KEY)
     }
 
     /// A missing, unknown or revoked API key (401 `invalid_api_key`).
@@ -292,6 +301,7 @@ impl ApiError {
                 "size",
                 format!("{}x{} is not a size this model accepts.", refusal.width, refusal.height),
             ),
+            Denial::KeyRevoked => Self::invalid_api_key(INCORRECT_KEY),
         }
     }
 

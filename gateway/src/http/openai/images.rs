@@ -19,12 +19,12 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use easel_shared::job::{ImageData, JobEvent, Usage};
 use easel_shared::request::{InputImage, Request};
-use easel_shared::{RequestId, UnixMillis, UserKey};
+use easel_shared::{Denial, Refusal, RequestId, UnixMillis, UserKey};
 use serde_json::{Map, Value, json};
 
 use super::error::ApiError;
 use super::params::{self, ImageParams, Route};
-use super::{ApiUser, MAX_BODY_BYTES, served_models};
+use super::{KeyHolder, MAX_BODY_BYTES, served_models};
 use crate::http::AppState;
 use crate::service::{Gateway, GatewayError, JobStream};
 
@@ -47,7 +47,7 @@ const MAX_EDIT_IMAGES: usize = 16;
 )]
 pub async fn generations(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    holder: KeyHolder,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let fields = match json_fields(body) {
@@ -55,7 +55,7 @@ pub async fn generations(
         Err(e) => return e.into_response(),
     };
     match params::parse(Route::Generations, &fields) {
-        Ok(p) => run(&state, user, Route::Generations, p, Vec::new(), None).await,
+        Ok(p) => run(&state, &holder, Route::Generations, p, Vec::new(), None).await,
         Err(e) => e.into_response(),
     }
 }
@@ -77,7 +77,7 @@ pub async fn generations(
 )]
 pub async fn edits(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    holder: KeyHolder,
     form: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let form = match form {
@@ -102,7 +102,7 @@ pub async fn edits(
         .into_response();
     }
     match params::parse(Route::Edits, &fields) {
-        Ok(p) => run(&state, user, Route::Edits, p, images, mask).await,
+        Ok(p) => run(&state, &holder, Route::Edits, p, images, mask).await,
         Err(e) => e.into_response(),
     }
 }
@@ -161,10 +161,10 @@ fn multipart_error(e: &MultipartError) -> ApiError {
     }
 }
 
-/// Pre-checks and submits for `user`, then answers or streams.
+/// Submits for the key's holder, then answers or streams.
 async fn run(
     state: &AppState,
-    user: UserKey,
+    holder: &KeyHolder,
     route: Route,
     params: ImageParams,
     images: Vec<Bytes>,
@@ -184,6 +184,7 @@ async fn run(
     };
     // The bytes are already here, so no separate pre-check: `submit`
     // pre-checks before it decodes anything (a denied user costs nothing).
+    let user = holder.user;
     let request = Request {
         id,
         user,
@@ -196,7 +197,7 @@ async fn run(
         parent: None,
         mask: mask.filter(|_| route == Route::Edits),
     };
-    let events = match gateway.submit(request).await {
+    let events = match gateway.submit_keyed(request, holder.key.expose()).await {
         Ok(events) => events,
         Err(e) => return refusal(gateway.as_ref(), user, &e).await.into_response(),
     };
@@ -210,6 +211,11 @@ async fn run(
 /// The gateway's refusal, with `Retry-After` on the ledger's clock.
 async fn refusal(gateway: &dyn Gateway, user: UserKey, err: &GatewayError) -> ApiError {
     let now = match err {
+        // A revoked key's answer says nothing about the account.
+        GatewayError::Denied(Refusal {
+            denial: Denial::KeyRevoked,
+            ..
+        }) => system_now(),
         GatewayError::Denied { .. } => match gateway.quota(user).await {
             Ok(status) => status.now,
             Err(_) => system_now(),

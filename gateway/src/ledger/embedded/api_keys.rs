@@ -9,8 +9,8 @@ use easel_shared::secret::Secret;
 use redb::{ReadTransaction, ReadableTable};
 
 use super::tables::{API_KEY_IDS, API_KEYS, Io, Tx, decode, encode, get_json};
-use crate::ledger::LedgerError;
 use crate::ledger::api_key::{self, CREATE_TRIES, Entry, MAX_KEYS_PER_USER, Owner, audit_entry};
+use crate::ledger::{KeyClaim, LedgerError};
 
 /// The range bounds of one user's index rows (`|` sorts just before `}`).
 fn user_range(user: UserKey) -> (String, String) {
@@ -83,6 +83,14 @@ pub(crate) fn revoke(
     tx.api_key_ids.remove(row.as_str()).io()?;
     tx.push_audit(&audit_entry(now, actor, user, "apikey-revoke", prefix))?;
     Ok(true)
+}
+
+/// Whether `user`'s index still holds the claimed key (the reserve's check
+/// of a key matched from memory).
+pub(crate) fn holds(tx: &Tx<'_>, user: UserKey, claim: &KeyClaim) -> Result<bool, LedgerError> {
+    let row = format!("{user}|{}", claim.prefix);
+    let entry = get_json::<Entry>(&tx.api_key_ids, "API key entry", &row)?;
+    Ok(entry.is_some_and(|e| e.hash == claim.hash))
 }
 
 /// The owner of a presented key (`None`: unknown or revoked).

@@ -60,6 +60,13 @@ fn denied(denial: Denial) -> Admission {
 /// Holds credits for `req` or says why not; see docs/ledger.md "Reserve".
 pub(crate) fn reserve(tx: &mut Tx<'_>, req: &ReserveRequest) -> Result<Admission, LedgerError> {
     let now = tx.now();
+    // A key matched from memory must still be the user's: first, so a
+    // revoked key learns nothing else (not even a replay).
+    if let Some(claim) = &req.key
+        && !super::api_keys::holds(tx, req.user, claim)?
+    {
+        return Ok(denied(Denial::KeyRevoked));
+    }
     let key = res_key(req.user, &req.id);
     if let Some(rec) = tx.reservation(&key)? {
         return Ok(Admission::Admitted(answer(req, &rec, true, 0)));

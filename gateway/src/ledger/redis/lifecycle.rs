@@ -72,12 +72,17 @@ pub(super) async fn reserve(
     let (lease, longest) = (p.lease_ms.to_string(), p.longest_ms.to_string());
     let (blocks, burst) = (l.blocks_key(req.user), l.burst_key(req.user));
     let pass = l.pass_key(req.user, &req.id);
+    let key_index = l.keys.user_api_keys(req.user);
+    let (key_prefix, key_hash) = req
+        .key
+        .as_ref()
+        .map_or(("", ""), |k| (k.prefix.as_str(), k.hash.as_str()));
     let reply = l
         .run_with(
             vec![add_hint],
             &SCRIPTS.reserve,
             &[
-                &u.meta, &u.log, &u.pend, &record, &u.win, &blocks, &burst, &pass,
+                &u.meta, &u.log, &u.pend, &record, &u.win, &blocks, &burst, &pass, &key_index,
             ],
             &[
                 &now,
@@ -98,6 +103,8 @@ pub(super) async fn reserve(
                 if req.guard { "1" } else { "0" },
                 &p.cooldown.0,
                 &p.cooldown.1,
+                key_prefix,
+                key_hash,
             ],
             Vec::new(),
         )
@@ -194,6 +201,7 @@ fn denial(reply: &Reply) -> Result<Denial, LedgerError> {
         "cooldown" => Denial::Cooldown {
             until: UnixMillis(reply.int(3)?),
         },
+        "key" => Denial::KeyRevoked,
         "burst" => Denial::Burst {
             retry_at: UnixMillis(reply.int(3)?),
         },

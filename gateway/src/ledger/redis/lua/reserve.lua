@@ -4,17 +4,28 @@
 -- burst cell (guards.lua), so admission is one step: the cell is taken only
 -- when everything else admits, unless the request's pass shows it was paid.
 -- KEYS: 1 meta, 2 log, 3 pend, 4 record, 5 win (running window sums, windows.lua),
---       6 blocks (ZSET), 7 burst TATs (HASH by plan), 8 the request's pass
+--       6 blocks (ZSET), 7 burst TATs (HASH by plan), 8 the request's pass,
+--       9 the user's API key index (HASH prefix -> entry JSON)
 -- ARGV: 1 now override, 2 id, 3 images, 4 credits per image, 5 est cost (string),
 --       6 backend, 7 plans JSON, 8 default plan, 9 access mode, 10 allowlisted (1/0),
 --       11 lease ms, 12 longest window ms, 13 the lease hint's nonce, 14 quality,
---       15 edit (1/0), 16 guard (1/0), 17 cooldown window ms, 18 cooldown threshold
+--       15 edit (1/0), 16 guard (1/0), 17 cooldown window ms, 18 cooldown threshold,
+--       19 the presented API key's prefix ('' none), 20 its hash
 -- Returns {'admit'|'replay', now, images, from_windows, from_credits, lease_until,
 --          state, day, est, backend, priority} or {'deny', now, reason, a, b}
 --          (reason 'plan': a = what is forbidden, b = the plan's max n or -1;
---          'cooldown' / 'burst': a = until / retry at).
+--          'cooldown' / 'burst': a = until / retry at; 'key': the key is revoked).
 local now = clock(ARGV[1])
 local id = ARGV[2]
+
+-- A key matched to this user from memory must still be theirs: first, so a
+-- revoked key learns nothing else (not even a replay).
+if ARGV[19] ~= '' then
+  local entry = redis.call('HGET', KEYS[9], ARGV[19])
+  if not entry or cjson.decode(entry).hash ~= ARGV[20] then
+    return { 'deny', now, 'key' }
+  end
+end
 
 local existing = redis.call('GET', KEYS[4])
 if existing then
