@@ -79,10 +79,7 @@ impl InProcessGateway {
         key: &str,
     ) -> Result<JobStream, GatewayError> {
         let claim = KeyClaim::of(key).ok_or_else(revoked)?;
-        let one_step = request.inputs.is_empty()
-            && request.mask.is_none()
-            && self.gatekeeper.admits_in_one_step();
-        let outcome = if one_step {
+        let outcome = if self.admits_directly(&request) {
             self.submit_claimed(request, Some(claim.clone())).await
         } else if self.ledger.api_key_user(key).await? == Some(request.user) {
             self.submit_claimed(request, None).await
