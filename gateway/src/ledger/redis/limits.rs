@@ -35,6 +35,8 @@
 //!   the cell, so a pre-check on one replica and the admit on another pay
 //!   one cell. (Whether the request was admitted is the ledger's record:
 //!   [`Ledger::admitted`](crate::ledger::Ledger::admitted).)
+//! * `blocks`: ZSET of safety block times (the last `threshold` kept),
+//!   expiring a window after the last block.
 //!
 //! # Inside the reserve
 //!
@@ -45,8 +47,6 @@
 //! a refused request never spends a cell. The cell is the same one
 //! [`Limits::take`] takes for `Bucket::Burst(plan)`, and a pass written by a
 //! pre-check makes the reserve skip it.
-//! * `blocks`: ZSET of safety block times (the last `threshold` kept),
-//!   expiring a window after the last block.
 //!
 //! Claimed platform events are `<prefix>ev:{<event>}` (`SET NX PX`), each
 //! tagged by itself so claims spread over a cluster's slots.
